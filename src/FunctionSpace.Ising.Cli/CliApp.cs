@@ -1,0 +1,95 @@
+using System.CommandLine;
+using FunctionSpace.Ising.Cli.Commands;
+
+namespace FunctionSpace.Ising.Cli;
+
+/// <summary>
+/// The <c>fsi</c> command tree. Each command lives in one file under Commands/: its options (definition)
+/// and one action that maps the parse result to a settings record and calls the library.
+/// Exit codes: 0 success; 1 bad input (one-line message); 2 usage error; 70 internal error.
+/// </summary>
+internal static class CliApp
+{
+    public const int ExitOk = 0, ExitBadInput = 1, ExitUsage = 2, ExitInternal = 70;
+
+    /// <summary>Prints full exception details instead of one-line errors.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Print stack traces and extra diagnostics on errors",
+        Recursive = true,
+    };
+
+    /// <summary>Plain log lines instead of progress bars.</summary>
+    public static readonly Option<bool> Quiet = new("--quiet")
+    {
+        Description = "No progress bars; log occasional plain lines instead",
+        Recursive = true,
+    };
+
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand(
+            "fsi — FunctionSpace.Ising: the statistical physics of the weight space of binary neural networks.\n" +
+            "Collect weight ensembles, fit maximum-entropy Ising models, analyse their landscapes.");
+        root.Options.Add(Verbose);
+        root.Options.Add(Quiet);
+        foreach (var command in Commands()) root.Subcommands.Add(command);
+        return root;
+    }
+
+    // One line per command; each factory builds its definition and binds its action.
+    private static IEnumerable<Command> Commands()
+    {
+        yield return DataCommand.Create();
+        yield return BenchCommand.Create();
+    }
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = BuildRoot();
+        ParseResult parse = root.Parse(args);
+        bool verbose = parse.GetValue(Verbose);
+        var configuration = new InvocationConfiguration
+        {
+            EnableDefaultExceptionHandler = false,
+            Output = stdout,
+            Error = stderr,
+        };
+        try
+        {
+            return parse.Invoke(configuration);
+        }
+        catch (Exception e) when (Unwrap(e) is InputException input)
+        {
+            stderr.WriteLine($"fsi: error: {input.Message}");
+            if (verbose) stderr.WriteLine(input);
+            return ExitBadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("fsi: cancelled");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            var inner = Unwrap(e);
+            stderr.WriteLine($"fsi: internal error: {inner.GetType().Name}: {FirstLine(inner.Message)}" +
+                             (verbose ? "" : " (rerun with --verbose for details)"));
+            if (verbose) stderr.WriteLine(inner);
+            return ExitInternal;
+        }
+    }
+
+    private static Exception Unwrap(Exception e)
+    {
+        while (e is AggregateException { InnerExceptions.Count: 1 } or System.Reflection.TargetInvocationException && e.InnerException != null)
+            e = e.InnerException!;
+        return e;
+    }
+
+    private static string FirstLine(string message)
+    {
+        int newline = message.IndexOf('\n');
+        return newline < 0 ? message : message[..newline].TrimEnd();
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+
+namespace FunctionSpace.Ising.Cli;
+
+/// <summary>Factories for options that several commands share, so they read the same everywhere.</summary>
+internal static class CommonOptions
+{
+    public static Option<string?> DataDir() => new("--data-dir")
+    {
+        Description = "Directory holding the four IDX files (train/t10k images/labels, gzipped or raw). Default: the embedded MNIST",
+    };
+
+    public static Option<int> Components() => new("--components", "-k")
+    {
+        Description = "Number of principal components kept (the network input width)",
+        DefaultValueFactory = _ => 20,
+    };
+
+    public static Option<string?> CacheDir() => new("--cache-dir")
+    {
+        Description = "Where the PCA projection is cached. Default: $FSI_CACHE_DIR, $XDG_CACHE_HOME/fsi or ~/.cache/fsi",
+    };
+
+    public static Option<ulong> Seed() => new("--seed")
+    {
+        Description = "Seed of every random draw; the same seed gives the same output",
+        DefaultValueFactory = _ => 1UL,
+    };
+
+    /// <summary>Rejects values outside [min, max] with a one-line message naming the option.</summary>
+    public static T InRange<T>(this T option, double min, double max) where T : Option
+    {
+        option.Validators.Add(result =>
+        {
+            object? value = result.Tokens.Count == 0 ? null : result.GetValueOrDefault<object?>();
+            if (value is IConvertible c)
+            {
+                double v = c.ToDouble(System.Globalization.CultureInfo.InvariantCulture);
+                if (v < min || v > max) result.AddError($"{option.Name}: {value} is outside {min}..{max}");
+            }
+        });
+        return option;
+    }
+}
