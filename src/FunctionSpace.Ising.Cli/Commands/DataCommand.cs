@@ -31,7 +31,7 @@ internal static class DataCommand
             dataDir, components, cacheDir, export, format,
         };
         command.SetAction(parse => Run(new Settings(parse.GetValue(dataDir), parse.GetValue(components),
-            parse.GetValue(cacheDir), parse.GetValue(export), parse.GetValue(format)!), Console.Out));
+            parse.GetValue(cacheDir), parse.GetValue(export), parse.GetValue(format)!), parse.InvocationConfiguration.Output));
         return command;
     }
 
