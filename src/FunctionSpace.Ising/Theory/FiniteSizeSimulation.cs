@@ -103,27 +103,27 @@ public static class FiniteSizeSimulation
             {
                 var input = RandomSpins(new long[] { n, batch }, 0, generator);
                 Tensor reference = input, perturbed = input;
-                overlap[r, 0] = 1; magnet[r, 0] = input.mean().item<double>();
+                overlap[r, 0] = 1; magnet[r, 0] = input.to_type(ScalarType.Float64).mean().item<double>();
                 for (int l = 0; l < layers; l++)
                 {
                     double strength = settings.Strengths[l];
                     Tensor wHat, w;
                     if (settings.Kind == PerturbationKind.Continuous)
                     {
-                        wHat = randn(new long[] { n, n }, dtype: ScalarType.Float64, generator: generator);
-                        var noise = randn(new long[] { n, n }, dtype: ScalarType.Float64, generator: generator);
-                        w = Math.Sqrt(1 - strength * strength) * wHat + strength * noise;
+                        wHat = randn(new long[] { n, n }, dtype: ScalarType.Float32, generator: generator);
+                        var noise = randn(new long[] { n, n }, dtype: ScalarType.Float32, generator: generator);
+                        w = (float)Math.Sqrt(1 - strength * strength) * wHat + (float)strength * noise;
                     }
                     else
                     {
                         wHat = RandomSpins(new long[] { n, n }, 0, generator);
-                        var flip = rand(new long[] { n, n }, dtype: ScalarType.Float64, generator: generator).lt(strength);
+                        var flip = rand(new long[] { n, n }, dtype: ScalarType.Float32, generator: generator).lt((float)strength);
                         w = where(flip, -wHat, wHat);
                     }
-                    reference = Units(matmul(wHat, reference) * scale, settings.Beta, generator);
-                    perturbed = Units(matmul(w, perturbed) * scale, settings.Beta, generator);
-                    overlap[r, l + 1] = (reference * perturbed).mean().item<double>();
-                    magnet[r, l + 1] = perturbed.mean().item<double>();
+                    reference = Units(matmul(wHat, reference) * (float)scale, settings.Beta, generator);
+                    perturbed = Units(matmul(w, perturbed) * (float)scale, settings.Beta, generator);
+                    overlap[r, l + 1] = (reference * perturbed).to_type(ScalarType.Float64).mean().item<double>();
+                    magnet[r, l + 1] = perturbed.to_type(ScalarType.Float64).mean().item<double>();
                 }
             }
             progress?.Report(new ProgressReport("simulate dense", r + 1, settings.Repeats, "network pairs"));
@@ -135,14 +135,14 @@ public static class FiniteSizeSimulation
 
     // ±1 spins with mean m: +1 with probability (1 + m)/2.
     private static Tensor RandomSpins(long[] shape, double mean, Generator generator) =>
-        where(rand(shape, dtype: ScalarType.Float64, generator: generator).lt(0.5 * (1 + mean)), 1.0, -1.0);
+        rand(shape, dtype: ScalarType.Float32, generator: generator).lt((float)(0.5 * (1 + mean))).to_type(ScalarType.Float32) * 2 - 1;
 
     // Stochastic sign units: s = +1 with probability (1 + tanh βh)/2; at β = ∞ this is sgn h with ties (h = 0,
     // possible for ±1 weights) broken by a fair coin, the β → ∞ limit of the same rule.
     private static Tensor Units(Tensor field, double beta, Generator generator)
     {
-        var up = double.IsPositiveInfinity(beta) ? 0.5 * (field.sign() + 1) : 0.5 * ((field * beta).tanh() + 1);
-        return where(rand(field.shape, dtype: ScalarType.Float64, generator: generator).lt(up), 1.0, -1.0);
+        var up = double.IsPositiveInfinity(beta) ? 0.5f * (field.sign() + 1) : 0.5f * ((field * (float)beta).tanh() + 1);
+        return rand(field.shape, dtype: ScalarType.Float32, generator: generator).lt(up).to_type(ScalarType.Float32) * 2 - 1;
     }
 
     /// <summary>Runs the sparse MAJ-k simulation (plain loops; gates are cheap).</summary>

@@ -37,6 +37,23 @@ public sealed class LayerMap
     /// <summary>c = F_β^{−1}(q) for q ∈ [0, F_β(1)].</summary>
     public double Inverse(double q) => _c is null ? DenseOverlap.InverseArcsineLaw(q) : Interpolate(_q!, _c, Math.Min(q, MaxOverlap));
 
+    /// <summary>
+    /// Complement form d′ = 1 − F_β(1 − e), accurate when e and d′ are tiny (β = ∞:
+    /// d′ = (2/π) acos(1 − e) = (4/π) asin √(e/2)). Needed because near q = 1 the asin law has a square-root
+    /// cusp: 1 − q′ ≈ (2√2/π) √(1 − c), so optimal profiles reach 1 − q ~ 1e−20 and below in the first layers.
+    /// </summary>
+    public double ComplementForward(double e) => _c is null
+        ? 4 / Math.PI * Math.Asin(Math.Sqrt(Math.Clamp(e, 0, 2) / 2))
+        : 1 - Forward(1 - e);
+
+    /// <summary>Inverse of <see cref="ComplementForward"/>: e = 1 − F_β^{−1}(1 − d) (β = ∞: 2 sin²(πd/4)).</summary>
+    public double ComplementInverse(double d)
+    {
+        if (_c is not null) return 1 - Inverse(1 - d);
+        double s = Math.Sin(Math.PI * Math.Clamp(d, 0, 2) / 4);
+        return 2 * s * s;
+    }
+
     private static double Interpolate(double[] xs, double[] ys, double x)
     {
         if (x <= xs[0]) return ys[0];
@@ -70,7 +87,7 @@ public sealed class LayerMap
 /// <summary>Settings of the max-entropy perturbation problem.</summary>
 /// <param name="Kind">Continuous (entropy log η) or binary (entropy H(p)) weights.</param>
 /// <param name="Layers">Depth L.</param>
-/// <param name="StateGrid">Number of overlap grid points of the dynamic programme.</param>
+/// <param name="StateGrid">Number of grid points of the dynamic programme over 1 − q (log-spaced below 1e−2).</param>
 /// <param name="MaxPolishSweeps">Cap on coordinate-wise polishing sweeps after the dynamic programme.</param>
 public sealed record MaxEntropySettings(PerturbationKind Kind, int Layers = 4, int StateGrid = 801, int MaxPolishSweeps = 200);
 
@@ -89,61 +106,72 @@ public enum PolishStop
 /// <param name="Error">ε = (1 − q^L)/2.</param>
 /// <param name="Feasible">False when q^L = 1 − 2ε cannot be reached (then the other fields are NaN).</param>
 /// <param name="Strengths">η*^l (continuous) or p*^l (binary), l = 1..L.</param>
-/// <param name="Overlaps">q^0..q^L along the optimal path.</param>
+/// <param name="Disagreements">1 − q^l, l = 0..L, along the optimal path (kept as complements: they reach 1e−100 and below).</param>
 /// <param name="Entropy">S*(ε) = (1/L) Σ_l s(η_l or p_l), per weight.</param>
 /// <param name="PolishSweeps">Polishing sweeps run after the dynamic programme.</param>
 /// <param name="Stop">Why polishing stopped.</param>
-public sealed record MaxEntropyProfile(double Error, bool Feasible, double[] Strengths, double[] Overlaps, double Entropy, int PolishSweeps, PolishStop Stop);
+public sealed record MaxEntropyProfile(double Error, bool Feasible, double[] Strengths, double[] Disagreements, double Entropy, int PolishSweeps, PolishStop Stop)
+{
+    /// <summary>The overlaps q^l = 1 − (1 − q^l).</summary>
+    public double[] Overlaps => Disagreements.Select(d => 1 - d).ToArray();
+}
 
 /// <summary>
 /// Max-entropy perturbation at fixed function error: maximise S = (1/L) Σ_l s(ρ_l) subject to the chain
 /// q^l = F(ρ_l q^{l−1}), q^0 = 1, q^L = 1 − 2ε. Because the constraint is a chain, a dynamic programme over
-/// the intermediate overlaps q^1..q^{L−1} on a grid finds the global optimum up to grid resolution (the
+/// the intermediate disagreements d^l = 1 − q^l on a grid finds the global optimum up to grid resolution (the
 /// binary problem is non-convex with discontinuous optima, so a local solver is not enough); the grid
 /// optimum is then polished by coordinate-wise golden-section search within the neighbouring grid cells.
+/// Every grid path is exactly feasible (only q^1..q^{L−1} are gridded; each ρ_l follows from its two ends).
 /// </summary>
 /// <remarks>Li &amp; Saad, PRL 120, 248301 (2018): dominant perturbation profiles and S(ε).</remarks>
 public sealed class MaxEntropySolver
 {
     private readonly MaxEntropySettings _settings;
     private readonly LayerMap _map;
-    private readonly double[] _grid;
-    private readonly double[] _inverseOnGrid;
+    private readonly double[] _grid;          // d = 1 − q, ascending, d[0] = the smallest reachable (0 at β = ∞)
+    private readonly double[] _inverseOnGrid; // e = 1 − c = ComplementInverse(d)
 
     /// <summary>Creates a solver for the settings and layer map (β).</summary>
     public MaxEntropySolver(MaxEntropySettings settings, LayerMap map)
     {
         if (settings.Layers < 1) throw new InputException($"--layers: {settings.Layers} must be at least 1");
-        if (settings.StateGrid < 11) throw new InputException($"--grid: {settings.StateGrid} must be at least 11");
+        if (settings.StateGrid < 21) throw new InputException($"--grid: {settings.StateGrid} must be at least 21");
         _settings = settings;
         _map = map;
-        var points = new SortedSet<double>();
-        int m = settings.StateGrid - 1;
-        for (int i = 0; i <= m; i++)
-        {
-            double u = 1 - (double)i / m;
-            points.Add(Math.Min(map.MaxOverlap, 1 - u * u));  // dense near q = 1, where small perturbations live
-        }
-        // Paths where the first layers copy the reference exactly (ρ = 1): q = F(F(...F(1))).
-        double q = 1;
-        points.Add(1);
-        for (int l = 0; l < settings.Layers; l++) { q = map.Forward(q); points.Add(q); }
-        _grid = points.Where(v => v <= 1).ToArray();
-        _inverseOnGrid = _grid.Select(map.Inverse).ToArray();
+        double floor = map.ComplementForward(0);  // 1 − F(1): 0 for sign units
+        var points = new SortedSet<double> { floor, 1 };
+        int logPoints = settings.StateGrid * 5 / 8, linearPoints = settings.StateGrid - logPoints;
+        // Log-spaced 1e−280 … 1e−2 (the first layers of continuous profiles live there), then dense-near-0 up to 1.
+        for (int i = 0; i < logPoints; i++) points.Add(Math.Pow(10, -280 + 278.0 * i / (logPoints - 1)));
+        for (int i = 1; i <= linearPoints; i++) { double u = (double)i / linearPoints; points.Add(1e-2 + (1 - 1e-2) * u * u); }
+        // Paths where the first layers copy the reference exactly (ρ = 1).
+        double d = 0;
+        for (int l = 0; l < settings.Layers; l++) { d = map.ComplementForward(d); points.Add(d); }
+        _grid = points.Where(v => v >= floor && v <= 1).ToArray();
+        _inverseOnGrid = _grid.Select(map.ComplementInverse).ToArray();
     }
 
-    /// <summary>Per-layer entropy s(ρ): ½ ln(1 − ρ²) = ln η (continuous) or H((1 − ρ)/2) (binary).</summary>
-    public double LayerEntropy(double rho) => _settings.Kind == PerturbationKind.Continuous
-        ? (rho >= 1 ? double.NegativeInfinity : 0.5 * Math.Log((1 - rho) * (1 + rho)))
-        : DenseOverlap.BinaryEntropy(0.5 * (1 - rho));
+    /// <summary>Per-layer entropy as a function of 1 − ρ: ½ ln((1 − ρ)(1 + ρ)) = ln η (continuous) or H((1 − ρ)/2) (binary).</summary>
+    public double LayerEntropy(double oneMinusRho) => _settings.Kind == PerturbationKind.Continuous
+        ? (oneMinusRho <= 0 ? double.NegativeInfinity : 0.5 * Math.Log(oneMinusRho * (2 - oneMinusRho)))
+        : DenseOverlap.BinaryEntropy(0.5 * oneMinusRho);
 
-    // Entropy of the layer taking overlap a to b: c = F^{-1}(b) = ρ a.
-    private double Step(double a, double cNext)
+    // 1 − ρ of the layer taking disagreement dPrev to the next layer with e = 1 − c = 1 − ρ (1 − dPrev):
+    // 1 − ρ = (e − dPrev)/(1 − dPrev). NaN when infeasible (ρ > 1).
+    private static double OneMinusRho(double dPrev, double eNext)
     {
-        if (a <= 0) return cNext <= 0 ? LayerEntropy(0) : double.NegativeInfinity;
-        double rho = cNext / a;
-        if (rho > 1 + 1e-15) return double.NegativeInfinity;
-        return LayerEntropy(Math.Min(rho, 1));
+        if (dPrev >= 1) return 1;  // q = 0: the next overlap is 0 whatever ρ; the entropy is maximal at ρ = 0
+        double value = (eNext - dPrev) / (1 - dPrev);
+        if (value < -1e-15 * Math.Max(eNext, 1e-300) - 1e-300) return double.NaN;
+        return Math.Clamp(value, 0, 1);
+    }
+
+    private double Step(double dPrev, double eNext)
+    {
+        if (dPrev >= 1 && eNext < 1 - 1e-15) return double.NegativeInfinity;
+        double omr = OneMinusRho(dPrev, eNext);
+        return double.IsNaN(omr) ? double.NegativeInfinity : LayerEntropy(omr);
     }
 
     /// <summary>Solves for one ε ∈ [0, 1/2].</summary>
@@ -151,37 +179,40 @@ public sealed class MaxEntropySolver
     {
         if (!(error >= 0 && error <= 0.5)) throw new InputException($"--errors: ε = {error} must lie in [0, 0.5]");
         int layers = _settings.Layers;
-        double target = 1 - 2 * error;
-        double reachable = 1;
-        for (int l = 0; l < layers; l++) reachable = _map.Forward(reachable);
-        if (target > reachable + 1e-12) return Infeasible(error);
-        target = Math.Min(target, reachable);
-        double cTarget = _map.Inverse(target);
+        double target = 2 * error;  // d^L
+        double reachable = 0;
+        for (int l = 0; l < layers; l++) reachable = _map.ComplementForward(reachable);
+        if (target < reachable - 1e-12) return Infeasible(error);
+        target = Math.Max(target, reachable);
+        double eTarget = _map.ComplementInverse(target);
 
         int n = _grid.Length;
         var path = new double[layers + 1];
-        path[0] = 1;
+        path[0] = 0;
         path[layers] = target;
         if (layers > 1)
         {
-            // value[l][j]: best entropy of layers 1..l ending at q^l = grid[j]; parent pointers for the path.
+            // value[j]: best entropy of layers 1..l ending at d^l = grid[j]; parent pointers for the path.
             var value = new double[n];
             var parent = new int[layers, n];
-            for (int j = 0; j < n; j++) value[j] = Step(1, _inverseOnGrid[j]);
+            for (int j = 0; j < n; j++) value[j] = Step(0, _inverseOnGrid[j]);
             for (int l = 2; l < layers; l++)
             {
                 var next = new double[n];
+                var previous = value;
+                int layer = l;
                 Parallel.For(0, n, j =>
                 {
                     double best = double.NegativeInfinity; int arg = -1;
-                    double c = _inverseOnGrid[j];
+                    double e = _inverseOnGrid[j];
                     for (int i = 0; i < n; i++)
                     {
-                        if (double.IsNegativeInfinity(value[i])) continue;
-                        double v = value[i] + Step(_grid[i], c);
+                        if (_grid[i] > e) break;  // ρ ≤ 1 needs d^{l−1} ≤ e^l
+                        if (double.IsNegativeInfinity(previous[i])) continue;
+                        double v = previous[i] + Step(_grid[i], e);
                         if (v > best) { best = v; arg = i; }
                     }
-                    next[j] = best; parent[l, j] = arg;
+                    next[j] = best; parent[layer, j] = arg;
                 });
                 value = next;
             }
@@ -189,7 +220,7 @@ public sealed class MaxEntropySolver
             for (int i = 0; i < n; i++)
             {
                 if (double.IsNegativeInfinity(value[i])) continue;
-                double v = value[i] + Step(_grid[i], cTarget);
+                double v = value[i] + Step(_grid[i], eTarget);
                 if (v > total) { total = v; last = i; }
             }
             if (last < 0) return Infeasible(error);
@@ -219,13 +250,14 @@ public sealed class MaxEntropySolver
     private double PathEntropy(double[] path)
     {
         double sum = 0;
-        for (int l = 1; l < path.Length; l++) sum += Step(path[l - 1], _map.Inverse(path[l]));
+        for (int l = 1; l < path.Length; l++) sum += Step(path[l - 1], _map.ComplementInverse(path[l]));
         return sum;
     }
 
-    // Coordinate-wise golden-section search on each intermediate overlap within the two neighbouring grid
-    // cells of its current value (the global basin was already picked by the dynamic programme), keeping the
-    // feasible interval F^{-1}(q^{l+1}) ≤ q^l ≤ F(q^{l−1}); the ends (ρ = 1, i.e. p = 0) are tried explicitly.
+    // Coordinate-wise golden-section search on each intermediate d^l within the two neighbouring grid cells
+    // of its current value (the global basin was already picked by the dynamic programme), inside the
+    // feasible interval D(d^{l−1}) ≤ d^l ≤ D^{-1}(d^{l+1}); its ends (ρ = 1, i.e. p = 0) are tried explicitly.
+    // Golden section runs in ln d where the cells are log-spaced.
     private (int Sweeps, PolishStop Stop) Polish(double[] path)
     {
         int layers = path.Length - 1;
@@ -236,18 +268,19 @@ public sealed class MaxEntropySolver
             double before = current;
             for (int l = 1; l < layers; l++)
             {
-                double lo = _map.Inverse(path[l + 1]), hi = _map.Forward(path[l - 1]);
-                if (hi <= lo) continue;
+                double lo = _map.ComplementForward(path[l - 1]), hi = _map.ComplementInverse(path[l + 1]);
+                if (hi < lo) continue;
                 int k = Array.BinarySearch(_grid, path[l]);
                 if (k < 0) k = ~k;
                 double a = Math.Max(lo, _grid[Math.Max(0, k - 2)]), b = Math.Min(hi, _grid[Math.Min(_grid.Length - 1, k + 2)]);
                 if (b < a) { a = lo; b = hi; }
-                double Local(double x)
-                {
-                    return Step(path[l - 1], _map.Inverse(x)) + Step(x, _map.Inverse(path[l + 1]));
-                }
+                int layer = l;
+                double Local(double x) => Step(path[layer - 1], _map.ComplementInverse(x)) + Step(x, _map.ComplementInverse(path[layer + 1]));
+                double candidate = a > 0 && b < 1e-2
+                    ? Math.Exp(GoldenMax(t => Local(Math.Exp(t)), Math.Log(a), Math.Log(b)))
+                    : GoldenMax(Local, a, b);
                 double bestX = path[l], bestV = Local(bestX);
-                foreach (double x in new[] { a, b, lo, hi, GoldenMax(Local, a, b) })
+                foreach (double x in new[] { a, b, lo, hi, candidate })
                 {
                     double v = Local(x);
                     if (v > bestV) { bestV = v; bestX = x; }
@@ -264,7 +297,7 @@ public sealed class MaxEntropySolver
     {
         const double ratio = 0.6180339887498949;
         double x1 = b - ratio * (b - a), x2 = a + ratio * (b - a), f1 = f(x1), f2 = f(x2);
-        for (int i = 0; i < 200 && b - a > 1e-15; i++)
+        for (int i = 0; i < 200 && b - a > 1e-15 * Math.Max(1, Math.Abs(a)); i++)
         {
             if (f1 < f2) { a = x1; x1 = x2; f1 = f2; x2 = a + ratio * (b - a); f2 = f(x2); }
             else { b = x2; x2 = x1; f2 = f1; x1 = b - ratio * (b - a); f1 = f(x1); }
@@ -279,10 +312,10 @@ public sealed class MaxEntropySolver
         double sum = 0;
         for (int l = 1; l <= layers; l++)
         {
-            double c = _map.Inverse(path[l]);
-            double rho = path[l - 1] <= 0 ? 0 : Math.Min(1, c / path[l - 1]);
-            strengths[l - 1] = _settings.Kind == PerturbationKind.Continuous ? Math.Sqrt(Math.Max(0, 1 - rho * rho)) : 0.5 * (1 - rho);
-            sum += LayerEntropy(rho);
+            double omr = OneMinusRho(path[l - 1], _map.ComplementInverse(path[l]));
+            if (double.IsNaN(omr)) omr = 0;
+            strengths[l - 1] = _settings.Kind == PerturbationKind.Continuous ? Math.Sqrt(omr * (2 - omr)) : 0.5 * omr;
+            sum += LayerEntropy(omr);
         }
         return new MaxEntropyProfile(error, true, strengths, path, sum / layers, sweeps, stop);
     }
@@ -290,8 +323,8 @@ public sealed class MaxEntropySolver
     private MaxEntropyProfile Infeasible(double error)
     {
         int layers = _settings.Layers;
-        var nan = Enumerable.Repeat(double.NaN, layers).ToArray();
-        return new MaxEntropyProfile(error, false, nan, Enumerable.Repeat(double.NaN, layers + 1).ToArray(), double.NaN, 0, PolishStop.NotNeeded);
+        return new MaxEntropyProfile(error, false, Enumerable.Repeat(double.NaN, layers).ToArray(),
+            Enumerable.Repeat(double.NaN, layers + 1).ToArray(), double.NaN, 0, PolishStop.NotNeeded);
     }
 }
 

@@ -11,12 +11,12 @@ public enum Activation
     Sign,
 }
 
-/// <summary>Why the length-map iteration stopped.</summary>
+/// <summary>Why the search for the length-map fixed point stopped.</summary>
 public enum FixedPointStop
 {
-    /// <summary>Successive iterates agreed to the tolerance.</summary>
+    /// <summary>The fixed point was bracketed to the tolerance (or is a closed form).</summary>
     Converged,
-    /// <summary>The iteration cap was reached (slow approach, e.g. at criticality).</summary>
+    /// <summary>The bisection cap was reached.</summary>
     IterationCap,
     /// <summary>q grew without bound (ReLU with σ_w² ≥ 2).</summary>
     Diverged,
@@ -25,7 +25,7 @@ public enum FixedPointStop
 /// <summary>The length-map fixed point and the slope of the correlation map there.</summary>
 /// <param name="FixedPoint">q* (∞ when diverged).</param>
 /// <param name="Chi1">χ₁ = σ_w² ∫Dz φ′(√q* z)²; ordered phase χ₁ &lt; 1, chaotic χ₁ &gt; 1.</param>
-/// <param name="Iterations">Length-map iterations run.</param>
+/// <param name="Iterations">Bisection steps (0 for closed forms).</param>
 /// <param name="Stop">Why the iteration stopped.</param>
 public sealed record SignalFixedPoint(double FixedPoint, double Chi1, int Iterations, FixedPointStop Stop);
 
@@ -68,22 +68,38 @@ public sealed record SignalPropagation(Activation Activation, double SigmaW, dou
         _ => throw new ArgumentOutOfRangeException(),
     };
 
-    /// <summary>Iterates the length map from q^0 = <paramref name="initial"/> to its fixed point q*, and χ₁ there.</summary>
-    public SignalFixedPoint FixedPoint(double initial = 1, double tolerance = 1e-13, int maxIterations = 20_000)
+    /// <summary>
+    /// The length map's stable fixed point q* and χ₁ there: closed forms for ReLU (σ_b²/(1 − σ_w²/2), diverging
+    /// for σ_w² ≥ 2) and sign (σ_w² + σ_b²); for tanh, bisection on L(q) − q, which is positive below q* and
+    /// negative above (L is increasing, concave and bounded). Root-finding, unlike iterating the map, does not
+    /// slow down near the critical line.
+    /// </summary>
+    public SignalFixedPoint FixedPoint(double tolerance = 1e-14)
     {
-        // tanh without bias and σ_w ≤ 1: L(q) = σ_w² E tanh²(√q z) < σ_w² q ≤ q, so q* = 0 exactly
-        // (the iteration would only creep towards it).
-        if (Activation == Activation.Tanh && SigmaB == 0 && SigmaW <= 1) return new SignalFixedPoint(0, Chi1At(0), 0, FixedPointStop.Converged);
-        double q = initial;
-        for (int t = 1; t <= maxIterations; t++)
+        double sw2 = SigmaW * SigmaW, sb2 = SigmaB * SigmaB;
+        switch (Activation)
         {
-            double next = LengthMap(q);
-            if (next > 1e12 || double.IsInfinity(next)) return new SignalFixedPoint(double.PositiveInfinity, Chi1At(double.PositiveInfinity), t, FixedPointStop.Diverged);
-            bool done = Math.Abs(next - q) <= tolerance * Math.Max(1, q);
-            q = next;
-            if (done) return new SignalFixedPoint(q, Chi1At(q), t, FixedPointStop.Converged);
+            case Activation.Sign:
+                return new SignalFixedPoint(sw2 + sb2, Chi1At(sw2 + sb2), 0, FixedPointStop.Converged);
+            case Activation.ReLU:
+                if (sw2 < 2) { double q = sb2 / (1 - sw2 / 2); return new SignalFixedPoint(q, Chi1At(q), 0, FixedPointStop.Converged); }
+                // σ_w² = 2 with σ_b = 0: every q is fixed (marginal); otherwise q grows without bound.
+                if (sw2 == 2 && sb2 == 0) return new SignalFixedPoint(1, Chi1At(1), 0, FixedPointStop.Converged);
+                return new SignalFixedPoint(double.PositiveInfinity, Chi1At(double.PositiveInfinity), 0, FixedPointStop.Diverged);
         }
-        return new SignalFixedPoint(q, Chi1At(q), maxIterations, FixedPointStop.IterationCap);
+        // tanh without bias and σ_w ≤ 1: L(q) = σ_w² E tanh²(√q z) < σ_w² q ≤ q, so q* = 0 is the only fixed point.
+        if (sb2 == 0 && SigmaW <= 1) return new SignalFixedPoint(0, Chi1At(0), 0, FixedPointStop.Converged);
+        double lo = sb2 > 0 ? 0 : 1e-300, hi = sw2 + sb2 + 1;
+        int iterations = 0;
+        // Bisection in ln q when the bracket spans decades (q* → 0 as σ_w → 1⁺ at σ_b = 0).
+        while (hi - lo > tolerance * Math.Max(hi, 1e-300) && iterations < 2000)
+        {
+            iterations++;
+            double mid = lo > 0 && hi / lo > 4 ? Math.Sqrt(lo * hi) : 0.5 * (lo + hi);
+            if (LengthMap(mid) > mid) lo = mid; else hi = mid;
+        }
+        double qStar = 0.5 * (lo + hi);
+        return new SignalFixedPoint(qStar, Chi1At(qStar), iterations, iterations < 2000 ? FixedPointStop.Converged : FixedPointStop.IterationCap);
     }
 
     /// <summary>One step of the correlation map at the fixed point q*: c → c′.</summary>

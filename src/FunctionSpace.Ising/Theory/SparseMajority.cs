@@ -97,7 +97,11 @@ public sealed class SparseMajority
         probability[1] = 0.25 * (1 + mh - m - q);
         probability[2] = 0.25 * (1 - mh + m - q);
         probability[3] = 0.25 * (1 - mh - m + q);
-        for (int t = 0; t < 4; t++) probability[t] = Math.Max(0, probability[t]);
+        // Rounding can push m̂ a hair past 1 and a probability below 0; without renormalising, the mass
+        // excess compounds layer after layer.
+        double mass = 0;
+        for (int t = 0; t < 4; t++) { probability[t] = Math.Max(0, probability[t]); mass += probability[t]; }
+        for (int t = 0; t < 4; t++) probability[t] /= mass;
         double mhNext = 0, mNext = 0, qNext = 0;
         foreach (var (counts, multinomial, refSign, pertSign) in _compositions)
         {
@@ -107,7 +111,7 @@ public sealed class SparseMajority
             mNext += weight * pertSign;
             qNext += weight * refSign * pertSign;
         }
-        return new SparseState(mhNext, mNext, qNext);
+        return new SparseState(Math.Clamp(mhNext, -1, 1), Math.Clamp(mNext, -1, 1), Math.Clamp(qNext, -1, 1));
     }
 
     /// <summary>The states of layers 0..L from the same random input with magnetisation <paramref name="inputMagnetisation"/> (q^0 = 1).</summary>
