@@ -335,7 +335,10 @@ public sealed class MaxEntropySolver
 /// <remarks>Li &amp; Saad (2018): ε*(α) = argmax_ε [S*(ε) + α ln(1 − ε)], ε* ∝ 1/α at large α (continuous weights).</remarks>
 public static class AnnealedGeneralisation
 {
-    /// <summary>ε*(α) on the tabulated curve S*(ε) (refined by a parabola through the best grid point and its neighbours).</summary>
+    /// <summary>
+    /// ε*(α) on the tabulated curve S*(ε) (refined by a parabola in ln ε through the best grid point and its
+    /// neighbours); NaN when the maximum sits at the smallest tabulated ε, i.e. ε* lies below the table.
+    /// </summary>
     public static double OptimalError(IReadOnlyList<double> errors, IReadOnlyList<double> entropies, double alpha)
     {
         if (errors.Count != entropies.Count || errors.Count < 3) throw new ArgumentException("need at least 3 (ε, S) points");
@@ -346,7 +349,8 @@ public static class AnnealedGeneralisation
             double v = entropies[i] + alpha * Math.Log(1 - errors[i]);
             if (v > bestValue) { bestValue = v; best = i; }
         }
-        if (best <= 0 || best >= errors.Count - 1) return best < 0 ? double.NaN : errors[best];
+        if (best <= 0) return double.NaN;
+        if (best >= errors.Count - 1) return errors[best];
         // Parabolic refinement in ln ε (the grid is logarithmic).
         double x0 = Math.Log(errors[best - 1]), x1 = Math.Log(errors[best]), x2 = Math.Log(errors[best + 1]);
         double F(int i) => entropies[i] + alpha * Math.Log(1 - errors[i]);
