@@ -67,30 +67,33 @@ internal static class TheoryCommand
         var output = Out("dense");
         var layers = new Option<int>("--layers") { Description = "Depth L", DefaultValueFactory = _ => 4 }.InRange(1, 12);
         var beta = Beta();
-        var errors = new Option<int>("--errors") { Description = "Number of ε values (log-spaced from 1e-8 to 0.5)", DefaultValueFactory = _ => 64 }.InRange(8, 400);
+        var errors = new Option<int>("--errors") { Description = "Number of ε values in [1e-8, 0.5] (half log-spaced below 0.01, half linear above)", DefaultValueFactory = _ => 96 }.InRange(8, 400);
         var grid = new Option<int>("--grid") { Description = "Grid points of the dynamic programme over 1 − q", DefaultValueFactory = _ => 501 }.InRange(41, 4001);
         var command = new Command("dense", "Dense networks: max-entropy perturbation profiles η*(ε), p*(ε), entropy S*(ε), annealed generalisation ε*(α), layer map F_β")
         {
             output, layers, beta, errors, grid,
         };
         command.SetAction(parse => RunDense(new DenseSettings(parse.GetValue(output)!, parse.GetValue(layers), ParseBeta(parse.GetValue(beta)!),
-            parse.GetValue(errors), parse.GetValue(grid)), Progress(parse)));
+            parse.GetValue(errors), parse.GetValue(grid)), Progress(parse), parse.InvocationConfiguration.Output));
         return command;
     }
 
     private static ConsoleProgress Progress(ParseResult parse) => new(Console.Error, parse.GetValue(CliApp.Quiet));
 
-    private static int RunDense(DenseSettings s, IProgress<ProgressReport> progress)
+    private static int RunDense(DenseSettings s, IProgress<ProgressReport> progress, TextWriter output)
     {
         var watch = Stopwatch.StartNew();
         Directory.CreateDirectory(s.Out);
         var map = new LayerMap(s.Beta);
-        double[] errors = Enumerable.Range(0, s.Errors).Select(i => Math.Pow(10, -8 + Math.Log10(0.5 / 1e-8) * i / (s.Errors - 1))).ToArray();
-        errors[^1] = 0.5;
+        // Half the ε values log-spaced on [1e-8, 1e-2) (the large-α tail), half linear on [1e-2, 0.5] (where the
+        // binary profile jumps).
+        int logCount = s.Errors / 2, linearCount = s.Errors - logCount;
+        double[] errors = [.. Enumerable.Range(0, logCount).Select(i => Math.Pow(10, -8 + 6.0 * i / logCount)),
+            .. Enumerable.Range(0, linearCount).Select(i => 0.01 + 0.49 * i / (linearCount - 1))];
         var alphas = Enumerable.Range(0, 41).Select(i => Math.Pow(10, -1 + 4.0 * i / 40)).ToArray();
         var entropyCurves = new List<Curve>();
         var alphaCurves = new List<Curve>();
-        Console.Out.WriteLine($"dense: L = {s.Layers}, β = {F(s.Beta)}, {errors.Length} ε values in [1e-8, 0.5], DP grid {s.Grid}");
+        output.WriteLine($"dense: L = {s.Layers}, β = {F(s.Beta)}, {errors.Length} ε values in [1e-8, 0.5], DP grid {s.Grid}");
         foreach (var kind in new[] { PerturbationKind.Continuous, PerturbationKind.Binary })
         {
             string name = kind.ToString().ToLowerInvariant(), symbol = kind == PerturbationKind.Continuous ? "eta" : "p";
@@ -113,12 +116,12 @@ internal static class TheoryCommand
             // Large-α exponent from the last decade of α.
             double slope = Math.Log(optimal[^1] / optimal[^11]) / Math.Log(alphas[^1] / alphas[^11]);
             int below = Array.FindIndex(optimal, double.IsNaN);
-            Console.Out.WriteLine($"  {name,-10}: S*(0.01) = {F(Interp(errors, entropy, 0.01))}, S*(0.1) = {F(Interp(errors, entropy, 0.1))}, S*(0.4) = {F(Interp(errors, entropy, 0.4))}; " +
+            output.WriteLine($"  {name,-10}: S*(0.01) = {F(Interp(errors, entropy, 0.01))}, S*(0.1) = {F(Interp(errors, entropy, 0.1))}, S*(0.4) = {F(Interp(errors, entropy, 0.4))}; " +
                 $"ε*(α=100) = {F(optimal[30])}, d ln ε*/d ln α (α ∈ [10³, 10⁴]) = {F(slope, "F3")}" +
                 (below >= 0 ? $"; from α = {F(alphas[below], "G3")} the maximum sits at the smallest ε ({F(errors[0])})" +
                   (kind == PerturbationKind.Binary ? " — binary S*(ε) = O(ε² ln 1/ε), so ε* jumps to 0 (first-order transition to perfect generalisation)" : "") : ""));
             var atTen = results.First(r => r.Error >= 0.1);
-            Console.Out.WriteLine($"  {"",-10}  profile at ε = {F(atTen.Error, "F3")}: {symbol} = {string.Join(", ", atTen.Strengths.Select(v => F(v, "G4")))}");
+            output.WriteLine($"  {"",-10}  profile at ε = {F(atTen.Error, "F3")}: {symbol} = {string.Join(", ", atTen.Strengths.Select(v => F(v, "G4")))}");
         }
         CsvTable.WriteColumns(Path.Combine(s.Out, "entropy.csv"), ["epsilon", "entropy_continuous", "entropy_binary"], errors, entropyCurves[0].Y, entropyCurves[1].Y);
         TheoryFigures.Lines(Path.Combine(s.Out, "entropy_binary.png"), $"Entropy per weight S*(ε), binary weights, L = {s.Layers}", "ε", "S* (nats)", [entropyCurves[1]]);
@@ -131,7 +134,7 @@ internal static class TheoryCommand
         CsvTable.WriteColumns(Path.Combine(s.Out, "layer_map.csv"), ["c", .. betas.Select(b => $"q_beta_{F(b)}")], [cs, .. mapColumns]);
         TheoryFigures.Lines(Path.Combine(s.Out, "layer_map.png"), "Layer map q = E[tanh βĥ tanh βh] at field correlation c", "c = ρ q^{l−1}", "q^l",
             betas.Select((b, i) => new Curve($"β = {F(b)}", cs, mapColumns[i])));
-        Console.Out.WriteLine($"wrote {Path.GetFullPath(s.Out)} in {watch.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"wrote {Path.GetFullPath(s.Out)} in {watch.Elapsed.TotalSeconds:F1} s");
         return CliApp.ExitOk;
     }
 
@@ -157,11 +160,11 @@ internal static class TheoryCommand
             output, k, m0, layers, points, ps,
         };
         command.SetAction(parse => RunSparse(new SparseSettings(parse.GetValue(output)!, parse.GetValue(k), parse.GetValue(m0), parse.GetValue(layers),
-            parse.GetValue(points), parse.GetValue(ps)!)));
+            parse.GetValue(points), parse.GetValue(ps)!), parse.InvocationConfiguration.Output));
         return command;
     }
 
-    private static int RunSparse(SparseSettings s)
+    private static int RunSparse(SparseSettings s, TextWriter output)
     {
         var watch = Stopwatch.StartNew();
         Directory.CreateDirectory(s.Out);
@@ -199,18 +202,18 @@ internal static class TheoryCommand
         }
         CsvTable.Write(Path.Combine(s.Out, "internal_error.csv"), ["p", "layer", "m_hat", "m", "q", "delta"], deltaRows);
         TheoryFigures.Lines(Path.Combine(s.Out, "internal_error.png"), $"MAJ-{s.FanIn}: internal error δ(l) = (1 − qˡ)/2, m⁰ = {F(s.InputMagnetisation)}", "layer l", "δ(l)", deltaCurves);
-        Console.Out.WriteLine($"sparse MAJ-{s.FanIn}: p_c = {F(pc, "F6")}, input magnetisation m⁰ = {F(s.InputMagnetisation)}");
+        output.WriteLine($"sparse MAJ-{s.FanIn}: p_c = {F(pc, "F6")}, input magnetisation m⁰ = {F(s.InputMagnetisation)}");
         foreach (double p in new[] { 0.05, 0.1, 0.15, 0.2 })
         {
             var st = new SparseMajority(s.FanIn, p).Stationary(s.InputMagnetisation, 1e-12, 20_000);
-            Console.Out.WriteLine($"  p = {F(p, "F2")}: m^∞ = {F(st.State.Magnetisation, "F6")}, q^∞ = {F(st.State.Overlap, "F6")}, ε = {F(st.State.InternalError, "F6")} ({st.Stop.ToString().ToLowerInvariant()} after {st.Layers} layers)");
+            output.WriteLine($"  p = {F(p, "F2")}: m^∞ = {F(st.State.Magnetisation, "F6")}, q^∞ = {F(st.State.Overlap, "F6")}, ε = {F(st.State.InternalError, "F6")} ({st.Stop.ToString().ToLowerInvariant()} after {st.Layers} layers)");
         }
         foreach (var curve in deltaCurves)
         {
             int peak = Array.IndexOf(curve.Y.ToArray(), curve.Y.Max());
-            Console.Out.WriteLine($"  δ(l), {curve.Label}: peak {F(curve.Y[peak], "F4")} at l = {peak}, δ(L = {s.Layers}) = {F(curve.Y[^1], "F4")}");
+            output.WriteLine($"  δ(l), {curve.Label}: peak {F(curve.Y[peak], "F4")} at l = {peak}, δ(L = {s.Layers}) = {F(curve.Y[^1], "F4")}");
         }
-        Console.Out.WriteLine($"wrote {Path.GetFullPath(s.Out)} in {watch.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"wrote {Path.GetFullPath(s.Out)} in {watch.Elapsed.TotalSeconds:F1} s");
         return CliApp.ExitOk;
     }
 
@@ -228,11 +231,11 @@ internal static class TheoryCommand
             output, gate, k, layers, ps, negations,
         };
         command.SetAction(parse => RunBoolean(new BooleanSettings(parse.GetValue(output)!, parse.GetValue(gate)!, parse.GetValue(k), parse.GetValue(layers),
-            parse.GetValue(ps)!, parse.GetValue(negations))));
+            parse.GetValue(ps)!, parse.GetValue(negations)), parse.InvocationConfiguration.Output));
         return command;
     }
 
-    private static int RunBoolean(BooleanSettings s)
+    private static int RunBoolean(BooleanSettings s, TextWriter output)
     {
         var watch = Stopwatch.StartNew();
         var gate = BooleanGate.Create(s.Gate, s.FanIn);
@@ -242,7 +245,7 @@ internal static class TheoryCommand
         var rows = new List<IReadOnlyList<object?>>();
         var curves = new List<Curve>();
         double[] ls = Enumerable.Range(0, s.Layers + 1).Select(l => (double)l).ToArray();
-        Console.Out.WriteLine($"boolean: gate {s.Gate}-{s.FanIn}, inputs {(s.Negations ? "x1, x2, ¬x1, ¬x2" : "x1, x2")}, L = {s.Layers}");
+        output.WriteLine($"boolean: gate {s.Gate}-{s.FanIn}, inputs {(s.Negations ? "x1, x2, ¬x1, ¬x2" : "x1, x2")}, L = {s.Layers}");
         foreach (double p in s.Probabilities)
         {
             var layers = BooleanFunctionDistribution.Layers(gate, s.Layers, p, s.Negations);
@@ -251,11 +254,11 @@ internal static class TheoryCommand
             for (int l = 0; l <= s.Layers; l++) rows.Add([p, l, entropy[l], .. layers[l].Cast<object?>()]);
             var last = layers[^1];
             var top = Enumerable.Range(0, 16).OrderByDescending(f => last[f]).Take(3).Select(f => $"{BooleanFunctionDistribution.FunctionNames[f]} {F(last[f], "F3")}");
-            Console.Out.WriteLine($"  p = {F(p)}: H^0 = {F(entropy[0], "F3")} → H^{s.Layers} = {F(entropy[^1], "F4")} bits; most likely: {string.Join(", ", top)}");
+            output.WriteLine($"  p = {F(p)}: H^0 = {F(entropy[0], "F3")} → H^{s.Layers} = {F(entropy[^1], "F4")} bits; most likely: {string.Join(", ", top)}");
         }
         CsvTable.Write(Path.Combine(s.Out, "distribution.csv"), ["p", "layer", "entropy_bits", .. BooleanFunctionDistribution.FunctionNames.Select(n => $"P[{n}]")], rows);
         TheoryFigures.Lines(Path.Combine(s.Out, "entropy.png"), $"Entropy of the function distribution, {s.Gate}-{s.FanIn} gates", "layer l", "H^l (bits)", curves);
-        Console.Out.WriteLine($"wrote {Path.GetFullPath(s.Out)} in {watch.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"wrote {Path.GetFullPath(s.Out)} in {watch.Elapsed.TotalSeconds:F1} s");
         return CliApp.ExitOk;
     }
 
@@ -269,11 +272,11 @@ internal static class TheoryCommand
         {
             output, sigmaB, points,
         };
-        command.SetAction(parse => RunSignal(new SignalSettings(parse.GetValue(output)!, parse.GetValue(sigmaB)!, parse.GetValue(points))));
+        command.SetAction(parse => RunSignal(new SignalSettings(parse.GetValue(output)!, parse.GetValue(sigmaB)!, parse.GetValue(points)), parse.InvocationConfiguration.Output));
         return command;
     }
 
-    private static int RunSignal(SignalSettings s)
+    private static int RunSignal(SignalSettings s, TextWriter output)
     {
         var watch = Stopwatch.StartNew();
         foreach (double b in s.SigmaB) if (!(b >= 0)) throw new InputException($"--sigma-b: {b} must be non-negative");
@@ -311,12 +314,12 @@ internal static class TheoryCommand
         mapCurves.Add(new Curve("identity", [0, 1], [0, 1]));
         CsvTable.WriteColumns(Path.Combine(s.Out, "correlation_map.csv"), ["c", .. mapCurves.Take(4).Select(c => c.Label)], [cs, .. mapCurves.Take(4).Select(c => c.Y)]);
         TheoryFigures.Lines(Path.Combine(s.Out, "correlation_map.png"), "Correlation map at the fixed point", "c^{l−1}", "c^l", mapCurves);
-        Console.Out.WriteLine("signal propagation: order/chaos boundary χ₁ = 1");
+        output.WriteLine("signal propagation: order/chaos boundary χ₁ = 1");
         foreach (int i in new[] { 0, s.Points / 4, s.Points / 2, s.Points - 1 })
-            Console.Out.WriteLine($"  σ_b = {F(biases[i], "F2")}: tanh σ_w* = {F(tanhLine[i], "F5")}, ReLU σ_w* = {F(reluLine[i], "F5")}");
+            output.WriteLine($"  σ_b = {F(biases[i], "F2")}: tanh σ_w* = {F(tanhLine[i], "F5")}, ReLU σ_w* = {F(reluLine[i], "F5")}");
         var tanhExample = new SignalPropagation(Activation.Tanh, 1.5, 0.3).FixedPoint();
-        Console.Out.WriteLine($"  tanh (σ_w, σ_b) = (1.5, 0.3): q* = {F(tanhExample.FixedPoint, "F6")}, χ₁ = {F(tanhExample.Chi1, "F6")}; sign units: χ₁ = ∞ (always chaotic)");
-        Console.Out.WriteLine($"wrote {Path.GetFullPath(s.Out)} in {watch.Elapsed.TotalSeconds:F1} s");
+        output.WriteLine($"  tanh (σ_w, σ_b) = (1.5, 0.3): q* = {F(tanhExample.FixedPoint, "F6")}, χ₁ = {F(tanhExample.Chi1, "F6")}; sign units: χ₁ = ∞ (always chaotic)");
+        output.WriteLine($"wrote {Path.GetFullPath(s.Out)} in {watch.Elapsed.TotalSeconds:F1} s");
         return CliApp.ExitOk;
     }
 
@@ -343,11 +346,11 @@ internal static class TheoryCommand
         };
         command.SetAction(parse => RunSimulate(new SimulateSettings(parse.GetValue(output)!, parse.GetValue(model)!, parse.GetValue(width), parse.GetValue(layers),
             parse.GetValue(kind)!, parse.GetValue(strength), ParseBeta(parse.GetValue(beta)!), parse.GetValue(k), parse.GetValue(m0),
-            parse.GetValue(inputs), parse.GetValue(repeats), parse.GetValue(seed), parse.GetValue(CliApp.Quiet)), Progress(parse)));
+            parse.GetValue(inputs), parse.GetValue(repeats), parse.GetValue(seed), parse.GetValue(CliApp.Quiet)), Progress(parse), parse.InvocationConfiguration.Output));
         return command;
     }
 
-    private static int RunSimulate(SimulateSettings s, IProgress<ProgressReport> progress)
+    private static int RunSimulate(SimulateSettings s, IProgress<ProgressReport> progress, TextWriter output)
     {
         Directory.CreateDirectory(s.Out);
         double[] ls = Enumerable.Range(0, s.Layers + 1).Select(l => (double)l).ToArray();
@@ -363,12 +366,12 @@ internal static class TheoryCommand
             var watch = Stopwatch.StartNew();
             FiniteSizeSimulation.RunDense(calibration);
             double perMac = watch.Elapsed.TotalSeconds / calibration.MultiplyAdds;
-            Console.Out.WriteLine($"simulate dense: N = {s.Width}, L = {s.Layers}, {s.Kind} weights, strength {F(s.Strength)}, β = {F(s.Beta)}, {s.Inputs} inputs × {s.Repeats} network pairs, seed {s.Seed}");
-            Console.Out.WriteLine($"  estimated cost: {settings.MultiplyAdds / 1e9:F2} G multiply-adds, about {perMac * settings.MultiplyAdds:F1} s");
+            output.WriteLine($"simulate dense: N = {s.Width}, L = {s.Layers}, {s.Kind} weights, strength {F(s.Strength)}, β = {F(s.Beta)}, {s.Inputs} inputs × {s.Repeats} network pairs, seed {s.Seed}");
+            output.WriteLine($"  estimated cost: {settings.MultiplyAdds / 1e9:F2} G multiply-adds, about {perMac * settings.MultiplyAdds:F1} s");
             watch.Restart();
             var result = FiniteSizeSimulation.RunDense(settings, progress);
-            WriteSimulation(s, "dense", ls, [("q", result.Overlap, result.Theory), ("m", result.Magnetisation, new double[s.Layers + 1])]);
-            Console.Out.WriteLine($"  done in {watch.Elapsed.TotalSeconds:F1} s");
+            WriteSimulation(output, s, "dense", ls, [("q", result.Overlap, result.Theory), ("m", result.Magnetisation, new double[s.Layers + 1])]);
+            output.WriteLine($"  done in {watch.Elapsed.TotalSeconds:F1} s");
         }
         else
         {
@@ -380,23 +383,23 @@ internal static class TheoryCommand
             var clock = Stopwatch.StartNew();
             FiniteSizeSimulation.RunSparse(calibration);
             double perOp = clock.Elapsed.TotalSeconds / calibration.Operations;
-            Console.Out.WriteLine($"simulate sparse: MAJ-{s.FanIn}, N = {s.Width}, L = {s.Layers}, p = {F(s.Strength)}, m⁰ = {F(s.InputMagnetisation)}, {s.Inputs} inputs × {s.Repeats} network pairs, seed {s.Seed}");
-            Console.Out.WriteLine($"  estimated cost: {settings.Operations / 1e6:F1} M gate inputs, about {perOp * settings.Operations:F1} s");
+            output.WriteLine($"simulate sparse: MAJ-{s.FanIn}, N = {s.Width}, L = {s.Layers}, p = {F(s.Strength)}, m⁰ = {F(s.InputMagnetisation)}, {s.Inputs} inputs × {s.Repeats} network pairs, seed {s.Seed}");
+            output.WriteLine($"  estimated cost: {settings.Operations / 1e6:F1} M gate inputs, about {perOp * settings.Operations:F1} s");
             var watch = Stopwatch.StartNew();
             var result = FiniteSizeSimulation.RunSparse(settings, progress);
-            WriteSimulation(s, "sparse", ls,
+            WriteSimulation(output, s, "sparse", ls,
             [
                 ("q", result.Overlap, result.Theory.Select(x => x.Overlap).ToArray()),
                 ("m", result.Magnetisation, result.Theory.Select(x => x.Magnetisation).ToArray()),
                 ("m_hat", result.ReferenceMagnetisation, result.Theory.Select(x => x.ReferenceMagnetisation).ToArray()),
             ]);
-            Console.Out.WriteLine($"  done in {watch.Elapsed.TotalSeconds:F1} s");
+            output.WriteLine($"  done in {watch.Elapsed.TotalSeconds:F1} s");
         }
-        Console.Out.WriteLine($"wrote {Path.GetFullPath(s.Out)}");
+        output.WriteLine($"wrote {Path.GetFullPath(s.Out)}");
         return CliApp.ExitOk;
     }
 
-    private static void WriteSimulation(SimulateSettings s, string model, double[] ls, (string Name, LayerEstimate Measured, double[] Theory)[] series)
+    private static void WriteSimulation(TextWriter output, SimulateSettings s, string model, double[] ls, (string Name, LayerEstimate Measured, double[] Theory)[] series)
     {
         string[] headers = ["layer", .. series.SelectMany(x => new[] { $"{x.Name}_measured", $"{x.Name}_stderr", $"{x.Name}_theory" }), "seed"];
         CsvTable.Write(Path.Combine(s.Out, $"{model}.csv"), headers, ls.Select((l, i) => (IReadOnlyList<object?>)
@@ -413,8 +416,8 @@ internal static class TheoryCommand
         {
             double z = Math.Abs(series[0].Measured.Mean[l] - series[0].Theory[l]) / series[0].Measured.StandardError[l];
             if (z > worst) { worst = z; worstLayer = l; }
-            Console.Out.WriteLine($"  layer {l}: q = {F(series[0].Measured.Mean[l], "F4")} ± {F(series[0].Measured.StandardError[l], "F4")}, theory {F(series[0].Theory[l], "F4")} ({F(z, "F1")} s.e.)");
+            output.WriteLine($"  layer {l}: q = {F(series[0].Measured.Mean[l], "F4")} ± {F(series[0].Measured.StandardError[l], "F4")}, theory {F(series[0].Theory[l], "F4")} ({F(z, "F1")} s.e.)");
         }
-        Console.Out.WriteLine($"  largest deviation of q: {F(worst, "F2")} s.e. (layer {worstLayer})");
+        output.WriteLine($"  largest deviation of q: {F(worst, "F2")} s.e. (layer {worstLayer})");
     }
 }

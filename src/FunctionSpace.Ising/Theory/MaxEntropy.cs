@@ -351,7 +351,7 @@ public static class AnnealedGeneralisation
         }
         if (best <= 0) return double.NaN;
         if (best >= errors.Count - 1) return errors[best];
-        // Parabolic refinement in ln ε (the grid is logarithmic).
+        // Parabolic refinement in ln ε (exact for a log grid, harmless on a linear one).
         double x0 = Math.Log(errors[best - 1]), x1 = Math.Log(errors[best]), x2 = Math.Log(errors[best + 1]);
         double F(int i) => entropies[i] + alpha * Math.Log(1 - errors[i]);
         double y0 = F(best - 1), y1 = F(best), y2 = F(best + 1);
