@@ -90,7 +90,7 @@ internal static class TheoryCommand
         int logCount = s.Errors / 2, linearCount = s.Errors - logCount;
         double[] errors = [.. Enumerable.Range(0, logCount).Select(i => Math.Pow(10, -8 + 6.0 * i / logCount)),
             .. Enumerable.Range(0, linearCount).Select(i => 0.01 + 0.49 * i / (linearCount - 1))];
-        var alphas = Enumerable.Range(0, 41).Select(i => Math.Pow(10, -1 + 4.0 * i / 40)).ToArray();
+        var alphas = Enumerable.Range(0, 51).Select(i => Math.Pow(10, -1 + 5.0 * i / 50)).ToArray();  // 0.1 … 10⁴
         var entropyCurves = new List<Curve>();
         var alphaCurves = new List<Curve>();
         output.WriteLine($"dense: L = {s.Layers}, β = {F(s.Beta)}, {errors.Length} ε values in [1e-8, 0.5], DP grid {s.Grid}");

@@ -35,6 +35,7 @@ public static class TheoryFigures
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
         plot.ShowLegend();
+        plot.Axes.AutoScale();
         Reporting.Figure.SavePng(plot, path);
     }
 }
