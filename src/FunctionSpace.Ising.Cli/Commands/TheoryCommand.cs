@@ -118,8 +118,8 @@ internal static class TheoryCommand
             int below = Array.FindIndex(optimal, double.IsNaN);
             output.WriteLine($"  {name,-10}: S*(0.01) = {F(Interp(errors, entropy, 0.01))}, S*(0.1) = {F(Interp(errors, entropy, 0.1))}, S*(0.4) = {F(Interp(errors, entropy, 0.4))}; " +
                 $"ε*(α=100) = {F(optimal[30])}, d ln ε*/d ln α (α ∈ [10³, 10⁴]) = {F(slope, "F3")}" +
-                (below >= 0 ? $"; from α = {F(alphas[below], "G3")} the maximum sits at the smallest ε ({F(errors[0])})" +
-                  (kind == PerturbationKind.Binary ? " — binary S*(ε) = O(ε² ln 1/ε), so ε* jumps to 0 (first-order transition to perfect generalisation)" : "") : ""));
+                (below >= 0 ? $"; from α = {F(alphas[below], "G3")} the maximum sits at the smallest feasible ε on the table ({F(errors[Array.FindIndex(entropy, v => !double.IsNaN(v))])})" +
+                  (kind == PerturbationKind.Binary && double.IsPositiveInfinity(s.Beta) ? " — binary S*(ε) = O(ε² ln 1/ε), so ε* jumps to 0 (first-order transition to perfect generalisation)" : "") : ""));
             var atTen = results.First(r => r.Error >= 0.1);
             output.WriteLine($"  {"",-10}  profile at ε = {F(atTen.Error, "F3")}: {symbol} = {string.Join(", ", atTen.Strengths.Select(v => F(v, "G4")))}");
         }

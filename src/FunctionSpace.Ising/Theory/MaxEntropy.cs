@@ -104,7 +104,9 @@ public enum PolishStop
 
 /// <summary>The dominant (max-entropy) perturbation at one function error ε.</summary>
 /// <param name="Error">ε = (1 − q^L)/2.</param>
-/// <param name="Feasible">False when q^L = 1 − 2ε cannot be reached (then the other fields are NaN).</param>
+/// <param name="Feasible">False when q^L = 1 − 2ε cannot be reached (then the other fields are NaN): ε below
+/// (1 − F_β^L(1))/2 at finite β, or — continuous weights, deep nets, tiny ε — only through 1 − q^1 below the
+/// grid floor 1e−280 (each layer roughly squares 1 − q near q = 1, so this happens for L ≳ 7 at ε ~ 1e−2).</param>
 /// <param name="Strengths">η*^l (continuous) or p*^l (binary), l = 1..L.</param>
 /// <param name="Disagreements">1 − q^l, l = 0..L, along the optimal path (kept as complements: they reach 1e−100 and below).</param>
 /// <param name="Entropy">S*(ε) = (1/L) Σ_l s(η_l or p_l), per weight.</param>
@@ -349,7 +351,9 @@ public static class AnnealedGeneralisation
             double v = entropies[i] + alpha * Math.Log(1 - errors[i]);
             if (v > bestValue) { bestValue = v; best = i; }
         }
-        if (best <= 0) return double.NaN;
+        int firstFeasible = 0;
+        while (firstFeasible < entropies.Count && double.IsNaN(entropies[firstFeasible])) firstFeasible++;
+        if (best <= firstFeasible) return double.NaN;
         if (best >= errors.Count - 1) return errors[best];
         // Parabolic refinement in ln ε (exact for a log grid, harmless on a linear one).
         double x0 = Math.Log(errors[best - 1]), x1 = Math.Log(errors[best]), x2 = Math.Log(errors[best + 1]);
