@@ -162,7 +162,7 @@ public static class BeliefPropagation
         if (warmStart != null && warmStart.Size != n)
             throw new ArgumentException($"warm start has {warmStart.Size} spins, the model {n}", nameof(warmStart));
         var start = warmStart ?? BpMessages.Uncoupled(model);
-        var workspace = new Workspace(n);
+        var workspace = Workspace.Rent(n);
         TanhCouplings(model.Couplings, workspace.T, n);
 
         var dampings = new List<double> { options.Damping };
@@ -200,6 +200,18 @@ public static class BeliefPropagation
 
     private sealed class Workspace(int n)
     {
+        // One workspace per thread, reused while N stays the same: a learning loop or an x-sweep then allocates
+        // only the new messages and pair moments per call (the N×N scratch arrays are megabytes at N = 675).
+        [ThreadStatic] private static Workspace? _cached;
+
+        public static Workspace Rent(int n)
+        {
+            if (_cached is { } cached && cached.Size == n) return cached;
+            return _cached = new Workspace(n);
+        }
+
+        public int Size => n;
+        public readonly double[] Cavity = new double[n * n];   // m_{i→j} in Finish
         public readonly double[] T = new double[n * n];     // tanh J
         public readonly double[] U = new double[n * n];     // u_{i→j}, sender row
         public readonly double[] H = new double[n];         // full cavity sums
@@ -460,7 +472,7 @@ public static class BeliefPropagation
         VectorMath.Tanh(hCav, magnetisations);
 
         // Cavity magnetisations m_{i→j} = tanh(H_i − u_{j→i}) at the fixed point, and their transpose.
-        var cavity = new double[n * n];
+        var cavity = w.Cavity;
         For(n, w.Chunks, (r0, r1) => VectorMath.Tanh(g.AsSpan(r0 * n, (r1 - r0) * n), cavity.AsSpan(r0 * n, (r1 - r0) * n)));
         var cavityT = w.U;   // reuse: u is no longer needed
         For(n, w.Chunks, (r0, r1) => VectorMath.Transpose(cavity, cavityT, n, r0, r1));
