@@ -14,7 +14,7 @@ internal static class BenchBpCommand
 {
     private const double BaselineSeconds = 0.19;
 
-    private sealed record Settings(int Steps, double Step, double Tolerance, double Damping, int Anderson, bool Landscape, ulong Seed);
+    private sealed record Settings(int Steps, double Step, double Tolerance, double Damping, int Anderson, bool Landscape, int Points, int TapStarts, ulong Seed);
 
     public static Command Create()
     {
@@ -24,13 +24,15 @@ internal static class BenchBpCommand
         var damping = new Option<double>("--damping") { Description = "BP damping", DefaultValueFactory = _ => 0.5 }.InRange(0, 0.99);
         var anderson = new Option<int>("--anderson") { Description = "Anderson-acceleration depth (0 = plain damped BP)", DefaultValueFactory = _ => new BpOptions().AndersonDepth }.InRange(0, 20);
         var landscape = new Option<bool>("--landscape") { Description = "Also time the landscape workloads: a 200-point forward+backward x-sweep (fields h + x·σ*) and TAP from 1,000 random starts" };
+        var points = new Option<int>("--points") { Description = "x values of the landscape sweep (each visited forward and backward); the target is for 200", DefaultValueFactory = _ => 200 }.InRange(2, 100000);
+        var tapStarts = new Option<int>("--tap-starts") { Description = "Random TAP starts; the target is for 1,000", DefaultValueFactory = _ => 1000 }.InRange(1, 1000000);
         var seed = CommonOptions.Seed();
         var command = new Command("bp", "Time warm-started belief propagation + moments at N = 675 (the Boltzmann-learning inner loop); baseline: numpy BP 0.19 s/step")
         {
-            steps, step, tolerance, damping, anderson, landscape, seed,
+            steps, step, tolerance, damping, anderson, landscape, points, tapStarts, seed,
         };
         command.SetAction(parse => Run(new Settings(parse.GetValue(steps), parse.GetValue(step), parse.GetValue(tolerance),
-            parse.GetValue(damping), parse.GetValue(anderson), parse.GetValue(landscape), parse.GetValue(seed)), parse.InvocationConfiguration.Output));
+            parse.GetValue(damping), parse.GetValue(anderson), parse.GetValue(landscape), parse.GetValue(points), parse.GetValue(tapStarts), parse.GetValue(seed)), parse.InvocationConfiguration.Output));
         return command;
     }
 
@@ -70,7 +72,7 @@ internal static class BenchBpCommand
             double cpuMs = 1000 * cpuSeconds / settings.Steps;
             output.WriteLine($"  {name,-32} N={model.Size}: {ms,8:F2} ms wall, {cpuMs,8:F2} ms CPU per evaluation ({(double)sweeps / settings.Steps:F1} sweeps, {perSweep:F3} ms/sweep wall); " +
                              $"baseline {BaselineSeconds * 1000:F0} ms ⇒ {BaselineSeconds * 1000 / ms:F2}x (wall)");
-            if (settings.Landscape) Landscape(name, model, options, first.Messages, settings.Seed, output);
+            if (settings.Landscape) Landscape(name, model, options, first.Messages, settings, output);
         }
         output.WriteLine($"load average during the run: {LoadAverage()} on {Environment.ProcessorCount} cores (wall times scale with contention)");
         return CliApp.ExitOk;
@@ -84,13 +86,13 @@ internal static class BenchBpCommand
 
     // Landscape workloads: BP along fields h + x·σ* for 200 values of x in [0, 1], forward then backward, each
     // point warm-started from the previous (target ≤ 10 s), and TAP from 1,000 random starts (target ≤ 30 s).
-    private static void Landscape(string name, IsingModel model, BpOptions options, BpMessages start, ulong seed, TextWriter output)
+    private static void Landscape(string name, IsingModel model, BpOptions options, BpMessages start, Settings settings, TextWriter output)
     {
         int n = model.Size;
-        var rng = new Random((int)(seed & 0x7fffffff) + 2);
+        var rng = new Random((int)(settings.Seed & 0x7fffffff) + 2);
         var reference = Enumerable.Range(0, n).Select(_ => rng.Next(2) == 0 ? 1.0 : -1.0).ToArray();
-        const int Points = 200;
-        var xs = Enumerable.Range(0, Points).Select(k => k / (double)(Points - 1)).ToList();
+        int points = settings.Points;
+        var xs = Enumerable.Range(0, points).Select(k => k / (double)(points - 1)).ToList();
         var path = xs.Concat(Enumerable.Reverse(xs)).ToList();
         var messages = start;
         int failed = 0;
@@ -105,15 +107,17 @@ internal static class BenchBpCommand
             sweeps += result.Iterations;
         }
         double sweepSeconds = timer.Elapsed.TotalSeconds;
-        output.WriteLine($"    x-sweep 2×{Points} points: {sweepSeconds:F2} s ({(double)sweeps / path.Count:F1} sweeps/point, {failed} unconverged); target 10 s ⇒ {10 / sweepSeconds:F2}x");
+        double per200 = sweepSeconds * 200 / points;
+        output.WriteLine($"    x-sweep 2×{points} points: {sweepSeconds:F2} s ({(double)sweeps / path.Count:F1} sweeps/point, {failed} unconverged) ⇒ {per200:F1} s per 200 points; target 10 s ⇒ {10 / per200:F2}x");
 
-        const int Starts = 1000;
-        var starts = new double[Starts * n];
+        int startCount = settings.TapStarts;
+        var starts = new double[startCount * n];
         for (int k = 0; k < starts.Length; k++) starts[k] = 2 * rng.NextDouble() - 1;
         timer.Restart();
-        var tap = Tap.SolveMany(model, starts, Starts, new TapOptions(MaxIterations: 2000));
+        var tap = Tap.SolveMany(model, starts, startCount, new TapOptions(MaxIterations: 2000));
         double tapSeconds = timer.Elapsed.TotalSeconds;
-        output.WriteLine($"    TAP {Starts} random starts: {tapSeconds:F2} s ({tap.Count(r => r.Converged)} converged, mean {tap.Average(r => r.Iterations):F0} iterations); target 30 s ⇒ {30 / tapSeconds:F2}x");
+        double per1000 = tapSeconds * 1000 / startCount;
+        output.WriteLine($"    TAP {startCount} random starts: {tapSeconds:F2} s ({tap.Count(r => r.Converged)} converged, mean {tap.Average(r => r.Iterations):F0} iterations) ⇒ {per1000:F1} s per 1,000; target 30 s ⇒ {30 / per1000:F2}x");
     }
 
     // The published under-para ITER model (J_ITER, h_ITER, n = 225) embedded block-diagonally in the 675 spins of
