@@ -42,6 +42,7 @@ internal static class CliApp
     {
         yield return DataCommand.Create();
         yield return BenchCommand.Create();
+        yield return StudyCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
