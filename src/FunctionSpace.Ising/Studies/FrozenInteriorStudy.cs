@@ -67,7 +67,7 @@ public static class FrozenInteriorStudy
         int total = 2 * settings.Epochs.Length, done = 0;
         foreach (var (mode, freeze) in new[] { ("normal", false), ("frozen", true) })
         {
-            var options = settings.Training with { FreezeInterior = freeze };
+            var options = settings.Training with { FreezeInterior = freeze, BatchSize = Math.Min(settings.Training.BatchSize, data.TrainCount) };
             MeanFieldCheckpoints.Train(arch, data.TrainInputs, data.TrainLabels, seeds, noiseSeed, options, settings.Epochs, checkpoint =>
             {
                 var scores = MeanFieldEvaluation.Score(arch, checkpoint.Result.Theta, seeds.Length, data.TrainInputs, data.TrainLabels,

@@ -74,8 +74,9 @@ public static class ProjectionStudy
         int n = arch.WeightCount, k = settings.Networks, s = settings.SamplesPerNetwork;
         var seeds = Enumerable.Range(0, k).Select(i => SplitMix64.Mix(settings.Seed, i, 31)).ToArray();
         progress?.Report(new ProgressReport("projection", 0, 3, "stages", $"training {k} networks"));
-        var initial = InitialConfigurations(arch, seeds, settings.Training);
-        var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, data.TrainLabels, seeds, SplitMix64.Mix(settings.Seed, 0, 32), settings.Training, null, ct);
+        var training = settings.Training with { BatchSize = Math.Min(settings.Training.BatchSize, data.TrainCount) };
+        var initial = InitialConfigurations(arch, seeds, training);
+        var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, data.TrainLabels, seeds, SplitMix64.Mix(settings.Seed, 0, 32), training, null, ct);
         var final = MeanFieldEvaluation.Sample(trained.Theta, k, n, s, SplitMix64.Mix(settings.Seed, 0, 33));
         progress?.Report(new ProgressReport("projection", 1, 3, "stages", "scoring"));
 

@@ -84,6 +84,8 @@ public static class WidthStudy
         int selection = settings.SelectionCount == 0 ? data.TrainCount : Math.Min(settings.SelectionCount, data.TrainCount);
         var selectionX = data.TrainInputs.AsSpan(0, selection * data.Dimension).ToArray();
         var selectionY = data.TrainLabels.AsSpan(0, selection).ToArray();
+        // A training set smaller than the preset's mini-batch (tiny data) trains full-batch.
+        var training = settings.Training with { BatchSize = Math.Min(settings.Training.BatchSize, data.TrainCount) };
         var rows = new List<WidthRow>();
         for (int a = 0; a < architectures.Count; a++)
         {
@@ -92,7 +94,7 @@ public static class WidthStudy
             var seeds = Enumerable.Range(0, settings.Seeds).Select(s => SplitMix64.Mix(settings.Seed, s, 11)).ToArray();
             var clock = Stopwatch.StartNew();
             var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, data.TrainLabels, seeds,
-                SplitMix64.Mix(settings.Seed, hidden, 12), settings.Training, null, ct);
+                SplitMix64.Mix(settings.Seed, hidden, 12), training, null, ct);
             double seconds = clock.Elapsed.TotalSeconds;
             var scores = MeanFieldEvaluation.Score(arch, trained.Theta, seeds.Length, selectionX, selectionY,
                 data.TestInputs, data.TestLabels, settings.SamplesPerNetwork, SplitMix64.Mix(settings.Seed, hidden, 13));
