@@ -73,6 +73,27 @@ public class RealNetworkTrainerTests
     }
 
     [Fact]
+    public void Widths_trained_together_report_what_their_own_architectures_compute()
+    {
+        var (x, y) = RandomSet(40, 5, seed: 12);
+        Architecture narrow = Architecture.Parse("5-2-2-10"), wide = Architecture.Parse("5-32-32-10");
+        var result = RealNetworkTrainer.TrainMany([narrow, wide, narrow], x, y, StudyTask.TenClass, [1UL, 2UL, 3UL], seed: 4,
+            new RealTrainingOptions(LearningRate: 0.01, MaxEpochs: 1500, CheckEvery: 10));
+        Assert.Equal(-1, result.InterpolationEpochs[0]);   // 2 hidden units cannot memorise 40 random labels
+        Assert.True(result.InterpolationEpochs[1] > 0);
+        Assert.Equal(RealTrainingStop.EpochCap, result.Stop);
+        Assert.Equal(narrow.WeightCount, result.Weights[0].Length);
+        Assert.Equal(wide.WeightCount, result.Weights[1].Length);
+        // The unpadded weights, evaluated in their own architecture, give the errors the masked run reported.
+        for (int net = 0; net < 3; net++)
+        {
+            var arch = result.Architectures[net];
+            Assert.Equal(result.TrainErrors[net], RealNetworkTrainer.ErrorRates(arch, result.Weights[net], 1, x, y, StudyTask.TenClass)[0], 1e-6f);
+        }
+        Assert.Equal(0f, result.TrainErrors[1]);
+    }
+
+    [Fact]
     public void Wrong_output_width_for_the_task_is_rejected()
     {
         var (x, y) = RandomSet(10, 4, seed: 1);
