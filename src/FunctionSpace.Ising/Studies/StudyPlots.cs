@@ -63,3 +63,12 @@ public static class StudyPlots
     /// <summary>A colour of the Viridis map at position t ∈ [0, 1].</summary>
     public static Color Viridis(double t) => new ScottPlot.Colormaps.Viridis().GetColor(Math.Clamp(t, 0, 1));
 }
+
+/// <summary>Forwards an inner computation's progress as a detail line of the outer stage (one bar per study).</summary>
+/// <param name="outer">Where the study reports.</param>
+/// <param name="map">Turns an inner report into the outer one.</param>
+internal sealed class RelabelledProgress(IProgress<ProgressReport> outer, Func<ProgressReport, ProgressReport> map) : IProgress<ProgressReport>
+{
+    /// <inheritdoc />
+    public void Report(ProgressReport value) => outer.Report(map(value));
+}
