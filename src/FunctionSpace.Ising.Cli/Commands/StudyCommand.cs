@@ -142,8 +142,9 @@ internal static class StudyCommand
                     output.WriteLine($"  {name}, {weights} weights:   H  params/n   train err         test err");
                     foreach (var p in result.Curve(name, weights))
                         output.WriteLine($"    {p.Hidden,4}  {p.Ratio,8:F3}   {Format(p.Train),-16}  {Format(p.Test)}");
-                    var (interp, peak, peakError) = result.Landmarks(name, weights);
-                    output.WriteLine($"    zero training error from H = {(interp is { } i ? i.ToString(CultureInfo.InvariantCulture) : "never")}; test-error peak {peakError:F3} at H = {peak}");
+                    var (interp, bumpHidden, bump) = result.Landmarks(name, weights);
+                    output.WriteLine($"    zero training error from H = {(interp is { } i ? i.ToString(CultureInfo.InvariantCulture) : "never")}; " +
+                        (bump > 0 ? $"test error rises {bump:F4} above its running minimum at H = {bumpHidden}" : "test error never rises as H grows (no double-descent bump)"));
                 }
             }
             output.WriteLine($"  wrote {Path.Combine(dir, "double_descent.csv")} and {s.Tasks.Length} PNG  ({clock.Elapsed.TotalSeconds:F0} s)");
@@ -225,9 +226,9 @@ internal static class StudyCommand
             string dir = OutDir(c, "frozen");
             FrozenInteriorStudy.Write(result, dir);
             output.WriteLine($"frozen interior ({c.Preset}), seed {c.Seed}: {data.Source}; {s.Architecture}, {s.Seeds} seeds");
-            output.WriteLine("  mode    epoch  train s   mean-field test acc     best-sampled test acc");
+            output.WriteLine("  mode    epoch   wall s    CPU s   mean-field test acc     best-sampled test acc");
             foreach (var r in result.Rows)
-                output.WriteLine($"  {r.Mode,-6}  {r.Epoch,5}  {r.Seconds,7:F2}   {Format(r.MeanField),-22}  {Format(r.BestSampled)}");
+                output.WriteLine($"  {r.Mode,-6}  {r.Epoch,5}  {r.Seconds,7:F2}  {r.CpuSeconds,7:F2}   {Format(r.MeanField),-22}  {Format(r.BestSampled)}");
             output.WriteLine($"  wrote {Path.Combine(dir, "frozen.csv")}, frozen.png  ({clock.Elapsed.TotalSeconds:F0} s)");
             return CliApp.ExitOk;
         });

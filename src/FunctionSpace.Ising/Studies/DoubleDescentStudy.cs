@@ -22,7 +22,7 @@ public sealed record DoubleDescentSettings(int Dimension, int TrainCount, int Te
     /// <summary>Minutes on two cores: D = 20, n = 400, H from 1 to 32 (parameters/examples 0.08–5), 2 seeds, both tasks; binary 40 epochs.</summary>
     public static DoubleDescentSettings Quick(ulong seed) =>
         new(20, 400, 2000, [1, 2, 3, 4, 6, 8, 12, 16, 24, 32], [StudyTask.TenClass, StudyTask.Parity], 2,
-            new RealTrainingOptions(LearningRate: 0.01, BatchSize: 0, MaxEpochs: 1500, CheckEvery: 20),
+            new RealTrainingOptions(LearningRate: 0.02, BatchSize: 0, MaxEpochs: 800, CheckEvery: 20),
             new MeanFieldOptions(BatchSize: 100, Epochs: 40), 10, true, seed);
 
     /// <summary>Raw pixels (D = 784), n = 4000, H from 1 to 256, 5 seeds, both tasks.</summary>
@@ -75,16 +75,24 @@ public sealed record DoubleDescentResult(IReadOnlyList<DoubleDescentRow> Rows, s
             .ToArray();
 
     /// <summary>
-    /// The interpolation threshold of a curve: the smallest H whose mean training error is zero (null if
-    /// never), and the H with the highest mean test error.
+    /// Landmarks of a curve: the smallest H whose mean training error is zero (the interpolation threshold;
+    /// null if never reached), and the largest rise of the mean test error above its running minimum over
+    /// smaller H — the height of a double-descent bump (0 when the test error only falls) — with the H
+    /// where that rise peaks.
     /// </summary>
-    public (int? InterpolationHidden, int PeakHidden, double PeakTestError) Landmarks(string task, string weights)
+    public (int? InterpolationHidden, int BumpHidden, double BumpHeight) Landmarks(string task, string weights)
     {
         var curve = Curve(task, weights);
-        if (curve.Count == 0) return (null, 0, double.NaN);
+        if (curve.Count == 0) return (null, 0, 0);
         int? interpolation = curve.Where(c => c.Train.Mean == 0).Select(c => (int?)c.Hidden).FirstOrDefault();
-        var peak = curve.MaxBy(c => c.Test.Mean);
-        return (interpolation, peak.Hidden, peak.Test.Mean);
+        double runningMin = double.PositiveInfinity, bump = 0;
+        int bumpHidden = curve[0].Hidden;
+        foreach (var point in curve)
+        {
+            if (point.Test.Mean - runningMin > bump) { bump = point.Test.Mean - runningMin; bumpHidden = point.Hidden; }
+            runningMin = Math.Min(runningMin, point.Test.Mean);
+        }
+        return (interpolation, bumpHidden, bump);
     }
 }
 
@@ -108,7 +116,7 @@ public static class DoubleDescentStudy
             string taskName = TaskName(task);
             byte[] binaryTrainLabels = task == StudyTask.Parity ? ParityTask.ClassLabels(data.TrainLabels) : data.TrainLabels;
             byte[] binaryTestLabels = task == StudyTask.Parity ? ParityTask.ClassLabels(data.TestLabels) : data.TestLabels;
-            // Real weights: widths of similar size (max ≤ 2·min) and all their seeds in one batched, masked run each.
+            // Real weights: widths of similar size (max ≤ 8·min) and all their seeds in one batched, masked run each.
             foreach (var group in WidthGroups(widths))
             {
                 ct.ThrowIfCancellationRequested();
@@ -165,8 +173,8 @@ public static class DoubleDescentStudy
     }
 
     /// <summary>
-    /// Splits ascending widths into consecutive groups whose largest is at most twice the smallest, so that
-    /// padding every network of a group to its largest width wastes little work.
+    /// Splits ascending widths into consecutive groups whose largest is at most 8 times the smallest, so that
+    /// padding every network of a group to its largest width costs little next to the per-step overhead a separate run would add (small networks are overhead-bound).
     /// </summary>
     public static IReadOnlyList<int[]> WidthGroups(IReadOnlyList<int> ascendingWidths)
     {
@@ -174,7 +182,7 @@ public static class DoubleDescentStudy
         var current = new List<int>();
         foreach (int h in ascendingWidths)
         {
-            if (current.Count > 0 && h > 2 * current[0]) { groups.Add(current.ToArray()); current.Clear(); }
+            if (current.Count > 0 && h > 8 * current[0]) { groups.Add(current.ToArray()); current.Clear(); }
             current.Add(h);
         }
         if (current.Count > 0) groups.Add(current.ToArray());

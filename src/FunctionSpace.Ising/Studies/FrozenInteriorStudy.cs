@@ -37,11 +37,12 @@ public sealed record FrozenStudySettings(Architecture Architecture, int[] Epochs
 /// <param name="Mode">"normal" or "frozen".</param>
 /// <param name="Epoch">Epochs trained.</param>
 /// <param name="Seconds">Wall time of training those epochs (all seeds together).</param>
+/// <param name="CpuSeconds">CPU time of that training (all threads of the process).</param>
 /// <param name="MeanField">Mean-field prediction test accuracy over seeds.</param>
 /// <param name="Sampled">Mean sampled-configuration test accuracy over seeds.</param>
 /// <param name="BestSampled">Best-on-training-set sampled configuration's test accuracy over seeds.</param>
 /// <param name="MeanLoss">Mean of the networks' last-epoch losses.</param>
-public sealed record FrozenRow(string Mode, int Epoch, double Seconds, MeanSpread MeanField, MeanSpread Sampled, MeanSpread BestSampled, double MeanLoss);
+public sealed record FrozenRow(string Mode, int Epoch, double Seconds, double CpuSeconds, MeanSpread MeanField, MeanSpread Sampled, MeanSpread BestSampled, double MeanLoss);
 
 /// <summary>Result of the frozen-interior comparison.</summary>
 /// <param name="Rows">One row per mode and checkpoint.</param>
@@ -72,7 +73,7 @@ public static class FrozenInteriorStudy
             {
                 var scores = MeanFieldEvaluation.Score(arch, checkpoint.Result.Theta, seeds.Length, data.TrainInputs, data.TrainLabels,
                     data.TestInputs, data.TestLabels, settings.SamplesPerNetwork, SplitMix64.Mix(settings.Seed, checkpoint.Epoch, freeze ? 24UL : 23UL));
-                rows.Add(new FrozenRow(mode, checkpoint.Epoch, checkpoint.Seconds,
+                rows.Add(new FrozenRow(mode, checkpoint.Epoch, checkpoint.Seconds, checkpoint.CpuSeconds,
                     MeanSpread.Of(scores.Select(s => s.MeanFieldTestAccuracy)), MeanSpread.Of(scores.Select(s => s.SampledTestAccuracy)),
                     MeanSpread.Of(scores.Select(s => s.BestSampledTestAccuracy)), checkpoint.Result.FinalLosses.Average(v => (double)v)));
                 progress?.Report(new ProgressReport("frozen", ++done, total, "runs", $"{mode} epoch {checkpoint.Epoch}: mean-field acc {rows[^1].MeanField.Mean:F3}"));
@@ -85,11 +86,11 @@ public static class FrozenInteriorStudy
     public static void Write(FrozenStudyResult result, string directory)
     {
         Directory.CreateDirectory(directory);
-        string[] headers = ["mode", "epoch", "train_seconds", "meanfield_test_acc_mean", "meanfield_test_acc_sd", "sampled_test_acc_mean", "sampled_test_acc_sd",
+        string[] headers = ["mode", "epoch", "train_seconds", "train_cpu_seconds", "meanfield_test_acc_mean", "meanfield_test_acc_sd", "sampled_test_acc_mean", "sampled_test_acc_sd",
             "best_sampled_test_acc_mean", "best_sampled_test_acc_sd", "mean_final_loss", "seeds", "master_seed", "architecture"];
         CsvTable.Write(Path.Combine(directory, "frozen.csv"), headers, result.Rows.Select(r => (IReadOnlyList<object?>)new object?[]
         {
-            r.Mode, r.Epoch, r.Seconds, r.MeanField.Mean, r.MeanField.StandardDeviation, r.Sampled.Mean, r.Sampled.StandardDeviation,
+            r.Mode, r.Epoch, r.Seconds, r.CpuSeconds, r.MeanField.Mean, r.MeanField.StandardDeviation, r.Sampled.Mean, r.Sampled.StandardDeviation,
             r.BestSampled.Mean, r.BestSampled.StandardDeviation, r.MeanLoss, result.Settings.Seeds, result.Settings.Seed, result.Settings.Architecture.ToString(),
         }));
         var curves = new List<Curve>();
@@ -98,7 +99,7 @@ public static class FrozenInteriorStudy
             var rows = result.Rows.Where(r => r.Mode == mode).OrderBy(r => r.Epoch).ToArray();
             if (rows.Length == 0) continue;
             double[] epochs = rows.Select(r => (double)r.Epoch).ToArray();
-            string time = $"{rows[^1].Seconds:F1} s for {rows[^1].Epoch} epochs";
+            string time = $"{rows[^1].Seconds:F1} s wall, {rows[^1].CpuSeconds:F1} s CPU for {rows[^1].Epoch} epochs";
             curves.Add(new Curve($"{mode}, mean-field prediction ({time})", epochs, rows.Select(r => r.MeanField.Mean).ToArray(), rows.Select(r => r.MeanField.StandardDeviation).ToArray()));
             curves.Add(new Curve($"{mode}, best sampled binary", epochs, rows.Select(r => r.BestSampled.Mean).ToArray(), rows.Select(r => r.BestSampled.StandardDeviation).ToArray()));
         }

@@ -7,8 +7,9 @@ namespace FunctionSpace.Ising.Studies;
 /// <summary>θ after a given number of epochs, and the wall time training took to get there.</summary>
 /// <param name="Epoch">Epochs trained.</param>
 /// <param name="Seconds">Wall-clock seconds of the run that trained them (all K networks together).</param>
+/// <param name="CpuSeconds">CPU seconds the process used during that run (all threads): steadier than wall time on a shared machine.</param>
 /// <param name="Result">The trainer's result.</param>
-public sealed record MeanFieldCheckpoint(int Epoch, double Seconds, MeanFieldResult Result);
+public sealed record MeanFieldCheckpoint(int Epoch, double Seconds, double CpuSeconds, MeanFieldResult Result);
 
 /// <summary>
 /// Per-epoch snapshots of mean-field training built on <see cref="MeanFieldTrainer.Train"/>, which has no
@@ -33,9 +34,13 @@ public static class MeanFieldCheckpoints
         foreach (int e in epochs)
         {
             ct.ThrowIfCancellationRequested();
+            var process = Process.GetCurrentProcess();
+            var cpuBefore = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             var trained = MeanFieldTrainer.Train(architecture, inputs, labels, networkSeeds, noiseSeed, options with { Epochs = e }, null, ct);
-            var checkpoint = new MeanFieldCheckpoint(e, clock.Elapsed.TotalSeconds, trained);
+            double wall = clock.Elapsed.TotalSeconds;
+            process.Refresh();
+            var checkpoint = new MeanFieldCheckpoint(e, wall, (process.TotalProcessorTime - cpuBefore).TotalSeconds, trained);
             result.Add(checkpoint);
             onCheckpoint?.Invoke(checkpoint);
         }

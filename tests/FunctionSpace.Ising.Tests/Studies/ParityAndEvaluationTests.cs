@@ -91,4 +91,36 @@ public class ParityAndEvaluationTests
         Assert.Equal(test[best], scores[0].BestSampledTestAccuracy, 6);
         Assert.Equal(test.Average(v => (double)v), scores[0].SampledTestAccuracy, 6);
     }
+
+    [Fact]
+    public void Width_groups_keep_the_largest_within_eight_times_the_smallest()
+    {
+        var groups = DoubleDescentStudy.WidthGroups([1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 100]);
+        Assert.Equal(new[] { new[] { 1, 2, 3, 4, 6, 8 }, new[] { 12, 16, 24, 32 }, new[] { 100 } }, groups);
+    }
+
+    [Fact]
+    public void Mean_spread_uses_the_sample_standard_deviation()
+    {
+        var m = MeanSpread.Of([1.0, 2.0, 3.0, 4.0]);
+        Assert.Equal(2.5, m.Mean, 15);
+        Assert.Equal(Math.Sqrt(5.0 / 3.0), m.StandardDeviation, 15);
+        Assert.Equal(Math.Sqrt(5.0 / 3.0) / 2, m.StandardError, 15);
+        Assert.Equal(0, MeanSpread.Of([7.0]).StandardDeviation);
+    }
+
+    [Fact]
+    public void Double_descent_landmarks_find_interpolation_and_the_bump()
+    {
+        // Test errors 0.5, 0.3, 0.4, 0.2 over H = 1, 2, 3, 4; training error reaches 0 at H = 3.
+        double[] train = [0.4, 0.1, 0.0, 0.0], test = [0.5, 0.3, 0.4, 0.2];
+        var rows = Enumerable.Range(0, 4).Select(i => new DoubleDescentRow("ten-class", "real", $"2-{i + 1}-{i + 1}-10", i + 1, 10 * (i + 1),
+            0.1 * (i + 1), 0, train[i], test[i], double.NaN, double.NaN, 10, "EpochCap")).ToArray();
+        var result = new DoubleDescentResult(rows, "test", DoubleDescentSettings.Quick(1));
+        var (interpolation, bumpHidden, bump) = result.Landmarks("ten-class", "real");
+        Assert.Equal(3, interpolation);
+        Assert.Equal(3, bumpHidden);
+        Assert.Equal(0.1, bump, 12);
+        Assert.Equal((null, 0, 0.0), result.Landmarks("parity", "real"));
+    }
 }
