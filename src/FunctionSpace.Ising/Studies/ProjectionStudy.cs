@@ -73,6 +73,22 @@ public static class ProjectionStudy
         if (arch.Widths[0] != data.Dimension) throw new InputException($"--arch: input width {arch.Widths[0]} differs from the data dimension {data.Dimension}");
         int n = arch.WeightCount, k = settings.Networks, s = settings.SamplesPerNetwork;
         var seeds = Enumerable.Range(0, k).Select(i => SplitMix64.Mix(settings.Seed, i, 31)).ToArray();
+        // The ensemble is read first, so a wrong file fails before any training.
+        var ensembleSpins = new List<sbyte>();
+        var ensembleAccuracies = new List<double>();
+        if (settings.EnsemblePath is { } path)
+        {
+            using var reader = EnsembleReader.Open(path);
+            if (!reader.Header.Architecture.Equals(arch))
+                throw new InputException($"{path}: ensemble architecture {reader.Header.Architecture} differs from the networks trained here ({arch})");
+            foreach (var chunk in reader.ReadChunks(ct))
+            {
+                int take = Math.Min(chunk.Count, settings.EnsembleLimit - ensembleAccuracies.Count);
+                ensembleSpins.AddRange(chunk.Spins.AsSpan(0, take * n).ToArray());
+                for (int c = 0; c < take; c++) ensembleAccuracies.Add(chunk.Accuracies[c]);
+                if (ensembleAccuracies.Count >= settings.EnsembleLimit) break;
+            }
+        }
         progress?.Report(new ProgressReport("projection", 0, 3, "stages", $"training {k} networks"));
         var training = settings.Training with { BatchSize = Math.Min(settings.Training.BatchSize, data.TrainCount) };
         var initial = InitialConfigurations(arch, seeds, training);
@@ -88,21 +104,9 @@ public static class ProjectionStudy
         origins.AddRange(Enumerable.Range(0, k * s).Select(i => ("trained", i / s, i % s)));
         var testX = StudyData.ToDoubles(data.TestInputs);
         var accuracies = BinaryNetwork.Accuracy(arch, spins.ToArray(), origins.Count, testX, data.TestLabels).Select(a => (double)a).ToList();
-        if (settings.EnsemblePath is { } path)
-        {
-            using var reader = EnsembleReader.Open(path);
-            if (!reader.Header.Architecture.Equals(arch))
-                throw new InputException($"{path}: ensemble architecture {reader.Header.Architecture} differs from --arch {arch}");
-            int index = 0;
-            foreach (var chunk in reader.ReadChunks(ct))
-            {
-                int take = Math.Min(chunk.Count, settings.EnsembleLimit - index);
-                spins.AddRange(chunk.Spins.AsSpan(0, take * n).ToArray());
-                for (int c = 0; c < take; c++) { origins.Add(("ensemble", index + c, 0)); accuracies.Add(chunk.Accuracies[c]); }
-                index += take;
-                if (index >= settings.EnsembleLimit) break;
-            }
-        }
+        spins.AddRange(ensembleSpins);
+        origins.AddRange(Enumerable.Range(0, ensembleAccuracies.Count).Select(i => ("ensemble", i, 0)));
+        accuracies.AddRange(ensembleAccuracies);
         progress?.Report(new ProgressReport("projection", 2, 3, "stages", $"PCA of {origins.Count} configurations"));
         var embedding = ConfigurationPca.Embed2D(spins.ToArray(), origins.Count, n);
         var points = origins.Select((o, i) => new ProjectionPoint(o.Origin, o.Network, o.Sample,

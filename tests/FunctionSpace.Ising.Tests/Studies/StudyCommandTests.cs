@@ -64,6 +64,36 @@ public class StudyCommandTests
         Assert.Contains("PCA of ±1 vectors", output);
     }
 
+    [Fact]
+    public void Projection_embeds_an_ensemble_file_with_its_stored_accuracies()
+    {
+        using var s = new Scratch();
+        string path = s.Out.File("ensemble.fsie");
+        var chunk = Ising.Tests.Ensembles.EnsembleTestData.Chunk(0, 5, FunctionSpace.Ising.Networks.Architecture.Deep.WeightCount, seed: 8);
+        using (var writer = FunctionSpace.Ising.Ensembles.EnsembleWriter.Create(path, Ising.Tests.Ensembles.EnsembleTestData.Header()))
+            writer.Write(chunk);
+        var (exit, _, err) = Run([.. "study projection --networks 2 --samples 1 --epochs 1 --train-count 0 --ensemble-limit 4 --ensemble".Split(' '), path, .. s.Common]);
+        Assert.True(exit == 0, err);
+        var (_, points) = CsvTable.Read(s.Out.File("projection.csv"));
+        var ensemble = points.Where(p => p[0] == "ensemble").ToArray();
+        Assert.Equal(4, ensemble.Length);
+        for (int i = 0; i < 4; i++)
+            Assert.Equal(chunk.Accuracies[i], float.Parse(ensemble[i][5], System.Globalization.CultureInfo.InvariantCulture), 6);
+    }
+
+    [Fact]
+    public void Projection_rejects_an_ensemble_of_another_architecture()
+    {
+        using var s = new Scratch();
+        string path = s.Out.File("shallow.fsie");
+        var shallow = FunctionSpace.Ising.Networks.Architecture.Shallow;
+        using (var writer = FunctionSpace.Ising.Ensembles.EnsembleWriter.Create(path, Ising.Tests.Ensembles.EnsembleTestData.Header(shallow)))
+            writer.Write(Ising.Tests.Ensembles.EnsembleTestData.Chunk(0, 3, shallow.WeightCount, seed: 1));
+        var (exit, _, err) = Run([.. "study projection --networks 2 --samples 1 --epochs 1 --train-count 0 --ensemble".Split(' '), path, .. s.Common]);
+        Assert.Equal(CliApp.ExitBadInput, exit);
+        Assert.Equal($"fsi: error: {path}: ensemble architecture 20-10 differs from the networks trained here (20-15-15-10)", err.TrimEnd());
+    }
+
     [Theory]
     [InlineData("study width --widths 4,x", "fsi: error: --widths: 'x' is not a positive integer")]
     [InlineData("study double-descent --tasks ten-class,mnist", "fsi: error: --tasks: 'mnist' is not one of ten-class, parity")]
