@@ -88,7 +88,10 @@ public sealed class BinaryEvaluator : IDisposable
         _inputs = tensor(floats, [ExampleCount, width]);
         _inputsT = _inputs.t().contiguous();
         _labels = tensor(labels.Select(l => (long)l).ToArray());
+        _simd = SimdEvaluator.IsSupported ? new SimdEvaluator(architecture, inputs, labels) : null;
     }
+
+    private readonly SimdEvaluator? _simd;
 
     /// <summary>The network widths.</summary>
     public Architecture Architecture { get; }
@@ -99,8 +102,22 @@ public sealed class BinaryEvaluator : IDisposable
     /// <summary>Configurations evaluated per batch of products (bounds memory: about BatchSize × 1.2 MB for 10k inputs).</summary>
     public int BatchSize { get; }
 
-    /// <summary>Fraction of the inputs each configuration classifies correctly.</summary>
+    /// <summary>
+    /// Fraction of the inputs each configuration classifies correctly: the vectorised CPU kernel
+    /// (<see cref="SimdEvaluator"/>) when the hardware has 256-bit vectors, else batched torch products.
+    /// </summary>
     public float[] Accuracy(ReadOnlySpan<sbyte> spins, int count)
+    {
+        if (_simd == null) return AccuracyTorch(spins, count);
+        int n = Architecture.WeightCount;
+        if (spins.Length != (long)count * n)
+            throw new ArgumentException($"{spins.Length} spins are not {count} configurations of {n}");
+        int[] correct = _simd.CorrectCounts(spins, count);
+        return correct.Select(c => (float)((double)c / ExampleCount)).ToArray();
+    }
+
+    /// <summary>The torch path of <see cref="Accuracy"/> (batched matrix products).</summary>
+    public float[] AccuracyTorch(ReadOnlySpan<sbyte> spins, int count)
     {
         int n = Architecture.WeightCount;
         if (spins.Length != (long)count * n)
