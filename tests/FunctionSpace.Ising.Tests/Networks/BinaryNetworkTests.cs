@@ -34,6 +34,8 @@ public class BinaryNetworkTests
         int count = 70; // more than one evaluator batch
         var spins = RandomSpins(count, arch.WeightCount, 2);
         float[] batched = BinaryNetwork.Accuracy(arch, spins, count, x, y);
+        using var evaluator = new BinaryEvaluator(arch, x, y);
+        float[] torchPath = evaluator.AccuracyTorch(spins, count);
         for (int c = 0; c < count; c++)
         {
             int correct = 0, nearTies = 0;
@@ -46,6 +48,7 @@ public class BinaryNetworkTests
                 if (output.OrderDescending().Skip(1).First() > output.Max() - 1e-4) nearTies++;
             }
             Assert.InRange(batched[c] * y.Length, correct - nearTies - 0.01, correct + nearTies + 0.01);
+            Assert.InRange(torchPath[c] * y.Length, correct - nearTies - 0.01, correct + nearTies + 0.01);
         }
     }
 
