@@ -44,6 +44,9 @@ internal static class CliApp
         yield return SampleCommand.Create();
         yield return BenchCommand.Create();
         yield return TheoryCommand.Create();
+        yield return CollectCommand.Create();
+        yield return EnsembleCommand.Create();
+        yield return StudyCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

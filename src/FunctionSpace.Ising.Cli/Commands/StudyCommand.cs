@@ -1,0 +1,273 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using FunctionSpace.Ising.Networks;
+using FunctionSpace.Ising.Studies;
+
+namespace FunctionSpace.Ising.Cli.Commands;
+
+/// <summary>
+/// <c>fsi study width|double-descent|projection|frozen</c>: the training-side studies (issue 8), each with a
+/// quick preset (minutes here) and the full protocol; CSV + PNG into --out, a summary on stdout.
+/// </summary>
+internal static class StudyCommand
+{
+    private sealed record Common(string Preset, string? Out, ulong Seed, string? DataDir, string? CacheDir, int? Seeds, int? TrainCount, int? Epochs);
+
+    private sealed class CommonOptionSet
+    {
+        public readonly Option<string> Preset = new("--preset") { Description = "quick (minutes on two cores) or full (the study's protocol)", DefaultValueFactory = _ => "quick" };
+        public readonly Option<string?> Out = new("--out") { Description = "Output directory. Default: models/studies/<study>" };
+        public readonly Option<ulong> Seed = CommonOptions.Seed();
+        public readonly Option<string?> DataDir = CommonOptions.DataDir();
+        public readonly Option<string?> CacheDir = CommonOptions.CacheDir();
+        public readonly Option<int?> Seeds = new("--seeds") { Description = "Networks (seeds) per point; overrides the preset" };
+        public readonly Option<int?> TrainCount = new("--train-count") { Description = "Training examples (0 = all); overrides the preset" };
+        public readonly Option<int?> Epochs = new("--epochs") { Description = "Training epochs (mean-field); overrides the preset" };
+
+        public CommonOptionSet() => Preset.AcceptOnlyFromAmong("quick", "full");
+
+        public void AddTo(Command command)
+        {
+            foreach (Option option in new Option[] { Preset, Out, Seed, DataDir, CacheDir, Seeds, TrainCount, Epochs }) command.Options.Add(option);
+        }
+
+        public Common Read(ParseResult parse) => new(parse.GetValue(Preset)!, parse.GetValue(Out), parse.GetValue(Seed), parse.GetValue(DataDir),
+            parse.GetValue(CacheDir), parse.GetValue(Seeds), parse.GetValue(TrainCount), parse.GetValue(Epochs));
+    }
+
+    public static Command Create()
+    {
+        var command = new Command("study", "Training-side studies: deep vs shallow vs width, double descent (real vs binary weights), weight-space projection, frozen interior");
+        command.Subcommands.Add(Width());
+        command.Subcommands.Add(DoubleDescent());
+        command.Subcommands.Add(Projection());
+        command.Subcommands.Add(Frozen());
+        return command;
+    }
+
+    private static Option<string?> WidthsOption() => new("--widths") { Description = "Comma-separated hidden widths H; overrides the preset" };
+
+    private static Command Width()
+    {
+        var common = new CommonOptionSet();
+        var widths = WidthsOption();
+        var samples = new Option<int?>("--samples") { Description = "Binary configurations sampled per trained network; overrides the preset" };
+        var command = new Command("width", "Deep 20-H-H-10 vs shallow 20-10 vs H, mean-field training (Appendix G): width.csv, width.png");
+        common.AddTo(command);
+        command.Options.Add(widths);
+        command.Options.Add(samples);
+        command.SetAction(parse =>
+        {
+            var c = common.Read(parse);
+            var s = c.Preset == "full" ? WidthStudySettings.Full(c.Seed) : WidthStudySettings.Quick(c.Seed);
+            s = s with
+            {
+                HiddenWidths = ParseWidths(parse.GetValue(widths)) ?? s.HiddenWidths,
+                Seeds = c.Seeds ?? s.Seeds,
+                TrainCount = c.TrainCount ?? s.TrainCount,
+                SamplesPerNetwork = parse.GetValue(samples) ?? s.SamplesPerNetwork,
+                Training = s.Training with { Epochs = c.Epochs ?? s.Training.Epochs },
+            };
+            s.Validate();
+            var output = parse.InvocationConfiguration.Output;
+            var clock = Stopwatch.StartNew();
+            var data = StudyData.Load(c.DataDir, c.CacheDir, s.Dimension, s.TrainCount, s.TestCount, c.Seed);
+            var result = WidthStudy.Run(data, s, Progress(parse));
+            string dir = OutDir(c, "width");
+            WidthStudy.Write(result, dir);
+            output.WriteLine($"width study ({c.Preset}), seed {c.Seed}: {data.Source}; {s.Training.Epochs} epochs, {s.Seeds} seeds, {s.SamplesPerNetwork} samples/network");
+            output.WriteLine("  architecture     best-sampled test acc     mean-field test acc");
+            foreach (int h in new[] { 0 }.Concat(s.HiddenWidths.Distinct().Order()))
+            {
+                string arch = result.Rows.First(r => r.Hidden == h).Architecture;
+                output.WriteLine($"  {arch,-15}  {Format(result.BestSampled(h)),-24}  {Format(result.MeanField(h))}");
+            }
+            int? crossover = result.CrossoverWidth();
+            output.WriteLine(crossover is { } x ? $"  deep beats shallow (best sampled) from H = {x}" : "  deep never beats shallow at these widths");
+            output.WriteLine($"  wrote {Path.Combine(dir, "width.csv")}, width.png  ({clock.Elapsed.TotalSeconds:F0} s)");
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command DoubleDescent()
+    {
+        var common = new CommonOptionSet();
+        var widths = WidthsOption();
+        var dimension = new Option<int?>("--dimension", "-D") { Description = "Input dimension: PCA components, or 784 for raw pixels; overrides the preset" };
+        var tasks = new Option<string?>("--tasks") { Description = "Comma-separated: ten-class, parity; overrides the preset" };
+        var realEpochs = new Option<int?>("--real-epochs") { Description = "Epoch cap of real-valued training; overrides the preset" };
+        var realLr = new Option<double?>("--real-lr") { Description = "Learning rate of real-valued training; overrides the preset" };
+        var optimizer = new Option<string?>("--real-optimizer") { Description = "adam or sgd; overrides the preset (adam)" };
+        optimizer.AcceptOnlyFromAmong("adam", "sgd");
+        var realOnly = new Option<bool>("--real-only") { Description = "Skip the binary (mean-field) networks" };
+        var command = new Command("double-descent", "Train/test error vs parameters/examples for D-H-H-C, real vs binary weights, ten-class and parity (Appendix F): double_descent.csv, double_descent_<task>.png");
+        common.AddTo(command);
+        foreach (Option o in new Option[] { widths, dimension, tasks, realEpochs, realLr, optimizer, realOnly }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var c = common.Read(parse);
+            var s = c.Preset == "full" ? DoubleDescentSettings.Full(c.Seed) : DoubleDescentSettings.Quick(c.Seed);
+            var real = s.Real with
+            {
+                MaxEpochs = parse.GetValue(realEpochs) ?? s.Real.MaxEpochs,
+                LearningRate = parse.GetValue(realLr) ?? s.Real.LearningRate,
+                Optimizer = parse.GetValue(optimizer) switch { "sgd" => RealOptimizer.Sgd, "adam" => RealOptimizer.Adam, _ => s.Real.Optimizer },
+            };
+            s = s with
+            {
+                HiddenWidths = ParseWidths(parse.GetValue(widths)) ?? s.HiddenWidths,
+                Dimension = parse.GetValue(dimension) ?? s.Dimension,
+                Tasks = ParseTasks(parse.GetValue(tasks)) ?? s.Tasks,
+                Seeds = c.Seeds ?? s.Seeds,
+                TrainCount = c.TrainCount ?? s.TrainCount,
+                Real = real,
+                Binary = s.Binary with { Epochs = c.Epochs ?? s.Binary.Epochs },
+                IncludeBinary = !parse.GetValue(realOnly),
+            };
+            s.Validate();
+            var output = parse.InvocationConfiguration.Output;
+            var clock = Stopwatch.StartNew();
+            var data = StudyData.Load(c.DataDir, c.CacheDir, s.Dimension, s.TrainCount, s.TestCount, c.Seed);
+            var result = DoubleDescentStudy.Run(data, s, Progress(parse));
+            string dir = OutDir(c, "double-descent");
+            DoubleDescentStudy.Write(result, dir);
+            output.WriteLine($"double descent ({c.Preset}), seed {c.Seed}: {data.Source}; {s.Seeds} seeds; real: {s.Real.Optimizer} lr {s.Real.LearningRate}, ≤ {s.Real.MaxEpochs} epochs; binary: mean-field {s.Binary.Epochs} epochs");
+            foreach (var task in s.Tasks)
+            {
+                string name = DoubleDescentStudy.TaskName(task);
+                foreach (string weights in s.IncludeBinary ? new[] { "real", "binary" } : ["real"])
+                {
+                    output.WriteLine($"  {name}, {weights} weights:   H  params/n   train err         test err");
+                    foreach (var p in result.Curve(name, weights))
+                        output.WriteLine($"    {p.Hidden,4}  {p.Ratio,8:F3}   {Format(p.Train),-16}  {Format(p.Test)}");
+                    var (interp, bumpHidden, bump) = result.Landmarks(name, weights);
+                    output.WriteLine($"    zero training error from H = {(interp is { } i ? i.ToString(CultureInfo.InvariantCulture) : "never")}; " +
+                        (bump > 0 ? $"test error rises {bump:F4} above its running minimum at H = {bumpHidden}" : "test error never rises as H grows (no double-descent bump)"));
+                }
+            }
+            output.WriteLine($"  wrote {Path.Combine(dir, "double_descent.csv")} and {s.Tasks.Length} PNG  ({clock.Elapsed.TotalSeconds:F0} s)");
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Projection()
+    {
+        var common = new CommonOptionSet();
+        var networks = new Option<int?>("--networks") { Description = "Networks trained from random initial configurations; overrides the preset" };
+        var samples = new Option<int?>("--samples") { Description = "Trained configurations sampled per network; overrides the preset" };
+        var ensemble = new Option<string?>("--ensemble") { Description = "Also embed the configurations of this ensemble file (from fsi collect)" };
+        var limit = new Option<int?>("--ensemble-limit") { Description = "At most this many ensemble configurations; overrides the preset" };
+        var command = new Command("projection", "2-D PCA embedding of trained ±1 configurations with the random initial ones (Fig. 2b): projection.csv, projection.png");
+        common.AddTo(command);
+        foreach (Option o in new Option[] { networks, samples, ensemble, limit }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var c = common.Read(parse);
+            var s = c.Preset == "full" ? ProjectionSettings.Full(c.Seed) : ProjectionSettings.Quick(c.Seed);
+            s = s with
+            {
+                Networks = parse.GetValue(networks) ?? c.Seeds ?? s.Networks,
+                SamplesPerNetwork = parse.GetValue(samples) ?? s.SamplesPerNetwork,
+                TrainCount = c.TrainCount ?? s.TrainCount,
+                Training = s.Training with { Epochs = c.Epochs ?? s.Training.Epochs },
+                EnsemblePath = parse.GetValue(ensemble),
+                EnsembleLimit = parse.GetValue(limit) ?? s.EnsembleLimit,
+            };
+            s.Validate();
+            var output = parse.InvocationConfiguration.Output;
+            var clock = Stopwatch.StartNew();
+            var data = StudyData.Load(c.DataDir, c.CacheDir, s.Architecture.Widths[0], s.TrainCount, s.TestCount, c.Seed);
+            var result = ProjectionStudy.Run(data, s, Progress(parse));
+            string dir = OutDir(c, "projection");
+            ProjectionStudy.Write(result, dir);
+            output.WriteLine($"projection ({c.Preset}), seed {c.Seed}: {data.Source}; {s.Networks} networks × {s.SamplesPerNetwork} samples, {s.Training.Epochs} epochs");
+            output.WriteLine($"  embedding: PCA of ±1 vectors (no t-SNE: none on the package feed); 2 components carry {result.Embedding.ExplainedFraction * 100:F2} % of the variance");
+            foreach (var group in result.Points.GroupBy(p => p.Origin))
+            {
+                var xs = group.Select(p => p.X).ToArray();
+                var ys = group.Select(p => p.Y).ToArray();
+                output.WriteLine($"  {group.Key,-9} {group.Count(),5} configurations: test acc {Format(MeanSpread.Of(group.Select(p => p.TestAccuracy)))}; centroid ({xs.Average():F2}, {ys.Average():F2}), spread ({MeanSpread.Of(xs).StandardDeviation:F2}, {MeanSpread.Of(ys).StandardDeviation:F2})");
+            }
+            output.WriteLine($"  wrote {Path.Combine(dir, "projection.csv")}, projection.png  ({clock.Elapsed.TotalSeconds:F0} s)");
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Frozen()
+    {
+        var common = new CommonOptionSet();
+        var checkpoints = new Option<string?>("--checkpoints") { Description = "Comma-separated checkpoint epochs (ascending); overrides the preset (--epochs N means 1..N)" };
+        var arch = new Option<string?>("--arch") { Description = "Architecture with at least two hidden layers; default 20-15-15-10" };
+        var command = new Command("frozen", "Accuracy vs epoch and training time: normal training vs hidden-to-hidden weights frozen at random ±1: frozen.csv, frozen.png");
+        common.AddTo(command);
+        command.Options.Add(checkpoints);
+        command.Options.Add(arch);
+        command.SetAction(parse =>
+        {
+            var c = common.Read(parse);
+            var s = c.Preset == "full" ? FrozenStudySettings.Full(c.Seed) : FrozenStudySettings.Quick(c.Seed);
+            int[]? epochs = ParseWidths(parse.GetValue(checkpoints), "--checkpoints") ?? (c.Epochs is { } e ? Enumerable.Range(1, Math.Max(e, 1)).ToArray() : null);
+            s = s with
+            {
+                Architecture = parse.GetValue(arch) is { } a ? Architecture.Parse(a) : s.Architecture,
+                Epochs = epochs ?? s.Epochs,
+                Seeds = c.Seeds ?? s.Seeds,
+                TrainCount = c.TrainCount ?? s.TrainCount,
+            };
+            s.Validate();
+            var output = parse.InvocationConfiguration.Output;
+            var clock = Stopwatch.StartNew();
+            var data = StudyData.Load(c.DataDir, c.CacheDir, s.Architecture.Widths[0], s.TrainCount, s.TestCount, c.Seed);
+            var result = FrozenInteriorStudy.Run(data, s, Progress(parse));
+            string dir = OutDir(c, "frozen");
+            FrozenInteriorStudy.Write(result, dir);
+            output.WriteLine($"frozen interior ({c.Preset}), seed {c.Seed}: {data.Source}; {s.Architecture}, {s.Seeds} seeds");
+            output.WriteLine("  mode    epoch   wall s    CPU s   mean-field test acc     best-sampled test acc");
+            foreach (var r in result.Rows)
+                output.WriteLine($"  {r.Mode,-6}  {r.Epoch,5}  {r.Seconds,7:F2}  {r.CpuSeconds,7:F2}   {Format(r.MeanField),-22}  {Format(r.BestSampled)}");
+            output.WriteLine($"  wrote {Path.Combine(dir, "frozen.csv")}, frozen.png  ({clock.Elapsed.TotalSeconds:F0} s)");
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    private static string OutDir(Common c, string name) => c.Out ?? Path.Combine("models", "studies", name);
+
+    private static ConsoleProgress Progress(ParseResult parse) =>
+        new(parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Quiet));
+
+    private static string Format(MeanSpread m) => $"{m.Mean:F4} ± {m.StandardDeviation:F4}";
+
+    private static int[]? ParseWidths(string? text, string option = "--widths")
+    {
+        if (text is null) return null;
+        var values = new List<int>();
+        foreach (string field in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(field, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < 1)
+                throw new InputException($"{option}: '{field}' is not a positive integer");
+            values.Add(v);
+        }
+        if (values.Count == 0) throw new InputException($"{option}: empty list");
+        return values.ToArray();
+    }
+
+    private static StudyTask[]? ParseTasks(string? text)
+    {
+        if (text is null) return null;
+        var tasks = new List<StudyTask>();
+        foreach (string field in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            tasks.Add(field switch
+            {
+                "ten-class" => StudyTask.TenClass,
+                "parity" => StudyTask.Parity,
+                _ => throw new InputException($"--tasks: '{field}' is not one of ten-class, parity"),
+            });
+        if (tasks.Count == 0) throw new InputException("--tasks: empty list");
+        return tasks.Distinct().ToArray();
+    }
+}
