@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Globalization;
+using FunctionSpace.Ising.Data;
+using FunctionSpace.Ising.Networks;
+using FunctionSpace.Ising.Training;
+
+namespace FunctionSpace.Ising.Cli.Commands;
+
+/// <summary>
+/// <c>fsi collect</c>: train mean-field binary networks in batches, sample configurations, keep those that
+/// pass the test-accuracy threshold, and stream them into an ensemble file (resumable, shardable).
+/// </summary>
+internal static class CollectCommand
+{
+    public static Command Create()
+    {
+        var dataDir = CommonOptions.DataDir();
+        var components = CommonOptions.Components();
+        var cacheDir = CommonOptions.CacheDir();
+        var seed = CommonOptions.Seed();
+        var scenario = new Option<string>("--scenario") { Description = "under (60k images, 20-15-15-10), over (first 500 images, batch 100), shallow (60k, 20-10)", DefaultValueFactory = _ => "under" };
+        scenario.AcceptOnlyFromAmong("under", "over", "shallow");
+        var output = new Option<string>("--out", "-o") { Description = "Ensemble file to write", Required = true };
+        var networks = new Option<int>("--networks") { Description = "Networks to train (all shards together)", DefaultValueFactory = _ => 128 };
+        var samples = new Option<int>("--samples") { Description = "Configurations sampled from each trained network", DefaultValueFactory = _ => 100 };
+        var threshold = new Option<double>("--threshold") { Description = "Minimal test accuracy of a kept configuration", DefaultValueFactory = _ => 0.0 };
+        var selection = new Option<string>("--select") { Description = "all: every sample above threshold; best: each network's best sample", DefaultValueFactory = _ => "all" };
+        selection.AcceptOnlyFromAmong("all", "best");
+        var block = new Option<int>("--block") { Description = "Networks trained together as one batch (one chunk, the unit of resume and sharding)", DefaultValueFactory = _ => 64 };
+        var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default 50)" };
+        var learningRate = new Option<double?>("--learning-rate") { Description = "Adam learning rate (default 0.3)" };
+        var batchSize = new Option<int?>("--batch-size") { Description = "Mini-batch size (default 200; 100 for over)" };
+        var l2 = new Option<double?>("--l2") { Description = "L2 coefficient γ added as γθ to the gradient (default 1e-5)" };
+        var initStd = new Option<double?>("--init-std") { Description = "Standard deviation of the θ initialisation (default 0.1)" };
+        var trainCount = new Option<int?>("--train-count") { Description = "Training images used, the first ones (default 60000; 500 for over)" };
+        var freeze = new Option<bool>("--freeze-interior") { Description = "Freeze hidden-to-hidden weights at random ±1 (θ = ±10), untrained (study Sec. IV.6)" };
+        var canonical = new Option<bool>("--canonicalize") { Description = "Order hidden nodes by descending mean pre-activation on one digit's test images (Appendix J)" };
+        var canonicalDigit = new Option<int>("--canonical-digit") { Description = "Digit whose test images define the node order", DefaultValueFactory = _ => 0 };
+        var symmetric = new Option<double>("--symmetric-fraction") { Description = "Fraction of the ensemble made of random hidden-node permutations of kept configurations", DefaultValueFactory = _ => 0.0 };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted --out file (keeps its whole chunks, reruns the rest)" };
+        var shard = new Option<string>("--shard") { Description = "i/n: collect only blocks b with b mod n = i (merge the shards with fsi ensemble merge)", DefaultValueFactory = _ => "0/1" };
+        var created = new Option<string?>("--created") { Description = "Creation time recorded in the header (ISO 8601, or unix seconds). Default: $SOURCE_DATE_EPOCH, else now" };
+
+        var command = new Command("collect", "Train mean-field binary networks in batches, sample and select weight configurations, write an ensemble file")
+        {
+            dataDir, components, cacheDir, seed, scenario, output, networks, samples, threshold, selection, block, epochs, learningRate,
+            batchSize, l2, initStd, trainCount, freeze, canonical, canonicalDigit, symmetric, resume, shard, created,
+        };
+        command.SetAction(parse =>
+        {
+            string name = parse.GetValue(scenario)!;
+            var defaults = CollectionSettings.ForScenario(name, parse.GetValue(output)!, parse.GetValue(components));
+            var t = defaults.Training;
+            var training = t with
+            {
+                Epochs = parse.GetValue(epochs) ?? t.Epochs,
+                LearningRate = parse.GetValue(learningRate) ?? t.LearningRate,
+                BatchSize = parse.GetValue(batchSize) ?? t.BatchSize,
+                L2 = parse.GetValue(l2) ?? t.L2,
+                InitStd = parse.GetValue(initStd) ?? t.InitStd,
+                FreezeInterior = parse.GetValue(freeze),
+            };
+            var (shardIndex, shardCount) = ParseShard(parse.GetValue(shard)!);
+            var settings = defaults with
+            {
+                Training = training,
+                TrainCount = parse.GetValue(trainCount) ?? defaults.TrainCount,
+                Networks = parse.GetValue(networks),
+                Samples = parse.GetValue(samples),
+                Threshold = parse.GetValue(threshold),
+                Selection = parse.GetValue(selection) == "best" ? SelectionMode.Best : SelectionMode.All,
+                Seed = parse.GetValue(seed),
+                BlockSize = parse.GetValue(block),
+                CreatedUtc = CreationTime(parse.GetValue(created)),
+                Resume = parse.GetValue(resume),
+                ShardIndex = shardIndex,
+                ShardCount = shardCount,
+                Canonicalize = parse.GetValue(canonical),
+                CanonicalDigit = parse.GetValue(canonicalDigit),
+                SymmetricFraction = parse.GetValue(symmetric),
+            };
+            if (training.FreezeInterior && settings.Architecture.Layers < 3)
+                throw new InputException($"--freeze-interior: the {name} network {settings.Architecture} has no hidden-to-hidden layer");
+            var data = DatasetLoader.Load(parse.GetValue(dataDir), settings.Architecture.Widths[0], parse.GetValue(cacheDir)).Reduced;
+            var progress = new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet));
+            var result = EnsembleCollection.Collect(settings, data, progress, CancellationToken.None);
+            progress.Finish();
+            WriteSummary(Console.Out, settings, result);
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    internal static (int Index, int Count) ParseShard(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int i) && int.TryParse(parts[1], out int n) && n >= 1 && i >= 0 && i < n)
+            return (i, n);
+        throw new InputException($"--shard: '{text}' is not i/n with 0 <= i < n");
+    }
+
+    internal static DateTime CreationTime(string? text)
+    {
+        text ??= Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
+        if (text == null) return new DateTime(DateTime.UtcNow.Ticks / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, DateTimeKind.Utc);
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long seconds))
+            return DateTime.UnixEpoch.AddSeconds(seconds);
+        if (DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var time))
+            return DateTime.SpecifyKind(time, DateTimeKind.Utc);
+        throw new InputException($"--created: '{text}' is neither unix seconds nor an ISO 8601 time");
+    }
+
+    internal static void WriteSummary(TextWriter output, CollectionSettings settings, CollectionResult result)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine($"ensemble: {Path.GetFullPath(settings.OutputPath)}");
+        output.WriteLine($"  scenario {settings.Scenario}, network {settings.Architecture}, {settings.TrainCount} training images, " +
+                         $"{settings.Training.Epochs} epochs, lr {settings.Training.LearningRate.ToString(c)}, batch {settings.Training.BatchSize}" +
+                         (settings.Training.FreezeInterior ? ", interior frozen" : ""));
+        output.WriteLine($"  shard {settings.ShardIndex}/{settings.ShardCount}: {result.BlocksRun} blocks trained ({result.NetworksTrained} networks), {result.BlocksResumed} blocks already in the file");
+        if (result.DivergedNetworks > 0) output.WriteLine($"  warning: {result.DivergedNetworks} networks diverged (non-finite loss)");
+        output.WriteLine($"  configurations: {result.ConfigurationsEvaluated} evaluated this run, {result.ConfigurationsKept} in the file " +
+                         $"(threshold {settings.Threshold.ToString(c)}, select {settings.Selection.ToString().ToLowerInvariant()}" +
+                         (settings.Canonicalize ? $", canonical by digit {settings.CanonicalDigit}" : "") +
+                         (settings.SymmetricFraction > 0 ? $", symmetric fraction {settings.SymmetricFraction.ToString(c)}" : "") + ")");
+        if (result.BestPerNetwork.Length > 0)
+            output.WriteLine($"  best sampled accuracy per network: {Stats(result.BestPerNetwork)}");
+        if (result.KeptAccuracies.Length > 0)
+            output.WriteLine($"  kept accuracies: {Stats(result.KeptAccuracies)}");
+        if (result.NetworksTrained > 0)
+            output.WriteLine($"  throughput: training {result.TrainSeconds / result.NetworksTrained:F3} s/network ({result.NetworksTrained / result.TrainSeconds:F2} networks/s), " +
+                             $"sampling+evaluation {result.ConfigurationsEvaluated / result.EvaluateSeconds:F0} configs/s");
+    }
+
+    internal static string Stats(float[] values)
+    {
+        var sorted = values.Order().ToArray();
+        float Quantile(double q) => sorted[(int)Math.Round(q * (sorted.Length - 1))];
+        return $"n {sorted.Length}, min {sorted[0]:F4}, q25 {Quantile(0.25):F4}, median {Quantile(0.5):F4}, mean {sorted.Average():F4}, q75 {Quantile(0.75):F4}, max {sorted[^1]:F4}";
+    }
+}

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using FunctionSpace.Ising.Ensembles;
+
+namespace FunctionSpace.Ising.Cli.Commands;
+
+/// <summary><c>fsi ensemble info|merge|export</c>: inspect, merge and export ensemble files.</summary>
+internal static class EnsembleCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("ensemble", "Inspect, merge and export ensemble files written by fsi collect");
+        command.Subcommands.Add(Info());
+        command.Subcommands.Add(Merge());
+        command.Subcommands.Add(Export());
+        return command;
+    }
+
+    private static Command Info()
+    {
+        var file = new Argument<string>("file") { Description = "Ensemble file" };
+        var command = new Command("info", "Header, verified chunk count, configurations and accuracy distribution") { file };
+        command.SetAction(parse =>
+        {
+            var summary = EnsembleTools.Summarize(parse.GetValue(file)!);
+            var output = Console.Out;
+            var h = summary.Header;
+            output.WriteLine($"ensemble: {Path.GetFullPath(parse.GetValue(file)!)}");
+            output.WriteLine($"  format version {h.FormatVersion}, network {h.Architecture} ({h.SpinCount} spins, {EnsembleFormat.PackedBytes(h.SpinCount)} bytes each)");
+            output.WriteLine($"  slices: {string.Join(", ", h.Architecture.Parts().Select(p => $"{p.Name} {p.Start}..{p.End - 1}"))}");
+            output.WriteLine($"  scenario {h.Scenario}, PCA k = {h.PcaComponents}, threshold {h.Threshold}, seed {h.Seed}, created {h.CreatedUtc:yyyy-MM-ddTHH:mm:ssZ}");
+            foreach (var (key, value) in h.Parameters) output.WriteLine($"  {key}: {value}");
+            output.WriteLine($"  chunks: {summary.Chunks} verified, configurations: {summary.Configurations} from {summary.Networks} networks");
+            if (summary.Accuracies.Length > 0) output.WriteLine($"  accuracy: {CollectCommand.Stats(summary.Accuracies)}");
+            if (summary.Problem != null)
+            {
+                output.WriteLine($"  problem: {summary.Problem}");
+                return CliApp.ExitBadInput;
+            }
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Merge()
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Shard files of one collection", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out", "-o") { Description = "Merged ensemble file", Required = true };
+        var command = new Command("merge", "Merge shard files (chunks in network-block order; equals the single-run file)") { inputs, output };
+        command.SetAction(parse =>
+        {
+            long count = EnsembleTools.Merge(parse.GetValue(inputs)!, parse.GetValue(output)!);
+            Console.Out.WriteLine($"merged {parse.GetValue(inputs)!.Length} files: {count} configurations -> {Path.GetFullPath(parse.GetValue(output)!)}");
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var file = new Argument<string>("file") { Description = "Ensemble file" };
+        var output = new Option<string>("--out", "-o") { Description = "Spins as .npy (int8, M x N)", Required = true };
+        var accuracies = new Option<string?>("--accuracies") { Description = "Also write the accuracies as .npy (float32, M)" };
+        var command = new Command("export", "Export the spins to NumPy .npy (int8, shape M x N, the study's spin order)") { file, output, accuracies };
+        command.SetAction(parse =>
+        {
+            long count = EnsembleTools.ExportNpy(parse.GetValue(file)!, parse.GetValue(output)!, parse.GetValue(accuracies));
+            Console.Out.WriteLine($"exported {count} configurations -> {Path.GetFullPath(parse.GetValue(output)!)}");
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+}

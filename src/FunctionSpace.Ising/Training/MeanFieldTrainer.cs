@@ -1,0 +1,229 @@
+using FunctionSpace.Ising.Networks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FunctionSpace.Ising.Training;
+
+/// <summary>Hyper-parameters of LR-net mean-field training; defaults are the study's.</summary>
+/// <param name="LearningRate">Adam learning rate.</param>
+/// <param name="BatchSize">Mini-batch size (examples per step per network).</param>
+/// <param name="Epochs">Passes over the training set.</param>
+/// <param name="L2">γ of the L2 term γ·θ added to the gradient.</param>
+/// <param name="Beta1">Adam β1.</param>
+/// <param name="Beta2">Adam β2.</param>
+/// <param name="AdamEpsilon">Adam ε.</param>
+/// <param name="InitStd">Standard deviation of the N(0, σ²) initialisation of θ.</param>
+/// <param name="FreezeInterior">Freeze hidden-to-hidden layers at θ = ±<paramref name="FrozenMagnitude"/> (random signs), untrained (study Sec. IV.6).</param>
+/// <param name="FrozenMagnitude">|θ| of frozen weights (10: P(w = sign θ) = sigmoid(10) ≈ 0.99995).</param>
+public sealed record MeanFieldOptions(double LearningRate = 0.3, int BatchSize = 200, int Epochs = 50, double L2 = 1e-5,
+    double Beta1 = 0.9, double Beta2 = 0.999, double AdamEpsilon = 1e-8, double InitStd = 0.1,
+    bool FreezeInterior = false, double FrozenMagnitude = 10)
+{
+    /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
+    public void Validate(int trainCount)
+    {
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new InputException($"--learning-rate: {LearningRate} must be a positive number");
+        if (BatchSize < 1 || BatchSize > trainCount) throw new InputException($"--batch-size: {BatchSize} is outside 1..{trainCount} (the training examples)");
+        if (Epochs < 1) throw new InputException($"--epochs: {Epochs} must be at least 1");
+        if (!(L2 >= 0)) throw new InputException($"--l2: {L2} must be non-negative");
+        if (!(InitStd >= 0)) throw new InputException($"--init-std: {InitStd} must be non-negative");
+    }
+}
+
+/// <summary>Why training stopped.</summary>
+public enum TrainingStop
+{
+    /// <summary>All epochs ran.</summary>
+    Completed,
+    /// <summary>A network's loss became NaN or infinite (its θ are unusable).</summary>
+    Diverged,
+}
+
+/// <summary>Trained mean-field networks.</summary>
+/// <param name="Networks">Number of networks K.</param>
+/// <param name="Theta">K × WeightCount logits θ (P(w = +1) = sigmoid θ), the study's spin order.</param>
+/// <param name="FinalLosses">Each network's mean mini-batch cross-entropy over its last epoch.</param>
+/// <param name="EpochsRun">Epochs completed.</param>
+/// <param name="Stop">Why training stopped.</param>
+public sealed record MeanFieldResult(int Networks, float[] Theta, float[] FinalLosses, int EpochsRun, TrainingStop Stop);
+
+/// <summary>
+/// LR-net mean-field training of K independent binary networks at once (Shayer, Levi &amp; Fetaya 2018,
+/// "Learning discrete weights using the local reparameterization trick", as used by Zou &amp; Huang 2021):
+/// θ as [K, out, in] tensors, every product a batched matrix product.
+/// </summary>
+/// <remarks>
+/// Per layer with input activity a: μ = 2σ(θ) − 1 = tanh(θ/2), z = μ·a + sqrt((1 − μ²)·a²)·ε with
+/// ε ~ N(0,1) per unit and example; hidden a' = LReLU(z)/sqrt(n_in); the output z is the logit of a softmax
+/// cross-entropy (batch mean). The gradient is written out by hand (checked against finite differences in
+/// the tests); γ·θ is added to it and Adam updates θ. Each network has its own initialisation and data
+/// order (from its seed); the noise ε of a block of networks comes from one generator seeded by
+/// <c>noiseSeed</c>.
+/// </remarks>
+public static class MeanFieldTrainer
+{
+    /// <summary>Guards sqrt of the variance at zero input activity.</summary>
+    internal const double VarianceFloor = 1e-12;
+
+    /// <summary>
+    /// Trains one network per entry of <paramref name="networkSeeds"/> on inputs (n × Widths[0] row-major) and labels.
+    /// </summary>
+    public static MeanFieldResult Train(Architecture architecture, float[] inputs, byte[] labels, IReadOnlyList<ulong> networkSeeds,
+        ulong noiseSeed, MeanFieldOptions options, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        int n = labels.Length, width = architecture.Widths[0], k = networkSeeds.Count, layers = architecture.Layers;
+        if (inputs.Length != (long)n * width) throw new InputException($"training: {inputs.Length} input values do not make {n} rows of width {width}");
+        options.Validate(n);
+        int stepsPerEpoch = n / options.BatchSize; // a last partial mini-batch is dropped
+        var widths = architecture.Widths;
+
+        using var outer = NewDisposeScope();
+        var theta = InitialTheta(architecture, networkSeeds, options);
+        var trainable = Enumerable.Range(0, layers).Select(l => !(options.FreezeInterior && l > 0 && l < layers - 1)).ToArray();
+        var adamM = theta.Select(t => zeros_like(t)).ToArray();
+        var adamV = theta.Select(t => zeros_like(t)).ToArray();
+        var x = tensor(inputs, [n, width]);
+        var y = tensor(labels.Select(b => (long)b).ToArray());
+        using var generator = new Generator(noiseSeed);
+        var orderRngs = networkSeeds.Select(s => new SplitMix64(SplitMix64.Mix(s, 0, 2))).ToArray();
+        var order = new long[(long)k * n];
+        var lossSum = new double[k];
+        var stop = TrainingStop.Completed;
+        int epoch = 0;
+        long step = 0;
+        for (; epoch < options.Epochs; epoch++)
+        {
+            ct.ThrowIfCancellationRequested();
+            for (int net = 0; net < k; net++) orderRngs[net].Permutation(order.AsSpan(net * n, n));
+            using var epochScope = NewDisposeScope();
+            var orderT = tensor(order, [k, n]);
+            var lossT = zeros(k, dtype: ScalarType.Float64);
+            for (int s = 0; s < stepsPerEpoch; s++)
+            {
+                using var stepScope = NewDisposeScope();
+                var index = orderT.narrow(1, (long)s * options.BatchSize, options.BatchSize).reshape(-1);
+                var a0 = x.index_select(0, index).view(k, options.BatchSize, width);
+                var targets = y.index_select(0, index).view(k, options.BatchSize);
+                var noise = new Tensor[layers];
+                for (int l = 0; l < layers; l++)
+                    noise[l] = randn([k, options.BatchSize, widths[l + 1]], generator: generator);
+                var gradients = new Tensor[layers];
+                var losses = LossesAndGradients(architecture, theta, a0, targets, noise, gradients);
+                lossT.add_(losses.to_type(ScalarType.Float64));
+                step++;
+                double bc1 = 1 - Math.Pow(options.Beta1, step), bc2 = 1 - Math.Pow(options.Beta2, step);
+                for (int l = 0; l < layers; l++)
+                {
+                    if (!trainable[l]) continue;
+                    // Adam on g = ∂L/∂θ + γθ.
+                    var g = gradients[l].add_(theta[l], alpha: options.L2);
+                    adamM[l].mul_(options.Beta1).add_(g, alpha: 1 - options.Beta1);
+                    adamV[l].mul_(options.Beta2).addcmul_(g, g, value: 1 - options.Beta2);
+                    var denominator = adamV[l].sqrt().div_(Math.Sqrt(bc2)).add_(options.AdamEpsilon);
+                    theta[l].addcdiv_(adamM[l], denominator, value: -options.LearningRate / bc1);
+                }
+            }
+            var epochLoss = lossT.div_(stepsPerEpoch).data<double>().ToArray();
+            Array.Copy(epochLoss, lossSum, k);
+            progress?.Report(new ProgressReport("train", epoch + 1, options.Epochs, "epochs", $"loss {epochLoss.Average():F4}"));
+            if (epochLoss.Any(v => !double.IsFinite(v))) { stop = TrainingStop.Diverged; epoch++; break; }
+        }
+
+        var flat = new float[(long)k * architecture.WeightCount];
+        for (int l = 0; l < layers; l++)
+        {
+            int size = widths[l] * widths[l + 1], offset = architecture.LayerOffset(l);
+            var values = theta[l].contiguous().data<float>().ToArray();
+            for (int net = 0; net < k; net++)
+                Array.Copy(values, (long)net * size, flat, (long)net * architecture.WeightCount + offset, size);
+        }
+        return new MeanFieldResult(k, flat, lossSum.Select(v => (float)v).ToArray(), epoch, stop);
+    }
+
+    /// <summary>
+    /// θ at the start: N(0, InitStd²) from each network's own generator, in spin order; with
+    /// <see cref="MeanFieldOptions.FreezeInterior"/> the hidden-to-hidden layers get ±FrozenMagnitude.
+    /// Returns one [K, out, in] float tensor per layer.
+    /// </summary>
+    internal static Tensor[] InitialTheta(Architecture architecture, IReadOnlyList<ulong> networkSeeds, MeanFieldOptions options)
+    {
+        int k = networkSeeds.Count, layers = architecture.Layers, total = architecture.WeightCount;
+        var flat = new float[(long)k * total];
+        for (int net = 0; net < k; net++)
+        {
+            var rng = new SplitMix64(SplitMix64.Mix(networkSeeds[net], 0, 1));
+            for (int l = 0; l < layers; l++)
+            {
+                bool frozen = options.FreezeInterior && l > 0 && l < layers - 1;
+                var slice = architecture.LayerSlice(l);
+                for (int i = slice.Start; i < slice.End; i++)
+                    flat[(long)net * total + i] = frozen
+                        ? (rng.NextDouble() < 0.5 ? -1f : 1f) * (float)options.FrozenMagnitude
+                        : (float)(options.InitStd * rng.NextGaussian());
+            }
+        }
+        var all = tensor(flat, [k, total]);
+        var result = new Tensor[layers];
+        for (int l = 0; l < layers; l++)
+        {
+            var slice = architecture.LayerSlice(l);
+            result[l] = all.narrow(1, slice.Start, slice.Length).reshape(k, architecture.Widths[l + 1], architecture.Widths[l]).contiguous();
+        }
+        all.Dispose();
+        return result;
+    }
+
+    /// <summary>
+    /// Per-network loss (mean cross-entropy over the mini-batch) and, into <paramref name="gradients"/>,
+    /// ∂loss/∂θ per layer for fixed noise. θ: [K, out, in] per layer; a0: [K, B, in]; targets: [K, B]
+    /// int64; noise: [K, B, out] per layer. Works in the dtype of θ (float64 in the gradient check).
+    /// </summary>
+    internal static Tensor LossesAndGradients(Architecture architecture, IReadOnlyList<Tensor> theta, Tensor a0, Tensor targets,
+        IReadOnlyList<Tensor> noise, Tensor[]? gradients)
+    {
+        int layers = architecture.Layers;
+        long batch = a0.shape[1];
+        var inputs = new Tensor[layers];     // a_l
+        var mus = new Tensor[layers];        // μ_l
+        var variances = new Tensor[layers];  // 1 − μ_l²
+        var sigmas = new Tensor[layers];     // sqrt(Σ (1 − μ²) a²)
+        var preActivations = new Tensor[layers];
+        Tensor activity = a0;
+        for (int l = 0; l < layers; l++)
+        {
+            inputs[l] = activity;
+            mus[l] = theta[l].div(2).tanh_();
+            variances[l] = 1 - mus[l].square();
+            var mean = bmm(activity, mus[l].transpose(1, 2));
+            var variance = bmm(activity.square(), variances[l].transpose(1, 2));
+            sigmas[l] = variance.add_(VarianceFloor).sqrt_();
+            var z = mean.addcmul_(sigmas[l], noise[l], 1.0);
+            preActivations[l] = z;
+            if (l < layers - 1)
+                activity = nn.functional.leaky_relu(z, BinaryNetwork.LeakySlope).div_(Math.Sqrt(architecture.Widths[l]));
+        }
+        var logits = preActivations[layers - 1];
+        var logProbabilities = logits.log_softmax(2);
+        var losses = -logProbabilities.gather(2, targets.unsqueeze(2)).squeeze(2).mean([1]);
+        if (gradients == null) return losses;
+
+        // ∂L/∂z_out = (softmax − onehot)/B.
+        var dz = logProbabilities.exp().scatter_add_(2, targets.unsqueeze(2), full_like(targets.unsqueeze(2), -1.0, dtype: logits.dtype)).div_(batch);
+        for (int l = layers - 1; l >= 0; l--)
+        {
+            // z = m + s·ε, s = sqrt(v), v = (1−μ²)·a²: ∂L/∂v = ∂L/∂z · ε / (2s).
+            var dVariance = dz.mul(noise[l]).div_(sigmas[l].mul(2));
+            var a = inputs[l];
+            var dMu = bmm(dz.transpose(1, 2), a);                             // Σ_b ∂L/∂z · a
+            var dVar = bmm(dVariance.transpose(1, 2), a.square());             // Σ_b ∂L/∂v · a²
+            // ∂L/∂μ = dMu − 2μ·dVar; dμ/dθ = (1 − μ²)/2.
+            gradients[l] = dMu.sub_(dVar.mul_(mus[l]).mul_(2)).mul_(variances[l]).div_(2);
+            if (l == 0) break;
+            // ∂L/∂a = ∂L/∂z·μ + 2a·(∂L/∂v·(1−μ²)); back through a = LReLU(z_prev)/sqrt(n_in,prev).
+            var dA = bmm(dz, mus[l]).add_(bmm(dVariance, variances[l]).mul_(a).mul_(2));
+            var slope = where(preActivations[l - 1] > 0, 1.0, BinaryNetwork.LeakySlope).to_type(dA.dtype);
+            dz = dA.mul_(slope).div_(Math.Sqrt(architecture.Widths[l - 1]));
+        }
+        return losses;
+    }
+}
