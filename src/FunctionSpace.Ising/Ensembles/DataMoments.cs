@@ -27,6 +27,9 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
     /// <summary>Number of sampled triplets (0 if none).</summary>
     public int TripletCount => TripletMoments?.Length ?? 0;
 
+    /// <summary>The first and second moments as the inference layer's <see cref="Inference.Moments"/>.</summary>
+    public Inference.Moments ToMoments() => new(Magnetisations, SecondMoments);
+
     /// <summary>Connected correlations ⟨s_i s_j⟩ − m_i m_j (N×N; the diagonal is 1 − m_i²).</summary>
     public double[] ConnectedCorrelations()
     {

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using FunctionSpace.Ising.Inference;
+using FunctionSpace.Ising.Models;
+
+namespace FunctionSpace.Ising.Inverse;
+
+/// <summary>Settings of <see cref="BoltzmannLearning"/> beyond <see cref="FitOptions"/>.</summary>
+/// <param name="InitialStep">Initial per-parameter step Δ (same for J and h).</param>
+/// <param name="MaxStep">Largest per-parameter step.</param>
+/// <param name="MinStep">Smallest per-parameter step; when all steps have shrunk to it the fit stops (stalled).</param>
+/// <param name="Increase">Step growth when the gradient keeps its sign (Rprop η⁺).</param>
+/// <param name="Decrease">Step shrink when the gradient flips sign (Rprop η⁻).</param>
+/// <param name="BlowUpFactor">A step whose RMSE exceeds this × the best RMSE is rejected: the parameters return
+/// to the best model and every step is halved (backtracking).</param>
+/// <param name="ProgressEvery">Report progress every this many steps.</param>
+public sealed record BoltzmannLearningOptions(double InitialStep = 0.01, double MaxStep = 0.05, double MinStep = 1e-9,
+    double Increase = 1.2, double Decrease = 0.5, double BlowUpFactor = 3, int ProgressEvery = 1);
+
+/// <summary>
+/// Boltzmann learning (Ackley, Hinton &amp; Sejnowski 1985; Zou &amp; Huang App. C): gradient ascent of the
+/// log-likelihood, whose gradient is the moment mismatch, ∂ℒ/∂J_ij = ⟨s_i s_j⟩_data − ⟨s_i s_j⟩_model − λ₂J_ij,
+/// ∂ℒ/∂h_i = m_i^data − m_i^model, with model moments from a pluggable <see cref="IMomentEstimator"/>
+/// (belief propagation, warm-started from the previous step's messages; exact enumeration; Monte Carlo).
+/// Plain SGD oscillates on dense data (the study's RMSE went 0.039 → 0.26 in 20 steps), so each parameter has
+/// its own adaptive step (iRprop⁻, Igel &amp; Hüsken 2000: grow while the gradient keeps its sign, shrink and
+/// skip on a sign flip), and a step that blows the RMSE up is undone (back to the best model, all steps
+/// halved). Stops when RMSE = sqrt(mean Δm² + mean_{i≠j} ΔC²) &lt; ε or after T steps, returning the best model.
+/// </summary>
+public sealed class BoltzmannLearning : IInverseSolver
+{
+    private readonly IMomentEstimator _estimator;
+
+    /// <summary>Creates the solver around a model-moment estimator.</summary>
+    public BoltzmannLearning(IMomentEstimator estimator, BoltzmannLearningOptions? options = null, string name = "bp")
+    {
+        _estimator = estimator;
+        Options = options ?? new BoltzmannLearningOptions();
+        Name = name;
+    }
+
+    /// <summary>Learning settings.</summary>
+    public BoltzmannLearningOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <summary>
+    /// Optional check run after each estimate: returns null when the estimate is usable, or a reason why
+    /// not (e.g. BP did not converge). A failed estimate is treated like a blow-up: back to the best model.
+    /// </summary>
+    public Func<string?>? EstimateCheck { get; init; }
+
+    /// <inheritdoc />
+    public FitResult Fit(FitTarget target, IsingModel? initial, FitOptions options,
+        IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        var watch = Stopwatch.StartNew();
+        int n = target.Size;
+        var data = target.Moments;
+        double[] h = initial?.Fields.ToArray() ?? new double[n];
+        double[] j = initial?.Couplings.ToArray() ?? new double[n * n];
+        if (initial != null && initial.Size != n) throw new InputException($"initial model has {initial.Size} spins, the data {n}");
+        int p = n + n * n;
+        var step = new double[p];
+        Array.Fill(step, Options.InitialStep);
+        var previousGradient = new double[p];
+        var history = new List<double>();
+        double bestRmse = double.PositiveInfinity;
+        double[] bestH = h.ToArray(), bestJ = j.ToArray();
+        int bestIteration = 0, rejected = 0, failedEstimates = 0;
+        var reason = FitStopReason.IterationCap;
+        string? lastFailure = null;
+        int iteration = 0;
+        for (; iteration <= options.MaxIterations; iteration++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var model = new IsingModel(h, j);
+            Moments estimate = _estimator.Estimate(model, ct);
+            string? failure = EstimateCheck?.Invoke();
+            double rmse = failure == null ? data.Rmse(estimate) : double.NaN;
+            history.Add(rmse);
+            if (iteration % Options.ProgressEvery == 0 || rmse < options.RmseTolerance)
+                progress?.Report(new ProgressReport(Name, iteration, options.MaxIterations, "steps",
+                    $"rmse {rmse:E3} best {Math.Min(bestRmse, double.IsNaN(rmse) ? bestRmse : rmse):E3}"));
+            if (double.IsFinite(rmse) && rmse < bestRmse)
+            {
+                bestRmse = rmse; bestIteration = iteration;
+                Array.Copy(h, bestH, n); Array.Copy(j, bestJ, n * n);
+            }
+            if (rmse < options.RmseTolerance) { reason = FitStopReason.Converged; break; }
+            if (iteration == options.MaxIterations) break;
+            if (!double.IsFinite(rmse) || rmse > Options.BlowUpFactor * bestRmse)
+            {
+                if (failure != null) { failedEstimates++; lastFailure = failure; }
+                if (!double.IsFinite(bestRmse)) { reason = FitStopReason.Diverged; lastFailure ??= "the first estimate failed"; break; }
+                // Undo: back to the best model, halve every step, forget the sign memory.
+                rejected++;
+                Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n);
+                double largest = 0;
+                for (int k = 0; k < p; k++) { step[k] = Math.Max(Options.MinStep, step[k] * 0.5); largest = Math.Max(largest, step[k]); }
+                Array.Clear(previousGradient);
+                if (largest <= Options.MinStep) { reason = failure != null ? FitStopReason.Diverged : FitStopReason.Stalled; break; }
+                continue;
+            }
+            // iRprop⁻ update on fields (k < n) and the upper-triangular couplings (mirrored).
+            for (int i = 0; i < n; i++)
+                h[i] += RpropStep(i, data.Magnetisations[i] - estimate.Magnetisations[i], step, previousGradient);
+            for (int a = 0; a < n; a++)
+            {
+                int row = a * n;
+                for (int b = a + 1; b < n; b++)
+                {
+                    double g = data.SecondMoments[row + b] - estimate.SecondMoments[row + b] - options.L2 * j[row + b];
+                    double delta = RpropStep(n + row + b, g, step, previousGradient);
+                    j[row + b] += delta;
+                    j[b * n + a] = j[row + b];
+                }
+            }
+        }
+        var result = new IsingModel(bestH, bestJ);
+        return new FitResult(result, Name, Math.Min(iteration, options.MaxIterations), reason, history.ToArray(), bestIteration, watch.Elapsed)
+        {
+            Diagnostics = new Dictionary<string, object?>
+            {
+                ["best_rmse"] = bestRmse,
+                ["rejected_steps"] = rejected,
+                ["failed_estimates"] = failedEstimates,
+                ["last_failure"] = lastFailure,
+                ["l2"] = options.L2,
+                ["initial_step"] = Options.InitialStep,
+                ["max_step"] = Options.MaxStep,
+            },
+        };
+    }
+
+    // iRprop⁻: step grows while the gradient keeps its sign, shrinks (and no move) when it flips.
+    private double RpropStep(int k, double gradient, double[] step, double[] previous)
+    {
+        double product = gradient * previous[k];
+        if (product > 0) step[k] = Math.Min(step[k] * Options.Increase, Options.MaxStep);
+        else if (product < 0)
+        {
+            step[k] = Math.Max(step[k] * Options.Decrease, Options.MinStep);
+            previous[k] = 0;
+            return 0;
+        }
+        previous[k] = gradient;
+        return Math.Sign(gradient) * step[k];
+    }
+}
