@@ -13,8 +13,26 @@ namespace FunctionSpace.Ising.Inverse;
 /// <param name="BlowUpFactor">A step whose RMSE exceeds this × the best RMSE is rejected: the parameters return
 /// to the best model and every step is halved (backtracking).</param>
 /// <param name="ProgressEvery">Report progress every this many steps.</param>
+/// <param name="Update">How the moment mismatch becomes a parameter step.</param>
 public sealed record BoltzmannLearningOptions(double InitialStep = 0.01, double MaxStep = 0.05, double MinStep = 1e-9,
-    double Increase = 1.2, double Decrease = 0.5, double BlowUpFactor = 3, int ProgressEvery = 1);
+    double Increase = 1.2, double Decrease = 0.5, double BlowUpFactor = 3, int ProgressEvery = 1,
+    BoltzmannUpdate Update = BoltzmannUpdate.MeanFieldNewton);
+
+/// <summary>Update rules of <see cref="BoltzmannLearning"/>.</summary>
+public enum BoltzmannUpdate
+{
+    /// <summary>
+    /// Sign-based per-parameter steps on the gradient (C_data − C_model, m_data − m_model) (iRprop⁻).
+    /// </summary>
+    Rprop,
+    /// <summary>
+    /// Gradient preconditioned by the TAP inverse: θ ← θ + η [F(data) − F(model moments)], F = TAP inversion
+    /// (C ↦ J, h). F approximates the inverse of the moment map, so this is a quasi-Newton step whose fixed
+    /// point is exact moment matching (F is injective); η adapts: ×1.5 (≤ 1) after an improving step,
+    /// ×0.5 with the step undone after a worsening one.
+    /// </summary>
+    MeanFieldNewton,
+}
 
 /// <summary>
 /// Boltzmann learning (Ackley, Hinton &amp; Sejnowski 1985; Zou &amp; Huang App. C): gradient ascent of the
@@ -71,17 +89,34 @@ public sealed class BoltzmannLearning : IInverseSolver
         var reason = FitStopReason.IterationCap;
         string? lastFailure = null;
         int iteration = 0;
+        double eta = 1, lastAcceptedRmse = double.PositiveInfinity;
+        (double[] H, double[] J)? targetInverse = null;
+        if (Options.Update == BoltzmannUpdate.MeanFieldNewton)
+        {
+            try { targetInverse = Tap(data); }
+            catch (InputException) { targetInverse = null; }   // singular data correlations: fall back to Rprop
+        }
         for (; iteration <= options.MaxIterations; iteration++)
         {
             ct.ThrowIfCancellationRequested();
             var model = new IsingModel(h, j);
-            Moments estimate = _estimator.Estimate(model, ct);
-            string? failure = EstimateCheck?.Invoke();
-            double rmse = failure == null ? data.Rmse(estimate) : double.NaN;
+            Moments? estimate = null;
+            string? failure;
+            try
+            {
+                estimate = _estimator.Estimate(model, ct);
+                failure = EstimateCheck?.Invoke();
+            }
+            catch (BpConvergenceException e)
+            {
+                // BP already escalated its damping; the step that led here is undone below.
+                failure = e.Message;
+            }
+            double rmse = failure == null ? data.Rmse(estimate!) : double.NaN;
             history.Add(rmse);
             if (iteration % Options.ProgressEvery == 0 || rmse < options.RmseTolerance)
                 progress?.Report(new ProgressReport(Name, iteration, options.MaxIterations, "steps",
-                    $"rmse {rmse:E3} best {Math.Min(bestRmse, double.IsNaN(rmse) ? bestRmse : rmse):E3}"));
+                    $"rmse {rmse:E3} best {Math.Min(bestRmse, double.IsNaN(rmse) ? bestRmse : rmse):E3} eta {eta:G3}"));
             if (double.IsFinite(rmse) && rmse < bestRmse)
             {
                 bestRmse = rmse; bestIteration = iteration;
@@ -102,15 +137,22 @@ public sealed class BoltzmannLearning : IInverseSolver
                 if (largest <= Options.MinStep) { reason = failure != null ? FitStopReason.Diverged : FitStopReason.Stalled; break; }
                 continue;
             }
+            if (Options.Update == BoltzmannUpdate.MeanFieldNewton && targetInverse != null && eta < 1e-3)
+            {
+                reason = FitStopReason.Stalled;   // repeated worsening steps: the estimator's floor is reached
+                break;
+            }
+            if (Options.Update == BoltzmannUpdate.MeanFieldNewton && TryMeanFieldNewton(data, estimate!, h, j, ref eta, rmse, ref lastAcceptedRmse, bestH, bestJ, targetInverse, options.L2))
+                continue;
             // iRprop⁻ update on fields (k < n) and the upper-triangular couplings (mirrored).
             for (int i = 0; i < n; i++)
-                h[i] += RpropStep(i, data.Magnetisations[i] - estimate.Magnetisations[i], step, previousGradient);
+                h[i] += RpropStep(i, data.Magnetisations[i] - estimate!.Magnetisations[i], step, previousGradient);
             for (int a = 0; a < n; a++)
             {
                 int row = a * n;
                 for (int b = a + 1; b < n; b++)
                 {
-                    double g = data.SecondMoments[row + b] - estimate.SecondMoments[row + b] - options.L2 * j[row + b];
+                    double g = data.SecondMoments[row + b] - estimate!.SecondMoments[row + b] - options.L2 * j[row + b];
                     double delta = RpropStep(n + row + b, g, step, previousGradient);
                     j[row + b] += delta;
                     j[b * n + a] = j[row + b];
@@ -131,6 +173,35 @@ public sealed class BoltzmannLearning : IInverseSolver
                 ["max_step"] = Options.MaxStep,
             },
         };
+    }
+
+    private static (double[] H, double[] J) Tap(Moments moments)
+    {
+        var (h, j, _) = MeanFieldInversion.Invert(moments.Magnetisations, moments.ConnectedCorrelations(), MeanFieldVariant.Tap);
+        return (h, j);
+    }
+
+    // θ ← θ + η [F(data) − F(model)]: returns false when F(model) is unavailable (then Rprop steps instead).
+    private static bool TryMeanFieldNewton(Moments data, Moments estimate, double[] h, double[] j, ref double eta, double rmse,
+        ref double lastAcceptedRmse, double[] bestH, double[] bestJ, (double[] H, double[] J)? targetInverse, double l2)
+    {
+        if (targetInverse is not { } target) return false;
+        (double[] H, double[] J) model;
+        try { model = Tap(estimate); }
+        catch (InputException) { return false; }
+        if (rmse <= lastAcceptedRmse) { eta = Math.Min(1, eta * 1.5); lastAcceptedRmse = rmse; }
+        else
+        {
+            // Worse than the last accepted point: undo (back to the best model) and halve η.
+            eta *= 0.5;
+            Array.Copy(bestH, h, h.Length);
+            Array.Copy(bestJ, j, j.Length);
+            return true;
+        }
+        int n = h.Length;
+        for (int i = 0; i < n; i++) h[i] += eta * (target.H[i] - model.H[i]);
+        for (int k = 0; k < j.Length; k++) j[k] += eta * (target.J[k] - model.J[k] - l2 * j[k]);
+        return true;
     }
 
     // iRprop⁻: step grows while the gradient keeps its sign, shrinks (and no move) when it flips.
