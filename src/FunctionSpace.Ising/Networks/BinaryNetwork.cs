@@ -1,0 +1,173 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FunctionSpace.Ising.Networks;
+
+/// <summary>
+/// Deterministic evaluation of ±1 weight configurations of a bias-free network (Zou &amp; Huang 2021;
+/// Shayer et al. 2018): z = W a, hidden a' = LReLU(z)/sqrt(n_in) with LReLU(x) = max(x, 0.1x), output
+/// linear, prediction = argmax of the output.
+/// </summary>
+public static class BinaryNetwork
+{
+    /// <summary>Slope of the leaky ReLU for negative inputs.</summary>
+    public const double LeakySlope = 0.1;
+
+    /// <summary>
+    /// Test accuracy of each of <paramref name="count"/> configurations.
+    /// </summary>
+    /// <param name="architecture">Network widths.</param>
+    /// <param name="spins">count × WeightCount values ±1, the study's spin order.</param>
+    /// <param name="count">Number of configurations.</param>
+    /// <param name="inputs">n × Widths[0] inputs, row-major.</param>
+    /// <param name="labels">n labels in 0..Widths[^1]−1.</param>
+    public static float[] Accuracy(Architecture architecture, ReadOnlySpan<sbyte> spins, int count,
+        double[] inputs, byte[] labels)
+    {
+        using var evaluator = new BinaryEvaluator(architecture, inputs, labels);
+        return evaluator.Accuracy(spins, count);
+    }
+
+    /// <summary>
+    /// Reference implementation in plain loops (one configuration, one example at a time) of the network's
+    /// output z_out for one input; used to check the batched evaluator.
+    /// </summary>
+    public static double[] Forward(Architecture architecture, ReadOnlySpan<sbyte> spins, ReadOnlySpan<double> input)
+    {
+        double[] a = input.ToArray();
+        for (int layer = 0; layer < architecture.Layers; layer++)
+        {
+            int nIn = architecture.Widths[layer], nOut = architecture.Widths[layer + 1], offset = architecture.LayerOffset(layer);
+            var z = new double[nOut];
+            for (int o = 0; o < nOut; o++)
+            {
+                double sum = 0;
+                for (int i = 0; i < nIn; i++) sum += spins[offset + o * nIn + i] * a[i];
+                z[o] = sum;
+            }
+            if (layer < architecture.Layers - 1)
+                for (int o = 0; o < nOut; o++) z[o] = Math.Max(z[o], LeakySlope * z[o]) / Math.Sqrt(nIn);
+            a = z;
+        }
+        return a;
+    }
+}
+
+/// <summary>
+/// Batched evaluator of ±1 configurations on a fixed input set, in float32 with TorchSharp: many
+/// configurations × all inputs as a few matrix products per layer. Exact for ±1 weights up to float
+/// rounding (argmax ties have measure zero).
+/// </summary>
+/// <remarks>
+/// Layout: activities are [configurations, units, examples], so the first layer is one GEMM
+/// W1[C·n1, n0] · Xᵀ[n0, n] and the others are batched products W_l[C] · A[C]. The 1/sqrt(n_in) scale
+/// of the hidden activity is left out of <see cref="Accuracy"/>: LReLU is positively homogeneous, so the
+/// scale multiplies the output by a positive constant and cannot change the argmax.
+/// </remarks>
+public sealed class BinaryEvaluator : IDisposable
+{
+    private readonly Tensor _inputsT;
+    private readonly Tensor _labels;
+
+    /// <summary>Prepares the input set (n × Widths[0] row-major) and its labels.</summary>
+    public BinaryEvaluator(Architecture architecture, double[] inputs, byte[] labels, int batchSize = 64)
+    {
+        Architecture = architecture;
+        int width = architecture.Widths[0];
+        if (inputs.Length != (long)labels.Length * width)
+            throw new InputException($"evaluator: {inputs.Length} input values do not make {labels.Length} rows of width {width}");
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize));
+        ExampleCount = labels.Length;
+        BatchSize = batchSize;
+        var floats = new float[inputs.Length];
+        for (int i = 0; i < inputs.Length; i++) floats[i] = (float)inputs[i];
+        using var rows = tensor(floats, [ExampleCount, width]);
+        _inputsT = rows.t().contiguous();
+        _labels = tensor(labels.Select(l => (long)l).ToArray());
+    }
+
+    /// <summary>The network widths.</summary>
+    public Architecture Architecture { get; }
+
+    /// <summary>Number of input examples.</summary>
+    public int ExampleCount { get; }
+
+    /// <summary>Configurations evaluated per batch of products (bounds memory: about BatchSize × 1.2 MB for 10k inputs).</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Fraction of the inputs each configuration classifies correctly.</summary>
+    public float[] Accuracy(ReadOnlySpan<sbyte> spins, int count)
+    {
+        int n = Architecture.WeightCount;
+        if (spins.Length != (long)count * n)
+            throw new ArgumentException($"{spins.Length} spins are not {count} configurations of {n}");
+        var result = new float[count];
+        for (int start = 0; start < count; start += BatchSize)
+        {
+            int c = Math.Min(BatchSize, count - start);
+            using var scope = NewDisposeScope();
+            var weights = tensor(spins.Slice(start * n, c * n).ToArray(), [c, n]).to_type(ScalarType.Float32);
+            var correct = CorrectCounts(weights);
+            var counts = correct.data<long>().ToArray();
+            for (int i = 0; i < c; i++) result[start + i] = (float)((double)counts[i] / ExampleCount);
+        }
+        return result;
+    }
+
+    /// <summary>Number of correctly classified inputs per configuration; <paramref name="weights"/> is [C, WeightCount] float ±1.</summary>
+    internal Tensor CorrectCounts(Tensor weights)
+    {
+        using var scope = NewDisposeScope();
+        var output = Propagate(weights, scaleHidden: false, preActivations: null);
+        return output.argmax(1).eq(_labels).sum(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Mean pre-activation z of every hidden unit over the input set, per configuration: count ×
+    /// (sum of hidden widths), hidden layers in order (the key of the node ordering of Appendix J).
+    /// </summary>
+    public float[] MeanHiddenPreActivations(ReadOnlySpan<sbyte> spins, int count)
+    {
+        int n = Architecture.WeightCount;
+        int hidden = Architecture.Widths.Skip(1).SkipLast(1).Sum();
+        var result = new float[(long)count * hidden];
+        for (int start = 0; start < count; start += BatchSize)
+        {
+            int c = Math.Min(BatchSize, count - start);
+            using var scope = NewDisposeScope();
+            var weights = tensor(spins.Slice(start * n, c * n).ToArray(), [c, n]).to_type(ScalarType.Float32);
+            var means = new List<Tensor>();
+            Propagate(weights, scaleHidden: true, preActivations: means);
+            if (means.Count == 0) continue;
+            var all = cat(means, 1).contiguous();
+            all.data<float>().ToArray().CopyTo(result.AsSpan(start * hidden, c * hidden));
+        }
+        return result;
+    }
+
+    private Tensor Propagate(Tensor weights, bool scaleHidden, List<Tensor>? preActivations)
+    {
+        var widths = Architecture.Widths;
+        long c = weights.shape[0];
+        Tensor activity = _inputsT;
+        for (int layer = 0; layer < Architecture.Layers; layer++)
+        {
+            int nIn = widths[layer], nOut = widths[layer + 1], offset = Architecture.LayerOffset(layer);
+            var w = weights.narrow(1, offset, nIn * nOut).view(c, nOut, nIn);
+            // Layer 0: one GEMM [C·nOut, nIn]·[nIn, n]; then batched [C] products.
+            var z = layer == 0 ? matmul(w, activity) : bmm(w, activity);
+            if (layer == Architecture.Layers - 1) return z;
+            preActivations?.Add(z.mean([2]));
+            activity = nn.functional.leaky_relu(z, BinaryNetwork.LeakySlope, inplace: true);
+            if (scaleHidden) activity.div_(Math.Sqrt(nIn));
+        }
+        return activity;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _inputsT.Dispose();
+        _labels.Dispose();
+    }
+}
