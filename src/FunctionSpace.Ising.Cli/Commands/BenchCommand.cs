@@ -18,6 +18,6 @@ internal static class BenchCommand
     // One line per benchmark; each lives in its own file beside this one.
     private static IEnumerable<Command> Subcommands()
     {
-        yield break;
+        yield return BenchBpCommand.Create();
     }
 }

@@ -1,0 +1,362 @@
+using FunctionSpace.Ising.Models;
+
+namespace FunctionSpace.Ising.Inference;
+
+/// <summary>Settings of belief propagation.</summary>
+/// <param name="Damping">Weight of the old message in g ← d·g_old + (1−d)·g_new, in [0, 1).</param>
+/// <param name="Tolerance">Converged when the largest undamped change of a cavity field is below this.</param>
+/// <param name="MaxIterations">Sweep cap per damping attempt.</param>
+/// <param name="EscalateDamping">On non-convergence retry from the same start with stronger damping (0.8, then 0.95), then report failure.</param>
+public sealed record BpOptions(double Damping = 0.5, double Tolerance = 1e-10, int MaxIterations = 5000,
+    bool EscalateDamping = true)
+{
+    /// <summary>Checks the settings; a bad value gives a one-line <see cref="InputException"/>.</summary>
+    public void Validate()
+    {
+        if (!(Damping >= 0 && Damping < 1)) throw new InputException($"bp damping: {Damping} is outside [0, 1)");
+        if (!(Tolerance > 0)) throw new InputException($"bp tolerance: {Tolerance} must be positive");
+        if (MaxIterations < 1) throw new InputException($"bp max iterations: {MaxIterations} must be at least 1");
+    }
+}
+
+/// <summary>
+/// BP messages: the cavity magnetisations m_{i→j} = tanh g_{i→j} of a dense model, stored as cavity fields
+/// g_{i→j} (N×N row-major, sender i in the row) so saturated spins keep their precision. Reuse them as the
+/// warm start of the next run on a nearby model.
+/// </summary>
+public sealed class BpMessages
+{
+    internal BpMessages(int size, double[] cavityFields)
+    {
+        Size = size;
+        CavityFields = cavityFields;
+    }
+
+    /// <summary>Number of spins N.</summary>
+    public int Size { get; }
+
+    /// <summary>g_{i→j}, N×N row-major; m_{i→j} = tanh g_{i→j}.</summary>
+    internal double[] CavityFields { get; }
+
+    /// <summary>The cavity magnetisation m_{i→j}: ⟨s_i⟩ with the coupling to j removed.</summary>
+    public double CavityMagnetisation(int i, int j) => Math.Tanh(CavityFields[i * Size + j]);
+
+    /// <summary>An independent copy.</summary>
+    public BpMessages Clone() => new(Size, (double[])CavityFields.Clone());
+
+    /// <summary>The uncoupled start m_{i→j} = tanh h_i (the J = 0 fixed point).</summary>
+    public static BpMessages Uncoupled(IsingModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int n = model.Size;
+        var g = new double[n * n];
+        for (int i = 0; i < n; i++) g.AsSpan(i * n, n).Fill(model.Fields[i]);
+        return new BpMessages(n, g);
+    }
+
+    /// <summary>Every message m_{i→j} = m_i for given magnetisations |m_i| &lt; 1 (e.g. a reference configuration ±0.9).</summary>
+    public static BpMessages FromMagnetisations(IReadOnlyList<double> magnetisations)
+    {
+        int n = magnetisations.Count;
+        var g = new double[n * n];
+        for (int i = 0; i < n; i++)
+        {
+            double m = magnetisations[i];
+            if (!(Math.Abs(m) < 1)) throw new InputException($"bp start: m[{i}] = {m} is not inside (-1, 1)");
+            g.AsSpan(i * n, n).Fill(Math.Atanh(m));
+        }
+        return new BpMessages(n, g);
+    }
+
+    /// <summary>Random cavity magnetisations uniform in (−scale, scale), from a seeded generator.</summary>
+    public static BpMessages Random(int size, Random random, double scale = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        if (!(scale > 0 && scale < 1)) throw new InputException($"bp start: scale {scale} is not inside (0, 1)");
+        var g = new double[size * size];
+        for (int k = 0; k < g.Length; k++) g[k] = Math.Atanh((2 * random.NextDouble() - 1) * scale);
+        return new BpMessages(size, g);
+    }
+}
+
+/// <summary>Why belief propagation stopped.</summary>
+public enum BpStopReason
+{
+    /// <summary>The largest message change fell below the tolerance.</summary>
+    Converged,
+    /// <summary>The sweep cap was reached at every damping tried.</summary>
+    IterationCap,
+    /// <summary>Messages became non-finite.</summary>
+    Diverged,
+}
+
+/// <summary>Outcome of a BP run: why it stopped, the fixed point and the Bethe thermodynamics.</summary>
+/// <param name="StopReason">Converged, iteration cap or diverged.</param>
+/// <param name="Iterations">Sweeps run, summed over all damping attempts.</param>
+/// <param name="MaxChange">Largest undamped cavity-field change of the last sweep.</param>
+/// <param name="DampingUsed">Damping of the last attempt.</param>
+/// <param name="Messages">Final messages; pass as warm start to the next call.</param>
+/// <param name="Magnetisations">m_i = tanh(h_i + Σ_k u_{k→i}).</param>
+/// <param name="FreeEnergy">F = −ln Z_Bethe.</param>
+/// <param name="Energy">⟨E⟩ = −Σ h_i m_i − Σ_{i&lt;j} J_ij ⟨s_i s_j⟩ from node and edge beliefs.</param>
+/// <param name="Entropy">S = Energy − FreeEnergy (β = 1).</param>
+public sealed record BpResult(
+    BpStopReason StopReason, int Iterations, double MaxChange, double DampingUsed,
+    BpMessages Messages, double[] Magnetisations, double FreeEnergy, double Energy, double Entropy)
+{
+    /// <summary>True when the run reached the tolerance.</summary>
+    public bool Converged => StopReason == BpStopReason.Converged;
+
+    /// <summary>Edge-belief pair moments ⟨s_i s_j⟩, N×N, computed with the thermodynamics.</summary>
+    internal double[] PairMoments { get; init; } = [];
+
+    /// <summary>One line: stop reason, sweeps, damping and last change.</summary>
+    public string Describe() =>
+        $"BP {StopReason.ToString().ToLowerInvariant()} after {Iterations} sweeps (damping {DampingUsed}, max change {MaxChange:G3})";
+}
+
+/// <summary>BP failed to converge at every damping tried; the message says how it stopped.</summary>
+public sealed class BpConvergenceException(BpResult result)
+    : Exception($"belief propagation did not converge: {result.Describe()}")
+{
+    /// <summary>The failed run.</summary>
+    public BpResult Result { get; } = result;
+}
+
+/// <summary>
+/// Belief propagation (the cavity method) on a dense Ising model.
+/// </summary>
+/// <remarks>
+/// Zou &amp; Huang, PRR 3, 033290, Appendix C. Messages are cavity magnetisations m_{i→j} = tanh g_{i→j};
+/// u_{k→i} = atanh(tanh J_ki · m_{k→i}); with the cavity-sum trick H_i = h_i + Σ_k u_{k→i} and
+/// g_{i→j} = H_i − u_{j→i}, a synchronous sweep costs O(N²). Rows are processed in parallel and each row
+/// with SIMD exp/log. The Bethe free energy is
+/// −F = Σ_i ln 2cosh H_i + Σ_{i&lt;j} ½ ln[(1−t²m_{i→j}²)(1−t²m_{j→i}²) / ((1−t²)(1+t m_{i→j} m_{j→i})²)], t = tanh J_ij
+/// (the site and edge free-energy shifts, with ln cosh J = −½ ln(1−t²)); it is exact on trees.
+/// </remarks>
+public static class BeliefPropagation
+{
+    private static readonly double[] EscalationSchedule = [0.8, 0.95];
+
+    /// <summary>
+    /// Dense-model BP (Zou &amp; Huang App. C): u_{k→i} = atanh(tanh J_ki · m_{k→i}),
+    /// m_{i→j} = tanh(h_i + Σ_{k≠j} u_{k→i}); O(N²)/sweep via cavity sums. Starts from
+    /// <paramref name="warmStart"/> (copied, not modified) or from the uncoupled messages.
+    /// </summary>
+    public static BpResult Run(IsingModel model, BpOptions options, BpMessages? warmStart = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        int n = model.Size;
+        if (warmStart != null && warmStart.Size != n)
+            throw new ArgumentException($"warm start has {warmStart.Size} spins, the model {n}", nameof(warmStart));
+        var start = warmStart ?? BpMessages.Uncoupled(model);
+        var workspace = new Workspace(n);
+        TanhCouplings(model.Couplings, workspace.T, n);
+
+        var dampings = new List<double> { options.Damping };
+        if (options.EscalateDamping) dampings.AddRange(EscalationSchedule.Where(d => d > options.Damping));
+
+        int totalIterations = 0;
+        BpStopReason reason = BpStopReason.IterationCap;
+        double change = double.NaN, damping = options.Damping;
+        double[] g = new double[n * n];
+        foreach (double d in dampings)
+        {
+            damping = d;
+            start.CavityFields.AsSpan().CopyTo(g);
+            (reason, int iterations, change) = Iterate(model, g, workspace, d, options, ct);
+            totalIterations += iterations;
+            if (reason == BpStopReason.Converged) break;
+        }
+        return Finish(model, new BpMessages(n, g), workspace, reason, totalIterations, change, damping);
+    }
+
+    /// <summary>
+    /// ⟨s_i s_j⟩ = (t_ij + m_{i→j} m_{j→i}) / (1 + t_ij m_{i→j} m_{j→i}), t = tanh J; diagonal 1.
+    /// <paramref name="model"/> must be the model <paramref name="result"/> was computed for.
+    /// </summary>
+    public static Moments Moments(IsingModel model, BpResult result)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(result);
+        if (model.Size != result.Magnetisations.Length)
+            throw new ArgumentException($"BP result of {result.Magnetisations.Length} spins used with a model of {model.Size}");
+        return new Moments((double[])result.Magnetisations.Clone(), (double[])result.PairMoments.Clone());
+    }
+
+    private sealed class Workspace(int n)
+    {
+        public readonly double[] T = new double[n * n];     // tanh J
+        public readonly double[] U = new double[n * n];     // u_{i→j}, sender row
+        public readonly double[] H = new double[n];         // full cavity sums
+        public readonly int Chunks = n >= 96 ? Environment.ProcessorCount : 1;
+    }
+
+    private static void TanhCouplings(double[] couplings, double[] t, int n) =>
+        For(n, n >= 96 ? Environment.ProcessorCount : 1, (r0, r1) =>
+            VectorMath.Tanh(couplings.AsSpan(r0 * n, (r1 - r0) * n), t.AsSpan(r0 * n, (r1 - r0) * n)));
+
+    // Row blocks [r0, r1) run in parallel; one block when the model is small.
+    private static void For(int n, int chunks, Action<int, int> body) => For(n, chunks, (_, r0, r1) => body(r0, r1));
+
+    // As above, also passing the block's index (for per-block partial results).
+    private static void For(int n, int chunks, Action<int, int, int> body)
+    {
+        if (chunks <= 1) { body(0, 0, n); return; }
+        Parallel.For(0, chunks, c => body(c, n * c / chunks, n * (c + 1) / chunks));
+    }
+
+    private static (BpStopReason, int, double) Iterate(IsingModel model, double[] g, Workspace w, double damping,
+        BpOptions options, CancellationToken ct)
+    {
+        int n = model.Size;
+        double[] u = w.U, t = w.T, hCav = w.H, h = model.Fields;
+        double change = double.NaN;
+        var maxima = new double[Math.Max(1, w.Chunks)];
+        for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
+        {
+            ct.ThrowIfCancellationRequested();
+            ComputeMessagesAndSums(g, t, u, hCav, h, n, w.Chunks);
+            for (int i = 0; i < n; i++)
+                if (!double.IsFinite(hCav[i])) return (BpStopReason.Diverged, iteration, double.NaN);
+
+            // g_{i→j} ← d g_{i→j} + (1−d)(H_i − u_{j→i}), reading u transposed tile by tile.
+            Array.Clear(maxima);
+            For(n, w.Chunks, (chunk, r0, r1) =>
+            {
+                const int Tile = 32;
+                double localMax = 0;
+                for (int i0 = r0; i0 < r1; i0 += Tile)
+                {
+                    int i1 = Math.Min(i0 + Tile, r1);
+                    for (int j0 = 0; j0 < n; j0 += Tile)
+                    {
+                        int j1 = Math.Min(j0 + Tile, n);
+                        for (int j = j0; j < j1; j++)
+                        {
+                            int column = j * n;
+                            for (int i = i0; i < i1; i++)
+                            {
+                                int at = i * n + j;
+                                double fresh = hCav[i] - u[column + i];
+                                double old = g[at];
+                                double delta = Math.Abs(fresh - old);
+                                if (delta > localMax) localMax = delta;
+                                g[at] = damping * old + (1 - damping) * fresh;
+                            }
+                        }
+                    }
+                }
+                maxima[chunk] = localMax;
+            });
+            change = maxima.Max();
+            if (!double.IsFinite(change)) return (BpStopReason.Diverged, iteration, change);
+            if (change < options.Tolerance) return (BpStopReason.Converged, iteration, change);
+        }
+        return (BpStopReason.IterationCap, options.MaxIterations, change);
+    }
+
+    // u_{i→j} from g_{i→j} for every edge, then H_j = h_j + Σ_i u_{i→j} (column sums, by column blocks).
+    private static void ComputeMessagesAndSums(double[] g, double[] t, double[] u, double[] hCav, double[] h, int n, int chunks)
+    {
+        For(n, chunks, (r0, r1) =>
+            VectorMath.MessageFromCavityField(g.AsSpan(r0 * n, (r1 - r0) * n), t.AsSpan(r0 * n, (r1 - r0) * n), u.AsSpan(r0 * n, (r1 - r0) * n)));
+        For(n, chunks, (c0, c1) =>
+        {
+            var sums = hCav.AsSpan(c0, c1 - c0);
+            h.AsSpan(c0, c1 - c0).CopyTo(sums);
+            for (int i = 0; i < n; i++) VectorMath.AddInPlace(sums, u.AsSpan(i * n + c0, c1 - c0));
+        });
+    }
+
+    private static BpResult Finish(IsingModel model, BpMessages messages, Workspace w, BpStopReason reason,
+        int iterations, double change, double damping)
+    {
+        int n = model.Size;
+        double[] g = messages.CavityFields, t = w.T, hCav = w.H, J = model.Couplings, h = model.Fields;
+        ComputeMessagesAndSums(g, t, w.U, hCav, h, n, w.Chunks);
+        var magnetisations = new double[n];
+        VectorMath.Tanh(hCav, magnetisations);
+
+        // Cavity magnetisations m_{i→j} = tanh(H_i − u_{j→i}) at the fixed point, and their transpose.
+        var cavity = new double[n * n];
+        For(n, w.Chunks, (r0, r1) => VectorMath.Tanh(g.AsSpan(r0 * n, (r1 - r0) * n), cavity.AsSpan(r0 * n, (r1 - r0) * n)));
+        var cavityT = w.U;   // reuse: u is no longer needed
+        For(n, w.Chunks, (r0, r1) => VectorMath.Transpose(cavity, cavityT, n, r0, r1));
+
+        var pairs = new double[n * n];
+        var edgeTerms = new double[Math.Max(1, w.Chunks)];
+        var edgeEnergy = new double[Math.Max(1, w.Chunks)];
+        For(n, w.Chunks, (chunk, r0, r1) =>
+        {
+            var ratio = new double[n];
+            var logs = new double[n];
+            double terms = 0, energy = 0;
+            for (int i = r0; i < r1; i++)
+            {
+                pairs[i * n + i] = 1;
+                int len = n - i - 1;
+                if (len == 0) continue;
+                var ti = t.AsSpan(i * n + i + 1, len);
+                var a = cavity.AsSpan(i * n + i + 1, len);      // m_{i→j}
+                var b = cavityT.AsSpan(i * n + i + 1, len);     // m_{j→i}
+                var Ji = J.AsSpan(i * n + i + 1, len);
+                for (int k = 0; k < len; k++)
+                {
+                    double tk = ti[k], ab = a[k] * b[k];
+                    double c = (tk + ab) / (1 + tk * ab);
+                    pairs[i * n + i + 1 + k] = c;
+                    energy += Ji[k] * c;
+                    double denominator = 1 + tk * ab;
+                    double t2 = tk * tk;
+                    ratio[k] = (1 - t2 * a[k] * a[k]) * (1 - t2 * b[k] * b[k]) / ((1 - t2) * denominator * denominator);
+                }
+                VectorMath.Log(ratio.AsSpan(0, len), logs.AsSpan(0, len));
+                for (int k = 0; k < len; k++) terms += 0.5 * logs[k];
+            }
+            edgeTerms[chunk] = terms;
+            edgeEnergy[chunk] = energy;
+        });
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++) pairs[j * n + i] = pairs[i * n + j];
+
+        double logZ = edgeTerms.Sum();
+        double meanEnergy = -edgeEnergy.Sum();
+        for (int i = 0; i < n; i++)
+        {
+            double x = Math.Abs(hCav[i]);
+            logZ += x + Math.Log(1 + Math.Exp(-2 * x));    // ln 2cosh H_i, overflow-free
+            meanEnergy -= h[i] * magnetisations[i];
+        }
+        double freeEnergy = -logZ;
+        return new BpResult(reason, iterations, change, damping, messages, magnetisations, freeEnergy, meanEnergy,
+            meanEnergy - freeEnergy) { PairMoments = pairs };
+    }
+}
+
+/// <summary>
+/// Moments by belief propagation; keeps the last messages and warm-starts the next call from them (the
+/// Boltzmann-learning loop changes the model a little at a time). Non-convergence, after the damping
+/// escalation, throws <see cref="BpConvergenceException"/> — never a silent wrong answer.
+/// </summary>
+public sealed class BpMomentEstimator(BpOptions options) : IMomentEstimator
+{
+    /// <summary>Settings used for every call.</summary>
+    public BpOptions Options { get; } = options;
+
+    /// <summary>The last run (converged or not), or null before the first call.</summary>
+    public BpResult? LastResult { get; private set; }
+
+    /// <inheritdoc />
+    public Moments Estimate(IsingModel model, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var warm = LastResult is { } last && last.Messages.Size == model.Size && last.Converged ? last.Messages : null;
+        var result = BeliefPropagation.Run(model, Options, warm, ct);
+        LastResult = result;
+        if (!result.Converged) throw new BpConvergenceException(result);
+        return BeliefPropagation.Moments(model, result);
+    }
+}
