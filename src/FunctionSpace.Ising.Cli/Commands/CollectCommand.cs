@@ -41,10 +41,11 @@ internal static class CollectCommand
         var shard = new Option<string>("--shard") { Description = "i/n: collect only blocks b with b mod n = i (merge the shards with fsi ensemble merge)", DefaultValueFactory = _ => "0/1" };
         var created = new Option<string?>("--created") { Description = "Creation time recorded in the header (ISO 8601, or unix seconds). Default: $SOURCE_DATE_EPOCH, else now" };
 
+        var threads = ThreadsOption();
         var command = new Command("collect", "Train mean-field binary networks in batches, sample and select weight configurations, write an ensemble file")
         {
             dataDir, components, cacheDir, seed, scenario, output, networks, samples, threshold, selection, block, epochs, learningRate,
-            batchSize, l2, initStd, trainCount, freeze, canonical, canonicalDigit, symmetric, resume, shard, created,
+            batchSize, l2, initStd, trainCount, freeze, canonical, canonicalDigit, symmetric, resume, shard, created, threads,
         };
         command.SetAction(parse =>
         {
@@ -81,6 +82,7 @@ internal static class CollectCommand
             };
             if (training.FreezeInterior && settings.Architecture.Layers < 3)
                 throw new InputException($"--freeze-interior: the {name} network {settings.Architecture} has no hidden-to-hidden layer");
+            ApplyThreads(parse.GetValue(threads));
             var data = DatasetLoader.Load(parse.GetValue(dataDir), settings.Architecture.Widths[0], parse.GetValue(cacheDir)).Reduced;
             var progress = new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet));
             var result = EnsembleCollection.Collect(settings, data, progress, CancellationToken.None);
@@ -89,6 +91,16 @@ internal static class CollectCommand
             return CliApp.ExitOk;
         });
         return command;
+    }
+
+    internal static Option<int?> ThreadsOption() => new Option<int?>("--threads")
+    {
+        Description = "Torch intra-op threads (default: torch's choice, one per core). 1 is faster when the cores are shared with other work",
+    }.InRange(1, 1024);
+
+    internal static void ApplyThreads(int? threads)
+    {
+        if (threads is int t) TorchSharp.torch.set_num_threads(t);
     }
 
     internal static (int Index, int Count) ParseShard(string text)

@@ -59,14 +59,18 @@ public static class BinaryNetwork
 /// rounding (argmax ties have measure zero).
 /// </summary>
 /// <remarks>
-/// Layout: activities are [configurations, units, examples], so the first layer is one GEMM
-/// W1[C·n1, n0] · Xᵀ[n0, n] and the others are batched products W_l[C] · A[C]. The 1/sqrt(n_in) scale
+/// Layout for accuracies: examples in blocks of 1000; the first layer is one GEMM X[b, n0] · W1ᵀ[n0, C·n1]
+/// for all C configurations, the others batched products A[C, b, n_l] · W_lᵀ[C, n_l, n_l+1]. The 1/sqrt(n_in) scale
 /// of the hidden activity is left out of <see cref="Accuracy"/>: LReLU is positively homogeneous, so the
 /// scale multiplies the output by a positive constant and cannot change the argmax.
 /// </remarks>
 public sealed class BinaryEvaluator : IDisposable
 {
+    private readonly Tensor _inputs;
     private readonly Tensor _inputsT;
+
+    /// <summary>Examples per block of the accuracy products (keeps a batch's activities in cache).</summary>
+    internal const int ExampleBlock = 1000;
     private readonly Tensor _labels;
 
     /// <summary>Prepares the input set (n × Widths[0] row-major) and its labels.</summary>
@@ -81,8 +85,8 @@ public sealed class BinaryEvaluator : IDisposable
         BatchSize = batchSize;
         var floats = new float[inputs.Length];
         for (int i = 0; i < inputs.Length; i++) floats[i] = (float)inputs[i];
-        using var rows = tensor(floats, [ExampleCount, width]);
-        _inputsT = rows.t().contiguous();
+        _inputs = tensor(floats, [ExampleCount, width]);
+        _inputsT = _inputs.t().contiguous();
         _labels = tensor(labels.Select(l => (long)l).ToArray());
     }
 
@@ -118,8 +122,32 @@ public sealed class BinaryEvaluator : IDisposable
     internal Tensor CorrectCounts(Tensor weights)
     {
         using var scope = NewDisposeScope();
-        var output = Propagate(weights, scaleHidden: false, preActivations: null);
-        return output.argmax(1).eq(_labels).sum(1).MoveToOuterDisposeScope();
+        var widths = Architecture.Widths;
+        long c = weights.shape[0];
+        int layers = Architecture.Layers;
+        // Weights transposed once per batch: W_lᵀ as [C, n_in, n_out]; layer 0 as one [n0, C·n1] matrix.
+        var transposed = new Tensor[layers];
+        for (int l = 0; l < layers; l++)
+        {
+            var w = weights.narrow(1, Architecture.LayerOffset(l), widths[l] * widths[l + 1]).view(c, widths[l + 1], widths[l]);
+            transposed[l] = l == 0 ? w.reshape(c * widths[1], widths[0]).t().contiguous() : w.transpose(1, 2).contiguous();
+        }
+        var correct = zeros(c, dtype: ScalarType.Int64);
+        // Examples in blocks so that the activities of a batch stay in cache.
+        for (long start = 0; start < ExampleCount; start += ExampleBlock)
+        {
+            using var blockScope = NewDisposeScope();
+            long size = Math.Min(ExampleBlock, ExampleCount - start);
+            var activity = matmul(_inputs.narrow(0, start, size), transposed[0]);            // [b, C·n1]
+            Tensor z = activity.view(size, c, widths[1]).transpose(0, 1);                      // [C, b, n1]
+            for (int l = 1; l < layers; l++)
+            {
+                nn.functional.leaky_relu(z, BinaryNetwork.LeakySlope, inplace: true);
+                z = bmm(z, transposed[l]);                                                     // [C, b, n_l+1]
+            }
+            correct.add_(z.argmax(2).eq(_labels.narrow(0, start, size)).sum(1));
+        }
+        return correct.MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -167,6 +195,7 @@ public sealed class BinaryEvaluator : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _inputs.Dispose();
         _inputsT.Dispose();
         _labels.Dispose();
     }

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Diagnostics;
+using FunctionSpace.Ising.Data;
+using FunctionSpace.Ising.Networks;
+using FunctionSpace.Ising.Training;
+
+namespace FunctionSpace.Ising.Cli.Commands;
+
+/// <summary>
+/// <c>fsi bench collect</c>: throughput of batched mean-field training (networks/s at the study's 50
+/// epochs of 60k images) and of batched evaluation (configurations/s on the 10k test set), with the ratio
+/// to the baseline (the study's numpy code: 6.5 s per network; configurations one at a time).
+/// </summary>
+internal static class BenchCollectCommand
+{
+    private const double BaselineSecondsPerNetwork = 6.5, TargetSecondsPerNetwork = 0.33, TargetConfigsPerSecond = 5000;
+
+    public static Command Create()
+    {
+        var dataDir = CommonOptions.DataDir();
+        var cacheDir = CommonOptions.CacheDir();
+        var networks = new Option<int>("--networks") { Description = "Networks trained as one batch (K)", DefaultValueFactory = _ => 64 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs timed (the figure is scaled to 50)", DefaultValueFactory = _ => 2 };
+        var configs = new Option<int>("--configs") { Description = "Configurations evaluated on the 10k test set", DefaultValueFactory = _ => 2048 };
+        var evalBatch = new Option<int>("--eval-batch") { Description = "Configurations per batched product in the evaluator", DefaultValueFactory = _ => 64 };
+        var threads = CollectCommand.ThreadsOption();
+        var command = new Command("collect", "Measure batched training (networks/s) and evaluation (configs/s) against the study's numpy baseline")
+        {
+            dataDir, cacheDir, networks, epochs, configs, evalBatch, threads,
+        };
+        command.SetAction(parse =>
+        {
+            CollectCommand.ApplyThreads(parse.GetValue(threads));
+            var data = DatasetLoader.Load(parse.GetValue(dataDir), 20, parse.GetValue(cacheDir)).Reduced;
+            Run(Console.Out, data, parse.GetValue(networks), parse.GetValue(epochs), parse.GetValue(configs), parse.GetValue(evalBatch));
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    private static void Run(TextWriter output, ReducedDataset data, int k, int epochs, int configs, int evalBatch)
+    {
+        if (k < 1 || epochs < 1 || configs < 1 || evalBatch < 1) throw new InputException("bench collect: --networks, --epochs, --configs and --eval-batch must be positive");
+        var arch = Architecture.Deep;
+        var process = Process.GetCurrentProcess();
+        output.WriteLine($"machine: {Environment.ProcessorCount} cores, torch threads {TorchSharp.torch.get_num_threads()}, load average {LoadAverage()}");
+
+        var inputs = data.TrainInputs.Select(v => (float)v).ToArray();
+        var seeds = Enumerable.Range(0, k).Select(i => EnsembleCollection.NetworkSeed(1, i)).ToArray();
+        // Warm-up (allocator, kernels) on one epoch of a small batch.
+        MeanFieldTrainer.Train(arch, inputs.AsSpan(0, 2000 * 20).ToArray(), data.TrainLabels.AsSpan(0, 2000).ToArray(), seeds.Take(2).ToArray(), 1, new MeanFieldOptions(Epochs: 1));
+        var cpu0 = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var trained = MeanFieldTrainer.Train(arch, inputs, data.TrainLabels, seeds, 1, new MeanFieldOptions(Epochs: epochs));
+        double trainWall = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        double trainCpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+        double perNetwork = trainWall / (k * epochs) * 50;
+        output.WriteLine($"training: {k} networks x {epochs} epochs of {data.TrainCount} images (20-15-15-10, batch 200) in {trainWall:F2} s wall, {trainCpu:F2} s CPU; mean final loss {trained.FinalLosses.Average():F4}");
+        output.WriteLine($"  {perNetwork:F3} s per network at 50 epochs = {1 / perNetwork:F2} networks/s " +
+                         $"(baseline {BaselineSecondsPerNetwork} s: {BaselineSecondsPerNetwork / perNetwork:F1}x; target <= {TargetSecondsPerNetwork} s); " +
+                         $"CPU time {trainCpu / (k * epochs) * 50:F3} s per network");
+
+        var random = new SplitMix64(7);
+        var spins = new sbyte[(long)configs * arch.WeightCount];
+        for (int i = 0; i < spins.Length; i++) spins[i] = random.NextDouble() < 0.5 ? (sbyte)-1 : (sbyte)1;
+        using var evaluator = new BinaryEvaluator(arch, data.TestInputs, data.TestLabels, evalBatch);
+        evaluator.Accuracy(spins.AsSpan(0, Math.Min(configs, evalBatch) * arch.WeightCount), Math.Min(configs, evalBatch));
+        process.Refresh();
+        cpu0 = process.TotalProcessorTime;
+        clock.Restart();
+        evaluator.Accuracy(spins, configs);
+        double evalWall = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        double evalCpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+        // In-process stand-in for the baseline's one-configuration-at-a-time evaluation.
+        using var single = new BinaryEvaluator(arch, data.TestInputs, data.TestLabels, 1);
+        int singles = Math.Min(configs, 64);
+        clock.Restart();
+        single.Accuracy(spins.AsSpan(0, singles * arch.WeightCount), singles);
+        double singleRate = singles / clock.Elapsed.TotalSeconds;
+        double rate = configs / evalWall;
+        output.WriteLine($"evaluation: {configs} configurations x {data.TestCount} test images in {evalWall:F2} s wall, {evalCpu:F2} s CPU");
+        output.WriteLine($"  {rate:F0} configs/s (target >= {TargetConfigsPerSecond}: {rate / TargetConfigsPerSecond:F2}x); " +
+                         $"one at a time in torch: {singleRate:F0} configs/s ({rate / singleRate:F1}x)");
+    }
+
+    private static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (IOException) { return "unknown"; }
+    }
+}
