@@ -43,6 +43,7 @@ internal static class CliApp
         yield return DataCommand.Create();
         yield return CollectCommand.Create();
         yield return EnsembleCommand.Create();
+        yield return SampleCommand.Create();
         yield return BenchCommand.Create();
     }
 
