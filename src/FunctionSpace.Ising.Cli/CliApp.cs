@@ -41,6 +41,8 @@ internal static class CliApp
     private static IEnumerable<Command> Commands()
     {
         yield return DataCommand.Create();
+        yield return MomentsCommand.Create();
+        yield return FitCommand.Create();
         yield return BenchCommand.Create();
     }
 
