@@ -44,6 +44,8 @@ internal static class CliApp
         yield return CollectCommand.Create();
         yield return EnsembleCommand.Create();
         yield return SampleCommand.Create();
+        yield return MomentsCommand.Create();
+        yield return FitCommand.Create();
         yield return BenchCommand.Create();
     }
 

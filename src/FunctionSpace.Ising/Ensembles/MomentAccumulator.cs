@@ -132,3 +132,33 @@ public sealed class MomentAccumulator
         return new DataMoments(m, c, Count, source) { TripletIndices = _triplets?.ToArray(), TripletMoments = t3 };
     }
 }
+
+/// <summary>Random samples of spin triplets for the three-point-correlation check.</summary>
+public static class TripletSampler
+{
+    /// <summary>
+    /// <paramref name="count"/> distinct triplets i &lt; j &lt; k of <paramref name="spinCount"/> spins drawn
+    /// uniformly with <paramref name="random"/> (T×3 row-major); all of them when fewer exist.
+    /// </summary>
+    public static int[] Sample(int spinCount, int count, Random random)
+    {
+        long available = spinCount < 3 ? 0 : (long)spinCount * (spinCount - 1) * (spinCount - 2) / 6;
+        if (count < 0) throw new InputException($"--triplets: {count} must be ≥ 0");
+        var seen = new HashSet<(int, int, int)>();
+        var result = new List<int>();
+        if (available <= count)
+        {
+            for (int i = 0; i < spinCount; i++) for (int j = i + 1; j < spinCount; j++) for (int k = j + 1; k < spinCount; k++) result.AddRange([i, j, k]);
+            return result.ToArray();
+        }
+        while (seen.Count < count)
+        {
+            int a = random.Next(spinCount), b = random.Next(spinCount), c = random.Next(spinCount);
+            if (a == b || b == c || a == c) continue;
+            Span<int> t = [a, b, c];
+            t.Sort();
+            if (seen.Add((t[0], t[1], t[2]))) result.AddRange([t[0], t[1], t[2]]);
+        }
+        return result.ToArray();
+    }
+}
