@@ -42,6 +42,8 @@ internal static class CliApp
     {
         yield return DataCommand.Create();
         yield return BenchCommand.Create();
+        yield return LandscapeCommand.Create();
+        yield return DynamicsCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
