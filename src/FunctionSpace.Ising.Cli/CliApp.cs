@@ -41,6 +41,7 @@ internal static class CliApp
     private static IEnumerable<Command> Commands()
     {
         yield return DataCommand.Create();
+        yield return SampleCommand.Create();
         yield return BenchCommand.Create();
         yield return LandscapeCommand.Create();
         yield return DynamicsCommand.Create();

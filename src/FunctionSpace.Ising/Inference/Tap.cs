@@ -1,0 +1,210 @@
+using FunctionSpace.Ising.Models;
+using TorchSharp;
+
+namespace FunctionSpace.Ising.Inference;
+
+/// <summary>TAP iteration settings.</summary>
+/// <param name="Damping">m ← d·m_old + (1−d)·m_new, in [0, 1).</param>
+/// <param name="Tolerance">Converged when max_i |m_i(t+1) − m_i(t)| is below this.</param>
+/// <param name="MaxIterations">Iteration cap.</param>
+public sealed record TapOptions(double Damping = 0.5, double Tolerance = 1e-9, int MaxIterations = 10000)
+{
+    /// <summary>Checks the settings; a bad value gives a one-line <see cref="InputException"/>.</summary>
+    public void Validate()
+    {
+        if (!(Damping >= 0 && Damping < 1)) throw new InputException($"tap damping: {Damping} is outside [0, 1)");
+        if (!(Tolerance > 0)) throw new InputException($"tap tolerance: {Tolerance} must be positive");
+        if (MaxIterations < 1) throw new InputException($"tap max iterations: {MaxIterations} must be at least 1");
+    }
+}
+
+/// <summary>A TAP solution: whether it converged, after how many iterations, the magnetisations and their TAP free energy.</summary>
+/// <param name="Converged">True when the change fell below the tolerance (false: iteration cap or non-finite values).</param>
+/// <param name="Iterations">Iterations run.</param>
+/// <param name="MaxChange">Largest magnetisation change of the last iteration.</param>
+/// <param name="Magnetisations">The stationary point m.</param>
+/// <param name="FreeEnergy">TAP free energy at m (<see cref="Tap.FreeEnergy"/>).</param>
+public sealed record TapResult(bool Converged, int Iterations, double MaxChange, double[] Magnetisations, double FreeEnergy);
+
+/// <summary>
+/// Thouless–Anderson–Palmer equations at β = 1.
+/// </summary>
+/// <remarks>
+/// Zou &amp; Huang App. I; Mézard, Parisi &amp; Virasoro, Spin Glass Theory and Beyond:
+/// m_i(t+1) = tanh(h_i + Σ_j J_ij m_j(t) − m_i(t−1) Σ_j J_ij² (1 − m_j(t)²)), the Onsager reaction term taken
+/// with the previous-previous iterate (the time indexing that makes the iteration converge, cf. Bolthausen).
+/// Its fixed points are the stationary points of the Plefka second-order free energy <see cref="FreeEnergy"/>.
+/// </remarks>
+public static class Tap
+{
+    /// <summary>Iterates the TAP equations from <paramref name="initialMagnetisations"/> (also used as m(t−1) at the start).</summary>
+    public static TapResult Solve(IsingModel model, double[] initialMagnetisations, TapOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        int n = model.Size;
+        CheckStart(initialMagnetisations, n, "tap start");
+        double[] J = model.Couplings, h = model.Fields;
+        var j2 = SquaredCouplings(J);
+        var previous = (double[])initialMagnetisations.Clone();
+        var current = (double[])initialMagnetisations.Clone();
+        var next = new double[n];
+        var oneMinusM2 = new double[n];
+        double change = double.NaN;
+        for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
+        {
+            if ((iteration & 63) == 0) ct.ThrowIfCancellationRequested();
+            for (int j = 0; j < n; j++) oneMinusM2[j] = 1 - current[j] * current[j];
+            change = 0;
+            for (int i = 0; i < n; i++)
+            {
+                double field = h[i] + VectorMath.Dot(J.AsSpan(i * n, n), current);
+                double onsager = previous[i] * VectorMath.Dot(j2.AsSpan(i * n, n), oneMinusM2);
+                double updated = options.Damping * current[i] + (1 - options.Damping) * Math.Tanh(field - onsager);
+                next[i] = updated;
+                change = Math.Max(change, Math.Abs(updated - current[i]));
+            }
+            (previous, current, next) = (current, next, previous);
+            if (!double.IsFinite(change)) return new TapResult(false, iteration, change, current, double.NaN);
+            if (change < options.Tolerance) return new TapResult(true, iteration, change, current, FreeEnergy(model, current));
+        }
+        return new TapResult(false, options.MaxIterations, change, current, FreeEnergy(model, current));
+    }
+
+    /// <summary>
+    /// Solves from many starts at once (rows of <paramref name="initialMagnetisations"/>, count × N), with the
+    /// matrix products of all unconverged starts batched through TorchSharp; each start stops on its own.
+    /// </summary>
+    public static TapResult[] SolveMany(IsingModel model, double[] initialMagnetisations, int count, TapOptions options,
+        IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        int n = model.Size;
+        if (count < 1 || initialMagnetisations.Length != (long)count * n)
+            throw new InputException($"tap starts: {initialMagnetisations.Length} values do not form {count} starts of {n} spins");
+        for (int k = 0; k < initialMagnetisations.Length; k++)
+            if (!(Math.Abs(initialMagnetisations[k]) <= 1))
+                throw new InputException($"tap starts: start {k / n}, m[{k % n}] = {initialMagnetisations[k]} is not in [-1, 1]");
+
+        var results = new TapResult[count];
+        var finalM = new double[count * n];
+        var iterationsOf = new int[count];
+        var changeOf = new double[count];
+        var convergedOf = new bool[count];
+        using (var scope = torch.NewDisposeScope())
+        {
+            var J = torch.tensor(model.Couplings, [n, n], torch.float64);
+            var J2 = J * J;
+            var h = torch.tensor(model.Fields, [1, n], torch.float64);
+            // The iterates live outside any scope and are disposed by hand when replaced, so memory stays flat.
+            var active = torch.arange(count, dtype: torch.int64).DetachFromDisposeScope();
+            var current = torch.tensor(initialMagnetisations, [count, n], torch.float64).DetachFromDisposeScope();
+            var previous = current.clone().DetachFromDisposeScope();
+            try
+            {
+                double d = options.Damping;
+                for (int iteration = 1; iteration <= options.MaxIterations && active.shape[0] > 0; iteration++)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    using var step = torch.NewDisposeScope();
+                    var field = h + torch.matmul(current, J);
+                    var onsager = previous * torch.matmul(1 - current * current, J2);
+                    var next = d * current + (1 - d) * torch.tanh(field - onsager);
+                    var changes = (next - current).abs().amax(1).data<double>().ToArray();
+                    var ids = active.data<long>().ToArray();
+                    var keep = new List<long>();
+                    var done = new List<long>();
+                    for (int r = 0; r < ids.Length; r++)
+                    {
+                        bool finished = changes[r] < options.Tolerance || !double.IsFinite(changes[r]) || iteration == options.MaxIterations;
+                        if (!finished) { keep.Add(r); continue; }
+                        int id = (int)ids[r];
+                        iterationsOf[id] = iteration;
+                        changeOf[id] = changes[r];
+                        convergedOf[id] = changes[r] < options.Tolerance;
+                        done.Add(r);
+                    }
+                    if (done.Count > 0)
+                    {
+                        var rows = next.index_select(0, torch.tensor(done.ToArray())).contiguous().data<double>().ToArray();
+                        for (int k = 0; k < done.Count; k++)
+                            Array.Copy(rows, k * n, finalM, ids[(int)done[k]] * n, n);
+                    }
+                    var keepIndex = torch.tensor(keep.ToArray(), torch.int64);
+                    var newPrevious = current.index_select(0, keepIndex).DetachFromDisposeScope();
+                    var newCurrent = next.index_select(0, keepIndex).DetachFromDisposeScope();
+                    var newActive = active.index_select(0, keepIndex).DetachFromDisposeScope();
+                    previous.Dispose(); current.Dispose(); active.Dispose();
+                    (previous, current, active) = (newPrevious, newCurrent, newActive);
+                    progress?.Report(new ProgressReport("tap", count - keep.Count, count, "starts", $"iteration {iteration}"));
+                }
+            }
+            finally
+            {
+                previous.Dispose(); current.Dispose(); active.Dispose();
+            }
+        }
+        for (int s = 0; s < count; s++)
+        {
+            var m = finalM.AsSpan(s * n, n).ToArray();
+            bool finite = m.All(double.IsFinite);
+            results[s] = new TapResult(convergedOf[s], iterationsOf[s], changeOf[s], m, finite ? FreeEnergy(model, m) : double.NaN);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// TAP free energy (Plefka second order, β = 1):
+    /// F = −Σ_i h_i m_i − Σ_{i&lt;j} J_ij m_i m_j − ½ Σ_{i&lt;j} J_ij² (1−m_i²)(1−m_j²) − Σ_i S_binary(m_i),
+    /// S_binary(m) = −[(1+m)/2 ln((1+m)/2) + (1−m)/2 ln((1−m)/2)].
+    /// </summary>
+    public static double FreeEnergy(IsingModel model, double[] magnetisations)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int n = model.Size;
+        CheckStart(magnetisations, n, "tap magnetisations", allowEdges: true);
+        double[] J = model.Couplings, h = model.Fields;
+        var oneMinusM2 = magnetisations.Select(m => 1 - m * m).ToArray();
+        double f = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double mi = magnetisations[i];
+            // Row sums over all j count each pair twice: ½ Σ_{i≠j} = Σ_{i<j}.
+            double pair = 0, reaction = 0;
+            var row = J.AsSpan(i * n, n);
+            for (int j = 0; j < n; j++)
+            {
+                pair += row[j] * magnetisations[j];
+                reaction += row[j] * row[j] * oneMinusM2[j];
+            }
+            f -= h[i] * mi + 0.5 * mi * pair + 0.25 * oneMinusM2[i] * reaction + BinaryEntropy(mi);
+        }
+        return f;
+    }
+
+    /// <summary>S(m) = −[(1+m)/2 ln((1+m)/2) + (1−m)/2 ln((1−m)/2)], with 0 ln 0 = 0.</summary>
+    public static double BinaryEntropy(double m)
+    {
+        double p = 0.5 * (1 + m), q = 0.5 * (1 - m);
+        return -(p > 0 ? p * Math.Log(p) : 0) - (q > 0 ? q * Math.Log(q) : 0);
+    }
+
+    private static double[] SquaredCouplings(double[] J)
+    {
+        var j2 = new double[J.Length];
+        for (int k = 0; k < J.Length; k++) j2[k] = J[k] * J[k];
+        return j2;
+    }
+
+    private static void CheckStart(double[] m, int n, string what, bool allowEdges = true)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        if (m.Length != n) throw new InputException($"{what}: {m.Length} values, the model has {n} spins");
+        for (int i = 0; i < n; i++)
+            if (!(allowEdges ? Math.Abs(m[i]) <= 1 : Math.Abs(m[i]) < 1))
+                throw new InputException($"{what}: m[{i}] = {m[i]} is not in [-1, 1]");
+    }
+}

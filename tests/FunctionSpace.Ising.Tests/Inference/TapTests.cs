@@ -1,0 +1,108 @@
+using FunctionSpace.Ising.Inference;
+using FunctionSpace.Ising.Models;
+using Xunit.Abstractions;
+
+namespace FunctionSpace.Ising.Tests.Inference;
+
+public class TapTests(ITestOutputHelper output)
+{
+    private static IsingModel Model(double scale) => Scale(PlantedModels.Dense(12, 1.0, seed: 31, hMax: 0.4), scale);
+
+    // Couplings times `scale`, fields unchanged: the expansion parameter is J alone.
+    private static IsingModel Scale(IsingModel model, double scale) =>
+        new(model.Fields, model.Couplings.Select(j => j * scale).ToArray());
+
+    private static double MaxError(double[] a, double[] b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max();
+
+    [Fact]
+    public void TapErrorIsThirdOrderInTheCouplings()
+    {
+        // TAP is exact through O(J²) (Plefka), so |m_TAP − m_exact| = O(J³): halving J divides the error by ≈ 8,
+        // while naive mean field (exact through O(J)) only gains ≈ 4.
+        double[] scales = [0.2, 0.1];
+        var tapErrors = new double[2];
+        var naiveErrors = new double[2];
+        for (int k = 0; k < 2; k++)
+        {
+            var model = Model(scales[k]);
+            var exact = ExactEnumeration.Solve(model).Moments.Magnetisations;
+            var tap = Tap.Solve(model, new double[model.Size], new TapOptions(Tolerance: 1e-13));
+            Assert.True(tap.Converged);
+            tapErrors[k] = MaxError(tap.Magnetisations, exact);
+            // Naive mean field: the same iteration without the Onsager term (J² → 0).
+            var naive = new double[model.Size];
+            for (int it = 0; it < 2000; it++)
+                naive = Enumerable.Range(0, model.Size).Select(i =>
+                    Math.Tanh(model.Fields[i] + Enumerable.Range(0, model.Size).Sum(j => model.Coupling(i, j) * naive[j]))).ToArray();
+            naiveErrors[k] = MaxError(naive, exact);
+        }
+        double tapRatio = tapErrors[0] / tapErrors[1], naiveRatio = naiveErrors[0] / naiveErrors[1];
+        output.WriteLine($"TAP errors {tapErrors[0]:G3} → {tapErrors[1]:G3} (ratio {tapRatio:F2}); naive MF {naiveErrors[0]:G3} → {naiveErrors[1]:G3} (ratio {naiveRatio:F2})");
+        Assert.InRange(tapRatio, 6.5, 10);   // 2³ up to next-order corrections
+        Assert.InRange(naiveRatio, 3, 6);    // 2², clearly below the TAP ratio
+        Assert.True(tapErrors[1] < naiveErrors[1] / 10);
+    }
+
+    [Fact]
+    public void FixedPointIsAStationaryPointOfTheTapFreeEnergyCloseToExact()
+    {
+        var model = Model(0.15);
+        var tap = Tap.Solve(model, Enumerable.Repeat(0.1, model.Size).ToArray(), new TapOptions(Tolerance: 1e-13));
+        Assert.True(tap.Converged);
+        // ∂F/∂m_i = 0 at the fixed point (central differences, step 1e-5 ⇒ error ~1e-10).
+        for (int i = 0; i < model.Size; i++)
+        {
+            var plus = (double[])tap.Magnetisations.Clone(); plus[i] += 1e-5;
+            var minus = (double[])tap.Magnetisations.Clone(); minus[i] -= 1e-5;
+            double gradient = (Tap.FreeEnergy(model, plus) - Tap.FreeEnergy(model, minus)) / 2e-5;
+            Assert.InRange(gradient, -1e-7, 1e-7);
+        }
+        // F_TAP = −ln Z + O(J³); with J ~ 0.15/√N per pair the remainder per spin is far below 1e-3.
+        double logZ = ExactEnumeration.Solve(model).LogZ;
+        Assert.Equal(-logZ, tap.FreeEnergy, 1e-3 * model.Size);
+        Assert.Equal(Tap.FreeEnergy(model, tap.Magnetisations), tap.FreeEnergy);
+    }
+
+    [Fact]
+    public void UncoupledFreeEnergyIsMinusLogZ()
+    {
+        // J = 0: F = −Σ_i [h_i m_i + S(m_i)] at m = tanh h equals −Σ ln 2cosh h_i.
+        var model = new IsingModel([0.3, -1.2, 0], new double[9]);
+        var tap = Tap.Solve(model, new double[3], new TapOptions());
+        Assert.Equal(-new[] { 0.3, -1.2, 0 }.Sum(h => Math.Log(2 * Math.Cosh(h))), tap.FreeEnergy, 9);
+    }
+
+    [Fact]
+    public void BatchedSolveAgreesWithSingleSolves()
+    {
+        var model = PlantedModels.Dense(40, 0.5, seed: 32);
+        var rng = new Random(8);
+        int count = 6;
+        var starts = Enumerable.Range(0, count * 40).Select(_ => 2 * rng.NextDouble() - 1).ToArray();
+        var options = new TapOptions(Tolerance: 1e-11);
+        var batched = Tap.SolveMany(model, starts, count, options);
+        for (int s = 0; s < count; s++)
+        {
+            var single = Tap.Solve(model, starts.AsSpan(s * 40, 40).ToArray(), options);
+            Assert.Equal(single.Converged, batched[s].Converged);
+            Assert.Equal(single.Iterations, batched[s].Iterations);
+            Assert.True(MaxError(single.Magnetisations, batched[s].Magnetisations) < 1e-10);
+            Assert.Equal(single.FreeEnergy, batched[s].FreeEnergy, 1e-9);
+        }
+    }
+
+    [Fact]
+    public void CapAndBadInputAreReported()
+    {
+        var model = PlantedModels.Dense(20, 0.5, seed: 33);
+        var capped = Tap.Solve(model, new double[20], new TapOptions(MaxIterations: 2));
+        Assert.False(capped.Converged);
+        Assert.Equal(2, capped.Iterations);
+        Assert.Equal("tap start: m[1] = 2 is not in [-1, 1]",
+            Assert.Throws<InputException>(() => Tap.Solve(model, [0, 2, .. new double[18]], new TapOptions())).Message);
+        Assert.Equal("tap start: 3 values, the model has 20 spins",
+            Assert.Throws<InputException>(() => Tap.Solve(model, new double[3], new TapOptions())).Message);
+        Assert.Equal("tap damping: -0.1 is outside [0, 1)",
+            Assert.Throws<InputException>(() => Tap.Solve(model, new double[20], new TapOptions(Damping: -0.1))).Message);
+    }
+}
