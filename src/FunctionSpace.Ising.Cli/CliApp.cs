@@ -47,6 +47,8 @@ internal static class CliApp
         yield return MomentsCommand.Create();
         yield return FitCommand.Create();
         yield return BenchCommand.Create();
+        yield return LandscapeCommand.Create();
+        yield return DynamicsCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
