@@ -101,8 +101,9 @@ public sealed class MomentAccumulator
                 idx[a] = new long[length];
                 for (int q = 0; q < length; q++) idx[a][q] = _triplets![(start + q) * 3 + a];
             }
-            var product = x.index_select(1, tensor(idx[0])) * x.index_select(1, tensor(idx[1])) * x.index_select(1, tensor(idx[2]));
-            var sums = product.sum(0).to_type(ScalarType.Float64).contiguous().data<double>();
+            Tensor Column(long[] indices) => x.index_select(1, tensor(indices, [indices.LongLength], ScalarType.Int64));
+            var product = Column(idx[0]) * Column(idx[1]) * Column(idx[2]);
+            var sums = product.sum(0L).to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
             for (int q = 0; q < length; q++) _tripletSums[start + q] += sums[q];
         }
     }

@@ -68,7 +68,7 @@ public sealed class PseudolikelihoodKernel : IDisposable
             loss += nn.functional.softplus(z).to_type(ScalarType.Float64).sum().item<double>();
             var g = torch.sigmoid(z).mul_(x).mul_(-2 * scale);       // ∂/∂H of the mean loss
             gradW.add_(torch.mm(g.t(), x));
-            gradH.add_(g.sum(0).to_type(ScalarType.Float64));
+            gradH.add_(g.sum(0L).to_type(ScalarType.Float64));
         }
         loss *= scale;
         gradW.mul_(_offDiagonal);

@@ -47,6 +47,8 @@ public class PseudolikelihoodTests
                 double bound = 4 * 0.5 * (sigma[i * n + k] + sigma[k * n + i]);   // 4σ of the symmetrised estimate
                 Assert.True(error < bound, $"J[{i},{k}]: error {error:E3} > 4σ = {bound:E3}");
             }
+        // Fields: same standard errors from the constant feature (slot i of row i).
+        for (int i = 0; i < n; i++) Assert.True(Math.Abs(fit.Model.Fields[i] - model.Fields[i]) < 0.05, $"h[{i}] = {fit.Model.Fields[i]} vs {model.Fields[i]}");
     }
 
     [Fact]
