@@ -234,29 +234,41 @@ public static class EnsembleCollection
         var keptIds = new List<int>();
         var keptSeeds = new List<ulong>();
         var keptLosses = new List<float>();
-        var spins = new sbyte[(long)samples * n];
+        // Networks in groups of up to ~32k configurations: evaluated together in full batches, memory bounded.
+        int group = Math.Max(1, Math.Min(seeds.Length, 32768 / samples));
+        var spins = new sbyte[(long)group * samples * n];
         var probability = new double[n];
-        for (int net = 0; net < seeds.Length; net++)
+        for (int firstNet = 0; firstNet < seeds.Length; firstNet += group)
         {
             ct.ThrowIfCancellationRequested();
-            for (int i = 0; i < n; i++) probability[i] = 1.0 / (1.0 + Math.Exp(-trained.Theta[(long)net * n + i]));
-            var rng = new SplitMix64(SplitMix64.Mix(seeds[net], 0, 3));
-            for (int s = 0; s < samples; s++)
-                for (int i = 0; i < n; i++)
-                    spins[s * n + i] = rng.NextDouble() < probability[i] ? (sbyte)1 : (sbyte)-1;
-            float[] accuracy = evaluator.Accuracy(spins, samples);
-            int bestIndex = 0;
-            for (int s = 1; s < samples; s++) if (accuracy[s] > accuracy[bestIndex]) bestIndex = s;
-            bestPerNetwork.Add(accuracy[bestIndex]);
-            IEnumerable<int> chosen = settings.Selection == SelectionMode.Best ? [bestIndex] : Enumerable.Range(0, samples);
-            foreach (int s in chosen)
+            int nets = Math.Min(group, seeds.Length - firstNet);
+            for (int g = 0; g < nets; g++)
             {
-                if (accuracy[s] < settings.Threshold) continue;
-                keptSpins.AddRange(spins.AsSpan(s * n, n));
-                keptAccuracy.Add(accuracy[s]);
-                keptIds.Add(block * settings.BlockSize + net);
-                keptSeeds.Add(seeds[net]);
-                keptLosses.Add(trained.FinalLosses[net]);
+                int net = firstNet + g;
+                for (int i = 0; i < n; i++) probability[i] = 1.0 / (1.0 + Math.Exp(-trained.Theta[(long)net * n + i]));
+                var rng = new SplitMix64(SplitMix64.Mix(seeds[net], 0, 3));
+                var target = spins.AsSpan(g * samples * n, samples * n);
+                for (int s = 0; s < samples; s++)
+                    for (int i = 0; i < n; i++)
+                        target[s * n + i] = rng.NextDouble() < probability[i] ? (sbyte)1 : (sbyte)-1;
+            }
+            float[] accuracy = evaluator.Accuracy(spins.AsSpan(0, nets * samples * n), nets * samples);
+            for (int g = 0; g < nets; g++)
+            {
+                int net = firstNet + g, offset = g * samples;
+                int bestIndex = 0;
+                for (int s = 1; s < samples; s++) if (accuracy[offset + s] > accuracy[offset + bestIndex]) bestIndex = s;
+                bestPerNetwork.Add(accuracy[offset + bestIndex]);
+                IEnumerable<int> chosen = settings.Selection == SelectionMode.Best ? [bestIndex] : Enumerable.Range(0, samples);
+                foreach (int s in chosen)
+                {
+                    if (accuracy[offset + s] < settings.Threshold) continue;
+                    keptSpins.AddRange(spins.AsSpan((offset + s) * n, n));
+                    keptAccuracy.Add(accuracy[offset + s]);
+                    keptIds.Add(block * settings.BlockSize + net);
+                    keptSeeds.Add(seeds[net]);
+                    keptLosses.Add(trained.FinalLosses[net]);
+                }
             }
         }
         var all = keptSpins.ToArray();
