@@ -14,7 +14,7 @@ internal static class BenchBpCommand
 {
     private const double BaselineSeconds = 0.19;
 
-    private sealed record Settings(int Steps, double Step, double Tolerance, double Damping, ulong Seed);
+    private sealed record Settings(int Steps, double Step, double Tolerance, double Damping, int Anderson, bool Landscape, ulong Seed);
 
     public static Command Create()
     {
@@ -22,37 +22,44 @@ internal static class BenchBpCommand
         var step = new Option<double>("--step") { Description = "Size of the random change of J and h between evaluations (a learning step)", DefaultValueFactory = _ => 1e-4 }.InRange(0, 1);
         var tolerance = new Option<double>("--tolerance") { Description = "BP convergence tolerance", DefaultValueFactory = _ => 1e-10 }.InRange(1e-15, 1);
         var damping = new Option<double>("--damping") { Description = "BP damping", DefaultValueFactory = _ => 0.5 }.InRange(0, 0.99);
+        var anderson = new Option<int>("--anderson") { Description = "Anderson-acceleration depth (0 = plain damped BP)", DefaultValueFactory = _ => new BpOptions().AndersonDepth }.InRange(0, 20);
+        var landscape = new Option<bool>("--landscape") { Description = "Also time the landscape workloads: a 200-point forward+backward x-sweep (fields h + x·σ*) and TAP from 1,000 random starts" };
         var seed = CommonOptions.Seed();
         var command = new Command("bp", "Time warm-started belief propagation + moments at N = 675 (the Boltzmann-learning inner loop); baseline: numpy BP 0.19 s/step")
         {
-            steps, step, tolerance, damping, seed,
+            steps, step, tolerance, damping, anderson, landscape, seed,
         };
         command.SetAction(parse => Run(new Settings(parse.GetValue(steps), parse.GetValue(step), parse.GetValue(tolerance),
-            parse.GetValue(damping), parse.GetValue(seed)), Console.Out));
+            parse.GetValue(damping), parse.GetValue(anderson), parse.GetValue(landscape), parse.GetValue(seed)), parse.InvocationConfiguration.Output));
         return command;
     }
 
     private static int Run(Settings settings, TextWriter output)
     {
         output.WriteLine($"BP bench: {settings.Steps} warm-started evaluations per model, each after a random change of size {settings.Step:G2} to J and h; " +
-                         $"damping {settings.Damping}, tolerance {settings.Tolerance:G2}, {Environment.ProcessorCount} cores, seed {settings.Seed}");
+                         $"damping {settings.Damping}, Anderson depth {settings.Anderson}, tolerance {settings.Tolerance:G2}, {Environment.ProcessorCount} cores, seed {settings.Seed}");
         foreach (var (name, model) in Models(settings.Seed))
         {
-            var options = new BpOptions(settings.Damping, settings.Tolerance);
+            var options = new BpOptions(settings.Damping, settings.Tolerance) { AndersonDepth = settings.Anderson };
             var first = BeliefPropagation.Run(model, options);
             if (!first.Converged) throw new InputException($"bench bp: {name}: {first.Describe()}");
             var rng = new Random((int)(settings.Seed & 0x7fffffff));
             var messages = first.Messages;
             var current = model;
             long sweeps = 0;
-            double seconds = 0;
+            double seconds = 0, cpuSeconds = 0;
+            var process = System.Diagnostics.Process.GetCurrentProcess();
             for (int s = 0; s < settings.Steps; s++)
             {
                 current = Perturb(current, settings.Step, rng);
+                process.Refresh();
+                var cpuBefore = process.TotalProcessorTime;
                 var timer = Stopwatch.StartNew();
                 var result = BeliefPropagation.Run(current, options, messages);
                 var moments = BeliefPropagation.Moments(current, result);
                 seconds += timer.Elapsed.TotalSeconds;
+                process.Refresh();
+                cpuSeconds += (process.TotalProcessorTime - cpuBefore).TotalSeconds;
                 GC.KeepAlive(moments);
                 if (!result.Converged) throw new InputException($"bench bp: {name}: {result.Describe()}");
                 messages = result.Messages;
@@ -60,10 +67,53 @@ internal static class BenchBpCommand
             }
             double ms = 1000 * seconds / settings.Steps;
             double perSweep = 1000 * seconds / Math.Max(1, sweeps);
-            output.WriteLine($"  {name,-34} N={model.Size}: {ms,8:F2} ms per evaluation ({(double)sweeps / settings.Steps:F1} sweeps, {perSweep:F3} ms/sweep); " +
-                             $"baseline {BaselineSeconds * 1000:F0} ms ⇒ {BaselineSeconds * 1000 / ms:F1}x faster");
+            double cpuMs = 1000 * cpuSeconds / settings.Steps;
+            output.WriteLine($"  {name,-32} N={model.Size}: {ms,8:F2} ms wall, {cpuMs,8:F2} ms CPU per evaluation ({(double)sweeps / settings.Steps:F1} sweeps, {perSweep:F3} ms/sweep wall); " +
+                             $"baseline {BaselineSeconds * 1000:F0} ms ⇒ {BaselineSeconds * 1000 / ms:F2}x (wall)");
+            if (settings.Landscape) Landscape(name, model, options, first.Messages, settings.Seed, output);
         }
+        output.WriteLine($"load average during the run: {LoadAverage()} on {Environment.ProcessorCount} cores (wall times scale with contention)");
         return CliApp.ExitOk;
+    }
+
+    private static string LoadAverage()
+    {
+        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "unknown"; }
+    }
+
+    // Landscape workloads: BP along fields h + x·σ* for 200 values of x in [0, 1], forward then backward, each
+    // point warm-started from the previous (target ≤ 10 s), and TAP from 1,000 random starts (target ≤ 30 s).
+    private static void Landscape(string name, IsingModel model, BpOptions options, BpMessages start, ulong seed, TextWriter output)
+    {
+        int n = model.Size;
+        var rng = new Random((int)(seed & 0x7fffffff) + 2);
+        var reference = Enumerable.Range(0, n).Select(_ => rng.Next(2) == 0 ? 1.0 : -1.0).ToArray();
+        const int Points = 200;
+        var xs = Enumerable.Range(0, Points).Select(k => k / (double)(Points - 1)).ToList();
+        var path = xs.Concat(Enumerable.Reverse(xs)).ToList();
+        var messages = start;
+        int failed = 0;
+        long sweeps = 0;
+        var timer = Stopwatch.StartNew();
+        foreach (double x in path)
+        {
+            var tilted = model.WithFields(model.Fields.Select((h, i) => h + x * reference[i]).ToArray());
+            var result = BeliefPropagation.Run(tilted, options, messages);
+            if (!result.Converged) failed++;
+            else messages = result.Messages;
+            sweeps += result.Iterations;
+        }
+        double sweepSeconds = timer.Elapsed.TotalSeconds;
+        output.WriteLine($"    x-sweep 2×{Points} points: {sweepSeconds:F2} s ({(double)sweeps / path.Count:F1} sweeps/point, {failed} unconverged); target 10 s ⇒ {10 / sweepSeconds:F2}x");
+
+        const int Starts = 1000;
+        var starts = new double[Starts * n];
+        for (int k = 0; k < starts.Length; k++) starts[k] = 2 * rng.NextDouble() - 1;
+        timer.Restart();
+        var tap = Tap.SolveMany(model, starts, Starts, new TapOptions(MaxIterations: 2000));
+        double tapSeconds = timer.Elapsed.TotalSeconds;
+        output.WriteLine($"    TAP {Starts} random starts: {tapSeconds:F2} s ({tap.Count(r => r.Converged)} converged, mean {tap.Average(r => r.Iterations):F0} iterations); target 30 s ⇒ {30 / tapSeconds:F2}x");
     }
 
     // The published under-para ITER model (J_ITER, h_ITER, n = 225) embedded block-diagonally in the 675 spins of

@@ -10,12 +10,22 @@ namespace FunctionSpace.Ising.Inference;
 public sealed record BpOptions(double Damping = 0.5, double Tolerance = 1e-10, int MaxIterations = 5000,
     bool EscalateDamping = true)
 {
+    /// <summary>
+    /// History length of Anderson acceleration of the message iteration (0 = plain damped iteration). Near a
+    /// critical point BP's slowest mode decays like λ^t with λ close to 1; Anderson mixing (Walker &amp; Ni 2011)
+    /// removes it in a few extra sweeps. The fixed point is the same; only the path to it changes.
+    /// </summary>
+    /// <remarks>Off by default: it pays on near-critical models (the published fits: ~4x fewer sweeps) but not on
+    /// fast-converging ones, where its extra vector passes cost more than they save.</remarks>
+    public int AndersonDepth { get; init; } = 0;
+
     /// <summary>Checks the settings; a bad value gives a one-line <see cref="InputException"/>.</summary>
     public void Validate()
     {
         if (!(Damping >= 0 && Damping < 1)) throw new InputException($"bp damping: {Damping} is outside [0, 1)");
         if (!(Tolerance > 0)) throw new InputException($"bp tolerance: {Tolerance} must be positive");
         if (MaxIterations < 1) throw new InputException($"bp max iterations: {MaxIterations} must be at least 1");
+        if (AndersonDepth < 0 || AndersonDepth > 20) throw new InputException($"bp anderson depth: {AndersonDepth} is outside 0..20");
     }
 }
 
@@ -166,7 +176,9 @@ public static class BeliefPropagation
         {
             damping = d;
             start.CavityFields.AsSpan().CopyTo(g);
-            (reason, int iterations, change) = Iterate(model, g, workspace, d, options, ct);
+            (reason, int iterations, change) = options.AndersonDepth > 0
+                ? IterateAccelerated(model, g, workspace, d, options, ct)
+                : Iterate(model, g, workspace, d, options, ct);
             totalIterations += iterations;
             if (reason == BpStopReason.Converged) break;
         }
@@ -256,6 +268,173 @@ public static class BeliefPropagation
             if (change < options.Tolerance) return (BpStopReason.Converged, iteration, change);
         }
         return (BpStopReason.IterationCap, options.MaxIterations, change);
+    }
+
+    // Anderson-accelerated iteration (type II, Walker & Ni, SIAM J. Numer. Anal. 49, 1715 (2011)) on the vector of
+    // cavity fields x: with the BP map G, residual f = G(x) − x and the last m differences ΔF, ΔG,
+    // γ = argmin ‖f − ΔF γ‖₂ and x ← G(x) − ΔG γ − d (f − ΔF γ) (d = damping). The history is cleared when the
+    // residual grows by more than a factor 2, which falls back to the plain damped step.
+    private static (BpStopReason, int, double) IterateAccelerated(IsingModel model, double[] x, Workspace w, double damping,
+        BpOptions options, CancellationToken ct)
+    {
+        int n = model.Size, size = n * n, depth = options.AndersonDepth;
+        double[] u = w.U, hCav = w.H, h = model.Fields, t = w.T;
+        var fresh = new double[size];
+        var f = new double[size];
+        var previousFresh = new double[size];
+        var previousF = new double[size];
+        var deltaF = new double[depth][];
+        var deltaG = new double[depth][];
+        for (int a = 0; a < depth; a++) { deltaF[a] = new double[size]; deltaG[a] = new double[size]; }
+        var gram = new double[depth, depth];
+        int stored = 0, next = 0;
+        double previousResidual = double.PositiveInfinity, change = double.NaN;
+        var partial = new double[Math.Max(1, w.Chunks) * (depth + 1)];
+        for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
+        {
+            ct.ThrowIfCancellationRequested();
+            ComputeMessagesAndSums(x, t, u, hCav, h, n, w.Chunks);
+            for (int i = 0; i < n; i++)
+                if (!double.IsFinite(hCav[i])) return (BpStopReason.Diverged, iteration, double.NaN);
+            change = FreshMessages(x, u, hCav, fresh, f, n, w.Chunks);
+            if (!double.IsFinite(change)) return (BpStopReason.Diverged, iteration, change);
+            if (change < options.Tolerance)
+            {
+                fresh.AsSpan().CopyTo(x);
+                return (BpStopReason.Converged, iteration, change);
+            }
+
+            if (change > 2 * previousResidual) stored = 0;   // safeguard: restart the history
+            else if (iteration > 1)
+            {
+                var dF = deltaF[next]; var dG = deltaG[next];
+                ForRange(size, w.Chunks, (k0, k1) =>
+                {
+                    for (int k = k0; k < k1; k++) { dF[k] = f[k] - previousF[k]; dG[k] = fresh[k] - previousFresh[k]; }
+                });
+                stored = Math.Min(stored + 1, depth);
+                int newest = next;
+                next = (next + 1) % depth;
+                for (int a = 0; a < depth; a++)
+                {
+                    if (!IsStored(a, newest, stored, depth)) continue;
+                    double dot = Dot(deltaF[a], dF, w.Chunks, partial);
+                    gram[a, newest] = dot;
+                    gram[newest, a] = dot;
+                }
+            }
+            previousResidual = change;
+            f.AsSpan().CopyTo(previousF);
+            fresh.AsSpan().CopyTo(previousFresh);
+
+            // γ from the regularised normal equations over the stored slots.
+            var slots = Enumerable.Range(0, depth).Where(a => stored > 0 && IsStored(a, (next + depth - 1) % depth, stored, depth)).ToArray();
+            var gamma = new double[slots.Length];
+            if (slots.Length > 0)
+            {
+                var matrix = new double[slots.Length, slots.Length];
+                var rhs = new double[slots.Length];
+                double trace = 0;
+                for (int a = 0; a < slots.Length; a++) trace += gram[slots[a], slots[a]];
+                for (int a = 0; a < slots.Length; a++)
+                {
+                    rhs[a] = Dot(deltaF[slots[a]], f, w.Chunks, partial);
+                    for (int b = 0; b < slots.Length; b++) matrix[a, b] = gram[slots[a], slots[b]];
+                    matrix[a, a] += 1e-12 * trace + 1e-300;
+                }
+                if (!SolveInPlace(matrix, rhs)) { stored = 0; Array.Clear(rhs); }
+                gamma = rhs;
+            }
+            double d = damping;
+            ForRange(size, w.Chunks, (k0, k1) =>
+            {
+                for (int k = k0; k < k1; k++) x[k] = fresh[k] - d * f[k];
+                for (int a = 0; a < slots.Length; a++)
+                {
+                    double ga = gamma[a];
+                    var dG = deltaG[slots[a]]; var dF = deltaF[slots[a]];
+                    for (int k = k0; k < k1; k++) x[k] -= ga * (dG[k] - d * dF[k]);
+                }
+            });
+        }
+        return (BpStopReason.IterationCap, options.MaxIterations, change);
+    }
+
+    // Slot a holds one of the `stored` most recent differences, the newest in slot `newest` (a ring buffer).
+    private static bool IsStored(int a, int newest, int stored, int depth) => (newest - a + depth) % depth < stored;
+
+    // fresh_{i→j} = H_i − u_{j→i} (tile-wise transposed read), f = fresh − x; returns max |f|.
+    private static double FreshMessages(double[] x, double[] u, double[] hCav, double[] fresh, double[] f, int n, int chunks)
+    {
+        var maxima = new double[Math.Max(1, chunks)];
+        For(n, chunks, (chunk, r0, r1) =>
+        {
+            const int Tile = 32;
+            double localMax = 0;
+            for (int i0 = r0; i0 < r1; i0 += Tile)
+            {
+                int i1 = Math.Min(i0 + Tile, r1);
+                for (int j0 = 0; j0 < n; j0 += Tile)
+                {
+                    int j1 = Math.Min(j0 + Tile, n);
+                    for (int j = j0; j < j1; j++)
+                    {
+                        int column = j * n;
+                        for (int i = i0; i < i1; i++)
+                        {
+                            int at = i * n + j;
+                            double value = hCav[i] - u[column + i];
+                            fresh[at] = value;
+                            double residual = value - x[at];
+                            f[at] = residual;
+                            if (Math.Abs(residual) > localMax) localMax = Math.Abs(residual);
+                        }
+                    }
+                }
+            }
+            maxima[chunk] = localMax;
+        });
+        return maxima.Max();
+    }
+
+    private static void ForRange(int size, int chunks, Action<int, int> body) => For(size, chunks, body);
+
+    private static double Dot(double[] a, double[] b, int chunks, double[] partial)
+    {
+        int size = a.Length;
+        Array.Clear(partial);
+        For(size, chunks, (chunk, k0, k1) => partial[chunk] = VectorMath.Dot(a.AsSpan(k0, k1 - k0), b.AsSpan(k0, k1 - k0)));
+        return partial.Sum();
+    }
+
+    // Gaussian elimination with partial pivoting; false when singular.
+    private static bool SolveInPlace(double[,] a, double[] b)
+    {
+        int m = b.Length;
+        for (int c = 0; c < m; c++)
+        {
+            int pivot = c;
+            for (int r = c + 1; r < m; r++) if (Math.Abs(a[r, c]) > Math.Abs(a[pivot, c])) pivot = r;
+            if (!(Math.Abs(a[pivot, c]) > 0)) return false;
+            if (pivot != c)
+            {
+                for (int k = 0; k < m; k++) (a[c, k], a[pivot, k]) = (a[pivot, k], a[c, k]);
+                (b[c], b[pivot]) = (b[pivot], b[c]);
+            }
+            for (int r = c + 1; r < m; r++)
+            {
+                double factor = a[r, c] / a[c, c];
+                for (int k = c; k < m; k++) a[r, k] -= factor * a[c, k];
+                b[r] -= factor * b[c];
+            }
+        }
+        for (int r = m - 1; r >= 0; r--)
+        {
+            double sum = b[r];
+            for (int k = r + 1; k < m; k++) sum -= a[r, k] * b[k];
+            b[r] = sum / a[r, r];
+        }
+        return b.All(double.IsFinite);
     }
 
     // u_{i→j} from g_{i→j} for every edge, then H_j = h_j + Σ_i u_{i→j} (column sums, by column blocks).
