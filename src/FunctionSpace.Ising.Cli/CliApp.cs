@@ -44,6 +44,7 @@ internal static class CliApp
         yield return SampleCommand.Create();
         yield return BenchCommand.Create();
         yield return LandscapeCommand.Create();
+        yield return TapCommand.Create();
         yield return DynamicsCommand.Create();
     }
 
