@@ -48,6 +48,7 @@ internal static class CliApp
         yield return FitCommand.Create();
         yield return BenchCommand.Create();
         yield return LandscapeCommand.Create();
+        yield return TapCommand.Create();
         yield return DynamicsCommand.Create();
     }
 

@@ -37,10 +37,10 @@ internal static class DynamicsCommand
             var references = source.Select(model, ReferenceChoice.Parse(parse.GetValue(inputs.Reference)!), parse.GetValue(count));
             var data = DatasetLoader.Load(parse.GetValue(dataDir), parse.GetValue(components), parse.GetValue(cacheDir)).Reduced;
             var result = Dynamics.Run(model.Model, model.Part, model.Architecture, references, data.TestInputs, data.TestLabels, settings,
-                new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet)));
+                new ConsoleProgress(parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Quiet)));
             var report = LandscapeReport.WriteDynamics(parse.GetValue(output)!, $"{scenario} {model.Name}", result);
-            Console.Out.Write(report.Summary);
-            Console.Out.WriteLine($"wrote {report.Files.Count} files to {Path.GetFullPath(parse.GetValue(output)!)}");
+            parse.InvocationConfiguration.Output.Write(report.Summary);
+            parse.InvocationConfiguration.Output.WriteLine($"wrote {report.Files.Count} files to {Path.GetFullPath(parse.GetValue(output)!)}");
             return CliApp.ExitOk;
         });
         return command;

@@ -42,7 +42,7 @@ internal static class LandscapeCommand
                 new LandscapeSettings(xmin, xmax, parse.GetValue(points), bp), parse.GetValue(iso), parse.GetValue(hcPoints), parse.GetValue(hcNodes),
                 new MonteCarloOptions(Chains: parse.GetValue(mcChains), BurnInSweeps: 500, Samples: parse.GetValue(mcSweeps), Seed: parse.GetValue(seed)));
             var (models, references, scenario) = inputs.Resolve(parse, LandscapeOptions.SplitParts(parse.GetValue(parts)));
-            return Run(settings, models, references, scenario, Console.Out, new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet)));
+            return Run(settings, models, references, scenario, parse.InvocationConfiguration.Output, new ConsoleProgress(parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Quiet)));
         });
         return command;
     }
@@ -61,7 +61,7 @@ internal static class LandscapeCommand
             var sweep = EntropyLandscape.Sweep(part.Name, part.Model, sigma, settings.Sweep, progress);
             sweeps.Add(sweep);
             if (settings.IsoEnergyPoints > 0)
-                iso[part.Name] = LandscapeAnalyses.IsoEnergyCurve(part.Model, sigma, sweep, settings.IsoEnergyPoints, new IsoEnergySettings(settings.Sweep.Bp), progress);
+                iso[part.Name] = LandscapeAnalyses.IsoEnergyCurve(part.Model, sigma, sweep, settings.IsoEnergyPoints, new IsoEnergySettings(), progress);
             if (settings.HeatCapacityPoints > 0)
                 heat[part.Name] = LandscapeAnalyses.HeatCapacityChecks(part.Model, sigma, sweep, settings.HeatCapacityPoints, settings.HeatCapacityNodes, settings.MonteCarlo, progress);
             var table = EnergyAccuracy.Evaluate(part.Model, part.Part, source.Select(part, new ReferenceChoice(ReferenceRank.Index, 0), int.MaxValue));

@@ -46,6 +46,12 @@ public sealed record IsoEnergyPoint(double TargetDistance, double Beta, double X
 /// </summary>
 public static class IsoEnergy
 {
+    /// <summary>
+    /// BP options of the root finder unless given: moderate damping, no escalation and a modest cap, so a (β, x) where
+    /// BP has no fixed point fails fast and the distance is reported as not solved.
+    /// </summary>
+    public static BpOptions DefaultBp { get; } = new(Damping: 0.3, Tolerance: 1e-10, MaxIterations: 1500, EscalateDamping: false);
+
     /// <summary>One evaluation of the (β, x) ensemble.</summary>
     public sealed record Evaluation(double Beta, double X, double Distance, double Energy, double Entropy, BpResult Result);
 
@@ -74,7 +80,7 @@ public static class IsoEnergy
         IReadOnlyList<double> targetDistances, double initialX, IsoEnergySettings settings,
         IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
-        var options = settings.Bp ?? new BpOptions();
+        var options = settings.Bp ?? DefaultBp;
         var order = Enumerable.Range(0, targetDistances.Count).OrderBy(k => targetDistances[k]).ToArray();
         var results = new IsoEnergyPoint[targetDistances.Count];
         double beta = 1, x = initialX;
