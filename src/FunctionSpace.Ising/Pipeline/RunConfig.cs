@@ -74,7 +74,7 @@ public sealed record RunConfig(string Name, string Preset, string[] Scenarios, u
     /// <c>paper</c> is the study's scale (2,000,000 / 1,000,000 / 500,000 configurations for under / over / shallow,
     /// reached by the network count × samples with threshold selection).
     /// </summary>
-    public static RunConfig Preset(string preset, IReadOnlyList<string> scenarios) => preset switch
+    public static RunConfig FromPreset(string preset, IReadOnlyList<string> scenarios) => preset switch
     {
         "quick" => new RunConfig("quick", "quick", scenarios.ToArray(), 1, 20, null,
             new CollectConfig(Networks: 64, Samples: 100, Threshold: 0.0, Epochs: 20, BlockSize: 64),
