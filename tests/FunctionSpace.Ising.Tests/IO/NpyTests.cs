@@ -1,6 +1,6 @@
 using FunctionSpace.Ising.IO;
 
-namespace FunctionSpace.Ising.Tests.IO;
+namespace FunctionSpace.Ising.Tests.IOTests; // not ".IO": that would shadow FunctionSpace.Ising.IO in sibling test namespaces
 
 public class NpyTests
 {
