@@ -40,6 +40,7 @@ internal static class CliApp
     // One line per command; each factory builds its definition and binds its action.
     private static IEnumerable<Command> Commands()
     {
+        yield return RunCommand.Create();
         yield return DataCommand.Create();
         yield return CollectCommand.Create();
         yield return EnsembleCommand.Create();

@@ -56,8 +56,9 @@ public sealed record LandscapeConfig(double XMin = -1.0, double XMax = 4.0, int 
 /// <param name="Collect">Collection settings.</param>
 /// <param name="Fit">Fit settings.</param>
 /// <param name="Landscape">Landscape settings.</param>
+/// <param name="FromEnsembles">Ensemble files (e.g. merged shards) to start from instead of collecting; the scenarios are read from their headers.</param>
 public sealed record RunConfig(string Name, string Preset, string[] Scenarios, ulong Seed, int Components, string? DataDir,
-    CollectConfig Collect, FitConfig Fit, LandscapeConfig Landscape)
+    CollectConfig Collect, FitConfig Fit, LandscapeConfig Landscape, string[]? FromEnsembles = null)
 {
     private static readonly JsonSerializerOptions Json = new()
     {

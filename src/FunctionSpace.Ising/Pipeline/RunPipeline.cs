@@ -72,7 +72,7 @@ public static class RunPipeline
             return ["data.json"];
         });
 
-        foreach (string scenario in config.Scenarios)
+        foreach (string scenario in Scenarios(config))
             RunScenario(config, scenario, runner, data, Stage, progress, ct);
 
         Stage("report", StageRunner.Key("report-v1", config.ToJson(),
@@ -93,32 +93,51 @@ public static class RunPipeline
         var architecture = collection.Architecture;
         string collectKey = StageRunner.Key("collect-v1", data.SourceKey, Convert.ToHexString(collection.Header().ToBytes()));
 
+        string[] shards = ShardsOf(config, scenario);
+        if (shards.Length > 0)
+        {
+            using (var first = EnsembleReader.Open(shards[0])) architecture = first.Header.Architecture;
+            collectKey = StageRunner.Key("import-v1", string.Join("|", shards.Select(s => IO.FileHash.Sha256(s))));
+        }
+
         stage($"{scenario}/collect", collectKey, () =>
         {
-            // A partial file from an interrupted attempt with the same settings is resumed (no configuration is lost);
-            // one from other settings is discarded.
-            string marker = runner.PathOf(Path.Combine(dir, "collect.key"));
             string path = runner.PathOf(ensembleRelative);
-            bool resumable = File.Exists(path) && File.Exists(marker) && File.ReadAllText(marker) == collectKey;
-            if (!resumable && File.Exists(path)) File.Delete(path);
-            AtomicWrite(marker, collectKey);
-            var result = EnsembleCollection.Collect(collection with { Resume = resumable }, data, progress, ct);
-            if (result.ConfigurationsKept == 0)
-                throw new InputException($"collect ({scenario}): no configuration reached the threshold {collection.Threshold}; lower --threshold or train longer");
-            var accuracy = RunFigures.AccuracyHistogram(runner.PathOf(Path.Combine(dir, "accuracy")), scenario, result.KeptAccuracies, result.BestPerNetwork);
-            var summary = new JsonObject
+            float[] kept, best;
+            var summary = new JsonObject();
+            if (shards.Length > 0)
             {
-                ["networks"] = collection.Networks,
-                ["samples_per_network"] = collection.Samples,
-                ["configurations"] = result.ConfigurationsKept,
-                ["threshold"] = collection.Threshold,
-                ["accuracy_mean"] = result.KeptAccuracies.Average(),
-                ["accuracy_max"] = result.KeptAccuracies.Max(),
-                ["best_per_network_mean"] = result.BestPerNetwork.Length == 0 ? 0 : result.BestPerNetwork.Average(),
-                ["train_seconds"] = result.TrainSeconds,
-                ["evaluate_seconds"] = result.EvaluateSeconds,
-                ["diverged_networks"] = result.DivergedNetworks,
-            };
+                // Continue from ensembles collected elsewhere (e.g. shards of a cluster job array): merge them exactly.
+                long count = EnsembleTools.Merge(shards, path, ct);
+                (kept, best) = Accuracies(path, ct);
+                summary["imported_from"] = new JsonArray(shards.Select(s => (JsonNode)Path.GetFullPath(s)).ToArray());
+                summary["configurations"] = count;
+            }
+            else
+            {
+                // A partial file from an interrupted attempt with the same settings is resumed (no configuration is lost);
+                // one from other settings is discarded.
+                string marker = runner.PathOf(Path.Combine(dir, "collect.key"));
+                bool resumable = File.Exists(path) && File.Exists(marker) && File.ReadAllText(marker) == collectKey;
+                if (!resumable && File.Exists(path)) File.Delete(path);
+                AtomicWrite(marker, collectKey);
+                var result = EnsembleCollection.Collect(collection with { Resume = resumable }, data, progress, ct);
+                kept = result.KeptAccuracies;
+                best = Accuracies(path, ct).Best;
+                summary["networks"] = collection.Networks;
+                summary["samples_per_network"] = collection.Samples;
+                summary["configurations"] = result.ConfigurationsKept;
+                summary["train_seconds"] = result.TrainSeconds;
+                summary["evaluate_seconds"] = result.EvaluateSeconds;
+                summary["diverged_networks"] = result.DivergedNetworks;
+            }
+            if (kept.Length == 0)
+                throw new InputException($"collect ({scenario}): no configuration reached the threshold {collection.Threshold}; lower --threshold or train longer");
+            summary["threshold"] = collection.Threshold;
+            summary["accuracy_mean"] = kept.Average();
+            summary["accuracy_max"] = kept.Max();
+            summary["best_per_network_mean"] = best.Length == 0 ? 0 : best.Average();
+            var accuracy = RunFigures.AccuracyHistogram(runner.PathOf(Path.Combine(dir, "accuracy")), scenario, kept, best);
             AtomicWrite(runner.PathOf(Path.Combine(dir, "collect.json")), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             return [ensembleRelative, Path.Combine(dir, "collect.json"), .. accuracy.Select(f => Path.Combine(dir, f))];
         });
@@ -259,6 +278,34 @@ public static class RunPipeline
                 return FilesUnder(runner, dynamicsDir);
             });
         }
+    }
+
+    /// <summary>The scenarios of a run: from the configuration, or from the headers of the ensembles it starts from.</summary>
+    public static string[] Scenarios(RunConfig config)
+    {
+        if (config.FromEnsembles is not { Length: > 0 } files) return config.Scenarios;
+        return files.Select(f => { using var r = EnsembleReader.Open(f); return r.Header.Scenario; }).Distinct().ToArray();
+    }
+
+    private static string[] ShardsOf(RunConfig config, string scenario)
+    {
+        if (config.FromEnsembles is not { Length: > 0 } files) return [];
+        return files.Where(f => { using var r = EnsembleReader.Open(f); return r.Header.Scenario == scenario; }).ToArray();
+    }
+
+    // Accuracies of every stored configuration, and the best one of each network.
+    private static (float[] Kept, float[] Best) Accuracies(string path, CancellationToken ct)
+    {
+        var kept = new List<float>();
+        var best = new Dictionary<int, float>();
+        using var reader = EnsembleReader.Open(path);
+        foreach (var chunk in reader.ReadChunks(ct))
+        {
+            kept.AddRange(chunk.Accuracies);
+            for (int k = 0; k < chunk.Count; k++)
+                best[chunk.NetworkIds[k]] = Math.Max(best.GetValueOrDefault(chunk.NetworkIds[k], 0f), chunk.Accuracies[k]);
+        }
+        return (kept.ToArray(), best.OrderBy(p => p.Key).Select(p => p.Value).ToArray());
     }
 
     /// <summary>The collection settings of a scenario under a run configuration.</summary>

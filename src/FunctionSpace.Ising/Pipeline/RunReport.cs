@@ -33,17 +33,20 @@ public static class RunReport
         md.AppendLine();
 
         var keyRows = new List<string>();
-        foreach (string scenario in config.Scenarios)
+        foreach (string scenario in RunPipeline.Scenarios(config))
         {
             md.AppendLine(Inv, $"## Scenario `{scenario}`");
             md.AppendLine();
             var collect = Read(runner, $"{scenario}/collect.json");
             if (collect != null)
             {
-                md.AppendLine(Inv, $"**Collection.** {collect["networks"]} networks × {collect["samples_per_network"]} samples; " +
-                                   $"{collect["configurations"]} configurations kept (threshold {collect["threshold"]}); test accuracy mean " +
-                                   $"{D(collect, "accuracy_mean"):F4}, best {D(collect, "accuracy_max"):F4}; best sample per network on average " +
-                                   $"{D(collect, "best_per_network_mean"):F4}. Training {D(collect, "train_seconds"):F0} s, evaluation {D(collect, "evaluate_seconds"):F0} s.");
+                string origin = collect["imported_from"] is JsonArray from ? $"imported from {from.Count} ensemble file(s); "
+                    : string.Create(Inv, $"{collect["networks"]} networks × {collect["samples_per_network"]} samples; ");
+                string timing = collect["train_seconds"] != null
+                    ? string.Create(Inv, $" Training {D(collect, "train_seconds"):F0} s, evaluation {D(collect, "evaluate_seconds"):F0} s.") : "";
+                md.AppendLine(Inv, $"**Collection.** {origin}{collect["configurations"]} configurations kept (threshold {collect["threshold"]}); " +
+                                   $"test accuracy mean {D(collect, "accuracy_mean"):F4}, best {D(collect, "accuracy_max"):F4}; best sample per network on average " +
+                                   $"{D(collect, "best_per_network_mean"):F4}.{timing}");
                 md.AppendLine();
                 md.AppendLine(Inv, $"![accuracy distribution]({scenario}/accuracy.png)");
                 md.AppendLine();
