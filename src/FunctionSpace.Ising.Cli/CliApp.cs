@@ -40,6 +40,7 @@ internal static class CliApp
     // One line per command; each factory builds its definition and binds its action.
     private static IEnumerable<Command> Commands()
     {
+        yield return RunCommand.Create();
         yield return DataCommand.Create();
         yield return SampleCommand.Create();
         yield return BenchCommand.Create();
@@ -47,6 +48,11 @@ internal static class CliApp
         yield return CollectCommand.Create();
         yield return EnsembleCommand.Create();
         yield return StudyCommand.Create();
+        yield return MomentsCommand.Create();
+        yield return FitCommand.Create();
+        yield return LandscapeCommand.Create();
+        yield return TapCommand.Create();
+        yield return DynamicsCommand.Create();
     }
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)

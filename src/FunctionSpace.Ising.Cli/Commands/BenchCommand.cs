@@ -20,5 +20,6 @@ internal static class BenchCommand
     {
         yield return BenchBpCommand.Create();
         yield return BenchCollectCommand.Create();
+        yield return BenchLandscapeCommand.Create();
     }
 }

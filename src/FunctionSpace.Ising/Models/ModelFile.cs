@@ -10,7 +10,12 @@ namespace FunctionSpace.Ising.Models;
 /// </summary>
 public static class ModelFile
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
+    // Metadata may carry NaN (e.g. an RMSE that could not be computed); write it as "NaN" rather than fail.
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <summary>Path of the couplings file for a stem.</summary>
     public static string CouplingsPath(string stem) => stem + ".J.npy";

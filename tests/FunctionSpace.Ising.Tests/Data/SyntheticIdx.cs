@@ -34,3 +34,10 @@ internal static class SyntheticIdx
         File.WriteAllBytes(Path.Combine(directory, $"{prefix}-labels-idx1-ubyte"), labels);
     }
 }
+
+internal static class SyntheticIdxExtensions
+{
+    /// <summary>Fills the directory with a synthetic IDX dataset.</summary>
+    public static void SyntheticIdx(this TempDirectory directory, int train, int test, int seed = 1) =>
+        Data.SyntheticIdx.Write(directory.Path, train, test, seed);
+}

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using System.Diagnostics;
+using FunctionSpace.Ising.Inference;
+using FunctionSpace.Ising.Landscape;
+using FunctionSpace.Ising.Models;
+
+namespace FunctionSpace.Ising.Cli.Commands;
+
+/// <summary>
+/// <c>fsi bench landscape</c>: a 200-point forward + backward sweep and a 1,000-start TAP census on N = 675 (issue
+/// baselines 10 s and 30 s). The N = 675 model joins the published under-para LB, ITER and RB models block-diagonally.
+/// </summary>
+internal static class BenchLandscapeCommand
+{
+    public const double SweepBaselineSeconds = 10, TapBaselineSeconds = 30;
+
+    public static Command Create()
+    {
+        var dir = new Option<string?>("--reference-dir") { Description = "Published deep scenario folder (default: shared/reference/under-para)" };
+        var points = new Option<int>("--points") { Description = "Sweep grid points", DefaultValueFactory = _ => 200 }.InRange(2, 100_000);
+        var starts = new Option<int>("--starts") { Description = "TAP starts", DefaultValueFactory = _ => 1000 }.InRange(1, 10_000_000);
+        var command = new Command("landscape", "Time a 200-point forward+backward landscape sweep and a 1,000-start TAP census on N = 675") { dir, points, starts };
+        command.SetAction(parse =>
+        {
+            string folder = parse.GetValue(dir) ?? Path.Combine(IO.SharedData.ReferenceDirectory(), "under-para");
+            var scenario = PublishedScenario.Open(folder);
+            var model = BlockDiagonal(PartModels.FromPublished(scenario, ["LB", "ITER", "RB"]), scenario.Architecture.WeightCount);
+            var reference = scenario.SelectReference(new ReferenceChoice(ReferenceRank.Lowest));
+            var output = parse.InvocationConfiguration.Output;
+            output.WriteLine($"model: {scenario.Name} LB ⊕ ITER ⊕ RB, N = {model.Size}; reference {reference.Label}; {Environment.ProcessorCount} cores");
+            var clock = Stopwatch.StartNew();
+            var sweep = EntropyLandscape.Sweep("FULL(block)", model, reference.Spins, new LandscapeSettings(-2, 2, parse.GetValue(points)));
+            double sweepSeconds = clock.Elapsed.TotalSeconds;
+            int failed = sweep.FailedPoints.Count();
+            int iterations = sweep.Forward.Concat(sweep.Backward).Sum(p => p.Iterations);
+            output.WriteLine($"sweep: {2 * parse.GetValue(points)} BP solves ({iterations} iterations, {failed} not converged) in {sweepSeconds:F2} s; " +
+                             $"baseline {SweepBaselineSeconds} s; ratio {sweepSeconds / SweepBaselineSeconds:F3}");
+            clock.Restart();
+            var census = TapLandscape.Run(model, new TapCensusSettings(parse.GetValue(starts)));
+            double tapSeconds = clock.Elapsed.TotalSeconds;
+            output.WriteLine($"tap: {census.Starts} starts ({census.Converged} converged, {census.DistinctStates} distinct, {census.Peaks.Length} peak(s)) in {tapSeconds:F2} s; " +
+                             $"baseline {TapBaselineSeconds} s; ratio {tapSeconds / TapBaselineSeconds:F3}");
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    /// <summary>Joins part models into one model over all weights (no couplings between parts).</summary>
+    internal static IsingModel BlockDiagonal(IReadOnlyList<PartModel> parts, int size)
+    {
+        var h = new double[size];
+        var j = new double[size * size];
+        foreach (var part in parts)
+        {
+            int s = part.Part.Start, n = part.Part.Length;
+            part.Model.Fields.CopyTo(h, s);
+            for (int a = 0; a < n; a++)
+                part.Model.Couplings.AsSpan(a * n, n).CopyTo(j.AsSpan((s + a) * size + s, n));
+        }
+        return new IsingModel(h, j);
+    }
+}

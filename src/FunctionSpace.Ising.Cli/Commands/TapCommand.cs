@@ -1,0 +1,39 @@
+using System.CommandLine;
+using FunctionSpace.Ising.Inference;
+using FunctionSpace.Ising.Landscape;
+
+namespace FunctionSpace.Ising.Cli.Commands;
+
+/// <summary><c>fsi tap</c>: TAP fixed points from many random starts; histogram of their free energies and its peak count.</summary>
+internal static class TapCommand
+{
+    public static Command Create()
+    {
+        var inputs = new LandscapeOptions();
+        var part = new Option<string>("--part") { Description = "Part FULL, LB, ITER or RB (default: the first part with a model)" };
+        var starts = new Option<int>("--starts") { Description = "Random initial magnetisation vectors", DefaultValueFactory = _ => 1000 }.InRange(1, 10_000_000);
+        var bins = new Option<int>("--bins") { Description = "Histogram bins", DefaultValueFactory = _ => 40 }.InRange(1, 100_000);
+        var damping = LandscapeOptions.Damping(0.5);
+        var tolerance = LandscapeOptions.Tolerance(1e-9);
+        var maxIterations = LandscapeOptions.MaxIterations(10000);
+        var seed = CommonOptions.Seed();
+        var output = LandscapeOptions.Out("tap-out");
+        var command = new Command("tap", "TAP free-energy census: TAP iterations from random starts, histogram of the converged free energies, number of peaks");
+        foreach (var o in inputs.All.Where(o => o != inputs.Reference)) command.Options.Add(o);
+        foreach (Option o in new Option[] { part, starts, bins, damping, tolerance, maxIterations, seed, output }) command.Options.Add(o);
+        command.SetAction(parse =>
+        {
+            var settings = new TapCensusSettings(parse.GetValue(starts), parse.GetValue(seed),
+                new TapOptions(parse.GetValue(damping), parse.GetValue(tolerance), parse.GetValue(maxIterations)), parse.GetValue(bins));
+            string? partName = parse.GetValue(part);
+            var (models, _, scenario) = inputs.Resolve(parse, partName is null ? [] : [partName.ToUpperInvariant()]);
+            var model = models[0];
+            var census = TapLandscape.Run(model.Model, settings, new ConsoleProgress(parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Quiet)));
+            var report = LandscapeReport.WriteTap(parse.GetValue(output)!, $"{scenario} {model.Name}", census);
+            parse.InvocationConfiguration.Output.Write(report.Summary);
+            parse.InvocationConfiguration.Output.WriteLine($"wrote {report.Files.Count} files to {Path.GetFullPath(parse.GetValue(output)!)}");
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+}

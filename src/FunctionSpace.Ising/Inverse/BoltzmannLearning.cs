@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using FunctionSpace.Ising.Inference;
+using FunctionSpace.Ising.Models;
+
+namespace FunctionSpace.Ising.Inverse;
+
+/// <summary>Settings of <see cref="BoltzmannLearning"/> beyond <see cref="FitOptions"/>.</summary>
+/// <param name="InitialStep">Initial per-parameter step Δ (same for J and h).</param>
+/// <param name="MaxStep">Largest per-parameter step.</param>
+/// <param name="MinStep">Smallest per-parameter step; when all steps have shrunk to it the fit stops (stalled).</param>
+/// <param name="Increase">Step growth when the gradient keeps its sign (Rprop η⁺).</param>
+/// <param name="Decrease">Step shrink when the gradient flips sign (Rprop η⁻).</param>
+/// <param name="BlowUpFactor">A step whose RMSE exceeds this × the best RMSE is rejected: the parameters return
+/// to the best model and every step is halved (backtracking).</param>
+/// <param name="ProgressEvery">Report progress every this many steps.</param>
+/// <param name="Update">How the moment mismatch becomes a parameter step.</param>
+public sealed record BoltzmannLearningOptions(double InitialStep = 0.01, double MaxStep = 0.05, double MinStep = 1e-9,
+    double Increase = 1.2, double Decrease = 0.5, double BlowUpFactor = 3, int ProgressEvery = 1,
+    BoltzmannUpdate Update = BoltzmannUpdate.MeanFieldNewton);
+
+/// <summary>Update rules of <see cref="BoltzmannLearning"/>.</summary>
+public enum BoltzmannUpdate
+{
+    /// <summary>
+    /// Sign-based per-parameter steps on the gradient (C_data − C_model, m_data − m_model) (iRprop⁻).
+    /// </summary>
+    Rprop,
+    /// <summary>
+    /// Gradient preconditioned by the TAP inverse: θ ← θ + η [F(data) − F(model moments)], F = TAP inversion
+    /// (C ↦ J, h). F approximates the inverse of the moment map, so this is a quasi-Newton step whose fixed
+    /// point is exact moment matching (F is injective); η adapts: ×1.5 (≤ 1) after an improving step,
+    /// ×0.5 with the step undone after a worsening one.
+    /// </summary>
+    MeanFieldNewton,
+}
+
+/// <summary>
+/// Boltzmann learning (Ackley, Hinton &amp; Sejnowski 1985; Zou &amp; Huang App. C): gradient ascent of the
+/// log-likelihood, whose gradient is the moment mismatch, ∂ℒ/∂J_ij = ⟨s_i s_j⟩_data − ⟨s_i s_j⟩_model − λ₂J_ij,
+/// ∂ℒ/∂h_i = m_i^data − m_i^model, with model moments from a pluggable <see cref="IMomentEstimator"/>
+/// (belief propagation, warm-started from the previous step's messages; exact enumeration; Monte Carlo).
+/// Plain SGD oscillates on dense data (the study's RMSE went 0.039 → 0.26 in 20 steps), so each parameter has
+/// its own adaptive step (iRprop⁻, Igel &amp; Hüsken 2000: grow while the gradient keeps its sign, shrink and
+/// skip on a sign flip), and a step that blows the RMSE up is undone (back to the best model, all steps
+/// halved). Stops when RMSE = sqrt(mean Δm² + mean_{i≠j} ΔC²) &lt; ε or after T steps, returning the best model.
+/// </summary>
+public sealed class BoltzmannLearning : IInverseSolver
+{
+    private readonly IMomentEstimator _estimator;
+
+    /// <summary>Creates the solver around a model-moment estimator.</summary>
+    public BoltzmannLearning(IMomentEstimator estimator, BoltzmannLearningOptions? options = null, string name = "bp")
+    {
+        _estimator = estimator;
+        Options = options ?? new BoltzmannLearningOptions();
+        Name = name;
+    }
+
+    /// <summary>Learning settings.</summary>
+    public BoltzmannLearningOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <summary>
+    /// Optional check run after each estimate: returns null when the estimate is usable, or a reason why
+    /// not (e.g. BP did not converge). A failed estimate is treated like a blow-up: back to the best model.
+    /// </summary>
+    public Func<string?>? EstimateCheck { get; init; }
+
+    /// <inheritdoc />
+    public FitResult Fit(FitTarget target, IsingModel? initial, FitOptions options,
+        IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        var watch = Stopwatch.StartNew();
+        int n = target.Size;
+        var data = target.Moments;
+        double[] h = initial?.Fields.ToArray() ?? new double[n];
+        double[] j = initial?.Couplings.ToArray() ?? new double[n * n];
+        if (initial != null && initial.Size != n) throw new InputException($"initial model has {initial.Size} spins, the data {n}");
+        int p = n + n * n;
+        var step = new double[p];
+        Array.Fill(step, Options.InitialStep);
+        var previousGradient = new double[p];
+        var history = new List<double>();
+        double bestRmse = double.PositiveInfinity;
+        double[] bestH = h.ToArray(), bestJ = j.ToArray();
+        int bestIteration = 0, rejected = 0, failedEstimates = 0;
+        var reason = FitStopReason.IterationCap;
+        string? lastFailure = null;
+        int iteration = 0;
+        double eta = 1, lastAcceptedRmse = double.PositiveInfinity;
+        (double[] H, double[] J)? targetInverse = null;
+        if (Options.Update == BoltzmannUpdate.MeanFieldNewton)
+        {
+            try { targetInverse = Tap(data); }
+            catch (InputException) { targetInverse = null; }   // singular data correlations: fall back to Rprop
+        }
+        for (; iteration <= options.MaxIterations; iteration++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var model = new IsingModel(h, j);
+            Moments? estimate = null;
+            string? failure;
+            try
+            {
+                estimate = _estimator.Estimate(model, ct);
+                failure = EstimateCheck?.Invoke();
+            }
+            catch (BpConvergenceException e)
+            {
+                // BP already escalated its damping; the step that led here is undone below.
+                failure = e.Message;
+            }
+            double rmse = failure == null ? data.Rmse(estimate!) : double.NaN;
+            history.Add(rmse);
+            if (iteration % Options.ProgressEvery == 0 || rmse < options.RmseTolerance)
+                progress?.Report(new ProgressReport(Name, iteration, options.MaxIterations, "steps",
+                    $"rmse {rmse:E3} best {Math.Min(bestRmse, double.IsNaN(rmse) ? bestRmse : rmse):E3} eta {eta:G3}"));
+            if (double.IsFinite(rmse) && rmse < bestRmse)
+            {
+                bestRmse = rmse; bestIteration = iteration;
+                Array.Copy(h, bestH, n); Array.Copy(j, bestJ, n * n);
+            }
+            if (rmse < options.RmseTolerance) { reason = FitStopReason.Converged; break; }
+            if (iteration == options.MaxIterations) break;
+            if (!double.IsFinite(rmse) || rmse > Options.BlowUpFactor * bestRmse)
+            {
+                if (failure != null) { failedEstimates++; lastFailure = failure; }
+                if (!double.IsFinite(bestRmse)) { reason = FitStopReason.Diverged; lastFailure ??= "the first estimate failed"; break; }
+                // Undo: back to the best model, halve every step, forget the sign memory.
+                rejected++;
+                Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n);
+                double largest = 0;
+                for (int k = 0; k < p; k++) { step[k] = Math.Max(Options.MinStep, step[k] * 0.5); largest = Math.Max(largest, step[k]); }
+                Array.Clear(previousGradient);
+                if (largest <= Options.MinStep) { reason = failure != null ? FitStopReason.Diverged : FitStopReason.Stalled; break; }
+                continue;
+            }
+            if (Options.Update == BoltzmannUpdate.MeanFieldNewton && targetInverse != null && eta < 1e-3)
+            {
+                reason = FitStopReason.Stalled;   // repeated worsening steps: the estimator's floor is reached
+                break;
+            }
+            if (Options.Update == BoltzmannUpdate.MeanFieldNewton && TryMeanFieldNewton(data, estimate!, h, j, ref eta, rmse, ref lastAcceptedRmse, bestH, bestJ, targetInverse, options.L2))
+                continue;
+            // iRprop⁻ update on fields (k < n) and the upper-triangular couplings (mirrored).
+            for (int i = 0; i < n; i++)
+                h[i] += RpropStep(i, data.Magnetisations[i] - estimate!.Magnetisations[i], step, previousGradient);
+            for (int a = 0; a < n; a++)
+            {
+                int row = a * n;
+                for (int b = a + 1; b < n; b++)
+                {
+                    double g = data.SecondMoments[row + b] - estimate!.SecondMoments[row + b] - options.L2 * j[row + b];
+                    double delta = RpropStep(n + row + b, g, step, previousGradient);
+                    j[row + b] += delta;
+                    j[b * n + a] = j[row + b];
+                }
+            }
+        }
+        var result = new IsingModel(bestH, bestJ);
+        return new FitResult(result, Name, Math.Min(iteration, options.MaxIterations), reason, history.ToArray(), bestIteration, watch.Elapsed)
+        {
+            Diagnostics = new Dictionary<string, object?>
+            {
+                ["best_rmse"] = bestRmse,
+                ["rejected_steps"] = rejected,
+                ["failed_estimates"] = failedEstimates,
+                ["last_failure"] = lastFailure,
+                ["l2"] = options.L2,
+                ["initial_step"] = Options.InitialStep,
+                ["max_step"] = Options.MaxStep,
+            },
+        };
+    }
+
+    private static (double[] H, double[] J) Tap(Moments moments)
+    {
+        var (h, j, _) = MeanFieldInversion.Invert(moments.Magnetisations, moments.ConnectedCorrelations(), MeanFieldVariant.Tap);
+        return (h, j);
+    }
+
+    // θ ← θ + η [F(data) − F(model)]: returns false when F(model) is unavailable (then Rprop steps instead).
+    private static bool TryMeanFieldNewton(Moments data, Moments estimate, double[] h, double[] j, ref double eta, double rmse,
+        ref double lastAcceptedRmse, double[] bestH, double[] bestJ, (double[] H, double[] J)? targetInverse, double l2)
+    {
+        if (targetInverse is not { } target) return false;
+        (double[] H, double[] J) model;
+        try { model = Tap(estimate); }
+        catch (InputException) { return false; }
+        if (rmse <= lastAcceptedRmse) { eta = Math.Min(1, eta * 1.5); lastAcceptedRmse = rmse; }
+        else
+        {
+            // Worse than the last accepted point: undo (back to the best model) and halve η.
+            eta *= 0.5;
+            Array.Copy(bestH, h, h.Length);
+            Array.Copy(bestJ, j, j.Length);
+            return true;
+        }
+        int n = h.Length;
+        for (int i = 0; i < n; i++) h[i] += eta * (target.H[i] - model.H[i]);
+        for (int k = 0; k < j.Length; k++) j[k] += eta * (target.J[k] - model.J[k] - l2 * j[k]);
+        return true;
+    }
+
+    // iRprop⁻: step grows while the gradient keeps its sign, shrinks (and no move) when it flips.
+    private double RpropStep(int k, double gradient, double[] step, double[] previous)
+    {
+        double product = gradient * previous[k];
+        if (product > 0) step[k] = Math.Min(step[k] * Options.Increase, Options.MaxStep);
+        else if (product < 0)
+        {
+            step[k] = Math.Max(step[k] * Options.Decrease, Options.MinStep);
+            previous[k] = 0;
+            return 0;
+        }
+        previous[k] = gradient;
+        return Math.Sign(gradient) * step[k];
+    }
+}

@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using FunctionSpace.Ising.Ensembles;
+using FunctionSpace.Ising.Inference;
+using FunctionSpace.Ising.Models;
+using FunctionSpace.Ising.Networks;
+using FunctionSpace.Ising.Reporting;
+
+namespace FunctionSpace.Ising.Inverse;
+
+/// <summary>Where the data of a fit comes from: exactly one of the inputs must be set.</summary>
+/// <param name="MomentsStem">Moments saved by <c>fsi moments</c>.</param>
+/// <param name="MomentsTextDirectory">A folder with the study's mi_data.txt and Ca_data.txt.</param>
+/// <param name="Ensembles">Ensemble files (shards; moments merge exactly).</param>
+/// <param name="SpinsNpy">An int8 M×N .npy of ±1 spins.</param>
+public sealed record FitInput(string? MomentsStem = null, string? MomentsTextDirectory = null,
+    IReadOnlyList<string>? Ensembles = null, string? SpinsNpy = null)
+{
+    /// <summary>Loads the moments (and samples when the input has them). Bad input ⇒ one-line InputException.</summary>
+    public (DataMoments Moments, sbyte[]? Samples, int SampleCount, Architecture? Architecture) Load(int[]? triplets = null, CancellationToken ct = default)
+    {
+        int given = (MomentsStem != null ? 1 : 0) + (MomentsTextDirectory != null ? 1 : 0) + (Ensembles is { Count: > 0 } ? 1 : 0) + (SpinsNpy != null ? 1 : 0);
+        if (given != 1) throw new InputException("give exactly one input: --moments, --moments-text, --ensemble or --spins");
+        if (MomentsStem != null) return (DataMoments.Load(MomentsStem), null, 0, null);
+        if (MomentsTextDirectory != null) return (DataMoments.LoadText(MomentsTextDirectory), null, 0, null);
+        if (SpinsNpy != null)
+        {
+            var array = IO.Npy.Read(SpinsNpy);
+            if (array.Shape.Length != 2 || array.Descr != "|i1")
+                throw new InputException($"{SpinsNpy}: expected an int8 M×N array of ±1 spins, found {array.Descr} shape ({string.Join(",", array.Shape)})");
+            var spins = array.As<sbyte>();
+            var acc = new MomentAccumulator(array.Shape[1], triplets);
+            acc.Add(spins, array.Shape[0], SpinsNpy);
+            return (acc.ToMoments(Path.GetFullPath(SpinsNpy)), spins, array.Shape[0], null);
+        }
+        MomentAccumulator? accumulator = null;
+        Architecture? architecture = null;
+        var all = new List<sbyte>();
+        foreach (string path in Ensembles!)
+        {
+            using var reader = EnsembleReader.Open(path);
+            if (architecture != null && !architecture.Equals(reader.Header.Architecture))
+                throw new InputException($"{path}: architecture {reader.Header.Architecture} differs from {architecture} of the other shards");
+            architecture = reader.Header.Architecture;
+            accumulator ??= new MomentAccumulator(architecture.WeightCount, triplets);
+            foreach (var chunk in reader.ReadChunks(ct))
+            {
+                accumulator.Add(chunk.Spins, chunk.Count, path);
+                all.AddRange(chunk.Spins);
+            }
+        }
+        var moments = accumulator!.ToMoments(string.Join(",", Ensembles.Select(Path.GetFullPath)));
+        return (moments, all.ToArray(), (int)moments.Count, architecture);
+    }
+}
+
+/// <summary>Settings of a fit run (one or more parts).</summary>
+/// <param name="Input">The data.</param>
+/// <param name="Parts">FULL, LB, ITER, RB or start:end ranges.</param>
+/// <param name="Method">bp, pl, nmf or tap.</param>
+/// <param name="Init">Initial point of bp/pl: tap, nmf or zero.</param>
+/// <param name="Fit">Common fit options (T, ε, L2, L1).</param>
+/// <param name="Bp">BP settings of the learning estimator and the BP check.</param>
+/// <param name="MonteCarlo">MC settings of the verification (Samples = 0 skips it).</param>
+/// <param name="TripletTolerance">|Δ⟨s_i s_j s_k⟩_c| below which a data triplet counts as predicted.</param>
+/// <param name="OutputDirectory">Where models, curves and figures go (null = no files).</param>
+public sealed record FitSettings(FitInput Input, IReadOnlyList<string> Parts, string Method, string Init, FitOptions Fit,
+    BpOptions Bp, MonteCarloOptions MonteCarlo, double TripletTolerance, string? OutputDirectory);
+
+/// <summary>Outcome for one part.</summary>
+/// <param name="Part">The slice.</param>
+/// <param name="Fit">The solver's result.</param>
+/// <param name="BpRmse">Moment RMSE of the fitted model by BP (NaN if BP failed).</param>
+/// <param name="McRmse">Moment RMSE by Monte Carlo of the fitted model (NaN if skipped).</param>
+/// <param name="McNoiseRmse">RMSE expected from MC noise alone (from the chain spread), to judge <paramref name="McRmse"/>.</param>
+/// <param name="TripletFraction">Fraction of data triplets predicted within tolerance (NaN if none).</param>
+/// <param name="TripletCount">Triplets checked.</param>
+/// <param name="ModelStem">Where the model was saved (null if not).</param>
+public sealed record PartFitReport(SpinSlice Part, FitResult Fit, double BpRmse, double McRmse, double McNoiseRmse,
+    double TripletFraction, int TripletCount, string? ModelStem);
+
+/// <summary>
+/// The fitting pipeline behind <c>fsi fit</c> (and a later <c>fsi run</c>): load data, per part fit with the
+/// chosen method, check the model by BP and Monte Carlo, write model files (ModelFile + JSON sidecar),
+/// RMSE curve, data-vs-model scatter and J/h histograms (PNG + CSV).
+/// </summary>
+public static class FitPipeline
+{
+    /// <summary>Runs the fits; returns one report per part.</summary>
+    public static IReadOnlyList<PartFitReport> Run(FitSettings settings, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        var (data, samples, sampleCount, architecture) = settings.Input.Load(null, ct);
+        architecture ??= data.Size switch { 675 => Architecture.Deep, 200 => Architecture.Shallow, _ => null };
+        var reports = new List<PartFitReport>();
+        foreach (string partName in settings.Parts)
+        {
+            SpinSlice part = architecture?.Part(partName) ?? ParseRange(partName, data.Size);
+            var partMoments = data.Slice(part.Start, part.Length, part.Name);
+            sbyte[]? partSamples = samples == null ? null : SliceSamples(samples, sampleCount, data.Size, part);
+            var target = new FitTarget(partMoments.ToMoments(), partSamples, partSamples == null ? 0 : sampleCount, partMoments.Source);
+            reports.Add(FitPart(settings, part, target, partMoments, progress, ct));
+        }
+        return reports;
+    }
+
+    private static SpinSlice ParseRange(string name, int size)
+    {
+        if (string.Equals(name, "FULL", StringComparison.OrdinalIgnoreCase)) return new SpinSlice("FULL", 0, size);
+        string[] r = name.Split(':');
+        if (r.Length == 2 && int.TryParse(r[0], out int a) && int.TryParse(r[1], out int b) && 0 <= a && a < b && b <= size)
+            return new SpinSlice(name, a, b - a);
+        throw new InputException($"--part: '{name}' is not FULL or a range start:end within 0..{size} (no architecture known for {size} spins)");
+    }
+
+    private static sbyte[] SliceSamples(sbyte[] samples, int count, int n, SpinSlice part)
+    {
+        if (part.Start == 0 && part.Length == n) return samples;
+        var result = new sbyte[(long)count * part.Length];
+        for (int mu = 0; mu < count; mu++) Array.Copy(samples, (long)mu * n + part.Start, result, (long)mu * part.Length, part.Length);
+        return result;
+    }
+
+    /// <summary>The solver for a method name (bp, pl, nmf, tap).</summary>
+    public static IInverseSolver Solver(string method, BpOptions bp, out BpMomentEstimator? estimator)
+    {
+        estimator = null;
+        switch (method.ToLowerInvariant())
+        {
+            case "bp":
+                estimator = new BpMomentEstimator(bp);
+                return new BoltzmannLearning(estimator);
+            case "pl": return new Pseudolikelihood();
+            case "nmf": return new MeanFieldInversion(MeanFieldVariant.Naive);
+            case "tap": case "mf": return new MeanFieldInversion(MeanFieldVariant.Tap);
+            default: throw new InputException($"--method: '{method}' is not one of bp, pl, mf (= tap), nmf, tap");
+        }
+    }
+
+    /// <summary>Fits one part and checks it; writes files when an output directory is set.</summary>
+    public static PartFitReport FitPart(FitSettings settings, SpinSlice part, FitTarget target, DataMoments partMoments,
+        IProgress<ProgressReport>? progress, CancellationToken ct)
+    {
+        var solver = Solver(settings.Method, settings.Bp, out _);
+        IsingModel? initial = null;
+        if (solver is not MeanFieldInversion && settings.Init != "zero")
+        {
+            var variant = settings.Init switch
+            {
+                "tap" => MeanFieldVariant.Tap,
+                "nmf" => MeanFieldVariant.Naive,
+                _ => throw new InputException($"--init: '{settings.Init}' is not one of tap, nmf, zero"),
+            };
+            try { initial = new MeanFieldInversion(variant).Fit(target, null, settings.Fit).Model; }
+            catch (InputException) { initial = null; }   // singular correlations: start from zero instead
+        }
+        var fit = solver.Fit(target, initial, settings.Fit, progress, ct);
+
+        double bpRmse = double.NaN;
+        string? bpNote = null;
+        try { bpRmse = target.Moments.Rmse(new BpMomentEstimator(settings.Bp).Estimate(fit.Model, ct)); }
+        catch (BpConvergenceException e) { bpNote = e.Message; }
+
+        double mcRmse = double.NaN, mcNoise = double.NaN, tripletFraction = double.NaN;
+        int tripletCount = 0;
+        MonteCarloRun? mc = null;
+        if (settings.MonteCarlo.Samples > 0)
+        {
+            progress?.Report(new ProgressReport($"mc {part.Name}", 0, 1, "runs"));
+            mc = MonteCarlo.Sample(fit.Model, settings.MonteCarlo, null, progress, ct);
+            mcRmse = target.Moments.Rmse(mc.Moments);
+            if (mc.Chains >= 2)
+            {
+                var (sm, sc) = mc.StandardErrors();
+                mcNoise = NoiseRmse(sm, sc, part.Length);
+            }
+            if (partMoments.TripletCount > 0)
+            {
+                var triplets = Enumerable.Range(0, partMoments.TripletCount)
+                    .Select(q => (partMoments.TripletIndices![3 * q], partMoments.TripletIndices[3 * q + 1], partMoments.TripletIndices[3 * q + 2])).ToList();
+                var model3 = SampleStatistics.ConnectedThreePoint(mc.Samples, mc.SampleCount, part.Length, triplets);
+                var data3 = partMoments.ConnectedTriplets();
+                tripletCount = triplets.Count;
+                tripletFraction = (double)data3.Zip(model3).Count(p => Math.Abs(p.First - p.Second) <= settings.TripletTolerance) / tripletCount;
+            }
+        }
+
+        string? stem = null;
+        if (settings.OutputDirectory != null)
+        {
+            Directory.CreateDirectory(settings.OutputDirectory);
+            stem = Path.Combine(settings.OutputDirectory, $"{part.Name.Replace(':', '-')}_{fit.Method}");
+            var metadata = new
+            {
+                kind = "fsi.model",
+                method = fit.Method,
+                part = part.Name,
+                slice = new { start = part.Start, length = part.Length },
+                source = target.Source,
+                init = settings.Init,
+                hyper_parameters = new { settings.Fit.MaxIterations, settings.Fit.RmseTolerance, settings.Fit.L2, settings.Fit.L1, bp = settings.Bp },
+                iterations = fit.Iterations,
+                stop_reason = fit.StopReason.ToString(),
+                best_iteration = fit.BestIteration,
+                seconds = fit.Elapsed.TotalSeconds,
+                rmse_curve = fit.RmseHistory.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
+                rmse_bp = double.IsFinite(bpRmse) ? bpRmse : (double?)null,
+                bp_failure = bpNote,
+                rmse_mc = double.IsFinite(mcRmse) ? mcRmse : (double?)null,
+                rmse_mc_noise = double.IsFinite(mcNoise) ? mcNoise : (double?)null,
+                monte_carlo = settings.MonteCarlo.Samples > 0 ? settings.MonteCarlo : null,
+                triplets_checked = tripletCount,
+                triplet_fraction = double.IsFinite(tripletFraction) ? tripletFraction : (double?)null,
+                triplet_tolerance = settings.TripletTolerance,
+                diagnostics = fit.Diagnostics,
+                created_utc = DateTime.UtcNow,
+            };
+            ModelFile.Save(stem, fit.Model, metadata);
+            FitFigures.Write(stem, fit, target.Moments, mc?.Moments);
+        }
+        return new PartFitReport(part, fit, bpRmse, mcRmse, mcNoise, tripletFraction, tripletCount, stem);
+    }
+
+    // RMSE that pure MC noise would give: sqrt(mean σ_m² + mean_{i≠j} σ_C²).
+    private static double NoiseRmse(double[] sm, double[] sc, int n)
+    {
+        double a = sm.Average(v => v * v), b = 0;
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) if (i != j) b += sc[i * n + j] * sc[i * n + j];
+        return Math.Sqrt(a + (n > 1 ? b / (n * (n - 1.0)) : 0));
+    }
+}

@@ -1,0 +1,93 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FunctionSpace.Ising.Inverse;
+
+/// <summary>
+/// The negative log-pseudolikelihood of ±1 data (Aurell &amp; Ekeberg, PRL 108, 090201 (2012)) and its
+/// gradient, for all N conditionals at once with batched matrix products:
+/// L(W, h) = (1/M) Σ_μ Σ_i log(1 + exp(−2 s_i^μ H_i^μ)) + (λ₂/2) Σ_{i≠j} W_ij²,
+/// H^μ = h + W s^μ (row i of W are the couplings of the conditional of s_i; W is not symmetric).
+/// ∂L/∂H_i^μ = −2 s_i^μ σ(−2 s_i^μ H_i^μ)/M =: G; ∂L/∂W = Gᵀ X (diagonal zeroed), ∂L/∂h = Σ_μ G^μ.
+/// Parameters are packed as [W (N×N row-major, zero diagonal), h (N)].
+/// </summary>
+public sealed class PseudolikelihoodKernel : IDisposable
+{
+    private readonly Tensor[] _chunks;
+    private readonly ScalarType _type;
+    private readonly Tensor _offDiagonal;
+
+    /// <summary>Prepares the data (count × n ±1 spins, row-major) in chunks of at most <paramref name="chunkRows"/> rows.</summary>
+    public PseudolikelihoodKernel(ReadOnlySpan<sbyte> spins, int count, int n, double l2, bool singlePrecision, int chunkRows = 16384)
+    {
+        N = n;
+        M = count;
+        L2 = l2;
+        _type = singlePrecision ? ScalarType.Float32 : ScalarType.Float64;
+        var chunks = new List<Tensor>();
+        for (int start = 0; start < count; start += chunkRows)
+        {
+            int rows = Math.Min(chunkRows, count - start);
+            var block = spins.Slice(start * n, rows * n);
+            var values = new float[block.Length];
+            for (int k = 0; k < values.Length; k++) values[k] = block[k];
+            chunks.Add(tensor(values, [rows, n]).to_type(_type));
+        }
+        _chunks = chunks.ToArray();
+        _offDiagonal = (ones(n, n, dtype: _type) - eye(n, dtype: _type));
+    }
+
+    /// <summary>Spins N.</summary>
+    public int N { get; }
+
+    /// <summary>Configurations M.</summary>
+    public int M { get; }
+
+    /// <summary>L2 strength λ₂ on the couplings.</summary>
+    public double L2 { get; }
+
+    /// <summary>Parameter count N² + N.</summary>
+    public int ParameterCount => N * N + N;
+
+    /// <summary>Evaluates L at <paramref name="parameters"/> and writes ∂L into <paramref name="gradient"/>.</summary>
+    public double Evaluate(double[] parameters, double[] gradient)
+    {
+        int n = N;
+        using var scope = NewDisposeScope();
+        var w = tensor(parameters.AsSpan(0, n * n).ToArray(), [n, n]).to_type(_type) * _offDiagonal;
+        var h = tensor(parameters.AsSpan(n * n, n).ToArray()).to_type(_type);
+        var gradW = zeros(n, n, dtype: _type);
+        var gradH = zeros(n, dtype: ScalarType.Float64);
+        double loss = 0;
+        double scale = 1.0 / M;
+        foreach (var x in _chunks)
+        {
+            using var inner = NewDisposeScope();
+            var fields = torch.addmm(h.unsqueeze(0), x, w.t(), 1, 1);   // H = h + X Wᵀ  (rows: samples)
+            var z = (x * fields).mul_(-2);                            // −2 s_i H_i
+            loss += nn.functional.softplus(z).to_type(ScalarType.Float64).sum().item<double>();
+            var g = torch.sigmoid(z).mul_(x).mul_(-2 * scale);       // ∂/∂H of the mean loss
+            gradW.add_(torch.mm(g.t(), x));
+            gradH.add_(g.sum(0L).to_type(ScalarType.Float64));
+        }
+        loss *= scale;
+        gradW.mul_(_offDiagonal);
+        double penalty = 0;
+        if (L2 > 0)
+        {
+            var w64 = w.to_type(ScalarType.Float64);
+            penalty = 0.5 * L2 * w64.square().sum().item<double>();
+            gradW.add_(w.mul(L2));
+        }
+        gradW.to_type(ScalarType.Float64).contiguous().data<double>().CopyTo(gradient, 0);
+        gradH.contiguous().data<double>().CopyTo(gradient, n * n);
+        return loss + penalty;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var c in _chunks) c.Dispose();
+        _offDiagonal.Dispose();
+    }
+}

@@ -1,0 +1,157 @@
+using FunctionSpace.Ising.Inference;
+using FunctionSpace.Ising.Models;
+
+namespace FunctionSpace.Ising.Landscape;
+
+/// <summary>Settings of an entropy-landscape sweep in the coupling field x.</summary>
+/// <param name="XMin">Smallest coupling field.</param>
+/// <param name="XMax">Largest coupling field.</param>
+/// <param name="Points">Grid points (each swept forward and backward).</param>
+/// <param name="Bp">Belief-propagation options of every point.</param>
+/// <param name="MinimumJump">Smallest |Δd| between consecutive points reported as a discontinuity.</param>
+/// <param name="JumpFactor">A discontinuity must also exceed this multiple of the sweep's median |Δd|.</param>
+/// <param name="HysteresisTolerance">|d_fwd − d_bwd| above this counts as hysteresis.</param>
+public sealed record LandscapeSettings(double XMin = -2, double XMax = 2, int Points = 200, BpOptions? Bp = null,
+    double MinimumJump = 0.02, double JumpFactor = 8, double HysteresisTolerance = 1e-3)
+{
+    /// <summary>The BP options in use.</summary>
+    /// <remarks>Default: undamped, tolerance 1e-9 — warm-started neighbouring points converge in few sweeps; BP escalates the damping where that fails.</remarks>
+    public BpOptions BpOptionsOrDefault => Bp ?? DefaultBp;
+
+    /// <summary>The default BP options of a sweep.</summary>
+    public static BpOptions DefaultBp { get; } = new(Damping: 0, Tolerance: 1e-9);
+
+    /// <summary>Throws InputException when the grid is unusable.</summary>
+    public void Validate()
+    {
+        if (!double.IsFinite(XMin) || !double.IsFinite(XMax) || XMax <= XMin)
+            throw new InputException($"--x-range: need finite XMIN < XMAX, got {XMin}..{XMax}");
+        if (Points < 2) throw new InputException($"--points: need at least 2, got {Points}");
+    }
+
+    /// <summary>The ascending x grid.</summary>
+    public double[] Grid() => Enumerable.Range(0, Points).Select(k => XMin + (XMax - XMin) * k / (Points - 1)).ToArray();
+}
+
+/// <summary>One point of the landscape: the tilted ensemble P(s) ∝ exp(−E(s) + x Σ σ*_i s_i) solved by BP.</summary>
+/// <param name="X">Coupling field.</param>
+/// <param name="Overlap">q = (1/N) Σ σ*_i m_i.</param>
+/// <param name="Distance">d = (1 − q)/2.</param>
+/// <param name="Entropy">s = (⟨E_x⟩ − F_x)/N, the entropy density of the tilted ensemble (β = 1).</param>
+/// <param name="Energy">Model energy density e = ⟨E⟩/N (without the coupling-field term).</param>
+/// <param name="FreeEnergy">Tilted Bethe free energy density F_x/N.</param>
+/// <param name="StopReason">Why BP stopped.</param>
+/// <param name="Iterations">BP iterations.</param>
+/// <param name="DampingUsed">The damping that BP ended with.</param>
+public sealed record LandscapePoint(double X, double Overlap, double Distance, double Entropy, double Energy, double FreeEnergy,
+    BpStopReason StopReason, int Iterations, double DampingUsed)
+{
+    /// <summary>True when BP converged; the other figures of a non-converged point are unreliable.</summary>
+    public bool Converged => StopReason == BpStopReason.Converged;
+
+    /// <summary>s_max(d) − s: the gap to the upper bound.</summary>
+    public double GapToBound => EntropyBound.MaxEntropy(Distance) - Entropy;
+}
+
+/// <summary>A forward + backward sweep of one model around one reference.</summary>
+/// <param name="Name">Label of the curve (the part, e.g. "ITER").</param>
+/// <param name="Size">Number of spins N of the model.</param>
+/// <param name="Settings">The sweep settings.</param>
+/// <param name="Forward">Points with x increasing.</param>
+/// <param name="Backward">Points with x decreasing (in sweep order).</param>
+/// <param name="Jumps">Discontinuities of d(x) in either direction.</param>
+/// <param name="Hysteresis">The loop where the two sweeps disagree, or null.</param>
+/// <param name="ReferenceEnergy">Model energy density of the reference, E(σ*)/N.</param>
+public sealed record LandscapeSweep(string Name, int Size, LandscapeSettings Settings, IReadOnlyList<LandscapePoint> Forward,
+    IReadOnlyList<LandscapePoint> Backward, IReadOnlyList<DistanceJump> Jumps, HysteresisLoop? Hysteresis, double ReferenceEnergy)
+{
+    /// <summary>All points that failed to converge, both directions.</summary>
+    public IEnumerable<LandscapePoint> FailedPoints => Forward.Concat(Backward).Where(p => !p.Converged);
+
+    /// <summary>The largest s_max(d) − s over converged points of both directions (NaN when none converged).</summary>
+    public double MaxGapToBound
+    {
+        get
+        {
+            var gaps = Forward.Concat(Backward).Where(p => p.Converged).Select(p => p.GapToBound).ToArray();
+            return gaps.Length == 0 ? double.NaN : gaps.Max();
+        }
+    }
+
+    /// <summary>The backward sweep reordered by ascending x (aligned with <see cref="Forward"/>).</summary>
+    public IReadOnlyList<LandscapePoint> BackwardAscending => Backward.Reverse().ToArray();
+}
+
+/// <summary>
+/// The entropy landscape around a reference (Zou &amp; Huang Eqs. 6–8, App. C; Huang &amp; Kabashima 2014):
+/// BP on the model with fields h_i + x σ*_i, swept in x forward and backward with message reuse so that
+/// metastable branches (first-order transitions, hysteresis) show.
+/// </summary>
+public static class EntropyLandscape
+{
+    /// <summary>Solves the tilted ensemble at one x, warm-starting BP from <paramref name="warmStart"/>.</summary>
+    /// <returns>The point and BP's result (its messages warm-start the next point).</returns>
+    /// <remarks>
+    /// With E_x(s) = E(s) − x Σ σ*_i s_i: q = Σ σ*_i m_i / N, d = (1−q)/2 (Eq. 7), s = (⟨E_x⟩ − F_x)/N (Eq. 8, β = 1),
+    /// e = (⟨E_x⟩ + x N q)/N.
+    /// </remarks>
+    public static (LandscapePoint Point, BpResult Result) SolvePoint(IsingModel model, ReadOnlySpan<sbyte> reference, double x,
+        BpOptions options, BpMessages? warmStart, CancellationToken ct = default)
+    {
+        int n = model.Size;
+        if (reference.Length != n) throw new ArgumentException($"reference has {reference.Length} spins, the model {n}");
+        var fields = new double[n];
+        for (int i = 0; i < n; i++) fields[i] = model.Fields[i] + x * reference[i];
+        BpResult result = BeliefPropagation.Run(model.WithFields(fields), options, warmStart, ct);
+        return (ToPoint(x, reference, result, n), result);
+    }
+
+    internal static LandscapePoint ToPoint(double x, ReadOnlySpan<sbyte> reference, BpResult result, int n)
+    {
+        double overlap = 0;
+        for (int i = 0; i < n; i++) overlap += reference[i] * result.Magnetisations[i];
+        overlap /= n;
+        return new LandscapePoint(x, overlap, 0.5 * (1 - overlap), result.Entropy / n, (result.Energy + x * n * overlap) / n,
+            result.FreeEnergy / n, result.StopReason, result.Iterations, result.DampingUsed);
+    }
+
+    /// <summary>
+    /// Sweeps x from XMin to XMax (forward), then back (backward), each point warm-started from the last converged
+    /// messages, then detects d(x) jumps and the hysteresis loop. Non-converged points are kept and flagged.
+    /// </summary>
+    public static LandscapeSweep Sweep(string name, IsingModel model, sbyte[] reference, LandscapeSettings settings,
+        IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        settings.Validate();
+        if (reference.Length != model.Size)
+            throw new InputException($"reference: {reference.Length} spins but the {name} model has {model.Size}");
+        var grid = settings.Grid();
+        var options = settings.BpOptionsOrDefault;
+        var forward = new List<LandscapePoint>(grid.Length);
+        var backward = new List<LandscapePoint>(grid.Length);
+        BpMessages? messages = null;
+        long done = 0, total = 2L * grid.Length;
+        foreach (var (list, xs, direction) in new[] { (forward, grid, "forward"), (backward, grid.Reverse().ToArray(), "backward") })
+        {
+            foreach (double x in xs)
+            {
+                ct.ThrowIfCancellationRequested();
+                var (point, result) = SolvePoint(model, reference, x, options, messages, ct);
+                list.Add(point);
+                if (result.Converged) messages = result.Messages;
+                progress?.Report(new ProgressReport($"landscape {name}", ++done, total, "points",
+                    $"{direction} x={x:F3} d={point.Distance:F4}{(point.Converged ? "" : " NOT CONVERGED")}"));
+            }
+        }
+        var jumps = new List<DistanceJump>();
+        jumps.AddRange(TransitionDetection.FindJumps("forward", forward.Select(p => p.X).ToArray(), forward.Select(p => p.Distance).ToArray(),
+            forward.Select(p => p.Converged).ToArray(), settings.MinimumJump, settings.JumpFactor));
+        jumps.AddRange(TransitionDetection.FindJumps("backward", backward.Select(p => p.X).ToArray(), backward.Select(p => p.Distance).ToArray(),
+            backward.Select(p => p.Converged).ToArray(), settings.MinimumJump, settings.JumpFactor));
+        var backAscending = backward.AsEnumerable().Reverse().ToArray();
+        var loop = TransitionDetection.FindHysteresis(grid, forward.Select(p => p.Distance).ToArray(), backAscending.Select(p => p.Distance).ToArray(),
+            grid.Select((_, k) => forward[k].Converged && backAscending[k].Converged).ToArray(), settings.HysteresisTolerance);
+        double referenceEnergy = model.Energy(reference) / model.Size;
+        return new LandscapeSweep(name, model.Size, settings, forward, backward, jumps, loop, referenceEnergy);
+    }
+}

@@ -1,0 +1,359 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FunctionSpace.Ising.Data;
+using FunctionSpace.Ising.Ensembles;
+using FunctionSpace.Ising.Inference;
+using FunctionSpace.Ising.Inverse;
+using FunctionSpace.Ising.Landscape;
+using FunctionSpace.Ising.Models;
+using FunctionSpace.Ising.Networks;
+using FunctionSpace.Ising.Training;
+
+namespace FunctionSpace.Ising.Pipeline;
+
+/// <summary>What <see cref="RunPipeline.Run"/> did.</summary>
+/// <param name="RunDirectory">Where everything went.</param>
+/// <param name="ReportPath">The report.md.</param>
+/// <param name="Stages">Each stage with whether it ran or was skipped, and its seconds.</param>
+public sealed record RunResult(string RunDirectory, string ReportPath, IReadOnlyList<(string Stage, StageOutcome Outcome, double Seconds)> Stages);
+
+/// <summary>
+/// The main job, <c>fsi run</c>: data/PCA → collection → moments → fits per part → landscapes around the
+/// low/median/high-energy references → TAP census and Monte-Carlo dynamics → report. Every stage writes
+/// its outputs under the run directory and is skipped on a rerun when its parameters and inputs are
+/// unchanged (<see cref="StageRunner"/>); an interrupted collection resumes where it stopped.
+/// </summary>
+public static class RunPipeline
+{
+    /// <summary>Name of the ensemble file inside a scenario directory.</summary>
+    public const string EnsembleFile = "ensemble.fsie";
+
+    /// <summary>Runs (or resumes) the pipeline for <paramref name="config"/> in <paramref name="runDirectory"/>.</summary>
+    public static RunResult Run(RunConfig config, string runDirectory, string? cacheDirectory, TextWriter log,
+        IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        config.Validate();
+        var clock = Stopwatch.StartNew();
+        var runner = new StageRunner(runDirectory);
+        runner.Manifest.Config = JsonNode.Parse(config.ToJson());
+        runner.Manifest.DescribeEnvironment();
+        runner.Manifest.StartedUtc = DateTime.UtcNow;
+        AtomicWrite(runner.PathOf("config.json"), config.ToJson());
+        var outcomes = new List<(string, StageOutcome, double)>();
+
+        void Stage(string name, string key, Func<IReadOnlyList<string>> compute)
+        {
+            ct.ThrowIfCancellationRequested();
+            var watch = Stopwatch.StartNew();
+            var outcome = runner.Run(name, key, compute);
+            outcomes.Add((name, outcome, watch.Elapsed.TotalSeconds));
+            log.WriteLine(outcome == StageOutcome.Skipped
+                ? $"[{name}] unchanged, skipped"
+                : $"[{name}] done in {watch.Elapsed.TotalSeconds:F1} s");
+        }
+
+        var loaded = DatasetLoader.Load(config.DataDir, config.Components, cacheDirectory);
+        var data = loaded.Reduced;
+        Stage("data", StageRunner.Key("data-v1", data.SourceKey), () =>
+        {
+            var summary = new JsonObject
+            {
+                ["source"] = loaded.Raw.Directory,
+                ["embedded_mnist"] = loaded.Raw.IsEmbeddedMnist,
+                ["train"] = data.TrainCount,
+                ["test"] = data.TestCount,
+                ["components"] = data.Dimension,
+                ["explained_variance"] = data.Pca.ExplainedVarianceFraction,
+                ["source_key"] = data.SourceKey,
+            };
+            AtomicWrite(runner.PathOf("data.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return ["data.json"];
+        });
+
+        foreach (string scenario in Scenarios(config))
+            RunScenario(config, scenario, runner, data, Stage, progress, ct);
+
+        Stage("report", StageRunner.Key("report-v1", config.ToJson(),
+                string.Join("|", runner.Manifest.Stages.Where(s => s.Name != "report").Select(s => runner.OutputsKey(s.Name)))),
+            () => RunReport.Write(runner, config));
+
+        runner.Manifest.TotalSeconds = clock.Elapsed.TotalSeconds;
+        runner.Save();
+        return new RunResult(runner.RunDirectory, runner.PathOf("report.md"), outcomes);
+    }
+
+    private static void RunScenario(RunConfig config, string scenario, StageRunner runner, ReducedDataset data,
+        Action<string, string, Func<IReadOnlyList<string>>> stage, IProgress<ProgressReport>? progress, CancellationToken ct)
+    {
+        string dir = scenario;
+        string ensembleRelative = Path.Combine(dir, EnsembleFile);
+        var collection = CollectionSettingsFor(config, scenario, runner.PathOf(ensembleRelative));
+        var architecture = collection.Architecture;
+        string collectKey = StageRunner.Key("collect-v1", data.SourceKey, Convert.ToHexString(collection.Header().ToBytes()));
+
+        string[] shards = ShardsOf(config, scenario);
+        if (shards.Length > 0)
+        {
+            using (var first = EnsembleReader.Open(shards[0])) architecture = first.Header.Architecture;
+            collectKey = StageRunner.Key("import-v1", string.Join("|", shards.Select(s => IO.FileHash.Sha256(s))));
+        }
+
+        stage($"{scenario}/collect", collectKey, () =>
+        {
+            string path = runner.PathOf(ensembleRelative);
+            float[] kept, best;
+            var summary = new JsonObject();
+            if (shards.Length > 0)
+            {
+                // Continue from ensembles collected elsewhere (e.g. shards of a cluster job array): merge them exactly.
+                long count = EnsembleTools.Merge(shards, path, ct);
+                (kept, best) = Accuracies(path, ct);
+                summary["imported_from"] = new JsonArray(shards.Select(s => (JsonNode)Path.GetFullPath(s)).ToArray());
+                summary["configurations"] = count;
+            }
+            else
+            {
+                // A partial file from an interrupted attempt with the same settings is resumed (no configuration is lost);
+                // one from other settings is discarded.
+                string marker = runner.PathOf(Path.Combine(dir, "collect.key"));
+                bool resumable = File.Exists(path) && File.Exists(marker) && File.ReadAllText(marker) == collectKey;
+                if (!resumable && File.Exists(path)) File.Delete(path);
+                AtomicWrite(marker, collectKey);
+                var result = EnsembleCollection.Collect(collection with { Resume = resumable }, data, progress, ct);
+                kept = result.KeptAccuracies;
+                best = Accuracies(path, ct).Best;
+                summary["networks"] = collection.Networks;
+                summary["samples_per_network"] = collection.Samples;
+                summary["configurations"] = result.ConfigurationsKept;
+                summary["train_seconds"] = result.TrainSeconds;
+                summary["evaluate_seconds"] = result.EvaluateSeconds;
+                summary["diverged_networks"] = result.DivergedNetworks;
+            }
+            if (kept.Length == 0)
+                throw new InputException($"collect ({scenario}): no configuration reached the threshold {collection.Threshold}; lower --threshold or train longer");
+            summary["threshold"] = collection.Threshold;
+            summary["accuracy_mean"] = kept.Average();
+            summary["accuracy_max"] = kept.Max();
+            summary["best_per_network_mean"] = best.Length == 0 ? 0 : best.Average();
+            var accuracy = RunFigures.AccuracyHistogram(runner.PathOf(Path.Combine(dir, "accuracy")), scenario, kept, best);
+            AtomicWrite(runner.PathOf(Path.Combine(dir, "collect.json")), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return [ensembleRelative, Path.Combine(dir, "collect.json"), .. accuracy.Select(f => Path.Combine(dir, f))];
+        });
+
+        string momentsStem = Path.Combine(dir, "moments", "moments");
+        stage($"{scenario}/moments", StageRunner.Key("moments-v1", config.Fit.Triplets.ToString(CultureInfo.InvariantCulture),
+            config.Seed.ToString(CultureInfo.InvariantCulture), runner.OutputsKey($"{scenario}/collect")), () =>
+        {
+            ResetDirectory(runner, Path.Combine(dir, "moments"));
+            var triplets = TripletSampler.Sample(architecture.WeightCount, config.Fit.Triplets, new Random(unchecked((int)DerivedSeed(config.Seed, scenario, 1))));
+            var accumulator = new MomentAccumulator(architecture.WeightCount, triplets);
+            using (var reader = EnsembleReader.Open(runner.PathOf(ensembleRelative)))
+                foreach (var chunk in reader.ReadChunks(ct)) accumulator.Add(chunk.Spins, chunk.Count, ensembleRelative);
+            var moments = accumulator.ToMoments(ensembleRelative);
+            moments.Save(runner.PathOf(momentsStem), new Dictionary<string, object?> { ["architecture"] = architecture.ToString(), ["seed"] = config.Seed });
+            return FilesUnder(runner, Path.Combine(dir, "moments"));
+        });
+
+        var parts = architecture.Parts().Where(p => config.Fit.PartList.Contains(p.Name, StringComparer.OrdinalIgnoreCase)).Select(p => p.Name).ToArray();
+        if (parts.Length == 0) parts = ["FULL"];
+        string fitDir = Path.Combine(dir, "fit");
+        var mc = new MonteCarloOptions(Chains: 8, BurnInSweeps: 500, Samples: Math.Max(1, config.Fit.McSamples), ThinSweeps: 2,
+            Seed: DerivedSeed(config.Seed, scenario, 2));
+        stage($"{scenario}/fit", StageRunner.Key("fit-v1", JsonSerializer.Serialize(config.Fit), string.Join(",", parts),
+            mc.ToString(), runner.OutputsKey($"{scenario}/moments")), () =>
+        {
+            ResetDirectory(runner, fitDir);
+            var settings = new FitSettings(new FitInput(MomentsStem: runner.PathOf(momentsStem)), parts, config.Fit.Method, "tap",
+                new FitOptions(MaxIterations: config.Fit.MaxIterations, RmseTolerance: config.Fit.RmseTolerance),
+                new BpOptions(), config.Fit.McSamples > 0 ? mc : mc with { Samples = 0 }, 0.05, runner.PathOf(fitDir));
+            var reports = FitPipeline.Run(settings, progress, ct);
+            var table = new JsonArray();
+            foreach (var r in reports)
+            {
+                table.Add(new JsonObject
+                {
+                    ["part"] = r.Part.Name,
+                    ["size"] = r.Part.Length,
+                    ["method"] = r.Fit.Method,
+                    ["iterations"] = r.Fit.Iterations,
+                    ["stop"] = r.Fit.StopReason.ToString(),
+                    ["rmse_bp"] = Finite(r.BpRmse),
+                    ["rmse_mc"] = Finite(r.McRmse),
+                    ["rmse_mc_noise"] = Finite(r.McNoiseRmse),
+                    ["triplets_predicted"] = Finite(r.TripletFraction),
+                    ["seconds"] = r.Fit.Elapsed.TotalSeconds,
+                    ["model"] = Path.GetFileName(r.ModelStem),
+                });
+            }
+            AtomicWrite(runner.PathOf(Path.Combine(fitDir, "fit.json")), table.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return FilesUnder(runner, fitDir);
+        });
+
+        var models = parts.Select(p => PartModels.FromModelFile(runner.PathOf(Path.Combine(fitDir, $"{p}_{config.Fit.Method}")), architecture, p)).ToList();
+        var full = models.First(m => m.Name == "FULL");
+        var references = ReferenceSource.Ensemble(runner.PathOf(ensembleRelative));
+        string landscapeDir = Path.Combine(dir, "landscape");
+        stage($"{scenario}/landscape", StageRunner.Key("landscape-v1", JsonSerializer.Serialize(config.Landscape), runner.OutputsKey($"{scenario}/fit")), () =>
+        {
+            ResetDirectory(runner, landscapeDir);
+            var sweepSettings = new LandscapeSettings(config.Landscape.XMin, config.Landscape.XMax, config.Landscape.Points);
+            var summaries = new JsonArray();
+            foreach (string choiceText in config.Landscape.ReferenceList)
+            {
+                var choice = ReferenceChoice.Parse(choiceText, "landscape.references");
+                var reference = references.Select(full, choice, 1, ct)[0];
+                var sweeps = models.Select(m => EntropyLandscape.Sweep(m.Name, m.Model, reference.Slice(m.Part.Start, m.Part.Length), sweepSettings, progress, ct)).ToList();
+                string label = $"{scenario}, {choice} energy reference ({reference.Label}, test accuracy {reference.Accuracy:F3})";
+                var written = LandscapeReport.WriteSweeps(runner.PathOf(Path.Combine(landscapeDir, choice.ToString())), sweeps, label,
+                    new Dictionary<string, IReadOnlyList<IsoEnergyPoint>>(), new Dictionary<string, IReadOnlyList<HeatCapacityCheck>>());
+                summaries.Add(new JsonObject
+                {
+                    ["reference"] = choice.ToString(),
+                    ["label"] = label,
+                    ["summary"] = written.Summary,
+                    ["parts"] = new JsonArray(sweeps.Select(s => (JsonNode)new JsonObject
+                    {
+                        ["part"] = s.Name,
+                        ["size"] = s.Size,
+                        ["max_gap_to_bound"] = Finite(s.MaxGapToBound),
+                        ["jumps"] = s.Jumps.Count,
+                        ["hysteresis_width"] = s.Hysteresis is { } h ? h.XHigh - h.XLow : 0,
+                        ["failed_points"] = s.FailedPoints.Count(),
+                    }).ToArray()),
+                });
+            }
+            AtomicWrite(runner.PathOf(Path.Combine(landscapeDir, "landscape.json")), summaries.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            return FilesUnder(runner, landscapeDir);
+        });
+
+        string tapDir = Path.Combine(dir, "tap");
+        if (config.Landscape.TapStarts > 0)
+        {
+            stage($"{scenario}/tap", StageRunner.Key("tap-v1", config.Landscape.TapStarts.ToString(CultureInfo.InvariantCulture), config.Seed.ToString(CultureInfo.InvariantCulture),
+                runner.OutputsKey($"{scenario}/fit")), () =>
+            {
+                ResetDirectory(runner, tapDir);
+                var census = TapLandscape.Run(full.Model, new TapCensusSettings(Starts: config.Landscape.TapStarts, Seed: DerivedSeed(config.Seed, scenario, 3)), progress, ct);
+                var written = LandscapeReport.WriteTap(runner.PathOf(tapDir), $"{scenario} FULL", census);
+                var summary = new JsonObject
+                {
+                    ["starts"] = census.Starts,
+                    ["converged"] = census.Converged,
+                    ["distinct_states"] = census.DistinctStates,
+                    ["peaks"] = census.Peaks.Length,
+                    ["summary"] = written.Summary,
+                };
+                AtomicWrite(runner.PathOf(Path.Combine(tapDir, "tap.json")), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return FilesUnder(runner, tapDir);
+            });
+        }
+
+        string dynamicsDir = Path.Combine(dir, "dynamics");
+        if (config.Landscape.DynamicsSweeps > 0)
+        {
+            stage($"{scenario}/dynamics", StageRunner.Key("dynamics-v1", config.Landscape.DynamicsSweeps.ToString(CultureInfo.InvariantCulture),
+                config.Landscape.DynamicsReferences.ToString(CultureInfo.InvariantCulture), config.Seed.ToString(CultureInfo.InvariantCulture),
+                runner.OutputsKey($"{scenario}/fit")), () =>
+            {
+                ResetDirectory(runner, dynamicsDir);
+                var starts = references.Select(full, new ReferenceChoice(ReferenceRank.Lowest), config.Landscape.DynamicsReferences, ct);
+                var settings = new DynamicsSettings(Sweeps: config.Landscape.DynamicsSweeps, RecordEvery: Math.Max(1, config.Landscape.DynamicsSweeps / 50),
+                    Seed: DerivedSeed(config.Seed, scenario, 4));
+                var result = Dynamics.Run(full.Model, full.Part, architecture, starts, data.TestInputs, data.TestLabels, settings, progress, ct);
+                var written = LandscapeReport.WriteDynamics(runner.PathOf(dynamicsDir), $"{scenario} FULL", result);
+                var all = EnsembleReferences.ReadAll(runner.PathOf(ensembleRelative), 20000, ct);
+                var table = EnergyAccuracy.Evaluate(full.Model, full.Part, all);
+                var energyAccuracy = LandscapeReport.WriteEnergyAccuracy(runner.PathOf(dynamicsDir), $"{scenario} FULL", table, EnergyAccuracy.Parameters(full.Model));
+                var summary = new JsonObject
+                {
+                    ["references"] = starts.Count,
+                    ["sweeps"] = settings.Sweeps,
+                    ["summary"] = written.Summary,
+                    ["energy_accuracy_correlation"] = Finite(table.Correlation),
+                    ["energy_accuracy_summary"] = energyAccuracy.Summary,
+                };
+                AtomicWrite(runner.PathOf(Path.Combine(dynamicsDir, "dynamics.json")), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return FilesUnder(runner, dynamicsDir);
+            });
+        }
+    }
+
+    /// <summary>The scenarios of a run: from the configuration, or from the headers of the ensembles it starts from.</summary>
+    public static string[] Scenarios(RunConfig config)
+    {
+        if (config.FromEnsembles is not { Length: > 0 } files) return config.Scenarios;
+        return files.Select(f => { using var r = EnsembleReader.Open(f); return r.Header.Scenario; }).Distinct().ToArray();
+    }
+
+    private static string[] ShardsOf(RunConfig config, string scenario)
+    {
+        if (config.FromEnsembles is not { Length: > 0 } files) return [];
+        return files.Where(f => { using var r = EnsembleReader.Open(f); return r.Header.Scenario == scenario; }).ToArray();
+    }
+
+    // Accuracies of every stored configuration, and the best one of each network.
+    private static (float[] Kept, float[] Best) Accuracies(string path, CancellationToken ct)
+    {
+        var kept = new List<float>();
+        var best = new Dictionary<int, float>();
+        using var reader = EnsembleReader.Open(path);
+        foreach (var chunk in reader.ReadChunks(ct))
+        {
+            kept.AddRange(chunk.Accuracies);
+            for (int k = 0; k < chunk.Count; k++)
+                best[chunk.NetworkIds[k]] = Math.Max(best.GetValueOrDefault(chunk.NetworkIds[k], 0f), chunk.Accuracies[k]);
+        }
+        return (kept.ToArray(), best.OrderBy(p => p.Key).Select(p => p.Value).ToArray());
+    }
+
+    /// <summary>The collection settings of a scenario under a run configuration.</summary>
+    public static CollectionSettings CollectionSettingsFor(RunConfig config, string scenario, string outputPath)
+    {
+        var defaults = CollectionSettings.ForScenario(scenario, outputPath, config.Components);
+        var c = config.Collect;
+        return defaults with
+        {
+            Training = defaults.Training with { Epochs = c.Epochs ?? defaults.Training.Epochs },
+            TrainCount = c.TrainCount ?? defaults.TrainCount,
+            Networks = c.Networks,
+            Samples = c.Samples,
+            Threshold = c.Threshold,
+            Selection = c.Selection == "best" ? SelectionMode.Best : SelectionMode.All,
+            Seed = DerivedSeed(config.Seed, scenario, 0),
+            BlockSize = Math.Min(c.BlockSize, c.Networks),
+            CreatedUtc = DateTime.UnixEpoch,
+        };
+    }
+
+    /// <summary>A stage's seed: the master seed mixed with the scenario and a stage number (SplitMix64).</summary>
+    public static ulong DerivedSeed(ulong master, string scenario, int stage)
+    {
+        ulong h = master;
+        foreach (char ch in scenario) h = SplitMix64.Mix(h, ch, 11);
+        return SplitMix64.Mix(h, stage, 13);
+    }
+
+    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
+
+    private static IReadOnlyList<string> FilesUnder(StageRunner runner, string relativeDirectory)
+    {
+        string full = runner.PathOf(relativeDirectory);
+        return Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories)
+            .Where(f => !Path.GetFileName(f).StartsWith('.'))
+            .Select(f => Path.GetRelativePath(runner.RunDirectory, f))
+            .OrderBy(f => f, StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    // A stage owns its directory: stale files from an earlier parameter set must not count as its outputs.
+    private static void ResetDirectory(StageRunner runner, string relativeDirectory)
+    {
+        string full = runner.PathOf(relativeDirectory);
+        if (Directory.Exists(full)) Directory.Delete(full, recursive: true);
+        Directory.CreateDirectory(full);
+    }
+
+    private static void AtomicWrite(string path, string text) => IO.AtomicFile.WriteAllText(path, text);
+}

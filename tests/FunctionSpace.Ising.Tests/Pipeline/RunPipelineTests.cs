@@ -1,0 +1,84 @@
+using FunctionSpace.Ising.Pipeline;
+using FunctionSpace.Ising.Tests.Data;
+
+namespace FunctionSpace.Ising.Tests.Pipeline;
+
+/// <summary>End-to-end runs of the pipeline on a small synthetic dataset and the shallow network (4-10, 40 spins).</summary>
+public class RunPipelineTests
+{
+    private static RunConfig TinyConfig(string dataDir) => new RunConfig("t", "quick", ["shallow"], 7, 4, dataDir,
+        new CollectConfig(Networks: 6, Samples: 12, Threshold: 0.0, Epochs: 2, BlockSize: 2, TrainCount: 300),
+        new FitConfig(MaxIterations: 20, McSamples: 200, Triplets: 50),
+        new LandscapeConfig(XMin: -0.5, XMax: 2, Points: 8, TapStarts: 8, DynamicsSweeps: 6, DynamicsReferences: 2)).Validate();
+
+    private sealed class Fixture : IDisposable
+    {
+        public readonly TempDirectory Data = new(), Cache = new(), Runs = new();
+        public Fixture() => Data.SyntheticIdx(300, 80);
+        public RunResult Run(RunConfig config, string name, CancellationToken ct = default, IProgress<ProgressReport>? progress = null) =>
+            RunPipeline.Run(config, Path.Combine(Runs.Path, name), Cache.Path, TextWriter.Null, progress, ct);
+        public void Dispose() { Data.Dispose(); Cache.Dispose(); Runs.Dispose(); }
+    }
+
+    [Fact]
+    public void Reruns_skip_everything_and_a_deleted_output_reruns_that_stage_and_later_ones()
+    {
+        using var f = new Fixture();
+        var config = TinyConfig(f.Data.Path);
+        var first = f.Run(config, "a");
+        Assert.All(first.Stages, s => Assert.Equal(StageOutcome.Ran, s.Outcome));
+        string report = File.ReadAllText(first.ReportPath);
+        Assert.Contains("## Scenario `shallow`", report);
+        Assert.Contains("![s(d)](shallow/landscape/lowest/entropy_vs_distance.png)", report);
+        foreach (string image in new[] { "shallow/accuracy.png", "shallow/landscape/lowest/entropy_vs_distance.png", "shallow/tap/tap_histogram.png", "shallow/dynamics/dynamics_energy.png" })
+            Assert.True(File.Exists(Path.Combine(first.RunDirectory, image)), image);
+
+        var second = f.Run(config, "a");
+        Assert.All(second.Stages.Where(s => s.Stage != "report"), s => Assert.Equal(StageOutcome.Skipped, s.Outcome));
+
+        File.Delete(Path.Combine(first.RunDirectory, "shallow", "landscape", "lowest", "landscape.csv"));
+        var third = f.Run(config, "a");
+        var ran = third.Stages.Where(s => s.Outcome == StageOutcome.Ran).Select(s => s.Stage).ToArray();
+        Assert.Equal(new[] { "shallow/landscape", "shallow/tap", "shallow/dynamics", "report" }, ran);
+
+        var manifest = RunManifest.LoadOrNew(Path.Combine(first.RunDirectory, "manifest.json"));
+        Assert.Equal(7UL, manifest.Config!["seed"]!.GetValue<ulong>());
+        Assert.True(manifest.Versions.ContainsKey("TorchSharp"));
+    }
+
+    [Fact]
+    public void An_interrupted_collection_resumes_without_losing_or_duplicating_configurations()
+    {
+        using var f = new Fixture();
+        var config = TinyConfig(f.Data.Path) with { Landscape = new LandscapeConfig(Points: 4, TapStarts: 0, DynamicsSweeps: 0) };
+        var reference = f.Run(config, "whole");
+
+        using var cancel = new CancellationTokenSource();
+        // Cancel once the collection has written its second block (of three).
+        var watcher = new SynchronousProgress(r => { if (r.Stage == "collect" && r.Detail?.StartsWith("block 2/3,") == true) cancel.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => f.Run(config, "cut", cancel.Token, watcher));
+        f.Run(config, "cut");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(reference.RunDirectory, "shallow", RunPipeline.EnsembleFile)),
+            File.ReadAllBytes(Path.Combine(f.Runs.Path, "cut", "shallow", RunPipeline.EnsembleFile)));
+    }
+
+    [Fact]
+    public void The_config_file_reproduces_the_run_and_bad_configs_are_one_line_errors()
+    {
+        using var dir = new TempDirectory();
+        var config = RunConfig.FromPreset("quick", ["under", "shallow"]);
+        File.WriteAllText(dir.File("c.json"), config.ToJson());
+        Assert.Equal(config.ToJson(), RunConfig.Load(dir.File("c.json")).ToJson());
+        File.WriteAllText(dir.File("bad.json"), config.ToJson().Replace("\"seed\"", "\"sead\""));
+        var e = Assert.Throws<InputException>(() => RunConfig.Load(dir.File("bad.json")));
+        Assert.StartsWith($"{dir.File("bad.json")}: not a valid run configuration (", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+        Assert.Equal("--scenario: 'deep' is not one of under, over, shallow, all",
+            Assert.Throws<InputException>(() => RunConfig.ParseScenarios("under,deep")).Message);
+    }
+
+    private sealed class SynchronousProgress(Action<ProgressReport> action) : IProgress<ProgressReport>
+    {
+        public void Report(ProgressReport value) => action(value);
+    }
+}
