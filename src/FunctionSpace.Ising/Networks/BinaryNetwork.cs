@@ -89,9 +89,15 @@ public sealed class BinaryEvaluator : IDisposable
         _inputsT = _inputs.t().contiguous();
         _labels = tensor(labels.Select(l => (long)l).ToArray());
         _simd = SimdEvaluator.IsSupported ? new SimdEvaluator(architecture, inputs, labels) : null;
+        _narrowSimd = SimdEvaluator.IsSupported ? new SimdEvaluator(architecture, inputs, labels, wide: false) : null;
     }
 
     private readonly SimdEvaluator? _simd;
+    private readonly SimdEvaluator? _narrowSimd;
+
+    /// <summary>The 256-bit kernel even on AVX-512 hardware (so that both kernels are tested).</summary>
+    internal float[] AccuracyNarrowKernel(ReadOnlySpan<sbyte> spins, int count) =>
+        _narrowSimd!.CorrectCounts(spins, count).Select(c => (float)((double)c / ExampleCount)).ToArray();
 
     /// <summary>The network widths.</summary>
     public Architecture Architecture { get; }

@@ -36,6 +36,7 @@ public class BinaryNetworkTests
         float[] batched = BinaryNetwork.Accuracy(arch, spins, count, x, y);
         using var evaluator = new BinaryEvaluator(arch, x, y);
         float[] torchPath = evaluator.AccuracyTorch(spins, count);
+        float[] narrow = evaluator.AccuracyNarrowKernel(spins, count);
         for (int c = 0; c < count; c++)
         {
             int correct = 0, nearTies = 0;
@@ -49,6 +50,7 @@ public class BinaryNetworkTests
             }
             Assert.InRange(batched[c] * y.Length, correct - nearTies - 0.01, correct + nearTies + 0.01);
             Assert.InRange(torchPath[c] * y.Length, correct - nearTies - 0.01, correct + nearTies + 0.01);
+            Assert.InRange(narrow[c] * y.Length, correct - nearTies - 0.01, correct + nearTies + 0.01);
         }
     }
 
