@@ -8,7 +8,7 @@ namespace FunctionSpace.Ising.Landscape;
 /// <param name="Tolerance">Convergence: |d − d_target| and |e − e_target| both below this.</param>
 /// <param name="MaxIterations">Newton iterations per target distance.</param>
 /// <param name="RelativeStep">Finite-difference step of the Jacobian, relative to max(1, |β|) and max(1, |x|).</param>
-public sealed record IsoEnergySettings(BpOptions? Bp = null, double Tolerance = 1e-7, int MaxIterations = 40, double RelativeStep = 1e-5);
+public sealed record IsoEnergySettings(BpOptions? Bp = null, double Tolerance = 1e-7, int MaxIterations = 25, double RelativeStep = 1e-5);
 
 /// <summary>Why the iso-energy solve of one distance ended.</summary>
 public enum IsoEnergyStop
@@ -124,7 +124,7 @@ public static class IsoEnergy
             // Keep β positive and the step moderate; backtrack while the residual does not decrease.
             double scale = Math.Min(1, Math.Min(0.5 * beta / Math.Max(1e-300, Math.Abs(stepBeta)), 2.0 / Math.Max(1e-300, Math.Abs(stepX))));
             bool accepted = false;
-            for (int halving = 0; halving < 12 && !accepted; halving++, scale *= 0.5)
+            for (int halving = 0; halving < 6 && !accepted; halving++, scale *= 0.5)
             {
                 double nb = beta + scale * stepBeta, nx = x + scale * stepX;
                 var trial = Evaluate(model, reference, nb, nx, options, messages, ct);

@@ -140,6 +140,8 @@ public static partial class LandscapeReport
                 $"x ∈ [{s.Settings.XMin:G4}, {s.Settings.XMax:G4}], d ∈ [{MinD(s):F4}, {MaxD(s):F4}]",
                 $"reference energy density {s.ReferenceEnergy:F4}",
             };
+            var gapsAt = new[] { 0.05, 0.1, 0.2, 0.3 }.Select(d => (d, g: GapAt(s, d))).Where(t => double.IsFinite(t.g)).ToArray();
+            if (gapsAt.Length > 0) parts.Add("s_max − s at " + string.Join(", ", gapsAt.Select(t => $"d = {t.d:G2}: {t.g:F4}")));
             parts.Add(s.Jumps.Count == 0 ? "no discontinuity in d(x)"
                 : string.Join("; ", s.Jumps.Select(j => $"{j.Direction} jump in d of {j.Size:F4} at x ≈ {j.Location:F4} (d {j.DistanceBefore:F4} → {j.DistanceAfter:F4})")));
             parts.Add(s.Hysteresis is { } h ? $"hysteresis for x ∈ [{h.XLow:F4}, {h.XHigh:F4}] (width {h.Width:F4}, max |d_fwd − d_bwd| {h.MaxDistanceGap:F4}, loop area {h.Area:G4})"
@@ -178,6 +180,14 @@ public static partial class LandscapeReport
             if (double.IsFinite(s)) max = double.IsNaN(max) ? s - p.Entropy : Math.Max(max, s - p.Entropy);
         }
         return max;
+    }
+
+    /// <summary>s_max(d) − s(d) on the forward branch, interpolated linearly between converged points (NaN outside).</summary>
+    public static double GapAt(LandscapeSweep sweep, double distance)
+    {
+        var free = sweep.Forward.Where(p => p.Converged).OrderBy(p => p.Distance).ToArray();
+        double s = Interpolate(free.Select(f => f.Distance).ToArray(), free.Select(f => f.Entropy).ToArray(), distance);
+        return EntropyBound.MaxEntropy(distance) - s;
     }
 
     internal static double Interpolate(double[] xs, double[] ys, double x)

@@ -28,12 +28,12 @@ public static class PeakCounting
     /// <summary>
     /// Number of modes of <paramref name="values"/>: local maxima of a Gaussian kernel density estimate
     /// (bandwidth: Silverman's rule times <paramref name="bandwidthFactor"/>, at least
-    /// <paramref name="minimumBandwidth"/>) whose prominence exceeds <paramref name="minimumProminence"/>
+    /// <paramref name="minimumBandwidth"/> and 1% of the range) whose prominence exceeds <paramref name="minimumProminence"/>
     /// of the highest density. Identical values form one mode.
     /// </summary>
     /// <returns>The peak locations, ascending.</returns>
     public static double[] Modes(IReadOnlyList<double> values, double bandwidthFactor = 1.0, double minimumBandwidth = 1e-6,
-        double minimumProminence = 0.1, int gridPoints = 512)
+        double minimumProminence = 0.03, int gridPoints = 512)
     {
         if (values.Count == 0) return [];
         double min = values.Min(), max = values.Max();
@@ -41,8 +41,11 @@ public static class PeakCounting
         double sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, values.Count - 1));
         var sorted = values.OrderBy(v => v).ToArray();
         double iqr = sorted[(int)(0.75 * (sorted.Length - 1))] - sorted[(int)(0.25 * (sorted.Length - 1))];
-        double spread = iqr > 0 ? Math.Min(sd, iqr / 1.34) : sd;
-        double bandwidth = Math.Max(minimumBandwidth, bandwidthFactor * 0.9 * spread * Math.Pow(values.Count, -0.2));
+        // Silverman's spread; the IQR is ignored when most values sit in one tight cluster (IQR ≈ 0), and the bandwidth
+        // never drops below 1% of the range, so a handful of exactly repeated fixed-point energies still forms a mode.
+        double range = max - min;
+        double spread = iqr > 1e-6 * Math.Max(range, 1e-300) ? Math.Min(sd, iqr / 1.34) : sd;
+        double bandwidth = Math.Max(Math.Max(minimumBandwidth, range / 100), bandwidthFactor * 0.9 * spread * Math.Pow(values.Count, -0.2));
         double lo = min - 3 * bandwidth, hi = max + 3 * bandwidth;
         var grid = new double[gridPoints];
         var density = new double[gridPoints];

@@ -69,6 +69,8 @@ public class LandscapeBasicsTests
         var unimodal = Enumerable.Range(0, 600).Select(_ => 0.3 * Normal()).ToArray();
         Assert.Single(PeakCounting.Modes(unimodal));
         Assert.Single(PeakCounting.Modes([-1.25, -1.25, -1.25]));
+        // Two exactly repeated values, one dominant (IQR = 0): still two modes.
+        Assert.Equal(2, PeakCounting.Modes([.. Enumerable.Repeat(-0.84, 50), .. Enumerable.Repeat(-0.75, 10)]).Length);
     }
 
     [Fact]

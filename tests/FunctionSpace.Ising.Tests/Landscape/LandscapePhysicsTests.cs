@@ -67,7 +67,7 @@ public class LandscapePhysicsTests
         var scenario = PublishedScenario.Open(Path.Combine(IO.SharedData.ReferenceDirectory(), "shallow"));
         var (_, model) = scenario.LoadPart("FULL");
         var reference = scenario.SelectReference(new ReferenceChoice(ReferenceRank.Lowest)).Spins;
-        var sweep = EntropyLandscape.Sweep("FULL", model, reference, new LandscapeSettings(-1.5, 1.5, 61));
+        var sweep = EntropyLandscape.Sweep("FULL", model, reference, new LandscapeSettings(-1.5, 1.5, 31));
         Assert.Empty(sweep.FailedPoints);
         var forward = Assert.Single(sweep.Jumps, j => j.Direction == "forward" && j.Size > 0.5);
         Assert.InRange(forward.Location, 1.0, 1.5);

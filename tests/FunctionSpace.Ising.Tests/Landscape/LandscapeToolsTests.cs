@@ -24,14 +24,15 @@ public class LandscapeToolsTests
     [Fact]
     public void TapCensusOfAFerromagnetFindsTwoStates()
     {
-        // Curie–Weiss, J = 1.5/N, small uniform field: two TAP states (m ≈ ±0.86) with free energies 2hm apart.
+        // Curie–Weiss, J = 1.5/N, small uniform field: two TAP states (m ≈ ±0.86) with free energies ≈ 2hm apart per spin.
         int n = 40;
         var j = new double[n * n];
         for (int a = 0; a < n; a++) for (int b = 0; b < n; b++) if (a != b) j[a * n + b] = 1.5 / n;
-        var model = new IsingModel(Enumerable.Repeat(0.05, n).ToArray(), j);
+        var model = new IsingModel(Enumerable.Repeat(0.02, n).ToArray(), j);
         var census = TapLandscape.Run(model, new TapCensusSettings(Starts: 60, Seed: 2));
+        Assert.Equal(60, census.Converged);
         Assert.Equal(2, census.DistinctStates);
-        Assert.Equal(2, census.Peaks.Length);
+        Assert.True(census.Peaks.Length == 2, string.Join(",", census.FreeEnergies.Select(f => f.ToString("R")).Distinct()));
         var again = TapLandscape.Run(model, new TapCensusSettings(Starts: 60, Seed: 2));
         Assert.Equal(census.FreeEnergies, again.FreeEnergies);
     }
@@ -120,10 +121,10 @@ public class LandscapeToolsTests
         try
         {
             var (code, output, err) = Cli("landscape", "--reference-dir", Scenario("under-para"), "--part", "RB", "--points", "5",
-                "--iso-energy-points", "2", "--out", dir, "--quiet");
+                "--iso-energy-points", "0", "--out", dir, "--quiet");
             Assert.True(code == 0, err);
             Assert.Contains("RB (N = 150): entropy within", output);
-            foreach (string f in new[] { "landscape.csv", "entropy_vs_distance.png", "distance_vs_x.png", "iso_energy.csv", "summary.txt",
+            foreach (string f in new[] { "landscape.csv", "entropy_vs_distance.png", "distance_vs_x.png", "summary.txt",
                          "RB/energy_accuracy.csv", "RB/energy_accuracy.png", "RB/couplings_histogram.png", "RB/fields_histogram.csv" })
                 Assert.True(File.Exists(Path.Combine(dir, f)), f);
             var (headers, rows) = Reporting.CsvTable.Read(Path.Combine(dir, "landscape.csv"));
@@ -139,7 +140,7 @@ public class LandscapeToolsTests
         string dir = Path.Combine(Path.GetTempPath(), "fsi-tap-cli-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var (code, output, err) = Cli("tap", "--reference-dir", Scenario("under-para"), "--part", "RB", "--starts", "20", "--out", dir, "--quiet");
+            var (code, output, err) = Cli("tap", "--reference-dir", Scenario("under-para"), "--part", "RB", "--starts", "20", "--max-iterations", "2000", "--out", dir, "--quiet");
             Assert.True(code == 0, err);
             Assert.Contains("TAP starts converged", output);
             Assert.True(File.Exists(Path.Combine(dir, "tap_histogram.png")));
