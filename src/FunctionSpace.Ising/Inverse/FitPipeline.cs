@@ -64,7 +64,17 @@ public sealed record FitInput(string? MomentsStem = null, string? MomentsTextDir
 /// <param name="TripletTolerance">|Δ⟨s_i s_j s_k⟩_c| below which a data triplet counts as predicted.</param>
 /// <param name="OutputDirectory">Where models, curves and figures go (null = no files).</param>
 public sealed record FitSettings(FitInput Input, IReadOnlyList<string> Parts, string Method, string Init, FitOptions Fit,
-    BpOptions Bp, MonteCarloOptions MonteCarlo, double TripletTolerance, string? OutputDirectory);
+    BpOptions Bp, MonteCarloOptions MonteCarlo, double TripletTolerance, string? OutputDirectory)
+{
+    /// <summary>Second stage after the method: null/"none", or "mc" (persistent-chain Monte-Carlo Boltzmann learning from the first fit).</summary>
+    public string? Refine { get; init; }
+
+    /// <summary>Settings of the persistent-chain learning (method mc or --refine mc).</summary>
+    public PersistentChainOptions Chains { get; init; } = new();
+
+    /// <summary>Learning steps of the refinement stage.</summary>
+    public int RefineIterations { get; init; } = 400;
+}
 
 /// <summary>Outcome for one part.</summary>
 /// <param name="Part">The slice.</param>
@@ -119,19 +129,20 @@ public static class FitPipeline
         return result;
     }
 
-    /// <summary>The solver for a method name (bp, pl, nmf, tap).</summary>
-    public static IInverseSolver Solver(string method, BpOptions bp, out BpMomentEstimator? estimator)
+    /// <summary>The solver for a method name (bp, pl, nmf, tap, mc).</summary>
+    public static IInverseSolver Solver(string method, BpOptions bp, out BpMomentEstimator? estimator, PersistentChainOptions? chains = null)
     {
         estimator = null;
         switch (method.ToLowerInvariant())
         {
+            case "mc": return new PersistentChainLearning(chains);
             case "bp":
                 estimator = new BpMomentEstimator(bp);
                 return new BoltzmannLearning(estimator);
             case "pl": return new Pseudolikelihood();
             case "nmf": return new MeanFieldInversion(MeanFieldVariant.Naive);
             case "tap": case "mf": return new MeanFieldInversion(MeanFieldVariant.Tap);
-            default: throw new InputException($"--method: '{method}' is not one of bp, pl, mf (= tap), nmf, tap");
+            default: throw new InputException($"--method: '{method}' is not one of bp, pl, mc, mf (= tap), nmf, tap");
         }
     }
 
@@ -139,7 +150,7 @@ public static class FitPipeline
     public static PartFitReport FitPart(FitSettings settings, SpinSlice part, FitTarget target, DataMoments partMoments,
         IProgress<ProgressReport>? progress, CancellationToken ct)
     {
-        var solver = Solver(settings.Method, settings.Bp, out _);
+        var solver = Solver(settings.Method, settings.Bp, out _, settings.Chains);
         IsingModel? initial = null;
         if (solver is not MeanFieldInversion && settings.Init != "zero")
         {
@@ -153,6 +164,33 @@ public static class FitPipeline
             catch (InputException) { initial = null; }   // singular correlations: start from zero instead
         }
         var fit = solver.Fit(target, initial, settings.Fit, progress, ct);
+        FitResult? firstStage = null;
+        switch (settings.Refine?.ToLowerInvariant())
+        {
+            case null or "none": break;
+            case "mc":
+                firstStage = fit;
+                var refined = new PersistentChainLearning(settings.Chains).Fit(target, fit.Model,
+                    settings.Fit with { MaxIterations = settings.RefineIterations }, progress, ct);
+                fit = refined with
+                {
+                    Method = $"{fit.Method}+mc",
+                    Elapsed = fit.Elapsed + refined.Elapsed,
+                    Diagnostics = new Dictionary<string, object?>(refined.Diagnostics)
+                    {
+                        ["first_stage"] = new Dictionary<string, object?>(firstStage.Diagnostics)
+                        {
+                            ["method"] = firstStage.Method,
+                            ["iterations"] = firstStage.Iterations,
+                            ["stop_reason"] = firstStage.StopReason.ToString(),
+                            ["seconds"] = firstStage.Elapsed.TotalSeconds,
+                            ["rmse_curve"] = firstStage.RmseHistory.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
+                        },
+                    },
+                };
+                break;
+            default: throw new InputException($"--refine: '{settings.Refine}' is not one of none, mc");
+        }
 
         double bpRmse = double.NaN;
         string? bpNote = null;
