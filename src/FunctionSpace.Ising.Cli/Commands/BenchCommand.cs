@@ -19,5 +19,6 @@ internal static class BenchCommand
     private static IEnumerable<Command> Subcommands()
     {
         yield return BenchBpCommand.Create();
+        yield return BenchFitCommand.Create();
     }
 }

@@ -22,7 +22,7 @@ internal static class FitCommand
         var pcdChains = new Option<int>("--pcd-chains") { Description = "Persistent chains of the MC learning", DefaultValueFactory = _ => 64 };
         var pcdSweeps = new Option<int>("--pcd-sweeps") { Description = "Sweeps per chain per MC learning step", DefaultValueFactory = _ => 2 };
         var pcdStep = new Option<double>("--pcd-step") { Description = "Initial step size of the MC learning (1 = full mean-field Newton step)", DefaultValueFactory = _ => 0.5 };
-        var pcdRidge = new Option<double>("--pcd-ridge") { Description = "Ridge (relative) on the data correlation matrix of the MC learning's preconditioner", DefaultValueFactory = _ => 1e-3 };
+        var pcdRidge = new Option<double>("--pcd-ridge") { Description = "Ridge (relative) on the data correlation matrix of the MC learning's preconditioner", DefaultValueFactory = _ => 0.05 };
         var parts = new Option<string[]>("--part") { Description = "FULL, LB, ITER, RB or start:end (repeatable)", DefaultValueFactory = _ => ["FULL"], AllowMultipleArgumentsPerToken = true };
         var init = new Option<string>("--init") { Description = "Initial point of bp/pl: tap, nmf, zero", DefaultValueFactory = _ => "tap" };
         init.AcceptOnlyFromAmong("tap", "nmf", "zero");

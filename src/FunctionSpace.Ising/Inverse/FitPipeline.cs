@@ -15,8 +15,15 @@ namespace FunctionSpace.Ising.Inverse;
 public sealed record FitInput(string? MomentsStem = null, string? MomentsTextDirectory = null,
     IReadOnlyList<string>? Ensembles = null, string? SpinsNpy = null)
 {
-    /// <summary>Loads the moments (and samples when the input has them). Bad input ⇒ one-line InputException.</summary>
-    public (DataMoments Moments, sbyte[]? Samples, int SampleCount, Architecture? Architecture) Load(int[]? triplets = null, CancellationToken ct = default)
+    /// <summary>Largest number of spin values (configurations × N) kept in memory for sample-based methods (pseudolikelihood).</summary>
+    public const long MaxKeptSpins = 1L << 30;
+
+    /// <summary>
+    /// Loads the moments, and the samples when the input has them and <paramref name="keepSamples"/> is set (only
+    /// sample-based methods need them; at most <see cref="MaxKeptSpins"/> values). Bad input ⇒ one-line InputException.
+    /// </summary>
+    public (DataMoments Moments, sbyte[]? Samples, int SampleCount, Architecture? Architecture) Load(int[]? triplets = null, CancellationToken ct = default,
+        bool keepSamples = true)
     {
         int given = (MomentsStem != null ? 1 : 0) + (MomentsTextDirectory != null ? 1 : 0) + (Ensembles is { Count: > 0 } ? 1 : 0) + (SpinsNpy != null ? 1 : 0);
         if (given != 1) throw new InputException("give exactly one input: --moments, --moments-text, --ensemble or --spins");
@@ -45,11 +52,14 @@ public sealed record FitInput(string? MomentsStem = null, string? MomentsTextDir
             foreach (var chunk in reader.ReadChunks(ct))
             {
                 accumulator.Add(chunk.Spins, chunk.Count, path);
+                if (!keepSamples) continue;
+                if ((long)all.Count + chunk.Spins.Length > MaxKeptSpins)
+                    throw new InputException($"{path}: the ensembles hold more than {MaxKeptSpins:N0} spin values (configurations × N), too many to keep in memory for a sample-based method; use fewer shards or --method bp/mc");
                 all.AddRange(chunk.Spins);
             }
         }
         var moments = accumulator!.ToMoments(string.Join(",", Ensembles.Select(Path.GetFullPath)));
-        return (moments, all.ToArray(), (int)moments.Count, architecture);
+        return (moments, keepSamples ? all.ToArray() : null, keepSamples ? (int)moments.Count : 0, architecture);
     }
 }
 
@@ -98,7 +108,8 @@ public static class FitPipeline
     /// <summary>Runs the fits; returns one report per part.</summary>
     public static IReadOnlyList<PartFitReport> Run(FitSettings settings, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
-        var (data, samples, sampleCount, architecture) = settings.Input.Load(null, ct);
+        bool needsSamples = string.Equals(settings.Method, "pl", StringComparison.OrdinalIgnoreCase);
+        var (data, samples, sampleCount, architecture) = settings.Input.Load(null, ct, keepSamples: needsSamples);
         architecture ??= data.Size switch { 675 => Architecture.Deep, 200 => Architecture.Shallow, _ => null };
         var reports = new List<PartFitReport>();
         foreach (string partName in settings.Parts)

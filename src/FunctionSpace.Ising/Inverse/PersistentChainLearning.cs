@@ -15,9 +15,11 @@ namespace FunctionSpace.Ising.Inverse;
 /// <param name="Ridge">Ridge ε added to the data's connected correlation matrix before inverting it (relative to its mean diagonal).</param>
 /// <param name="Seed">Seed of the chains (chain c uses stream c).</param>
 /// <param name="ProgressEvery">Report progress every this many steps.</param>
+/// <param name="MaxParameterStep">Trust region: a step whose largest |δJ_ij| or |δh_i| exceeds this is scaled down to it
+/// (the preconditioner amplifies MC noise along weak directions of the data correlations).</param>
 public sealed record PersistentChainOptions(int Chains = 64, int SweepsPerStep = 2, int BurnInSweeps = 300,
-    double StepSize = 0.5, double DecayFrom = 0.3, double AverageFrom = 0.6, double Ridge = 1e-3, ulong Seed = 1,
-    int ProgressEvery = 10)
+    double StepSize = 0.5, double DecayFrom = 0.3, double AverageFrom = 0.6, double Ridge = 0.05, ulong Seed = 1,
+    int ProgressEvery = 10, double MaxParameterStep = 0.02)
 {
     /// <summary>Checks the settings; a bad value gives a one-line <see cref="InputException"/>.</summary>
     public void Validate()
@@ -29,6 +31,7 @@ public sealed record PersistentChainOptions(int Chains = 64, int SweepsPerStep =
         if (!(DecayFrom >= 0 && DecayFrom <= 1)) throw new InputException($"mc decay-from: {DecayFrom} is outside [0, 1]");
         if (!(AverageFrom >= 0 && AverageFrom < 1)) throw new InputException($"mc average-from: {AverageFrom} is outside [0, 1)");
         if (!(Ridge >= 0)) throw new InputException($"mc ridge: {Ridge} must not be negative");
+        if (!(MaxParameterStep > 0)) throw new InputException($"mc max parameter step: {MaxParameterStep} must be positive");
     }
 }
 
@@ -64,6 +67,9 @@ public sealed class PersistentChainLearning : IInverseSolver
     /// <inheritdoc />
     public string Name { get; }
 
+    /// <summary>A step whose per-step RMSE estimate exceeds this × the best so far is undone (step halved).</summary>
+    public const double BlowUpFactor = 1.5;
+
     /// <inheritdoc />
     public FitResult Fit(FitTarget target, IsingModel? initial, FitOptions options,
         IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
@@ -74,9 +80,11 @@ public sealed class PersistentChainLearning : IInverseSolver
         int n = target.Size;
         if (initial != null && initial.Size != n) throw new InputException($"initial model has {initial.Size} spins, the data {n}");
         var data = target.Moments;
-        double[] h = initial?.Fields.ToArray() ?? new double[n];
-        double[] j = initial?.Couplings.ToArray() ?? new double[n * n];
         double[] mData = data.Magnetisations;
+        // Default start: independent spins with the data magnetisations (h_i = atanh m_i, J = 0) — paramagnetic,
+        // so the chains equilibrate at once (mean-field starts can sit in an ordered phase MC cannot leave).
+        double[] h = initial?.Fields.ToArray() ?? mData.Select(m => Math.Atanh(Math.Clamp(m, -0.999, 0.999))).ToArray();
+        double[] j = initial?.Couplings.ToArray() ?? new double[n * n];
         double[] cData = data.ConnectedCorrelations();
         double[] precond = Preconditioner(cData, n, Options.Ridge);
 
@@ -101,7 +109,9 @@ public sealed class PersistentChainLearning : IInverseSolver
         int averaged = 0;
         var history = new List<double>();
         var reason = FitStopReason.IterationCap;
-        int step = 0;
+        int step = 0, rejected = 0, clipped = 0;
+        double bestRmse = double.PositiveInfinity, scale = 1;
+        double[] bestH = h.ToArray(), bestJ = j.ToArray();
         for (; step < total; step++)
         {
             ct.ThrowIfCancellationRequested();
@@ -109,10 +119,23 @@ public sealed class PersistentChainLearning : IInverseSolver
             var (mModel, cModel) = RaoBlackwellMoments(x, t, rows, n);
             double rmse = data.Rmse(new Moments(mModel, cModel));
             history.Add(rmse);
-            double eta = step < decayStart ? Options.StepSize : Options.StepSize / (1 + (step - decayStart) / tau);
+            double eta = scale * (step < decayStart ? Options.StepSize : Options.StepSize / (1 + (step - decayStart) / tau));
             if (step % Options.ProgressEvery == 0)
                 progress?.Report(new ProgressReport(Name, step, total, "steps", $"rmse {rmse:E3} (per-step MC estimate) eta {eta:G3}"));
             if (!double.IsFinite(rmse)) { reason = FitStopReason.Diverged; break; }
+            if (rmse < bestRmse) { bestRmse = rmse; Array.Copy(h, bestH, n); Array.Copy(j, bestJ, n * n); }
+            else if (rmse > BlowUpFactor * bestRmse && step < averageStart)
+            {
+                // Far from the solution the mean-field preconditioner can overshoot (e.g. into an ordered phase):
+                // back to the best parameters, halve the step, re-equilibrate the chains. The factor is far above
+                // the per-step MC noise of the RMSE estimate, so noise alone does not trigger it.
+                rejected++;
+                scale *= 0.5;
+                Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n);
+                RunChains(h, j, n, spins, local, rngs, Math.Max(10, Options.BurnInSweeps / 4), null, null, 0, ct);
+                if (scale < 1e-3) { reason = FitStopReason.Diverged; break; }
+                continue;
+            }
 
             // Δc connected (model connected from its own m), diagonal included; L2 enters as −λ J.
             var deltaC = new double[n * n];
@@ -127,6 +150,8 @@ public sealed class PersistentChainLearning : IInverseSolver
                 }
             }
             var (dH, dJ) = NewtonStep(precond, deltaC, deltaM, mData, n);
+            double largest = Math.Max(dH.Max(Math.Abs), dJ.Max(Math.Abs)) * eta;
+            if (largest > Options.MaxParameterStep) { eta *= Options.MaxParameterStep / largest; clipped++; }
             for (int a = 0; a < n; a++) h[a] += eta * dH[a];
             for (int k = 0; k < n * n; k++) j[k] += eta * dJ[k];
             if (step + 1 >= averageStart)
@@ -145,7 +170,7 @@ public sealed class PersistentChainLearning : IInverseSolver
                 for (int b = a + 1; b < n; b++) sumJ[b * n + a] = sumJ[a * n + b];   // exact symmetry after averaging
             result = new IsingModel(sumH, sumJ);
         }
-        else result = initial ?? new IsingModel(new double[n], new double[n * n]);
+        else result = new IsingModel(bestH, bestJ);   // no averaged steps: the best parameters seen
         return new FitResult(result, Name, step, reason, history.ToArray(), step, watch.Elapsed)
         {
             Diagnostics = new Dictionary<string, object?>
@@ -155,6 +180,9 @@ public sealed class PersistentChainLearning : IInverseSolver
                 ["burn_in_sweeps"] = Options.BurnInSweeps,
                 ["step_size"] = Options.StepSize,
                 ["averaged_steps"] = averaged,
+                ["rejected_steps"] = rejected,
+                ["clipped_steps"] = clipped,
+                ["final_step_scale"] = scale,
                 ["ridge"] = Options.Ridge,
                 ["seed"] = Options.Seed,
                 ["note"] = "rmse history = per-step Rao-Blackwellised persistent-chain estimate (includes MC noise)",
@@ -163,7 +191,7 @@ public sealed class PersistentChainLearning : IInverseSolver
     }
 
     // A = (c + ε·mean(diag c)·I)⁻¹ by Cholesky.
-    private static double[] Preconditioner(double[] connected, int n, double ridge)
+    internal static double[] Preconditioner(double[] connected, int n, double ridge)
     {
         using var scope = NewDisposeScope();
         var c = tensor(connected, [n, n], ScalarType.Float64);
@@ -177,7 +205,7 @@ public sealed class PersistentChainLearning : IInverseSolver
     }
 
     // δJ = offdiag(A Δc A) (symmetrised), δh = A Δm − δJ m_data.
-    private static (double[] H, double[] J) NewtonStep(double[] precond, double[] deltaC, double[] deltaM, double[] mData, int n)
+    internal static (double[] H, double[] J) NewtonStep(double[] precond, double[] deltaC, double[] deltaM, double[] mData, int n)
     {
         using var scope = NewDisposeScope();
         var a = tensor(precond, [n, n], ScalarType.Float64);
