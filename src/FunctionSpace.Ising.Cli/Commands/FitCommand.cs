@@ -19,6 +19,7 @@ internal static class FitCommand
         var refine = new Option<string>("--refine") { Description = "Second stage from the method's model: none, or mc (persistent-chain Monte-Carlo Boltzmann learning; BP moments are biased on dense loopy models)", DefaultValueFactory = _ => "none" };
         refine.AcceptOnlyFromAmong("none", "mc");
         var refineIter = new Option<int>("--refine-iter") { Description = "Learning steps of --refine mc (and T of --method mc is --max-iter)", DefaultValueFactory = _ => 400 };
+        var initModel = new Option<string[]>("--init-model") { Description = "Saved model stems (fsi fit outputs) assembled block-diagonally at their slices as the start, e.g. the LB, ITER, RB fits for FULL", AllowMultipleArgumentsPerToken = true };
         var pcdChains = new Option<int>("--pcd-chains") { Description = "Persistent chains of the MC learning", DefaultValueFactory = _ => 64 };
         var pcdSweeps = new Option<int>("--pcd-sweeps") { Description = "Sweeps per chain per MC learning step", DefaultValueFactory = _ => 2 };
         var pcdStep = new Option<double>("--pcd-step") { Description = "Initial step size of the MC learning (1 = full mean-field Newton step)", DefaultValueFactory = _ => 0.5 };
@@ -43,7 +44,7 @@ internal static class FitCommand
         var command = new Command("fit", "Fit maximum-entropy Ising models per part (FULL/LB/ITER/RB) and check them by BP and Monte Carlo; writes J/h .npy + JSON sidecar, RMSE curve, scatter and histogram figures")
         {
             moments, momentsText, ensemble, spins, method, parts, init, maxIter, tolerance, l2, l1, bpTol, bpDamping,
-            mcChains, mcSamples, mcBurnIn, mcThin, tripletTol, seed, output, refine, refineIter, pcdChains, pcdSweeps, pcdStep, pcdRidge,
+            mcChains, mcSamples, mcBurnIn, mcThin, tripletTol, seed, output, refine, refineIter, initModel, pcdChains, pcdSweeps, pcdStep, pcdRidge,
         };
         command.SetAction(parse =>
         {
@@ -64,6 +65,7 @@ internal static class FitCommand
                 parse.GetValue(tripletTol), parse.GetValue(output))
             {
                 Refine = parse.GetValue(refine),
+                InitModels = parse.GetValue(initModel),
                 RefineIterations = Math.Max(0, parse.GetValue(refineIter)),
                 // Learning chains use a seed distinct from the check's, so the check samples are independent.
                 Chains = new PersistentChainOptions(Chains: parse.GetValue(pcdChains), SweepsPerStep: parse.GetValue(pcdSweeps),

@@ -141,8 +141,10 @@ public sealed class BoltzmannLearning : IInverseSolver
             {
                 if (failure != null) { failedEstimates++; lastFailure = failure; }
                 if (!double.IsFinite(bestRmse)) { reason = FitStopReason.Diverged; lastFailure ??= "the first estimate failed"; break; }
-                // Undo: back to the best model, halve every step, forget the sign memory.
+                // Undo: back to the best model, halve every step (and the Newton step size η), forget the sign memory.
                 rejected++;
+                eta *= 0.5;
+                lastAcceptedRmse = double.PositiveInfinity;   // the restored model is re-estimated: accept it as is
                 Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n);
                 double largest = 0;
                 for (int k = 0; k < p; k++) { step[k] = Math.Max(Options.MinStep, step[k] * 0.5); largest = Math.Max(largest, step[k]); }
@@ -154,7 +156,14 @@ public sealed class BoltzmannLearning : IInverseSolver
             {
                 if (eta < 1e-3) { reason = FitStopReason.Stalled; break; }
                 if (rmse <= lastAcceptedRmse) { eta = Math.Min(1, eta * 1.5); lastAcceptedRmse = rmse; }
-                else { eta *= 0.5; Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n); continue; }
+                else
+                {
+                    // Worse: undo and halve η. The restored model's re-estimate can differ from its first one by the BP
+                    // tolerance, so it is accepted unconditionally (else η would spiral down on round-off).
+                    eta *= 0.5; Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n);
+                    lastAcceptedRmse = double.PositiveInfinity;
+                    continue;
+                }
                 var deltaC = new double[n * n];
                 var deltaM = new double[n];
                 for (int a = 0; a < n; a++)
@@ -230,6 +239,7 @@ public sealed class BoltzmannLearning : IInverseSolver
             eta *= 0.5;
             Array.Copy(bestH, h, h.Length);
             Array.Copy(bestJ, j, j.Length);
+            lastAcceptedRmse = double.PositiveInfinity;   // accept the restored model's re-estimate (it differs by round-off)
             return true;
         }
         int n = h.Length;

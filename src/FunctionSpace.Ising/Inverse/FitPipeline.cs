@@ -82,6 +82,13 @@ public sealed record FitSettings(FitInput Input, IReadOnlyList<string> Parts, st
     /// <summary>Settings of the persistent-chain learning (method mc or --refine mc).</summary>
     public PersistentChainOptions Chains { get; init; } = new();
 
+    /// <summary>
+    /// Saved models (stems of <c>fsi fit</c> outputs) that form the initial point instead of --init: each is placed at its
+    /// sidecar's slice (e.g. the fitted LB, ITER and RB blocks as the start of FULL); uncovered couplings are 0,
+    /// uncovered fields atanh m_i.
+    /// </summary>
+    public IReadOnlyList<string>? InitModels { get; init; }
+
     /// <summary>Learning steps of the refinement stage.</summary>
     public int RefineIterations { get; init; } = 400;
 }
@@ -163,7 +170,8 @@ public static class FitPipeline
     {
         var solver = Solver(settings.Method, settings.Bp, out _, settings.Chains);
         IsingModel? initial = null;
-        if (solver is not MeanFieldInversion && settings.Init != "zero")
+        if (settings.InitModels is { Count: > 0 }) initial = AssembleBlocks(settings.InitModels, part, target.Moments);
+        else if (solver is not MeanFieldInversion && settings.Init != "zero")
         {
             var variant = settings.Init switch
             {
@@ -266,6 +274,31 @@ public static class FitPipeline
             FitFigures.Write(stem, fit, target.Moments, mc?.Moments);
         }
         return new PartFitReport(part, fit, bpRmse, mcRmse, mcNoise, tripletFraction, tripletCount, stem);
+    }
+
+    private static IsingModel AssembleBlocks(IReadOnlyList<string> stems, SpinSlice part, Moments data)
+    {
+        int n = part.Length;
+        var h = data.Magnetisations.Select(m => Math.Atanh(Math.Clamp(m, -0.999, 0.999))).ToArray();
+        var j = new double[n * n];
+        foreach (string stem in stems)
+        {
+            var block = ModelFile.Load(stem);
+            string sidecar = stem + ".json";
+            if (!File.Exists(sidecar)) throw new InputException($"--init-model: {sidecar} not found (needed for the block's slice)");
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sidecar));
+            if (!doc.RootElement.TryGetProperty("slice", out var slice) || !slice.TryGetProperty("start", out var startElement))
+                throw new InputException($"--init-model: {sidecar} has no slice.start");
+            int offset = startElement.GetInt32() - part.Start;
+            if (offset < 0 || offset + block.Size > n)
+                throw new InputException($"--init-model: {stem} covers spins {offset + part.Start}..{offset + part.Start + block.Size - 1}, outside part {part.Name}");
+            for (int a = 0; a < block.Size; a++)
+            {
+                h[offset + a] = block.Fields[a];
+                block.Couplings.AsSpan(a * block.Size, block.Size).CopyTo(j.AsSpan((offset + a) * n + offset, block.Size));
+            }
+        }
+        return new IsingModel(h, j);
     }
 
     // RMSE that pure MC noise would give: sqrt(mean σ_m² + mean_{i≠j} σ_C²).

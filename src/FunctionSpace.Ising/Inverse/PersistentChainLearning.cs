@@ -67,8 +67,6 @@ public sealed class PersistentChainLearning : IInverseSolver
     /// <inheritdoc />
     public string Name { get; }
 
-    /// <summary>A step whose per-step RMSE estimate exceeds this × the best so far is undone (step halved).</summary>
-    public const double BlowUpFactor = 1.5;
 
     /// <inheritdoc />
     public FitResult Fit(FitTarget target, IsingModel? initial, FitOptions options,
@@ -109,9 +107,8 @@ public sealed class PersistentChainLearning : IInverseSolver
         int averaged = 0;
         var history = new List<double>();
         var reason = FitStopReason.IterationCap;
-        int step = 0, rejected = 0, clipped = 0;
-        double bestRmse = double.PositiveInfinity, scale = 1;
-        double[] bestH = h.ToArray(), bestJ = j.ToArray();
+        int step = 0, clipped = 0;
+        double bestRmse = double.PositiveInfinity;
         for (; step < total; step++)
         {
             ct.ThrowIfCancellationRequested();
@@ -119,23 +116,14 @@ public sealed class PersistentChainLearning : IInverseSolver
             var (mModel, cModel) = RaoBlackwellMoments(x, t, rows, n);
             double rmse = data.Rmse(new Moments(mModel, cModel));
             history.Add(rmse);
-            double eta = scale * (step < decayStart ? Options.StepSize : Options.StepSize / (1 + (step - decayStart) / tau));
+            double eta = (step < decayStart ? Options.StepSize : Options.StepSize / (1 + (step - decayStart) / tau));
             if (step % Options.ProgressEvery == 0)
                 progress?.Report(new ProgressReport(Name, step, total, "steps", $"rmse {rmse:E3} (per-step MC estimate) eta {eta:G3}"));
             if (!double.IsFinite(rmse)) { reason = FitStopReason.Diverged; break; }
-            if (rmse < bestRmse) { bestRmse = rmse; Array.Copy(h, bestH, n); Array.Copy(j, bestJ, n * n); }
-            else if (rmse > BlowUpFactor * bestRmse && step < averageStart)
-            {
-                // Far from the solution the mean-field preconditioner can overshoot (e.g. into an ordered phase):
-                // back to the best parameters, halve the step, re-equilibrate the chains. The factor is far above
-                // the per-step MC noise of the RMSE estimate, so noise alone does not trigger it.
-                rejected++;
-                scale *= 0.5;
-                Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n);
-                RunChains(h, j, n, spins, local, rngs, Math.Max(10, Options.BurnInSweeps / 4), null, null, 0, ct);
-                if (scale < 1e-3) { reason = FitStopReason.Diverged; break; }
-                continue;
-            }
+            // No accept/reject on the per-step RMSE: it is an MC estimate whose noise (≈ 0.08 per entry with 128
+            // samples at N = 300) exceeds the error being corrected, so backtracking on it froze the step. Stability
+            // comes from the trust region below and the decaying step size.
+            if (rmse < bestRmse) bestRmse = rmse;
 
             // Δc connected (model connected from its own m), diagonal included; L2 enters as −λ J.
             var deltaC = new double[n * n];
@@ -170,7 +158,7 @@ public sealed class PersistentChainLearning : IInverseSolver
                 for (int b = a + 1; b < n; b++) sumJ[b * n + a] = sumJ[a * n + b];   // exact symmetry after averaging
             result = new IsingModel(sumH, sumJ);
         }
-        else result = new IsingModel(bestH, bestJ);   // no averaged steps: the best parameters seen
+        else result = new IsingModel(h, j);   // no averaged steps (diverged or T = 0): the last finite parameters
         return new FitResult(result, Name, step, reason, history.ToArray(), step, watch.Elapsed)
         {
             Diagnostics = new Dictionary<string, object?>
@@ -180,9 +168,8 @@ public sealed class PersistentChainLearning : IInverseSolver
                 ["burn_in_sweeps"] = Options.BurnInSweeps,
                 ["step_size"] = Options.StepSize,
                 ["averaged_steps"] = averaged,
-                ["rejected_steps"] = rejected,
                 ["clipped_steps"] = clipped,
-                ["final_step_scale"] = scale,
+                ["best_step_rmse"] = bestRmse,
                 ["ridge"] = Options.Ridge,
                 ["seed"] = Options.Seed,
                 ["note"] = "rmse history = per-step Rao-Blackwellised persistent-chain estimate (includes MC noise)",
