@@ -21,5 +21,6 @@ internal static class BenchCommand
         yield return BenchBpCommand.Create();
         yield return BenchCollectCommand.Create();
         yield return BenchLandscapeCommand.Create();
+        yield return BenchFitCommand.Create();
     }
 }

@@ -14,8 +14,16 @@ internal static class FitCommand
         var momentsText = new Option<string?>("--moments-text") { Description = "Folder with the study's mi_data.txt and Ca_data.txt" };
         var ensemble = new Option<string[]>("--ensemble") { Description = "Ensemble file(s) (shards merge exactly)", AllowMultipleArgumentsPerToken = true };
         var spins = new Option<string?>("--spins") { Description = "int8 M×N .npy of ±1 spins" };
-        var method = new Option<string>("--method") { Description = "bp (Boltzmann learning with BP), pl (pseudolikelihood), mf (= tap), nmf", DefaultValueFactory = _ => "bp" };
-        method.AcceptOnlyFromAmong("bp", "pl", "mf", "tap", "nmf");
+        var method = new Option<string>("--method") { Description = "bp (Boltzmann learning with BP), mc (persistent-chain Monte-Carlo Boltzmann learning), pl (pseudolikelihood), mf (= tap), nmf", DefaultValueFactory = _ => "bp" };
+        method.AcceptOnlyFromAmong("bp", "mc", "pl", "mf", "tap", "nmf");
+        var refine = new Option<string>("--refine") { Description = "Second stage from the method's model: none, or mc (persistent-chain Monte-Carlo Boltzmann learning; BP moments are biased on dense loopy models)", DefaultValueFactory = _ => "none" };
+        refine.AcceptOnlyFromAmong("none", "mc");
+        var refineIter = new Option<int>("--refine-iter") { Description = "Learning steps of --refine mc (and T of --method mc is --max-iter)", DefaultValueFactory = _ => 400 };
+        var initModel = new Option<string[]>("--init-model") { Description = "Saved model stems (fsi fit outputs) assembled block-diagonally at their slices as the start, e.g. the LB, ITER, RB fits for FULL", AllowMultipleArgumentsPerToken = true };
+        var pcdChains = new Option<int>("--pcd-chains") { Description = "Persistent chains of the MC learning", DefaultValueFactory = _ => 64 };
+        var pcdSweeps = new Option<int>("--pcd-sweeps") { Description = "Sweeps per chain per MC learning step", DefaultValueFactory = _ => 2 };
+        var pcdStep = new Option<double>("--pcd-step") { Description = "Initial step size of the MC learning (1 = full mean-field Newton step)", DefaultValueFactory = _ => 0.5 };
+        var pcdRidge = new Option<double>("--pcd-ridge") { Description = "Ridge (relative) on the data correlation matrix of the MC learning's preconditioner", DefaultValueFactory = _ => 0.05 };
         var parts = new Option<string[]>("--part") { Description = "FULL, LB, ITER, RB or start:end (repeatable)", DefaultValueFactory = _ => ["FULL"], AllowMultipleArgumentsPerToken = true };
         var init = new Option<string>("--init") { Description = "Initial point of bp/pl: tap, nmf, zero", DefaultValueFactory = _ => "tap" };
         init.AcceptOnlyFromAmong("tap", "nmf", "zero");
@@ -36,7 +44,7 @@ internal static class FitCommand
         var command = new Command("fit", "Fit maximum-entropy Ising models per part (FULL/LB/ITER/RB) and check them by BP and Monte Carlo; writes J/h .npy + JSON sidecar, RMSE curve, scatter and histogram figures")
         {
             moments, momentsText, ensemble, spins, method, parts, init, maxIter, tolerance, l2, l1, bpTol, bpDamping,
-            mcChains, mcSamples, mcBurnIn, mcThin, tripletTol, seed, output,
+            mcChains, mcSamples, mcBurnIn, mcThin, tripletTol, seed, output, refine, refineIter, initModel, pcdChains, pcdSweeps, pcdStep, pcdRidge,
         };
         command.SetAction(parse =>
         {
@@ -54,7 +62,16 @@ internal static class FitCommand
                 new FitInput(parse.GetValue(moments), parse.GetValue(momentsText), parse.GetValue(ensemble), parse.GetValue(spins)),
                 parse.GetValue(parts)!, parse.GetValue(method)!, parse.GetValue(init)!,
                 new FitOptions(iterations, tol, parse.GetValue(l2), parse.GetValue(l1)), bp, mc,
-                parse.GetValue(tripletTol), parse.GetValue(output));
+                parse.GetValue(tripletTol), parse.GetValue(output))
+            {
+                Refine = parse.GetValue(refine),
+                InitModels = parse.GetValue(initModel),
+                RefineIterations = Math.Max(0, parse.GetValue(refineIter)),
+                // Learning chains use a seed distinct from the check's, so the check samples are independent.
+                Chains = new PersistentChainOptions(Chains: parse.GetValue(pcdChains), SweepsPerStep: parse.GetValue(pcdSweeps),
+                    StepSize: parse.GetValue(pcdStep), Ridge: parse.GetValue(pcdRidge), Seed: parse.GetValue(seed) ^ 0x5EED5EED5EEDUL),
+            };
+            settings.Chains.Validate();
             var progress = new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet));
             var reports = FitPipeline.Run(settings, progress);
             foreach (var r in reports) Console.Out.WriteLine(Summary(r));

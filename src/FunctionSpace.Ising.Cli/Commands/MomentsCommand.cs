@@ -28,7 +28,8 @@ internal static class MomentsCommand
             else { using var reader = EnsembleReader.Open(input.Ensembles![0]); n = reader.Header.Architecture.WeightCount; }
             ulong seedValue = parse.GetValue(seed);
             var sample = TripletSampler.Sample(n, parse.GetValue(triplets), new Random(unchecked((int)seedValue)));
-            var (moments, _, count, architecture) = input.Load(sample);
+            var (moments, _, _, architecture) = input.Load(sample, keepSamples: false);
+            long count = moments.Count;
             string stem = parse.GetValue(output)!;
             moments.Save(stem, new Dictionary<string, object?> { ["seed"] = seedValue, ["architecture"] = architecture?.ToString() });
             var connected = moments.ConnectedCorrelations();

@@ -109,6 +109,19 @@ internal static class VectorMath
         for (; k < n; k++) y[k] += x[k];
     }
 
+    /// <summary>y += f·x (the local-field update after a spin flip).</summary>
+    public static void AddScaled(Span<double> y, ReadOnlySpan<double> x, double f)
+    {
+        int n = y.Length, k = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var fv = Vector256.Create(f);
+            for (; k <= n - 4; k += 4)
+                (Vector256.Create(y.Slice(k, 4)) + fv * Vector256.Create(x.Slice(k, 4))).CopyTo(y.Slice(k, 4));
+        }
+        for (; k < n; k++) y[k] += f * x[k];
+    }
+
     /// <summary>Σ x·y.</summary>
     public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {

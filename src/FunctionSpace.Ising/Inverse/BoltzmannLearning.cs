@@ -32,6 +32,12 @@ public enum BoltzmannUpdate
     /// ×0.5 with the step undone after a worsening one.
     /// </summary>
     MeanFieldNewton,
+    /// <summary>
+    /// Linear-response (mean-field Newton) step with the preconditioner fixed at the data: A = (c_data + εI)⁻¹,
+    /// δJ = η offdiag(A Δc A), δh = η (A Δm − δJ m_data) (see <see cref="PersistentChainLearning"/>); linear in the
+    /// moment mismatch, so it needs no inversion of the model's moments; η adapts as for <see cref="MeanFieldNewton"/>.
+    /// </summary>
+    LinearResponse,
 }
 
 /// <summary>
@@ -91,6 +97,13 @@ public sealed class BoltzmannLearning : IInverseSolver
         int iteration = 0;
         double eta = 1, lastAcceptedRmse = double.PositiveInfinity;
         (double[] H, double[] J)? targetInverse = null;
+        double[]? precond = null;
+        double[]? cData = null;
+        if (Options.Update == BoltzmannUpdate.LinearResponse)
+        {
+            cData = data.ConnectedCorrelations();
+            precond = PersistentChainLearning.Preconditioner(cData, n, 1e-6);
+        }
         if (Options.Update == BoltzmannUpdate.MeanFieldNewton)
         {
             try { targetInverse = Tap(data); }
@@ -128,13 +141,43 @@ public sealed class BoltzmannLearning : IInverseSolver
             {
                 if (failure != null) { failedEstimates++; lastFailure = failure; }
                 if (!double.IsFinite(bestRmse)) { reason = FitStopReason.Diverged; lastFailure ??= "the first estimate failed"; break; }
-                // Undo: back to the best model, halve every step, forget the sign memory.
+                // Undo: back to the best model, halve every step (and the Newton step size η), forget the sign memory.
                 rejected++;
+                eta *= 0.5;
+                lastAcceptedRmse = double.PositiveInfinity;   // the restored model is re-estimated: accept it as is
                 Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n);
                 double largest = 0;
                 for (int k = 0; k < p; k++) { step[k] = Math.Max(Options.MinStep, step[k] * 0.5); largest = Math.Max(largest, step[k]); }
                 Array.Clear(previousGradient);
                 if (largest <= Options.MinStep) { reason = failure != null ? FitStopReason.Diverged : FitStopReason.Stalled; break; }
+                continue;
+            }
+            if (precond != null)
+            {
+                if (eta < 1e-3) { reason = FitStopReason.Stalled; break; }
+                if (rmse <= lastAcceptedRmse) { eta = Math.Min(1, eta * 1.5); lastAcceptedRmse = rmse; }
+                else
+                {
+                    // Worse: undo and halve η. The restored model's re-estimate can differ from its first one by the BP
+                    // tolerance, so it is accepted unconditionally (else η would spiral down on round-off).
+                    eta *= 0.5; Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n);
+                    lastAcceptedRmse = double.PositiveInfinity;
+                    continue;
+                }
+                var deltaC = new double[n * n];
+                var deltaM = new double[n];
+                for (int a = 0; a < n; a++)
+                {
+                    deltaM[a] = data.Magnetisations[a] - estimate!.Magnetisations[a];
+                    for (int b = 0; b < n; b++)
+                    {
+                        double modelC = (a == b ? 1 : estimate.SecondMoments[a * n + b]) - estimate.Magnetisations[a] * estimate.Magnetisations[b];
+                        deltaC[a * n + b] = cData![a * n + b] - modelC - (a == b ? 0 : options.L2 * j[a * n + b]);
+                    }
+                }
+                var (dH, dJ) = PersistentChainLearning.NewtonStep(precond, deltaC, deltaM, data.Magnetisations, n);
+                for (int a = 0; a < n; a++) h[a] += eta * dH[a];
+                for (int k = 0; k < n * n; k++) j[k] += eta * dJ[k];
                 continue;
             }
             if (Options.Update == BoltzmannUpdate.MeanFieldNewton && targetInverse != null && eta < 1e-3)
@@ -196,6 +239,7 @@ public sealed class BoltzmannLearning : IInverseSolver
             eta *= 0.5;
             Array.Copy(bestH, h, h.Length);
             Array.Copy(bestJ, j, j.Length);
+            lastAcceptedRmse = double.PositiveInfinity;   // accept the restored model's re-estimate (it differs by round-off)
             return true;
         }
         int n = h.Length;

@@ -15,8 +15,15 @@ namespace FunctionSpace.Ising.Inverse;
 public sealed record FitInput(string? MomentsStem = null, string? MomentsTextDirectory = null,
     IReadOnlyList<string>? Ensembles = null, string? SpinsNpy = null)
 {
-    /// <summary>Loads the moments (and samples when the input has them). Bad input ⇒ one-line InputException.</summary>
-    public (DataMoments Moments, sbyte[]? Samples, int SampleCount, Architecture? Architecture) Load(int[]? triplets = null, CancellationToken ct = default)
+    /// <summary>Largest number of spin values (configurations × N) kept in memory for sample-based methods (pseudolikelihood).</summary>
+    public const long MaxKeptSpins = 1L << 30;
+
+    /// <summary>
+    /// Loads the moments, and the samples when the input has them and <paramref name="keepSamples"/> is set (only
+    /// sample-based methods need them; at most <see cref="MaxKeptSpins"/> values). Bad input ⇒ one-line InputException.
+    /// </summary>
+    public (DataMoments Moments, sbyte[]? Samples, int SampleCount, Architecture? Architecture) Load(int[]? triplets = null, CancellationToken ct = default,
+        bool keepSamples = true)
     {
         int given = (MomentsStem != null ? 1 : 0) + (MomentsTextDirectory != null ? 1 : 0) + (Ensembles is { Count: > 0 } ? 1 : 0) + (SpinsNpy != null ? 1 : 0);
         if (given != 1) throw new InputException("give exactly one input: --moments, --moments-text, --ensemble or --spins");
@@ -45,11 +52,14 @@ public sealed record FitInput(string? MomentsStem = null, string? MomentsTextDir
             foreach (var chunk in reader.ReadChunks(ct))
             {
                 accumulator.Add(chunk.Spins, chunk.Count, path);
+                if (!keepSamples) continue;
+                if ((long)all.Count + chunk.Spins.Length > MaxKeptSpins)
+                    throw new InputException($"{path}: the ensembles hold more than {MaxKeptSpins:N0} spin values (configurations × N), too many to keep in memory for a sample-based method; use fewer shards or --method bp/mc");
                 all.AddRange(chunk.Spins);
             }
         }
         var moments = accumulator!.ToMoments(string.Join(",", Ensembles.Select(Path.GetFullPath)));
-        return (moments, all.ToArray(), (int)moments.Count, architecture);
+        return (moments, keepSamples ? all.ToArray() : null, keepSamples ? (int)moments.Count : 0, architecture);
     }
 }
 
@@ -64,7 +74,24 @@ public sealed record FitInput(string? MomentsStem = null, string? MomentsTextDir
 /// <param name="TripletTolerance">|Δ⟨s_i s_j s_k⟩_c| below which a data triplet counts as predicted.</param>
 /// <param name="OutputDirectory">Where models, curves and figures go (null = no files).</param>
 public sealed record FitSettings(FitInput Input, IReadOnlyList<string> Parts, string Method, string Init, FitOptions Fit,
-    BpOptions Bp, MonteCarloOptions MonteCarlo, double TripletTolerance, string? OutputDirectory);
+    BpOptions Bp, MonteCarloOptions MonteCarlo, double TripletTolerance, string? OutputDirectory)
+{
+    /// <summary>Second stage after the method: null/"none", or "mc" (persistent-chain Monte-Carlo Boltzmann learning from the first fit).</summary>
+    public string? Refine { get; init; }
+
+    /// <summary>Settings of the persistent-chain learning (method mc or --refine mc).</summary>
+    public PersistentChainOptions Chains { get; init; } = new();
+
+    /// <summary>
+    /// Saved models (stems of <c>fsi fit</c> outputs) that form the initial point instead of --init: each is placed at its
+    /// sidecar's slice (e.g. the fitted LB, ITER and RB blocks as the start of FULL); uncovered couplings are 0,
+    /// uncovered fields atanh m_i.
+    /// </summary>
+    public IReadOnlyList<string>? InitModels { get; init; }
+
+    /// <summary>Learning steps of the refinement stage.</summary>
+    public int RefineIterations { get; init; } = 400;
+}
 
 /// <summary>Outcome for one part.</summary>
 /// <param name="Part">The slice.</param>
@@ -88,7 +115,8 @@ public static class FitPipeline
     /// <summary>Runs the fits; returns one report per part.</summary>
     public static IReadOnlyList<PartFitReport> Run(FitSettings settings, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
-        var (data, samples, sampleCount, architecture) = settings.Input.Load(null, ct);
+        bool needsSamples = string.Equals(settings.Method, "pl", StringComparison.OrdinalIgnoreCase);
+        var (data, samples, sampleCount, architecture) = settings.Input.Load(null, ct, keepSamples: needsSamples);
         architecture ??= data.Size switch { 675 => Architecture.Deep, 200 => Architecture.Shallow, _ => null };
         var reports = new List<PartFitReport>();
         foreach (string partName in settings.Parts)
@@ -119,19 +147,20 @@ public static class FitPipeline
         return result;
     }
 
-    /// <summary>The solver for a method name (bp, pl, nmf, tap).</summary>
-    public static IInverseSolver Solver(string method, BpOptions bp, out BpMomentEstimator? estimator)
+    /// <summary>The solver for a method name (bp, pl, nmf, tap, mc).</summary>
+    public static IInverseSolver Solver(string method, BpOptions bp, out BpMomentEstimator? estimator, PersistentChainOptions? chains = null)
     {
         estimator = null;
         switch (method.ToLowerInvariant())
         {
+            case "mc": return new PersistentChainLearning(chains);
             case "bp":
                 estimator = new BpMomentEstimator(bp);
                 return new BoltzmannLearning(estimator);
             case "pl": return new Pseudolikelihood();
             case "nmf": return new MeanFieldInversion(MeanFieldVariant.Naive);
             case "tap": case "mf": return new MeanFieldInversion(MeanFieldVariant.Tap);
-            default: throw new InputException($"--method: '{method}' is not one of bp, pl, mf (= tap), nmf, tap");
+            default: throw new InputException($"--method: '{method}' is not one of bp, pl, mc, mf (= tap), nmf, tap");
         }
     }
 
@@ -139,9 +168,10 @@ public static class FitPipeline
     public static PartFitReport FitPart(FitSettings settings, SpinSlice part, FitTarget target, DataMoments partMoments,
         IProgress<ProgressReport>? progress, CancellationToken ct)
     {
-        var solver = Solver(settings.Method, settings.Bp, out _);
+        var solver = Solver(settings.Method, settings.Bp, out _, settings.Chains);
         IsingModel? initial = null;
-        if (solver is not MeanFieldInversion && settings.Init != "zero")
+        if (settings.InitModels is { Count: > 0 }) initial = AssembleBlocks(settings.InitModels, part, target.Moments);
+        else if (solver is not MeanFieldInversion && settings.Init != "zero")
         {
             var variant = settings.Init switch
             {
@@ -153,6 +183,33 @@ public static class FitPipeline
             catch (InputException) { initial = null; }   // singular correlations: start from zero instead
         }
         var fit = solver.Fit(target, initial, settings.Fit, progress, ct);
+        FitResult? firstStage = null;
+        switch (settings.Refine?.ToLowerInvariant())
+        {
+            case null or "none": break;
+            case "mc":
+                firstStage = fit;
+                var refined = new PersistentChainLearning(settings.Chains).Fit(target, fit.Model,
+                    settings.Fit with { MaxIterations = settings.RefineIterations }, progress, ct);
+                fit = refined with
+                {
+                    Method = $"{fit.Method}+mc",
+                    Elapsed = fit.Elapsed + refined.Elapsed,
+                    Diagnostics = new Dictionary<string, object?>(refined.Diagnostics)
+                    {
+                        ["first_stage"] = new Dictionary<string, object?>(firstStage.Diagnostics)
+                        {
+                            ["method"] = firstStage.Method,
+                            ["iterations"] = firstStage.Iterations,
+                            ["stop_reason"] = firstStage.StopReason.ToString(),
+                            ["seconds"] = firstStage.Elapsed.TotalSeconds,
+                            ["rmse_curve"] = firstStage.RmseHistory.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
+                        },
+                    },
+                };
+                break;
+            default: throw new InputException($"--refine: '{settings.Refine}' is not one of none, mc");
+        }
 
         double bpRmse = double.NaN;
         string? bpNote = null;
@@ -217,6 +274,31 @@ public static class FitPipeline
             FitFigures.Write(stem, fit, target.Moments, mc?.Moments);
         }
         return new PartFitReport(part, fit, bpRmse, mcRmse, mcNoise, tripletFraction, tripletCount, stem);
+    }
+
+    private static IsingModel AssembleBlocks(IReadOnlyList<string> stems, SpinSlice part, Moments data)
+    {
+        int n = part.Length;
+        var h = data.Magnetisations.Select(m => Math.Atanh(Math.Clamp(m, -0.999, 0.999))).ToArray();
+        var j = new double[n * n];
+        foreach (string stem in stems)
+        {
+            var block = ModelFile.Load(stem);
+            string sidecar = stem + ".json";
+            if (!File.Exists(sidecar)) throw new InputException($"--init-model: {sidecar} not found (needed for the block's slice)");
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sidecar));
+            if (!doc.RootElement.TryGetProperty("slice", out var slice) || !slice.TryGetProperty("start", out var startElement))
+                throw new InputException($"--init-model: {sidecar} has no slice.start");
+            int offset = startElement.GetInt32() - part.Start;
+            if (offset < 0 || offset + block.Size > n)
+                throw new InputException($"--init-model: {stem} covers spins {offset + part.Start}..{offset + part.Start + block.Size - 1}, outside part {part.Name}");
+            for (int a = 0; a < block.Size; a++)
+            {
+                h[offset + a] = block.Fields[a];
+                block.Couplings.AsSpan(a * block.Size, block.Size).CopyTo(j.AsSpan((offset + a) * n + offset, block.Size));
+            }
+        }
+        return new IsingModel(h, j);
     }
 
     // RMSE that pure MC noise would give: sqrt(mean σ_m² + mean_{i≠j} σ_C²).
