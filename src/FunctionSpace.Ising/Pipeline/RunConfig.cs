@@ -16,13 +16,21 @@ public sealed record CollectConfig(int Networks = 64, int Samples = 100, double 
 
 /// <summary>Fit settings of a run.</summary>
 /// <param name="Parts">Sub-networks to fit (FULL, LB, ITER, RB; parts the architecture lacks are skipped).</param>
-/// <param name="Method">Inverse method: bp, pl, mf (TAP inversion) or nmf.</param>
+/// <param name="Method">Inverse method: mc (persistent-chain Monte-Carlo Boltzmann learning; the default, since BP
+/// moments are biased on these dense models), bp (Boltzmann learning with BP, the study's method), pl, mf (TAP inversion) or nmf.</param>
 /// <param name="MaxIterations">Learning-step cap.</param>
 /// <param name="RmseTolerance">Stop when the moment RMSE falls below this.</param>
-/// <param name="McSamples">Monte-Carlo samples per chain for the verification (0: skip).</param>
+/// <param name="McSamples">Monte-Carlo samples per chain for the independent verification (0: skip).</param>
 /// <param name="Triplets">Random triplets for the three-point check.</param>
-public sealed record FitConfig(string[]? Parts = null, string Method = "bp", int MaxIterations = 200, double RmseTolerance = 1e-3,
-    int McSamples = 2000, int Triplets = 2000)
+/// <param name="Refine">mc: finish the method's fit with persistent-chain Monte-Carlo learning; null: no second stage.</param>
+/// <param name="RefineIterations">Steps of the refinement stage.</param>
+/// <param name="Chains">Persistent chains of the Monte-Carlo learning.</param>
+/// <param name="StepSize">Step size of the Monte-Carlo learning.</param>
+/// <param name="Ridge">Ridge of its data-fixed preconditioner for the parts.</param>
+/// <param name="FullRidge">Ridge for FULL, which starts from the fitted LB, ITER and RB blocks when they are fitted too.</param>
+public sealed record FitConfig(string[]? Parts = null, string Method = "mc", int MaxIterations = 200, double RmseTolerance = 1e-3,
+    int McSamples = 2000, int Triplets = 2000, string? Refine = null, int RefineIterations = 200, int Chains = 256,
+    double StepSize = 0.3, double Ridge = 0.05, double FullRidge = 2.0)
 {
     /// <summary>The parts, defaulting to all four.</summary>
     [JsonIgnore] public IReadOnlyList<string> PartList => Parts ?? ["FULL", "LB", "ITER", "RB"];
@@ -79,11 +87,11 @@ public sealed record RunConfig(string Name, string Preset, string[] Scenarios, u
     {
         "quick" => new RunConfig("quick", "quick", scenarios.ToArray(), 1, 20, null,
             new CollectConfig(Networks: 64, Samples: 100, Threshold: 0.0, Epochs: 20, BlockSize: 64),
-            new FitConfig(MaxIterations: 60, McSamples: 1000, Triplets: 1000),
+            new FitConfig(MaxIterations: 100, McSamples: 1000, Triplets: 1000, Chains: 128),
             new LandscapeConfig(Points: 60, TapStarts: 100, DynamicsSweeps: 60, DynamicsReferences: 4)),
         "paper" => new RunConfig("paper", "paper", scenarios.ToArray(), 1, 20, null,
             new CollectConfig(Networks: 20000, Samples: 100, Threshold: 0.0, BlockSize: 128),
-            new FitConfig(MaxIterations: 1000, McSamples: 8000, Triplets: 10000),
+            new FitConfig(MaxIterations: 300, McSamples: 4000, Triplets: 10000, Chains: 256),
             new LandscapeConfig(Points: 200, TapStarts: 1000, DynamicsSweeps: 400, DynamicsReferences: 20)),
         _ => throw new InputException($"--preset: '{preset}' is not one of quick, paper"),
     };
@@ -113,7 +121,8 @@ public sealed record RunConfig(string Name, string Preset, string[] Scenarios, u
         if (!(Collect.Threshold >= 0 && Collect.Threshold <= 1)) throw new InputException($"--threshold: {Collect.Threshold} is outside 0..1");
         if (Collect.Selection is not ("all" or "best")) throw new InputException($"collect.selection: '{Collect.Selection}' is not all or best");
         if (Collect.Epochs is < 1) throw new InputException($"--epochs: {Collect.Epochs} must be at least 1");
-        if (Fit.Method is not ("bp" or "pl" or "mf" or "nmf" or "tap")) throw new InputException($"--method: '{Fit.Method}' is not one of bp, pl, mf, nmf");
+        if (Fit.Method is not ("mc" or "bp" or "pl" or "mf" or "nmf" or "tap")) throw new InputException($"--method: '{Fit.Method}' is not one of mc, bp, pl, mf, nmf");
+        if (Fit.Refine is not (null or "none" or "mc")) throw new InputException($"fit.refine: '{Fit.Refine}' is not none or mc");
         if (Fit.MaxIterations < 1) throw new InputException($"fit.max_iterations: {Fit.MaxIterations} must be at least 1");
         if (!(Landscape.XMax > Landscape.XMin)) throw new InputException($"--x-range: max {Landscape.XMax} must exceed min {Landscape.XMin}");
         if (Landscape.Points < 3) throw new InputException($"--points: {Landscape.Points} must be at least 3");

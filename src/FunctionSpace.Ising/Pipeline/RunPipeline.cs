@@ -159,16 +159,37 @@ public static class RunPipeline
         var parts = architecture.Parts().Where(p => config.Fit.PartList.Contains(p.Name, StringComparer.OrdinalIgnoreCase)).Select(p => p.Name).ToArray();
         if (parts.Length == 0) parts = ["FULL"];
         string fitDir = Path.Combine(dir, "fit");
-        var mc = new MonteCarloOptions(Chains: 8, BurnInSweeps: 500, Samples: Math.Max(1, config.Fit.McSamples), ThinSweeps: 2,
+        var mc = new MonteCarloOptions(Chains: 32, BurnInSweeps: 500, Samples: Math.Max(1, config.Fit.McSamples), ThinSweeps: 2,
             Seed: DerivedSeed(config.Seed, scenario, 2));
         stage($"{scenario}/fit", StageRunner.Key("fit-v1", JsonSerializer.Serialize(config.Fit), string.Join(",", parts),
             mc.ToString(), runner.OutputsKey($"{scenario}/moments")), () =>
         {
             ResetDirectory(runner, fitDir);
-            var settings = new FitSettings(new FitInput(MomentsStem: runner.PathOf(momentsStem)), parts, config.Fit.Method, "tap",
+            // Parts first, each from independent spins; FULL then starts from the fitted blocks (placed at their
+            // slices) with a stronger preconditioner ridge, which is what makes the 675-spin fit converge.
+            var chains = new PersistentChainOptions(Chains: config.Fit.Chains, StepSize: config.Fit.StepSize, Ridge: config.Fit.Ridge,
+                Seed: DerivedSeed(config.Seed, scenario, 5));
+            var settings = new FitSettings(new FitInput(MomentsStem: runner.PathOf(momentsStem)), parts, config.Fit.Method, "zero",
                 new FitOptions(MaxIterations: config.Fit.MaxIterations, RmseTolerance: config.Fit.RmseTolerance),
-                new BpOptions(), config.Fit.McSamples > 0 ? mc : mc with { Samples = 0 }, 0.05, runner.PathOf(fitDir));
-            var reports = FitPipeline.Run(settings, progress, ct);
+                new BpOptions(), config.Fit.McSamples > 0 ? mc : mc with { Samples = 0 }, 0.05, runner.PathOf(fitDir))
+            {
+                Refine = config.Fit.Refine,
+                RefineIterations = config.Fit.RefineIterations,
+                Chains = chains,
+            };
+            var blocks = parts.Where(p => p != "FULL").ToArray();
+            var reports = new List<PartFitReport>();
+            if (blocks.Length > 0) reports.AddRange(FitPipeline.Run(settings with { Parts = blocks }, progress, ct));
+            if (parts.Contains("FULL"))
+            {
+                var full = blocks.Length == 0 ? settings with { Parts = ["FULL"] } : settings with
+                {
+                    Parts = ["FULL"],
+                    InitModels = reports.Select(r => r.ModelStem!).ToArray(),
+                    Chains = chains with { Ridge = config.Fit.FullRidge },
+                };
+                reports.InsertRange(0, FitPipeline.Run(full, progress, ct));
+            }
             var table = new JsonArray();
             foreach (var r in reports)
             {
@@ -191,7 +212,9 @@ public static class RunPipeline
             return FilesUnder(runner, fitDir);
         });
 
-        var models = parts.Select(p => PartModels.FromModelFile(runner.PathOf(Path.Combine(fitDir, $"{p}_{config.Fit.Method}")), architecture, p)).ToList();
+        var fitted = JsonNode.Parse(File.ReadAllText(runner.PathOf(Path.Combine(fitDir, "fit.json"))))!.AsArray();
+        var models = fitted.Select(r => PartModels.FromModelFile(runner.PathOf(Path.Combine(fitDir, r!["model"]!.GetValue<string>())),
+            architecture, r["part"]!.GetValue<string>())).ToList();
         var full = models.First(m => m.Name == "FULL");
         var references = ReferenceSource.Ensemble(runner.PathOf(ensembleRelative));
         string landscapeDir = Path.Combine(dir, "landscape");
