@@ -88,7 +88,8 @@ public static class RunPipeline
         foreach (string scenario in Scenarios(config))
             RunScenario(config, scenario, runner, data, Stage, progress, ct);
 
-        Stage("report", StageRunner.Key("report-v1", config.ToJson(),
+        // The report is cheap: it also reruns whenever the tool itself changed (its version names the git commit).
+        Stage("report", StageRunner.Key("report-v1", RunManifest.ToolVersion(), config.ToJson(),
                 string.Join("|", runner.Manifest.Stages.Where(s => s.Name != "report").Select(s => runner.OutputsKey(s.Name)))),
             () => RunReport.Write(runner, config));
 
