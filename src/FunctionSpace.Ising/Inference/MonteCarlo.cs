@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using FunctionSpace.Ising.Models;
 
 namespace FunctionSpace.Ising.Inference;
@@ -172,21 +171,9 @@ public static class MonteCarlo
             double delta = -2.0 * s;   // s_new − s_old
             var row = J.AsSpan(i * n, n);
             var target = local.AsSpan();
-            AddScaled(target, row, delta);
+            VectorMath.AddScaled(target, row, delta);
         }
         return flips;
-    }
-
-    private static void AddScaled(Span<double> target, ReadOnlySpan<double> row, double factor)
-    {
-        int n = target.Length, k = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var f = Vector256.Create(factor);
-            for (; k <= n - 4; k += 4)
-                (Vector256.Create(target.Slice(k, 4)) + f * Vector256.Create(row.Slice(k, 4))).CopyTo(target.Slice(k, 4));
-        }
-        for (; k < n; k++) target[k] += factor * row[k];
     }
 
     private static void Recompute(IsingModel model, sbyte[] spins, double[] local)

@@ -81,7 +81,7 @@ public static class RunPipeline
                 ["explained_variance"] = data.Pca.ExplainedVarianceFraction,
                 ["source_key"] = data.SourceKey,
             };
-            AtomicWrite(runner.PathOf("data.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            WriteJson(runner, "data.json", summary);
             return ["data.json"];
         });
 
@@ -152,7 +152,7 @@ public static class RunPipeline
             summary["accuracy_max"] = kept.Max();
             summary["best_per_network_mean"] = best.Length == 0 ? 0 : best.Average();
             var accuracy = RunFigures.AccuracyHistogram(runner.PathOf(Path.Combine(dir, "accuracy")), scenario, kept, best);
-            AtomicWrite(runner.PathOf(Path.Combine(dir, "collect.json")), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            WriteJson(runner, Path.Combine(dir, "collect.json"), summary);
             return [ensembleRelative, Path.Combine(dir, "collect.json"), .. accuracy.Select(f => Path.Combine(dir, f))];
         });
 
@@ -222,7 +222,7 @@ public static class RunPipeline
                     ["model"] = Path.GetFileName(r.ModelStem),
                 });
             }
-            AtomicWrite(runner.PathOf(Path.Combine(fitDir, "fit.json")), table.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            WriteJson(runner, Path.Combine(fitDir, "fit.json"), table);
             return FilesUnder(runner, fitDir);
         });
 
@@ -261,7 +261,7 @@ public static class RunPipeline
                     }).ToArray()),
                 });
             }
-            AtomicWrite(runner.PathOf(Path.Combine(landscapeDir, "landscape.json")), summaries.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            WriteJson(runner, Path.Combine(landscapeDir, "landscape.json"), summaries);
             return FilesUnder(runner, landscapeDir);
         });
 
@@ -282,7 +282,7 @@ public static class RunPipeline
                     ["peaks"] = census.Peaks.Length,
                     ["summary"] = written.Summary,
                 };
-                AtomicWrite(runner.PathOf(Path.Combine(tapDir, "tap.json")), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                WriteJson(runner, Path.Combine(tapDir, "tap.json"), summary);
                 return FilesUnder(runner, tapDir);
             });
         }
@@ -311,7 +311,7 @@ public static class RunPipeline
                     ["energy_accuracy_correlation"] = Finite(table.Correlation),
                     ["energy_accuracy_summary"] = energyAccuracy.Summary,
                 };
-                AtomicWrite(runner.PathOf(Path.Combine(dynamicsDir, "dynamics.json")), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                WriteJson(runner, Path.Combine(dynamicsDir, "dynamics.json"), summary);
                 return FilesUnder(runner, dynamicsDir);
             });
         }
@@ -393,4 +393,10 @@ public static class RunPipeline
     }
 
     private static void AtomicWrite(string path, string text) => IO.AtomicFile.WriteAllText(path, text);
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    // A stage's summary (read back by the report), written atomically as indented JSON.
+    private static void WriteJson(StageRunner runner, string relative, JsonNode node) =>
+        AtomicWrite(runner.PathOf(relative), node.ToJsonString(Indented));
 }
