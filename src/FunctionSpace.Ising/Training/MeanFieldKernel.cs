@@ -222,18 +222,78 @@ internal sealed class MeanFieldKernel
                 (x * x).StoreUnsafe(ref sq[0], (nuint)i);
             }
             ref float aRef = ref a[0], sqRef = ref sq[0], eps = ref _noise[_noiseOffset[l]];
-            for (int o = 0; o < nOut; o++)
+            ref float muRef = ref _mu[0], varRef = ref _var[0];
+            int o = 0;
+            // Two output units × four vectors of examples: sixteen independent FMA chains (the FMA latency
+            // needs that many), and each loaded input vector serves both units.
+            for (; o + 2 <= nOut; o += 2)
+            {
+                int row0 = w0 + o * nIn, row1 = row0 + nIn, v = 0;
+                for (; v + 4 * Lanes <= p; v += 4 * Lanes)
+                {
+                    Vector512<float> m0 = default, m1 = default, m2 = default, m3 = default;
+                    Vector512<float> q0 = default, q1 = default, q2 = default, q3 = default;
+                    Vector512<float> n0 = default, n1 = default, n2 = default, n3 = default;
+                    Vector512<float> r0 = default, r1 = default, r2 = default, r3 = default;
+                    for (int i = 0; i < nIn; i++)
+                    {
+                        var mu0 = Vector512.Create(Unsafe.Add(ref muRef, row0 + i));
+                        var vr0 = Vector512.Create(Unsafe.Add(ref varRef, row0 + i));
+                        var mu1 = Vector512.Create(Unsafe.Add(ref muRef, row1 + i));
+                        var vr1 = Vector512.Create(Unsafe.Add(ref varRef, row1 + i));
+                        nuint at = (nuint)(i * p + v);
+                        var x0 = Vector512.LoadUnsafe(ref aRef, at);
+                        var x1 = Vector512.LoadUnsafe(ref aRef, at + Lanes);
+                        var x2 = Vector512.LoadUnsafe(ref aRef, at + 2 * Lanes);
+                        var x3 = Vector512.LoadUnsafe(ref aRef, at + 3 * Lanes);
+                        m0 = Vector512.FusedMultiplyAdd(x0, mu0, m0);
+                        m1 = Vector512.FusedMultiplyAdd(x1, mu0, m1);
+                        m2 = Vector512.FusedMultiplyAdd(x2, mu0, m2);
+                        m3 = Vector512.FusedMultiplyAdd(x3, mu0, m3);
+                        n0 = Vector512.FusedMultiplyAdd(x0, mu1, n0);
+                        n1 = Vector512.FusedMultiplyAdd(x1, mu1, n1);
+                        n2 = Vector512.FusedMultiplyAdd(x2, mu1, n2);
+                        n3 = Vector512.FusedMultiplyAdd(x3, mu1, n3);
+                        var y0 = Vector512.LoadUnsafe(ref sqRef, at);
+                        var y1 = Vector512.LoadUnsafe(ref sqRef, at + Lanes);
+                        var y2 = Vector512.LoadUnsafe(ref sqRef, at + 2 * Lanes);
+                        var y3 = Vector512.LoadUnsafe(ref sqRef, at + 3 * Lanes);
+                        q0 = Vector512.FusedMultiplyAdd(y0, vr0, q0);
+                        q1 = Vector512.FusedMultiplyAdd(y1, vr0, q1);
+                        q2 = Vector512.FusedMultiplyAdd(y2, vr0, q2);
+                        q3 = Vector512.FusedMultiplyAdd(y3, vr0, q3);
+                        r0 = Vector512.FusedMultiplyAdd(y0, vr1, r0);
+                        r1 = Vector512.FusedMultiplyAdd(y1, vr1, r1);
+                        r2 = Vector512.FusedMultiplyAdd(y2, vr1, r2);
+                        r3 = Vector512.FusedMultiplyAdd(y3, vr1, r3);
+                    }
+                    nuint outAt = (nuint)(o * p + v), outAt1 = outAt + (nuint)p;
+                    StoreZ(m0, q0, floor, ref eps, ref z[0], ref s[0], outAt);
+                    StoreZ(m1, q1, floor, ref eps, ref z[0], ref s[0], outAt + Lanes);
+                    StoreZ(m2, q2, floor, ref eps, ref z[0], ref s[0], outAt + 2 * Lanes);
+                    StoreZ(m3, q3, floor, ref eps, ref z[0], ref s[0], outAt + 3 * Lanes);
+                    StoreZ(n0, r0, floor, ref eps, ref z[0], ref s[0], outAt1);
+                    StoreZ(n1, r1, floor, ref eps, ref z[0], ref s[0], outAt1 + Lanes);
+                    StoreZ(n2, r2, floor, ref eps, ref z[0], ref s[0], outAt1 + 2 * Lanes);
+                    StoreZ(n3, r3, floor, ref eps, ref z[0], ref s[0], outAt1 + 3 * Lanes);
+                }
+                for (; v < p; v += Lanes)
+                {
+                    ForwardVector(ref aRef, ref sqRef, row0, nIn, p, v, floor, ref eps, z, s, (nuint)(o * p + v));
+                    ForwardVector(ref aRef, ref sqRef, row1, nIn, p, v, floor, ref eps, z, s, (nuint)((o + 1) * p + v));
+                }
+            }
+            for (; o < nOut; o++)
             {
                 int row = w0 + o * nIn, v = 0;
-                // Four vectors of examples at a time: eight independent FMA chains hide the FMA latency.
                 for (; v + 4 * Lanes <= p; v += 4 * Lanes)
                 {
                     Vector512<float> m0 = default, m1 = default, m2 = default, m3 = default;
                     Vector512<float> q0 = default, q1 = default, q2 = default, q3 = default;
                     for (int i = 0; i < nIn; i++)
                     {
-                        var mu = Vector512.Create(_mu[row + i]);
-                        var vr = Vector512.Create(_var[row + i]);
+                        var mu = Vector512.Create(Unsafe.Add(ref muRef, row + i));
+                        var vr = Vector512.Create(Unsafe.Add(ref varRef, row + i));
                         nuint at = (nuint)(i * p + v);
                         m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref aRef, at), mu, m0);
                         m1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref aRef, at + Lanes), mu, m1);
@@ -250,17 +310,7 @@ internal sealed class MeanFieldKernel
                     StoreZ(m2, q2, floor, ref eps, ref z[0], ref s[0], outAt + 2 * Lanes);
                     StoreZ(m3, q3, floor, ref eps, ref z[0], ref s[0], outAt + 3 * Lanes);
                 }
-                for (; v < p; v += Lanes)
-                {
-                    Vector512<float> m0 = default, q0 = default;
-                    for (int i = 0; i < nIn; i++)
-                    {
-                        nuint at = (nuint)(i * p + v);
-                        m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref aRef, at), Vector512.Create(_mu[row + i]), m0);
-                        q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref sqRef, at), Vector512.Create(_var[row + i]), q0);
-                    }
-                    StoreZ(m0, q0, floor, ref eps, ref z[0], ref s[0], (nuint)(o * p + v));
-                }
+                for (; v < p; v += Lanes) ForwardVector(ref aRef, ref sqRef, row, nIn, p, v, floor, ref eps, z, s, (nuint)(o * p + v));
             }
             if (l == _layers - 1) break;
             // a' = LReLU(z)/sqrt(n_in).
@@ -273,6 +323,19 @@ internal sealed class MeanFieldKernel
                 (Vector512.Max(x, x * slope) * scale).StoreUnsafe(ref next[0], (nuint)i);
             }
         }
+    }
+
+    /// <summary>One output unit on one vector of examples.</summary>
+    private void ForwardVector(ref float aRef, ref float sqRef, int row, int nIn, int p, int v, Vector512<float> floor, ref float eps, float[] z, float[] s, nuint outAt)
+    {
+        Vector512<float> m0 = default, q0 = default;
+        for (int i = 0; i < nIn; i++)
+        {
+            nuint at = (nuint)(i * p + v);
+            m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref aRef, at), Vector512.Create(_mu[row + i]), m0);
+            q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref sqRef, at), Vector512.Create(_var[row + i]), q0);
+        }
+        StoreZ(m0, q0, floor, ref eps, ref z[0], ref s[0], outAt);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -347,7 +410,67 @@ internal sealed class MeanFieldKernel
     {
         int p = _padded;
         ref float aRef = ref a[0], sqRef = ref sq[0], dzRef = ref _dz[0], dvRef = ref _dv[0];
-        for (int o = 0; o < nOut; o++)
+        int o = 0;
+        // Two output units × four inputs: sixteen independent FMA chains; each loaded vector serves two or four of them.
+        for (; o + 2 <= nOut; o += 2)
+        {
+            nuint oAt = (nuint)(o * p), oAt1 = oAt + (nuint)p;
+            int i = 0;
+            for (; i + 4 <= nIn; i += 4)
+            {
+                Vector512<float> m0 = default, m1 = default, m2 = default, m3 = default;
+                Vector512<float> q0 = default, q1 = default, q2 = default, q3 = default;
+                Vector512<float> n0 = default, n1 = default, n2 = default, n3 = default;
+                Vector512<float> r0 = default, r1 = default, r2 = default, r3 = default;
+                for (int v = 0; v < p; v += Lanes)
+                {
+                    var dz0 = Vector512.LoadUnsafe(ref dzRef, oAt + (nuint)v);
+                    var dv0 = Vector512.LoadUnsafe(ref dvRef, oAt + (nuint)v);
+                    var dz1 = Vector512.LoadUnsafe(ref dzRef, oAt1 + (nuint)v);
+                    var dv1 = Vector512.LoadUnsafe(ref dvRef, oAt1 + (nuint)v);
+                    nuint at = (nuint)(i * p + v);
+                    var x0 = Vector512.LoadUnsafe(ref aRef, at);
+                    var x1 = Vector512.LoadUnsafe(ref aRef, at + (nuint)p);
+                    var x2 = Vector512.LoadUnsafe(ref aRef, at + (nuint)(2 * p));
+                    var x3 = Vector512.LoadUnsafe(ref aRef, at + (nuint)(3 * p));
+                    m0 = Vector512.FusedMultiplyAdd(dz0, x0, m0);
+                    m1 = Vector512.FusedMultiplyAdd(dz0, x1, m1);
+                    m2 = Vector512.FusedMultiplyAdd(dz0, x2, m2);
+                    m3 = Vector512.FusedMultiplyAdd(dz0, x3, m3);
+                    n0 = Vector512.FusedMultiplyAdd(dz1, x0, n0);
+                    n1 = Vector512.FusedMultiplyAdd(dz1, x1, n1);
+                    n2 = Vector512.FusedMultiplyAdd(dz1, x2, n2);
+                    n3 = Vector512.FusedMultiplyAdd(dz1, x3, n3);
+                    var y0 = Vector512.LoadUnsafe(ref sqRef, at);
+                    var y1 = Vector512.LoadUnsafe(ref sqRef, at + (nuint)p);
+                    var y2 = Vector512.LoadUnsafe(ref sqRef, at + (nuint)(2 * p));
+                    var y3 = Vector512.LoadUnsafe(ref sqRef, at + (nuint)(3 * p));
+                    q0 = Vector512.FusedMultiplyAdd(dv0, y0, q0);
+                    q1 = Vector512.FusedMultiplyAdd(dv0, y1, q1);
+                    q2 = Vector512.FusedMultiplyAdd(dv0, y2, q2);
+                    q3 = Vector512.FusedMultiplyAdd(dv0, y3, q3);
+                    r0 = Vector512.FusedMultiplyAdd(dv1, y0, r0);
+                    r1 = Vector512.FusedMultiplyAdd(dv1, y1, r1);
+                    r2 = Vector512.FusedMultiplyAdd(dv1, y2, r2);
+                    r3 = Vector512.FusedMultiplyAdd(dv1, y3, r3);
+                }
+                int w = w0 + o * nIn + i, w1 = w + nIn;
+                StoreGradient(w, Vector512.Sum(m0), Vector512.Sum(q0));
+                StoreGradient(w + 1, Vector512.Sum(m1), Vector512.Sum(q1));
+                StoreGradient(w + 2, Vector512.Sum(m2), Vector512.Sum(q2));
+                StoreGradient(w + 3, Vector512.Sum(m3), Vector512.Sum(q3));
+                StoreGradient(w1, Vector512.Sum(n0), Vector512.Sum(r0));
+                StoreGradient(w1 + 1, Vector512.Sum(n1), Vector512.Sum(r1));
+                StoreGradient(w1 + 2, Vector512.Sum(n2), Vector512.Sum(r2));
+                StoreGradient(w1 + 3, Vector512.Sum(n3), Vector512.Sum(r3));
+            }
+            for (; i < nIn; i++)
+            {
+                GradientVector(ref aRef, ref sqRef, ref dzRef, ref dvRef, oAt, i, p, w0 + o * nIn + i);
+                GradientVector(ref aRef, ref sqRef, ref dzRef, ref dvRef, oAt1, i, p, w0 + (o + 1) * nIn + i);
+            }
+        }
+        for (; o < nOut; o++)
         {
             nuint oAt = (nuint)(o * p);
             int i = 0;
@@ -375,18 +498,30 @@ internal sealed class MeanFieldKernel
                 StoreGradient(w + 2, Vector512.Sum(m2), Vector512.Sum(q2));
                 StoreGradient(w + 3, Vector512.Sum(m3), Vector512.Sum(q3));
             }
-            for (; i < nIn; i++)
-            {
-                Vector512<float> m0 = default, q0 = default;
-                for (int v = 0; v < p; v += Lanes)
-                {
-                    nuint at = (nuint)(i * p + v);
-                    m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, oAt + (nuint)v), Vector512.LoadUnsafe(ref aRef, at), m0);
-                    q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, oAt + (nuint)v), Vector512.LoadUnsafe(ref sqRef, at), q0);
-                }
-                StoreGradient(w0 + o * nIn + i, Vector512.Sum(m0), Vector512.Sum(q0));
-            }
+            for (; i < nIn; i++) GradientVector(ref aRef, ref sqRef, ref dzRef, ref dvRef, oAt, i, p, w0 + o * nIn + i);
         }
+    }
+
+    /// <summary>∂L/∂θ of one weight (output row at <paramref name="oAt"/>, input <paramref name="i"/>).</summary>
+    private void GradientVector(ref float aRef, ref float sqRef, ref float dzRef, ref float dvRef, nuint oAt, int i, int p, int w)
+    {
+        Vector512<float> m0 = default, q0 = default, m1 = default, q1 = default;
+        int v = 0;
+        for (; v + 2 * Lanes <= p; v += 2 * Lanes)
+        {
+            nuint at = (nuint)(i * p + v);
+            m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, oAt + (nuint)v), Vector512.LoadUnsafe(ref aRef, at), m0);
+            q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, oAt + (nuint)v), Vector512.LoadUnsafe(ref sqRef, at), q0);
+            m1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, oAt + (nuint)(v + Lanes)), Vector512.LoadUnsafe(ref aRef, at + Lanes), m1);
+            q1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, oAt + (nuint)(v + Lanes)), Vector512.LoadUnsafe(ref sqRef, at + Lanes), q1);
+        }
+        for (; v < p; v += Lanes)
+        {
+            nuint at = (nuint)(i * p + v);
+            m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, oAt + (nuint)v), Vector512.LoadUnsafe(ref aRef, at), m0);
+            q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, oAt + (nuint)v), Vector512.LoadUnsafe(ref sqRef, at), q0);
+        }
+        StoreGradient(w, Vector512.Sum(m0 + m1), Vector512.Sum(q0 + q1));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -401,36 +536,99 @@ internal sealed class MeanFieldKernel
         int p = _padded;
         ref float aRef = ref a[0], dzRef = ref _dz[0], dvRef = ref _dv[0], zRef = ref zPrev[0], outRef = ref _dzPrev[0];
         var slope = Vector512.Create((float)BinaryNetwork.LeakySlope);
-        var one = Vector512<float>.One;
-        var two = Vector512.Create(2f);
         var scaleV = Vector512.Create(scale);
-        for (int i = 0; i < nIn; i++)
+        ref float muRef = ref _mu[0], varRef = ref _var[0];
+        int v = 0;
+        // Four vectors of examples × (Σ ∂L/∂z·μ, Σ ∂L/∂v·(1 − μ²)) × two inputs: sixteen independent FMA chains.
+        for (; v + 4 * Lanes <= p; v += 4 * Lanes)
         {
-            for (int v = 0; v < p; v += Lanes)
+            int i = 0;
+            for (; i + 2 <= nIn; i += 2)
             {
-                Vector512<float> m0 = default, q0 = default, m1 = default, q1 = default;
-                int o = 0;
-                for (; o + 2 <= nOut; o += 2)
+                Vector512<float> m0 = default, m1 = default, m2 = default, m3 = default;
+                Vector512<float> q0 = default, q1 = default, q2 = default, q3 = default;
+                Vector512<float> n0 = default, n1 = default, n2 = default, n3 = default;
+                Vector512<float> r0 = default, r1 = default, r2 = default, r3 = default;
+                for (int o = 0; o < nOut; o++)
                 {
+                    int w = w0 + o * nIn + i;
+                    var mu0 = Vector512.Create(Unsafe.Add(ref muRef, w));
+                    var mu1 = Vector512.Create(Unsafe.Add(ref muRef, w + 1));
+                    var vr0 = Vector512.Create(Unsafe.Add(ref varRef, w));
+                    var vr1 = Vector512.Create(Unsafe.Add(ref varRef, w + 1));
                     nuint at = (nuint)(o * p + v);
-                    m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, at), Vector512.Create(_mu[w0 + o * nIn + i]), m0);
-                    q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, at), Vector512.Create(_var[w0 + o * nIn + i]), q0);
-                    m1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, at + (nuint)p), Vector512.Create(_mu[w0 + (o + 1) * nIn + i]), m1);
-                    q1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, at + (nuint)p), Vector512.Create(_var[w0 + (o + 1) * nIn + i]), q1);
+                    var dz0 = Vector512.LoadUnsafe(ref dzRef, at);
+                    var dz1 = Vector512.LoadUnsafe(ref dzRef, at + Lanes);
+                    var dz2 = Vector512.LoadUnsafe(ref dzRef, at + 2 * Lanes);
+                    var dz3 = Vector512.LoadUnsafe(ref dzRef, at + 3 * Lanes);
+                    m0 = Vector512.FusedMultiplyAdd(dz0, mu0, m0);
+                    m1 = Vector512.FusedMultiplyAdd(dz1, mu0, m1);
+                    m2 = Vector512.FusedMultiplyAdd(dz2, mu0, m2);
+                    m3 = Vector512.FusedMultiplyAdd(dz3, mu0, m3);
+                    n0 = Vector512.FusedMultiplyAdd(dz0, mu1, n0);
+                    n1 = Vector512.FusedMultiplyAdd(dz1, mu1, n1);
+                    n2 = Vector512.FusedMultiplyAdd(dz2, mu1, n2);
+                    n3 = Vector512.FusedMultiplyAdd(dz3, mu1, n3);
+                    var dv0 = Vector512.LoadUnsafe(ref dvRef, at);
+                    var dv1 = Vector512.LoadUnsafe(ref dvRef, at + Lanes);
+                    var dv2 = Vector512.LoadUnsafe(ref dvRef, at + 2 * Lanes);
+                    var dv3 = Vector512.LoadUnsafe(ref dvRef, at + 3 * Lanes);
+                    q0 = Vector512.FusedMultiplyAdd(dv0, vr0, q0);
+                    q1 = Vector512.FusedMultiplyAdd(dv1, vr0, q1);
+                    q2 = Vector512.FusedMultiplyAdd(dv2, vr0, q2);
+                    q3 = Vector512.FusedMultiplyAdd(dv3, vr0, q3);
+                    r0 = Vector512.FusedMultiplyAdd(dv0, vr1, r0);
+                    r1 = Vector512.FusedMultiplyAdd(dv1, vr1, r1);
+                    r2 = Vector512.FusedMultiplyAdd(dv2, vr1, r2);
+                    r3 = Vector512.FusedMultiplyAdd(dv3, vr1, r3);
                 }
-                for (; o < nOut; o++)
-                {
-                    nuint at = (nuint)(o * p + v);
-                    m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, at), Vector512.Create(_mu[w0 + o * nIn + i]), m0);
-                    q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, at), Vector512.Create(_var[w0 + o * nIn + i]), q0);
-                }
-                nuint iAt = (nuint)(i * p + v);
-                var dA = Vector512.FusedMultiplyAdd(two * Vector512.LoadUnsafe(ref aRef, iAt), q0 + q1, m0 + m1);
-                var zp = Vector512.LoadUnsafe(ref zRef, iAt);
-                var gate = Vector512.ConditionalSelect(Vector512.GreaterThan(zp, Vector512<float>.Zero), one, slope);
-                (dA * gate * scaleV).StoreUnsafe(ref outRef, iAt);
+                nuint iAt = (nuint)(i * p + v), iAt1 = iAt + (nuint)p;
+                StoreActivityGradient(m0, q0, ref aRef, ref zRef, ref outRef, iAt, slope, scaleV);
+                StoreActivityGradient(m1, q1, ref aRef, ref zRef, ref outRef, iAt + Lanes, slope, scaleV);
+                StoreActivityGradient(m2, q2, ref aRef, ref zRef, ref outRef, iAt + 2 * Lanes, slope, scaleV);
+                StoreActivityGradient(m3, q3, ref aRef, ref zRef, ref outRef, iAt + 3 * Lanes, slope, scaleV);
+                StoreActivityGradient(n0, r0, ref aRef, ref zRef, ref outRef, iAt1, slope, scaleV);
+                StoreActivityGradient(n1, r1, ref aRef, ref zRef, ref outRef, iAt1 + Lanes, slope, scaleV);
+                StoreActivityGradient(n2, r2, ref aRef, ref zRef, ref outRef, iAt1 + 2 * Lanes, slope, scaleV);
+                StoreActivityGradient(n3, r3, ref aRef, ref zRef, ref outRef, iAt1 + 3 * Lanes, slope, scaleV);
             }
+            for (; i < nIn; i++)
+                for (int u = v; u < v + 4 * Lanes; u += Lanes) ActivityVector(a, zPrev, i, u, nIn, nOut, w0, slope, scaleV);
         }
+        for (; v < p; v += Lanes)
+            for (int i = 0; i < nIn; i++) ActivityVector(a, zPrev, i, v, nIn, nOut, w0, slope, scaleV);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreActivityGradient(Vector512<float> sumMu, Vector512<float> sumVar, ref float aRef, ref float zRef, ref float outRef,
+        nuint at, Vector512<float> slope, Vector512<float> scale)
+    {
+        var dA = Vector512.FusedMultiplyAdd(Vector512.Create(2f) * Vector512.LoadUnsafe(ref aRef, at), sumVar, sumMu);
+        var gate = Vector512.ConditionalSelect(Vector512.GreaterThan(Vector512.LoadUnsafe(ref zRef, at), Vector512<float>.Zero), Vector512<float>.One, slope);
+        (dA * gate * scale).StoreUnsafe(ref outRef, at);
+    }
+
+    /// <summary>The activity gradient of input <paramref name="i"/> on one vector of examples.</summary>
+    private void ActivityVector(float[] a, float[] zPrev, int i, int v, int nIn, int nOut, int w0, Vector512<float> slope, Vector512<float> scale)
+    {
+        int p = _padded;
+        Vector512<float> m0 = default, q0 = default, m1 = default, q1 = default;
+        int o = 0;
+        for (; o + 2 <= nOut; o += 2)
+        {
+            nuint at = (nuint)(o * p + v);
+            m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref _dz[0], at), Vector512.Create(_mu[w0 + o * nIn + i]), m0);
+            q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref _dv[0], at), Vector512.Create(_var[w0 + o * nIn + i]), q0);
+            m1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref _dz[0], at + (nuint)p), Vector512.Create(_mu[w0 + (o + 1) * nIn + i]), m1);
+            q1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref _dv[0], at + (nuint)p), Vector512.Create(_var[w0 + (o + 1) * nIn + i]), q1);
+        }
+        for (; o < nOut; o++)
+        {
+            nuint at = (nuint)(o * p + v);
+            m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref _dz[0], at), Vector512.Create(_mu[w0 + o * nIn + i]), m0);
+            q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref _dv[0], at), Vector512.Create(_var[w0 + o * nIn + i]), q0);
+        }
+        StoreActivityGradient(m0 + m1, q0 + q1, ref a[0], ref zPrev[0], ref _dzPrev[0], (nuint)(i * p + v), slope, scale);
     }
 
     /// <summary>Adam with bias correction on g = ∂L/∂θ + γθ, trainable weights only (frozen θ stay bit-identical).</summary>
