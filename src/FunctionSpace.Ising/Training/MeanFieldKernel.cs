@@ -53,7 +53,7 @@ internal sealed class MeanFieldKernel
     private const int Lanes = 16;
     private readonly int[] _widths, _offsets;
     private readonly int _layers, _batch, _padded, _paddedWeights;
-    private readonly float[][] _act, _sq, _z, _s;   // per layer: input a, a², pre-activation z, s = sqrt(v)
+    private readonly float[][] _act, _z, _s;   // per layer: input a, pre-activation z, ∂z/∂v = ε/(2s) with s = sqrt(v)
     private readonly float[] _noise;                 // all layers' ε, layer l at _noiseOffset[l], [out][padded]
     private readonly int[] _noiseOffset;
     private float[] _dz, _dzPrev;                    // ∂L/∂z of the current / previous layer, [unit][padded]
@@ -83,7 +83,6 @@ internal sealed class MeanFieldKernel
         _padded = (batch + Lanes - 1) / Lanes * Lanes;
         _paddedWeights = PaddedWeights(architecture);
         _act = new float[_layers][];
-        _sq = new float[_layers][];
         _z = new float[_layers][];
         _s = new float[_layers][];
         _noiseOffset = new int[_layers];
@@ -91,7 +90,6 @@ internal sealed class MeanFieldKernel
         for (int l = 0; l < _layers; l++)
         {
             _act[l] = new float[_widths[l] * _padded];
-            _sq[l] = new float[_widths[l] * _padded];
             _z[l] = new float[_widths[l + 1] * _padded];
             _s[l] = new float[_widths[l + 1] * _padded];
             _noiseOffset[l] = noise;
@@ -215,13 +213,8 @@ internal sealed class MeanFieldKernel
         for (int l = 0; l < _layers; l++)
         {
             int nIn = _widths[l], nOut = _widths[l + 1], w0 = _offsets[l];
-            float[] a = _act[l], sq = _sq[l], z = _z[l], s = _s[l];
-            for (int i = 0; i < nIn * p; i += Lanes)
-            {
-                var x = Vector512.LoadUnsafe(ref a[0], (nuint)i);
-                (x * x).StoreUnsafe(ref sq[0], (nuint)i);
-            }
-            ref float aRef = ref a[0], sqRef = ref sq[0], eps = ref _noise[_noiseOffset[l]];
+            float[] a = _act[l], z = _z[l], s = _s[l];
+            ref float aRef = ref a[0], eps = ref _noise[_noiseOffset[l]];
             ref float muRef = ref _mu[0], varRef = ref _var[0];
             int o = 0;
             // Two output units × four vectors of examples: sixteen independent FMA chains (the FMA latency
@@ -254,10 +247,10 @@ internal sealed class MeanFieldKernel
                         n1 = Vector512.FusedMultiplyAdd(x1, mu1, n1);
                         n2 = Vector512.FusedMultiplyAdd(x2, mu1, n2);
                         n3 = Vector512.FusedMultiplyAdd(x3, mu1, n3);
-                        var y0 = Vector512.LoadUnsafe(ref sqRef, at);
-                        var y1 = Vector512.LoadUnsafe(ref sqRef, at + Lanes);
-                        var y2 = Vector512.LoadUnsafe(ref sqRef, at + 2 * Lanes);
-                        var y3 = Vector512.LoadUnsafe(ref sqRef, at + 3 * Lanes);
+                        var y0 = x0 * x0;
+                        var y1 = x1 * x1;
+                        var y2 = x2 * x2;
+                        var y3 = x3 * x3;
                         q0 = Vector512.FusedMultiplyAdd(y0, vr0, q0);
                         q1 = Vector512.FusedMultiplyAdd(y1, vr0, q1);
                         q2 = Vector512.FusedMultiplyAdd(y2, vr0, q2);
@@ -279,8 +272,8 @@ internal sealed class MeanFieldKernel
                 }
                 for (; v < p; v += Lanes)
                 {
-                    ForwardVector(ref aRef, ref sqRef, row0, nIn, p, v, floor, ref eps, z, s, (nuint)(o * p + v));
-                    ForwardVector(ref aRef, ref sqRef, row1, nIn, p, v, floor, ref eps, z, s, (nuint)((o + 1) * p + v));
+                    ForwardVector(ref aRef, row0, nIn, p, v, floor, ref eps, z, s, (nuint)(o * p + v));
+                    ForwardVector(ref aRef, row1, nIn, p, v, floor, ref eps, z, s, (nuint)((o + 1) * p + v));
                 }
             }
             for (; o < nOut; o++)
@@ -295,14 +288,18 @@ internal sealed class MeanFieldKernel
                         var mu = Vector512.Create(Unsafe.Add(ref muRef, row + i));
                         var vr = Vector512.Create(Unsafe.Add(ref varRef, row + i));
                         nuint at = (nuint)(i * p + v);
-                        m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref aRef, at), mu, m0);
-                        m1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref aRef, at + Lanes), mu, m1);
-                        m2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref aRef, at + 2 * Lanes), mu, m2);
-                        m3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref aRef, at + 3 * Lanes), mu, m3);
-                        q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref sqRef, at), vr, q0);
-                        q1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref sqRef, at + Lanes), vr, q1);
-                        q2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref sqRef, at + 2 * Lanes), vr, q2);
-                        q3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref sqRef, at + 3 * Lanes), vr, q3);
+                        var x0 = Vector512.LoadUnsafe(ref aRef, at);
+                        var x1 = Vector512.LoadUnsafe(ref aRef, at + Lanes);
+                        var x2 = Vector512.LoadUnsafe(ref aRef, at + 2 * Lanes);
+                        var x3 = Vector512.LoadUnsafe(ref aRef, at + 3 * Lanes);
+                        m0 = Vector512.FusedMultiplyAdd(x0, mu, m0);
+                        m1 = Vector512.FusedMultiplyAdd(x1, mu, m1);
+                        m2 = Vector512.FusedMultiplyAdd(x2, mu, m2);
+                        m3 = Vector512.FusedMultiplyAdd(x3, mu, m3);
+                        q0 = Vector512.FusedMultiplyAdd(x0 * x0, vr, q0);
+                        q1 = Vector512.FusedMultiplyAdd(x1 * x1, vr, q1);
+                        q2 = Vector512.FusedMultiplyAdd(x2 * x2, vr, q2);
+                        q3 = Vector512.FusedMultiplyAdd(x3 * x3, vr, q3);
                     }
                     nuint outAt = (nuint)(o * p + v);
                     StoreZ(m0, q0, floor, ref eps, ref z[0], ref s[0], outAt);
@@ -310,7 +307,7 @@ internal sealed class MeanFieldKernel
                     StoreZ(m2, q2, floor, ref eps, ref z[0], ref s[0], outAt + 2 * Lanes);
                     StoreZ(m3, q3, floor, ref eps, ref z[0], ref s[0], outAt + 3 * Lanes);
                 }
-                for (; v < p; v += Lanes) ForwardVector(ref aRef, ref sqRef, row, nIn, p, v, floor, ref eps, z, s, (nuint)(o * p + v));
+                for (; v < p; v += Lanes) ForwardVector(ref aRef, row, nIn, p, v, floor, ref eps, z, s, (nuint)(o * p + v));
             }
             if (l == _layers - 1) break;
             // a' = LReLU(z)/sqrt(n_in).
@@ -326,14 +323,15 @@ internal sealed class MeanFieldKernel
     }
 
     /// <summary>One output unit on one vector of examples.</summary>
-    private void ForwardVector(ref float aRef, ref float sqRef, int row, int nIn, int p, int v, Vector512<float> floor, ref float eps, float[] z, float[] s, nuint outAt)
+    private void ForwardVector(ref float aRef, int row, int nIn, int p, int v, Vector512<float> floor, ref float eps, float[] z, float[] s, nuint outAt)
     {
         Vector512<float> m0 = default, q0 = default;
         for (int i = 0; i < nIn; i++)
         {
             nuint at = (nuint)(i * p + v);
-            m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref aRef, at), Vector512.Create(_mu[row + i]), m0);
-            q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref sqRef, at), Vector512.Create(_var[row + i]), q0);
+            var x = Vector512.LoadUnsafe(ref aRef, at);
+            m0 = Vector512.FusedMultiplyAdd(x, Vector512.Create(_mu[row + i]), m0);
+            q0 = Vector512.FusedMultiplyAdd(x * x, Vector512.Create(_var[row + i]), q0);
         }
         StoreZ(m0, q0, floor, ref eps, ref z[0], ref s[0], outAt);
     }
@@ -342,8 +340,10 @@ internal sealed class MeanFieldKernel
     private static void StoreZ(Vector512<float> mean, Vector512<float> variance, Vector512<float> floor, ref float eps, ref float z, ref float s, nuint at)
     {
         var sigma = Vector512.Sqrt(variance + floor);
-        sigma.StoreUnsafe(ref s, at);
-        Vector512.FusedMultiplyAdd(sigma, Vector512.LoadUnsafe(ref eps, at), mean).StoreUnsafe(ref z, at);
+        var noise = Vector512.LoadUnsafe(ref eps, at);
+        Vector512.FusedMultiplyAdd(sigma, noise, mean).StoreUnsafe(ref z, at);
+        // The backward pass needs ∂z/∂v = ε/(2s) only: keep that instead of s.
+        (noise * Vector512.Create(0.5f) / sigma).StoreUnsafe(ref s, at);
     }
 
     /// <summary>Batch-mean softmax cross-entropy of the output z; ∂L/∂z = (softmax − onehot)/B into <see cref="_dz"/>.</summary>
@@ -385,20 +385,17 @@ internal sealed class MeanFieldKernel
     private void Backward()
     {
         int p = _padded;
-        var half = Vector512.Create(0.5f);
         for (int l = _layers - 1; l >= 0; l--)
         {
             int nIn = _widths[l], nOut = _widths[l + 1], w0 = _offsets[l];
-            float[] a = _act[l], sq = _sq[l], s = _s[l];
-            ref float eps = ref _noise[_noiseOffset[l]];
+            float[] a = _act[l], dzdv = _s[l];
             // ∂L/∂v = ∂L/∂z·ε/(2s).
             for (int i = 0; i < nOut * p; i += Lanes)
             {
                 nuint at = (nuint)i;
-                var dv = Vector512.LoadUnsafe(ref _dz[0], at) * Vector512.LoadUnsafe(ref eps, at) * half / Vector512.LoadUnsafe(ref s[0], at);
-                dv.StoreUnsafe(ref _dv[0], at);
+                (Vector512.LoadUnsafe(ref _dz[0], at) * Vector512.LoadUnsafe(ref dzdv[0], at)).StoreUnsafe(ref _dv[0], at);
             }
-            if (BitConverter.SingleToInt32Bits(_trainMask[w0]) != 0) WeightGradient(a, sq, nIn, nOut, w0);
+            if (BitConverter.SingleToInt32Bits(_trainMask[w0]) != 0) WeightGradient(a, nIn, nOut, w0);
             if (l == 0) break;
             ActivityGradient(a, nIn, nOut, w0, _z[l - 1], _invSqrtWidth[l - 1]);
             (_dz, _dzPrev) = (_dzPrev, _dz);
@@ -406,10 +403,10 @@ internal sealed class MeanFieldKernel
     }
 
     /// <summary>∂L/∂θ_oi = (Σ_b ∂L/∂z_o·a_i − 2μ_oi·Σ_b ∂L/∂v_o·a_i²)·(1 − μ_oi²)/2.</summary>
-    private void WeightGradient(float[] a, float[] sq, int nIn, int nOut, int w0)
+    private void WeightGradient(float[] a, int nIn, int nOut, int w0)
     {
         int p = _padded;
-        ref float aRef = ref a[0], sqRef = ref sq[0], dzRef = ref _dz[0], dvRef = ref _dv[0];
+        ref float aRef = ref a[0], dzRef = ref _dz[0], dvRef = ref _dv[0];
         int o = 0;
         // Two output units × four inputs: sixteen independent FMA chains; each loaded vector serves two or four of them.
         for (; o + 2 <= nOut; o += 2)
@@ -441,10 +438,10 @@ internal sealed class MeanFieldKernel
                     n1 = Vector512.FusedMultiplyAdd(dz1, x1, n1);
                     n2 = Vector512.FusedMultiplyAdd(dz1, x2, n2);
                     n3 = Vector512.FusedMultiplyAdd(dz1, x3, n3);
-                    var y0 = Vector512.LoadUnsafe(ref sqRef, at);
-                    var y1 = Vector512.LoadUnsafe(ref sqRef, at + (nuint)p);
-                    var y2 = Vector512.LoadUnsafe(ref sqRef, at + (nuint)(2 * p));
-                    var y3 = Vector512.LoadUnsafe(ref sqRef, at + (nuint)(3 * p));
+                    var y0 = x0 * x0;
+                    var y1 = x1 * x1;
+                    var y2 = x2 * x2;
+                    var y3 = x3 * x3;
                     q0 = Vector512.FusedMultiplyAdd(dv0, y0, q0);
                     q1 = Vector512.FusedMultiplyAdd(dv0, y1, q1);
                     q2 = Vector512.FusedMultiplyAdd(dv0, y2, q2);
@@ -466,8 +463,8 @@ internal sealed class MeanFieldKernel
             }
             for (; i < nIn; i++)
             {
-                GradientVector(ref aRef, ref sqRef, ref dzRef, ref dvRef, oAt, i, p, w0 + o * nIn + i);
-                GradientVector(ref aRef, ref sqRef, ref dzRef, ref dvRef, oAt1, i, p, w0 + (o + 1) * nIn + i);
+                GradientVector(ref aRef, ref dzRef, ref dvRef, oAt, i, p, w0 + o * nIn + i);
+                GradientVector(ref aRef, ref dzRef, ref dvRef, oAt1, i, p, w0 + (o + 1) * nIn + i);
             }
         }
         for (; o < nOut; o++)
@@ -483,14 +480,18 @@ internal sealed class MeanFieldKernel
                     var dz = Vector512.LoadUnsafe(ref dzRef, oAt + (nuint)v);
                     var dv = Vector512.LoadUnsafe(ref dvRef, oAt + (nuint)v);
                     nuint at = (nuint)(i * p + v);
-                    m0 = Vector512.FusedMultiplyAdd(dz, Vector512.LoadUnsafe(ref aRef, at), m0);
-                    m1 = Vector512.FusedMultiplyAdd(dz, Vector512.LoadUnsafe(ref aRef, at + (nuint)p), m1);
-                    m2 = Vector512.FusedMultiplyAdd(dz, Vector512.LoadUnsafe(ref aRef, at + (nuint)(2 * p)), m2);
-                    m3 = Vector512.FusedMultiplyAdd(dz, Vector512.LoadUnsafe(ref aRef, at + (nuint)(3 * p)), m3);
-                    q0 = Vector512.FusedMultiplyAdd(dv, Vector512.LoadUnsafe(ref sqRef, at), q0);
-                    q1 = Vector512.FusedMultiplyAdd(dv, Vector512.LoadUnsafe(ref sqRef, at + (nuint)p), q1);
-                    q2 = Vector512.FusedMultiplyAdd(dv, Vector512.LoadUnsafe(ref sqRef, at + (nuint)(2 * p)), q2);
-                    q3 = Vector512.FusedMultiplyAdd(dv, Vector512.LoadUnsafe(ref sqRef, at + (nuint)(3 * p)), q3);
+                    var x0 = Vector512.LoadUnsafe(ref aRef, at);
+                    var x1 = Vector512.LoadUnsafe(ref aRef, at + (nuint)p);
+                    var x2 = Vector512.LoadUnsafe(ref aRef, at + (nuint)(2 * p));
+                    var x3 = Vector512.LoadUnsafe(ref aRef, at + (nuint)(3 * p));
+                    m0 = Vector512.FusedMultiplyAdd(dz, x0, m0);
+                    m1 = Vector512.FusedMultiplyAdd(dz, x1, m1);
+                    m2 = Vector512.FusedMultiplyAdd(dz, x2, m2);
+                    m3 = Vector512.FusedMultiplyAdd(dz, x3, m3);
+                    q0 = Vector512.FusedMultiplyAdd(dv, x0 * x0, q0);
+                    q1 = Vector512.FusedMultiplyAdd(dv, x1 * x1, q1);
+                    q2 = Vector512.FusedMultiplyAdd(dv, x2 * x2, q2);
+                    q3 = Vector512.FusedMultiplyAdd(dv, x3 * x3, q3);
                 }
                 int w = w0 + o * nIn + i;
                 StoreGradient(w, Vector512.Sum(m0), Vector512.Sum(q0));
@@ -498,28 +499,31 @@ internal sealed class MeanFieldKernel
                 StoreGradient(w + 2, Vector512.Sum(m2), Vector512.Sum(q2));
                 StoreGradient(w + 3, Vector512.Sum(m3), Vector512.Sum(q3));
             }
-            for (; i < nIn; i++) GradientVector(ref aRef, ref sqRef, ref dzRef, ref dvRef, oAt, i, p, w0 + o * nIn + i);
+            for (; i < nIn; i++) GradientVector(ref aRef, ref dzRef, ref dvRef, oAt, i, p, w0 + o * nIn + i);
         }
     }
 
     /// <summary>∂L/∂θ of one weight (output row at <paramref name="oAt"/>, input <paramref name="i"/>).</summary>
-    private void GradientVector(ref float aRef, ref float sqRef, ref float dzRef, ref float dvRef, nuint oAt, int i, int p, int w)
+    private void GradientVector(ref float aRef, ref float dzRef, ref float dvRef, nuint oAt, int i, int p, int w)
     {
         Vector512<float> m0 = default, q0 = default, m1 = default, q1 = default;
         int v = 0;
         for (; v + 2 * Lanes <= p; v += 2 * Lanes)
         {
             nuint at = (nuint)(i * p + v);
-            m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, oAt + (nuint)v), Vector512.LoadUnsafe(ref aRef, at), m0);
-            q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, oAt + (nuint)v), Vector512.LoadUnsafe(ref sqRef, at), q0);
-            m1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, oAt + (nuint)(v + Lanes)), Vector512.LoadUnsafe(ref aRef, at + Lanes), m1);
-            q1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, oAt + (nuint)(v + Lanes)), Vector512.LoadUnsafe(ref sqRef, at + Lanes), q1);
+            var x0 = Vector512.LoadUnsafe(ref aRef, at);
+            var x1 = Vector512.LoadUnsafe(ref aRef, at + Lanes);
+            m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, oAt + (nuint)v), x0, m0);
+            q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, oAt + (nuint)v), x0 * x0, q0);
+            m1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, oAt + (nuint)(v + Lanes)), x1, m1);
+            q1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, oAt + (nuint)(v + Lanes)), x1 * x1, q1);
         }
         for (; v < p; v += Lanes)
         {
             nuint at = (nuint)(i * p + v);
-            m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, oAt + (nuint)v), Vector512.LoadUnsafe(ref aRef, at), m0);
-            q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, oAt + (nuint)v), Vector512.LoadUnsafe(ref sqRef, at), q0);
+            var x0 = Vector512.LoadUnsafe(ref aRef, at);
+            m0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dzRef, oAt + (nuint)v), x0, m0);
+            q0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref dvRef, oAt + (nuint)v), x0 * x0, q0);
         }
         StoreGradient(w, Vector512.Sum(m0 + m1), Vector512.Sum(q0 + q1));
     }
