@@ -139,6 +139,25 @@ internal sealed class MeanFieldKernel
         return lossSum / steps;
     }
 
+    /// <summary>
+    /// <paramref name="count"/> steps on consecutive mini-batches of a fresh permutation (benchmarking: the
+    /// permutation is drawn when the previous one is used up).
+    /// </summary>
+    public void Steps(MeanFieldNetwork net, float[] inputs, byte[] labels, MeanFieldOptions options, int count)
+    {
+        int n = labels.Length, steps = n / _batch;
+        for (int c = 0; c < count; c++)
+        {
+            int step = (int)(net.Steps % steps);
+            if (step == 0) net.Order.Permutation(Order.AsSpan(0, n));
+            Gather(inputs, labels, Order.AsSpan(step * _batch, _batch));
+            net.Noise.Fill(_noise);
+            LossAndGradient(net.Theta);
+            net.Steps++;
+            Adam(net, options);
+        }
+    }
+
     /// <summary>Copies the mini-batch's inputs feature-major into layer 0's activity and its labels.</summary>
     private void Gather(float[] inputs, byte[] labels, ReadOnlySpan<int> rows)
     {

@@ -111,6 +111,32 @@ public static class MeanFieldTrainer
         return new MeanFieldResult(k, flat, networks.Select(w => (float)w.EpochLoss).ToArray(), epoch, stop);
     }
 
+    /// <summary>
+    /// Benchmark helper: wall time per mini-batch step (gather, noise, forward, backward, Adam) of one network
+    /// on the calling thread, timed in <paramref name="windows"/> windows of 10 steps. Returns the fastest and
+    /// the median window per step: on a shared machine the fastest window is the one least disturbed by other
+    /// processes (an estimate of the idle-core speed), the median includes the disturbance.
+    /// </summary>
+    public static (double Fastest, double Median) StepSeconds(Architecture architecture, float[] inputs, byte[] labels, MeanFieldOptions options, int windows = 300)
+    {
+        int n = labels.Length;
+        options.Validate(n);
+        if (windows < 1) throw new InputException($"bench: {windows} windows must be at least 1");
+        var trainable = Enumerable.Range(0, architecture.Layers).Select(l => !(options.FreezeInterior && l > 0 && l < architecture.Layers - 1)).ToArray();
+        var kernel = new MeanFieldKernel(architecture, options.BatchSize, trainable, n);
+        var network = new MeanFieldNetwork(MeanFieldKernel.PaddedWeights(architecture), InitialThetaFlat(architecture, [1UL], options), 2, 3);
+        var times = new double[windows];
+        var clock = new System.Diagnostics.Stopwatch();
+        for (int w = -windows / 4; w < windows; w++) // the first quarter warms up (JIT tiers, caches)
+        {
+            clock.Restart();
+            kernel.Steps(network, inputs, labels, options, 10);
+            if (w >= 0) times[w] = clock.Elapsed.TotalSeconds / 10;
+        }
+        Array.Sort(times);
+        return (times[0], times[windows / 2]);
+    }
+
     /// <summary>Seed of a network's noise stream: a function of its own seed and the caller's noise seed only.</summary>
     internal static ulong NoiseSeed(ulong networkSeed, ulong noiseSeed) => SplitMix64.Mix(networkSeed ^ noiseSeed * 0xA24BAED4963EE407UL, 0, 3);
 
