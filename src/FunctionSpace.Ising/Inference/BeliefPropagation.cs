@@ -51,6 +51,9 @@ public sealed class BpMessages
     /// <summary>The cavity magnetisation m_{i→j}: ⟨s_i⟩ with the coupling to j removed.</summary>
     public double CavityMagnetisation(int i, int j) => Math.Tanh(CavityFields[i * Size + j]);
 
+    /// <summary>Messages from given cavity fields g_{i→j} (N×N row-major, taken over, not copied).</summary>
+    internal static BpMessages FromCavityFields(int size, double[] cavityFields) => new(size, cavityFields);
+
     /// <summary>An independent copy.</summary>
     public BpMessages Clone() => new(Size, (double[])CavityFields.Clone());
 
@@ -144,7 +147,7 @@ public sealed class BpConvergenceException(BpResult result)
 /// −F = Σ_i ln 2cosh H_i + Σ_{i&lt;j} ½ ln[(1−t²m_{i→j}²)(1−t²m_{j→i}²) / ((1−t²)(1+t m_{i→j} m_{j→i})²)], t = tanh J_ij
 /// (the site and edge free-energy shifts, with ln cosh J = −½ ln(1−t²)); it is exact on trees.
 /// </remarks>
-public static class BeliefPropagation
+public static partial class BeliefPropagation
 {
     private static readonly double[] EscalationSchedule = [0.8, 0.95];
 
@@ -214,6 +217,8 @@ public static class BeliefPropagation
         public readonly double[] Cavity = new double[n * n];   // m_{i→j} in Finish
         public readonly double[] T = new double[n * n];     // tanh J
         public readonly double[] U = new double[n * n];     // u_{i→j}, sender row
+        public readonly double[] Incoming = new double[n * n];       // fused sweep: u_{k→i} in row i (receiver row)
+        public readonly double[] IncomingNext = new double[n * n];   // its double buffer
         public readonly double[] H = new double[n];         // full cavity sums
         public readonly int Chunks = n >= 96 ? Environment.ProcessorCount : 1;
     }
@@ -230,56 +235,6 @@ public static class BeliefPropagation
     {
         if (chunks <= 1) { body(0, 0, n); return; }
         Parallel.For(0, chunks, c => body(c, n * c / chunks, n * (c + 1) / chunks));
-    }
-
-    private static (BpStopReason, int, double) Iterate(IsingModel model, double[] g, Workspace w, double damping,
-        BpOptions options, CancellationToken ct)
-    {
-        int n = model.Size;
-        double[] u = w.U, t = w.T, hCav = w.H, h = model.Fields;
-        double change = double.NaN;
-        var maxima = new double[Math.Max(1, w.Chunks)];
-        for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
-        {
-            ct.ThrowIfCancellationRequested();
-            ComputeMessagesAndSums(g, t, u, hCav, h, n, w.Chunks);
-            for (int i = 0; i < n; i++)
-                if (!double.IsFinite(hCav[i])) return (BpStopReason.Diverged, iteration, double.NaN);
-
-            // g_{i→j} ← d g_{i→j} + (1−d)(H_i − u_{j→i}), reading u transposed tile by tile.
-            Array.Clear(maxima);
-            For(n, w.Chunks, (chunk, r0, r1) =>
-            {
-                const int Tile = 32;
-                double localMax = 0;
-                for (int i0 = r0; i0 < r1; i0 += Tile)
-                {
-                    int i1 = Math.Min(i0 + Tile, r1);
-                    for (int j0 = 0; j0 < n; j0 += Tile)
-                    {
-                        int j1 = Math.Min(j0 + Tile, n);
-                        for (int j = j0; j < j1; j++)
-                        {
-                            int column = j * n;
-                            for (int i = i0; i < i1; i++)
-                            {
-                                int at = i * n + j;
-                                double fresh = hCav[i] - u[column + i];
-                                double old = g[at];
-                                double delta = Math.Abs(fresh - old);
-                                if (delta > localMax) localMax = delta;
-                                g[at] = damping * old + (1 - damping) * fresh;
-                            }
-                        }
-                    }
-                }
-                maxima[chunk] = localMax;
-            });
-            change = maxima.Max();
-            if (!double.IsFinite(change)) return (BpStopReason.Diverged, iteration, change);
-            if (change < options.Tolerance) return (BpStopReason.Converged, iteration, change);
-        }
-        return (BpStopReason.IterationCap, options.MaxIterations, change);
     }
 
     // Anderson-accelerated iteration (type II, Walker & Ni, SIAM J. Numer. Anal. 49, 1715 (2011)) on the vector of

@@ -76,6 +76,12 @@ public static class Tap
     /// Solves from many starts at once (rows of <paramref name="initialMagnetisations"/>, count × N), with the
     /// matrix products of all unconverged starts batched through TorchSharp; each start stops on its own.
     /// </summary>
+    /// <remarks>
+    /// The same iteration as <see cref="Solve"/> (same time indexing, same stopping rule per start). When the couplings
+    /// split the spins into groups that do not interact (J_ij exactly 0 between groups, e.g. the block-diagonal
+    /// LB ⊕ ITER ⊕ RB model), the products Σ_j J_ij m_j are taken group by group (<see cref="CouplingBlocks"/>):
+    /// identical sums without the zero terms.
+    /// </remarks>
     public static TapResult[] SolveMany(IsingModel model, double[] initialMagnetisations, int count, TapOptions options,
         IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
@@ -94,14 +100,31 @@ public static class Tap
         var iterationsOf = new int[count];
         var changeOf = new double[count];
         var convergedOf = new bool[count];
+        // Spins are reordered so that each group of coupled spins is contiguous (perm[new] = old); the products with
+        // J then run block by block, skipping the couplings that are exactly zero between groups.
+        var (perm, blocks) = CouplingBlocks(model.Couplings, n);
+        var permutedStarts = new double[initialMagnetisations.Length];
+        for (int s = 0; s < count; s++)
+            for (int a = 0; a < n; a++) permutedStarts[(long)s * n + a] = initialMagnetisations[(long)s * n + perm[a]];
         using (var scope = torch.NewDisposeScope())
         {
-            var J = torch.tensor(model.Couplings, [n, n], torch.float64);
-            var J2 = J * J;
-            var h = torch.tensor(model.Fields, [1, n], torch.float64);
+            var blockJ = new List<(long Start, long Length, torch.Tensor J, torch.Tensor J2)>();
+            foreach (var (start, length) in blocks)
+            {
+                var values = new double[length * length];
+                for (int a = 0; a < length; a++)
+                    for (int b = 0; b < length; b++) values[a * length + b] = model.Couplings[perm[start + a] * n + perm[start + b]];
+                var Jb = torch.tensor(values, [length, length], torch.float64);
+                blockJ.Add((start, length, Jb, Jb * Jb));
+            }
+            var h = torch.tensor(perm.Select(i => model.Fields[i]).ToArray(), [1, n], torch.float64);
+            // Σ_j J_ij x_j for every start (rows of x), block by block.
+            torch.Tensor Product(torch.Tensor x, bool squared) => blockJ.Count == 1
+                ? torch.matmul(x, squared ? blockJ[0].J2 : blockJ[0].J)
+                : torch.cat(blockJ.Select(b => torch.matmul(x.narrow(1, b.Start, b.Length), squared ? b.J2 : b.J)).ToArray(), 1);
             // The iterates live outside any scope and are disposed by hand when replaced, so memory stays flat.
             var active = torch.arange(count, dtype: torch.int64).DetachFromDisposeScope();
-            var current = torch.tensor(initialMagnetisations, [count, n], torch.float64).DetachFromDisposeScope();
+            var current = torch.tensor(permutedStarts, [count, n], torch.float64).DetachFromDisposeScope();
             var previous = current.clone().DetachFromDisposeScope();
             try
             {
@@ -110,8 +133,8 @@ public static class Tap
                 {
                     ct.ThrowIfCancellationRequested();
                     using var step = torch.NewDisposeScope();
-                    var field = h + torch.matmul(current, J);
-                    var onsager = previous * torch.matmul(1 - current * current, J2);
+                    var field = h + Product(current, squared: false);
+                    var onsager = previous * Product(1 - current * current, squared: true);
                     var next = d * current + (1 - d) * torch.tanh(field - onsager);
                     var changes = (next - current).abs().amax(1).data<double>().ToArray();
                     var ids = active.data<long>().ToArray();
@@ -149,11 +172,44 @@ public static class Tap
         }
         for (int s = 0; s < count; s++)
         {
-            var m = finalM.AsSpan(s * n, n).ToArray();
+            var m = new double[n];
+            for (int a = 0; a < n; a++) m[perm[a]] = finalM[(long)s * n + a];
             bool finite = m.All(double.IsFinite);
             results[s] = new TapResult(convergedOf[s], iterationsOf[s], changeOf[s], m, finite ? FreeEnergy(model, m) : double.NaN);
         }
         return results;
+    }
+
+    /// <summary>
+    /// Groups of spins that couple only among themselves: the connected components of the graph of non-zero J_ij,
+    /// each listed in increasing spin order, components ordered by their smallest spin, then neighbouring components
+    /// merged up to 32 spins (tiny blocks make inefficient products). Returns the order perm[new] = old and the
+    /// blocks (start, length) in the new order. A J_ij that is exactly zero contributes nothing to Σ_j J_ij m_j or
+    /// Σ_j J_ij² (1 − m_j²), so products taken block by block equal the full ones.
+    /// </summary>
+    internal static (int[] Permutation, List<(int Start, int Length)> Blocks) CouplingBlocks(double[] couplings, int n)
+    {
+        var parent = Enumerable.Range(0, n).ToArray();
+        int Find(int a) { while (parent[a] != a) a = parent[a] = parent[parent[a]]; return a; }
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++)
+                if (couplings[i * n + j] != 0 || couplings[j * n + i] != 0)
+                {
+                    int a = Find(i), b = Find(j);
+                    if (a != b) parent[Math.Max(a, b)] = Math.Min(a, b);
+                }
+        var components = Enumerable.Range(0, n).GroupBy(Find).OrderBy(g => g.Key).Select(g => g.ToArray()).ToList();
+        var perm = components.SelectMany(c => c).ToArray();
+        var blocks = new List<(int Start, int Length)>();
+        int at = 0;
+        foreach (var component in components)
+        {
+            if (blocks.Count > 0 && blocks[^1].Length + component.Length <= 32 && blocks[^1].Length < 32)
+                blocks[^1] = (blocks[^1].Start, blocks[^1].Length + component.Length);
+            else blocks.Add((at, component.Length));
+            at += component.Length;
+        }
+        return (perm, blocks);
     }
 
     /// <summary>
