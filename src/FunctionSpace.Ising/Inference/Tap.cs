@@ -1,5 +1,5 @@
 using FunctionSpace.Ising.Models;
-using TorchSharp;
+using System.Runtime.Intrinsics;
 
 namespace FunctionSpace.Ising.Inference;
 
@@ -74,7 +74,7 @@ public static class Tap
 
     /// <summary>
     /// Solves from many starts at once (rows of <paramref name="initialMagnetisations"/>, count × N), with the
-    /// matrix products of all unconverged starts batched through TorchSharp; each start stops on its own.
+    /// matrix products of all unconverged starts computed tile by tile (4 starts share each row of J) on SIMD vectors in parallel; each start stops on its own.
     /// </summary>
     /// <remarks>
     /// The same iteration as <see cref="Solve"/> (same time indexing, same stopping rule per start). When the couplings
@@ -106,69 +106,71 @@ public static class Tap
         var permutedStarts = new double[initialMagnetisations.Length];
         for (int s = 0; s < count; s++)
             for (int a = 0; a < n; a++) permutedStarts[(long)s * n + a] = initialMagnetisations[(long)s * n + perm[a]];
-        using (var scope = torch.NewDisposeScope())
+        // Per group: its couplings J and J² as a dense block (rows contiguous), in the new order.
+        var blockJ = new double[blocks.Count][];
+        var blockJ2 = new double[blocks.Count][];
+        for (int q = 0; q < blocks.Count; q++)
         {
-            var blockJ = new List<(long Start, long Length, torch.Tensor J, torch.Tensor J2)>();
-            foreach (var (start, length) in blocks)
-            {
-                var values = new double[length * length];
-                for (int a = 0; a < length; a++)
-                    for (int b = 0; b < length; b++) values[a * length + b] = model.Couplings[perm[start + a] * n + perm[start + b]];
-                var Jb = torch.tensor(values, [length, length], torch.float64);
-                blockJ.Add((start, length, Jb, Jb * Jb));
-            }
-            var h = torch.tensor(perm.Select(i => model.Fields[i]).ToArray(), [1, n], torch.float64);
-            // Σ_j J_ij x_j for every start (rows of x), block by block.
-            torch.Tensor Product(torch.Tensor x, bool squared) => blockJ.Count == 1
-                ? torch.matmul(x, squared ? blockJ[0].J2 : blockJ[0].J)
-                : torch.cat(blockJ.Select(b => torch.matmul(x.narrow(1, b.Start, b.Length), squared ? b.J2 : b.J)).ToArray(), 1);
-            // The iterates live outside any scope and are disposed by hand when replaced, so memory stays flat.
-            var active = torch.arange(count, dtype: torch.int64).DetachFromDisposeScope();
-            var current = torch.tensor(permutedStarts, [count, n], torch.float64).DetachFromDisposeScope();
-            var previous = current.clone().DetachFromDisposeScope();
-            try
-            {
-                double d = options.Damping;
-                for (int iteration = 1; iteration <= options.MaxIterations && active.shape[0] > 0; iteration++)
+            var (start, length) = blocks[q];
+            blockJ[q] = new double[length * length];
+            blockJ2[q] = new double[length * length];
+            for (int a = 0; a < length; a++)
+                for (int b = 0; b < length; b++)
                 {
-                    ct.ThrowIfCancellationRequested();
-                    using var step = torch.NewDisposeScope();
-                    var field = h + Product(current, squared: false);
-                    var onsager = previous * Product(1 - current * current, squared: true);
-                    var next = d * current + (1 - d) * torch.tanh(field - onsager);
-                    var changes = (next - current).abs().amax(1).data<double>().ToArray();
-                    var ids = active.data<long>().ToArray();
-                    var keep = new List<long>();
-                    var done = new List<long>();
-                    for (int r = 0; r < ids.Length; r++)
-                    {
-                        bool finished = changes[r] < options.Tolerance || !double.IsFinite(changes[r]) || iteration == options.MaxIterations;
-                        if (!finished) { keep.Add(r); continue; }
-                        int id = (int)ids[r];
-                        iterationsOf[id] = iteration;
-                        changeOf[id] = changes[r];
-                        convergedOf[id] = changes[r] < options.Tolerance;
-                        done.Add(r);
-                    }
-                    if (done.Count > 0)
-                    {
-                        var rows = next.index_select(0, torch.tensor(done.ToArray())).contiguous().data<double>().ToArray();
-                        for (int k = 0; k < done.Count; k++)
-                            Array.Copy(rows, k * n, finalM, ids[(int)done[k]] * n, n);
-                    }
-                    var keepIndex = torch.tensor(keep.ToArray(), torch.int64);
-                    var newPrevious = current.index_select(0, keepIndex).DetachFromDisposeScope();
-                    var newCurrent = next.index_select(0, keepIndex).DetachFromDisposeScope();
-                    var newActive = active.index_select(0, keepIndex).DetachFromDisposeScope();
-                    previous.Dispose(); current.Dispose(); active.Dispose();
-                    (previous, current, active) = (newPrevious, newCurrent, newActive);
-                    progress?.Report(new ProgressReport("tap", count - keep.Count, count, "starts", $"iteration {iteration}"));
+                    double v = model.Couplings[perm[start + a] * n + perm[start + b]];
+                    blockJ[q][a * length + b] = v;
+                    blockJ2[q][a * length + b] = v * v;
                 }
-            }
-            finally
+        }
+        var h = perm.Select(i => model.Fields[i]).ToArray();
+        var current = permutedStarts;
+        var previous = (double[])permutedStarts.Clone();
+        var next = new double[permutedStarts.Length];
+        var oneMinusM2 = new double[permutedStarts.Length];
+        var changes = new double[count];
+        var active = Enumerable.Range(0, count).ToArray();
+        double d = options.Damping;
+        for (int iteration = 1; iteration <= options.MaxIterations && active.Length > 0; iteration++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var ids = active;
+            int tiles = (ids.Length + TapTile - 1) / TapTile;
+            // Each tile of up to 4 starts shares the loads of J; every start's arithmetic is the same whatever its tile.
+            Parallel.For(0, tiles, tile =>
             {
-                previous.Dispose(); current.Dispose(); active.Dispose();
+                int t0 = tile * TapTile, t1 = Math.Min(t0 + TapTile, ids.Length);
+                for (int k = t0; k < t1; k++)
+                {
+                    var m = current.AsSpan(ids[k] * n, n);
+                    var om = oneMinusM2.AsSpan(ids[k] * n, n);
+                    for (int a = 0; a < n; a++) om[a] = 1 - m[a] * m[a];
+                }
+                var change = new double[TapTile];
+                for (int q = 0; q < blocks.Count; q++)
+                {
+                    var (start, length) = blocks[q];
+                    for (int a = 0; a < length; a++)
+                        TapRows(blockJ[q].AsSpan(a * length, length), blockJ2[q].AsSpan(a * length, length), ids, t0, t1,
+                            start, start + a, n, h[start + a], d, current, previous, oneMinusM2, next, change);
+                }
+                for (int k = t0; k < t1; k++) changes[ids[k]] = change[k - t0];
+            });
+            var keep = new List<int>(ids.Length);
+            foreach (int id in ids)
+            {
+                // m(t−1) ← m(t), m(t) ← m(t+1) for this start.
+                Array.Copy(current, (long)id * n, previous, (long)id * n, n);
+                Array.Copy(next, (long)id * n, current, (long)id * n, n);
+                double c = changes[id];
+                bool finished = c < options.Tolerance || !double.IsFinite(c) || iteration == options.MaxIterations;
+                if (!finished) { keep.Add(id); continue; }
+                iterationsOf[id] = iteration;
+                changeOf[id] = c;
+                convergedOf[id] = c < options.Tolerance;
+                Array.Copy(current, (long)id * n, finalM, (long)id * n, n);
             }
+            active = keep.ToArray();
+            progress?.Report(new ProgressReport("tap", count - active.Length, count, "starts", $"iteration {iteration}"));
         }
         for (int s = 0; s < count; s++)
         {
@@ -178,6 +180,43 @@ public static class Tap
             results[s] = new TapResult(convergedOf[s], iterationsOf[s], changeOf[s], m, finite ? FreeEnergy(model, m) : double.NaN);
         }
         return results;
+    }
+
+    // Starts per tile of the batched iteration (they share each load of a row of J and J²).
+    private const int TapTile = 4;
+
+    // One row i (position `row` in the new order) of the TAP update for the starts ids[t0..t1):
+    // next_i = d m_i + (1−d) tanh(h_i + Σ_j J_ij m_j − m_i(t−1) Σ_j J_ij² (1 − m_j²)), j over the row's group
+    // [groupStart, groupStart + |jRow|); change[k] ← max(change[k], |next_i − m_i|). Each start's sums run in the same
+    // fixed order (8 lanes, then the lanes, then the tail) whatever the tile.
+    private static void TapRows(ReadOnlySpan<double> jRow, ReadOnlySpan<double> j2Row, int[] ids, int t0, int t1, int groupStart,
+        int row, int n, double h, double d, double[] current, double[] previous, double[] oneMinusM2, double[] next, double[] change)
+    {
+        int length = jRow.Length;
+        for (int k = t0; k < t1; k++)
+        {
+            long at = (long)ids[k] * n;
+            var m = current.AsSpan((int)at + groupStart, length);
+            var om = oneMinusM2.AsSpan((int)at + groupStart, length);
+            var fieldAcc = Vector512<double>.Zero;
+            var reactionAcc = Vector512<double>.Zero;
+            int c = 0;
+            for (; c <= length - Vector512<double>.Count; c += Vector512<double>.Count)
+            {
+                fieldAcc += Vector512.Create(jRow.Slice(c, Vector512<double>.Count)) * Vector512.Create(m.Slice(c, Vector512<double>.Count));
+                reactionAcc += Vector512.Create(j2Row.Slice(c, Vector512<double>.Count)) * Vector512.Create(om.Slice(c, Vector512<double>.Count));
+            }
+            double field = Vector512.Sum(fieldAcc), reaction = Vector512.Sum(reactionAcc);
+            for (; c < length; c++)
+            {
+                field += jRow[c] * m[c];
+                reaction += j2Row[c] * om[c];
+            }
+            double mi = current[at + row];
+            double updated = d * mi + (1 - d) * Math.Tanh(h + field - previous[at + row] * reaction);
+            next[at + row] = updated;
+            change[k - t0] = Math.Max(change[k - t0], Math.Abs(updated - mi));
+        }
     }
 
     /// <summary>
