@@ -149,7 +149,11 @@ public static class Tap
                 for (int q = 0; q < blocks.Count; q++)
                 {
                     var (start, length) = blocks[q];
-                    for (int a = 0; a < length; a++)
+                    int a = 0;
+                    if (t1 - t0 == TapTile)
+                        for (; a + 1 < length; a += 2)
+                            TapRowPair(blockJ[q], blockJ2[q], a, length, ids, t0, start, n, h, d, current, previous, oneMinusM2, next, change);
+                    for (; a < length; a++)
                         TapRows(blockJ[q].AsSpan(a * length, length), blockJ2[q].AsSpan(a * length, length), ids, t0, t1,
                             start, start + a, n, h[start + a], d, current, previous, oneMinusM2, next, change);
                 }
@@ -216,6 +220,60 @@ public static class Tap
             double updated = d * mi + (1 - d) * Math.Tanh(h + field - previous[at + row] * reaction);
             next[at + row] = updated;
             change[k - t0] = Math.Max(change[k - t0], Math.Abs(updated - mi));
+        }
+    }
+
+    // TapRows for rows a and a+1 of a group and a full tile of 4 starts at once: each load of J and J² serves 4 starts
+    // and each load of m serves 2 rows. The sums of every (row, start) are accumulated exactly as in TapRows
+    // (same lanes, same order), so the result does not depend on which path handled it.
+    private static void TapRowPair(double[] jBlock, double[] j2Block, int a, int length, int[] ids, int t0, int groupStart,
+        int n, double[] h, double d, double[] current, double[] previous, double[] oneMinusM2, double[] next, double[] change)
+    {
+        const int W = 8;
+        var jA = jBlock.AsSpan(a * length, length); var jB = jBlock.AsSpan((a + 1) * length, length);
+        var qA = j2Block.AsSpan(a * length, length); var qB = j2Block.AsSpan((a + 1) * length, length);
+        int o0 = ids[t0] * n + groupStart, o1 = ids[t0 + 1] * n + groupStart, o2 = ids[t0 + 2] * n + groupStart, o3 = ids[t0 + 3] * n + groupStart;
+        var m0 = current.AsSpan(o0, length); var m1 = current.AsSpan(o1, length); var m2 = current.AsSpan(o2, length); var m3 = current.AsSpan(o3, length);
+        var p0 = oneMinusM2.AsSpan(o0, length); var p1 = oneMinusM2.AsSpan(o1, length); var p2 = oneMinusM2.AsSpan(o2, length); var p3 = oneMinusM2.AsSpan(o3, length);
+        Vector512<double> fA0 = default, fA1 = default, fA2 = default, fA3 = default, fB0 = default, fB1 = default, fB2 = default, fB3 = default;
+        Vector512<double> rA0 = default, rA1 = default, rA2 = default, rA3 = default, rB0 = default, rB1 = default, rB2 = default, rB3 = default;
+        int c = 0;
+        for (; c <= length - W; c += W)
+        {
+            var ja = Vector512.Create(jA.Slice(c, W)); var jb = Vector512.Create(jB.Slice(c, W));
+            var v = Vector512.Create(m0.Slice(c, W)); fA0 += ja * v; fB0 += jb * v;
+            v = Vector512.Create(m1.Slice(c, W)); fA1 += ja * v; fB1 += jb * v;
+            v = Vector512.Create(m2.Slice(c, W)); fA2 += ja * v; fB2 += jb * v;
+            v = Vector512.Create(m3.Slice(c, W)); fA3 += ja * v; fB3 += jb * v;
+            var qa = Vector512.Create(qA.Slice(c, W)); var qb = Vector512.Create(qB.Slice(c, W));
+            v = Vector512.Create(p0.Slice(c, W)); rA0 += qa * v; rB0 += qb * v;
+            v = Vector512.Create(p1.Slice(c, W)); rA1 += qa * v; rB1 += qb * v;
+            v = Vector512.Create(p2.Slice(c, W)); rA2 += qa * v; rB2 += qb * v;
+            v = Vector512.Create(p3.Slice(c, W)); rA3 += qa * v; rB3 += qb * v;
+        }
+        Span<double> field = [Vector512.Sum(fA0), Vector512.Sum(fA1), Vector512.Sum(fA2), Vector512.Sum(fA3),
+            Vector512.Sum(fB0), Vector512.Sum(fB1), Vector512.Sum(fB2), Vector512.Sum(fB3)];
+        Span<double> reaction = [Vector512.Sum(rA0), Vector512.Sum(rA1), Vector512.Sum(rA2), Vector512.Sum(rA3),
+            Vector512.Sum(rB0), Vector512.Sum(rB1), Vector512.Sum(rB2), Vector512.Sum(rB3)];
+        for (int r = 0; r < 2; r++)
+        {
+            var jr = r == 0 ? jA : jB; var qr = r == 0 ? qA : qB;
+            int row = groupStart + a + r;
+            for (int k = 0; k < TapTile; k++)
+            {
+                int at = ids[t0 + k] * n;
+                var m = current.AsSpan(at + groupStart, length); var om = oneMinusM2.AsSpan(at + groupStart, length);
+                double f = field[r * TapTile + k], x = reaction[r * TapTile + k];
+                for (int e = c; e < length; e++)
+                {
+                    f += jr[e] * m[e];
+                    x += qr[e] * om[e];
+                }
+                double mi = current[at + row];
+                double updated = d * mi + (1 - d) * Math.Tanh(h[row] + f - previous[at + row] * x);
+                next[at + row] = updated;
+                change[k] = Math.Max(change[k], Math.Abs(updated - mi));
+            }
         }
     }
 
