@@ -51,6 +51,9 @@ public sealed class BpMessages
     /// <summary>The cavity magnetisation m_{i→j}: ⟨s_i⟩ with the coupling to j removed.</summary>
     public double CavityMagnetisation(int i, int j) => Math.Tanh(CavityFields[i * Size + j]);
 
+    /// <summary>Messages from given cavity fields g_{i→j} (N×N row-major, taken over, not copied).</summary>
+    internal static BpMessages FromCavityFields(int size, double[] cavityFields) => new(size, cavityFields);
+
     /// <summary>An independent copy.</summary>
     public BpMessages Clone() => new(Size, (double[])CavityFields.Clone());
 
@@ -117,9 +120,6 @@ public sealed record BpResult(
     /// <summary>True when the run reached the tolerance.</summary>
     public bool Converged => StopReason == BpStopReason.Converged;
 
-    /// <summary>Edge-belief pair moments ⟨s_i s_j⟩, N×N, computed with the thermodynamics.</summary>
-    internal double[] PairMoments { get; init; } = [];
-
     /// <summary>One line: stop reason, sweeps, damping and last change.</summary>
     public string Describe() =>
         $"BP {StopReason.ToString().ToLowerInvariant()} after {Iterations} sweeps (damping {DampingUsed}, max change {MaxChange:G3})";
@@ -144,7 +144,7 @@ public sealed class BpConvergenceException(BpResult result)
 /// −F = Σ_i ln 2cosh H_i + Σ_{i&lt;j} ½ ln[(1−t²m_{i→j}²)(1−t²m_{j→i}²) / ((1−t²)(1+t m_{i→j} m_{j→i})²)], t = tanh J_ij
 /// (the site and edge free-energy shifts, with ln cosh J = −½ ln(1−t²)); it is exact on trees.
 /// </remarks>
-public static class BeliefPropagation
+public static partial class BeliefPropagation
 {
     private static readonly double[] EscalationSchedule = [0.8, 0.95];
 
@@ -195,7 +195,7 @@ public static class BeliefPropagation
         ArgumentNullException.ThrowIfNull(result);
         if (model.Size != result.Magnetisations.Length)
             throw new ArgumentException($"BP result of {result.Magnetisations.Length} spins used with a model of {model.Size}");
-        return new Moments((double[])result.Magnetisations.Clone(), (double[])result.PairMoments.Clone());
+        return new Moments((double[])result.Magnetisations.Clone(), PairMoments(model, result.Messages));
     }
 
     private sealed class Workspace(int n)
@@ -214,6 +214,8 @@ public static class BeliefPropagation
         public readonly double[] Cavity = new double[n * n];   // m_{i→j} in Finish
         public readonly double[] T = new double[n * n];     // tanh J
         public readonly double[] U = new double[n * n];     // u_{i→j}, sender row
+        public readonly double[] Incoming = new double[n * n];       // fused sweep: u_{k→i} in row i (receiver row)
+        public readonly double[] IncomingNext = new double[n * n];   // its double buffer
         public readonly double[] H = new double[n];         // full cavity sums
         public readonly int Chunks = n >= 96 ? Environment.ProcessorCount : 1;
     }
@@ -230,56 +232,6 @@ public static class BeliefPropagation
     {
         if (chunks <= 1) { body(0, 0, n); return; }
         Parallel.For(0, chunks, c => body(c, n * c / chunks, n * (c + 1) / chunks));
-    }
-
-    private static (BpStopReason, int, double) Iterate(IsingModel model, double[] g, Workspace w, double damping,
-        BpOptions options, CancellationToken ct)
-    {
-        int n = model.Size;
-        double[] u = w.U, t = w.T, hCav = w.H, h = model.Fields;
-        double change = double.NaN;
-        var maxima = new double[Math.Max(1, w.Chunks)];
-        for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
-        {
-            ct.ThrowIfCancellationRequested();
-            ComputeMessagesAndSums(g, t, u, hCav, h, n, w.Chunks);
-            for (int i = 0; i < n; i++)
-                if (!double.IsFinite(hCav[i])) return (BpStopReason.Diverged, iteration, double.NaN);
-
-            // g_{i→j} ← d g_{i→j} + (1−d)(H_i − u_{j→i}), reading u transposed tile by tile.
-            Array.Clear(maxima);
-            For(n, w.Chunks, (chunk, r0, r1) =>
-            {
-                const int Tile = 32;
-                double localMax = 0;
-                for (int i0 = r0; i0 < r1; i0 += Tile)
-                {
-                    int i1 = Math.Min(i0 + Tile, r1);
-                    for (int j0 = 0; j0 < n; j0 += Tile)
-                    {
-                        int j1 = Math.Min(j0 + Tile, n);
-                        for (int j = j0; j < j1; j++)
-                        {
-                            int column = j * n;
-                            for (int i = i0; i < i1; i++)
-                            {
-                                int at = i * n + j;
-                                double fresh = hCav[i] - u[column + i];
-                                double old = g[at];
-                                double delta = Math.Abs(fresh - old);
-                                if (delta > localMax) localMax = delta;
-                                g[at] = damping * old + (1 - damping) * fresh;
-                            }
-                        }
-                    }
-                }
-                maxima[chunk] = localMax;
-            });
-            change = maxima.Max();
-            if (!double.IsFinite(change)) return (BpStopReason.Diverged, iteration, change);
-            if (change < options.Tolerance) return (BpStopReason.Converged, iteration, change);
-        }
-        return (BpStopReason.IterationCap, options.MaxIterations, change);
     }
 
     // Anderson-accelerated iteration (type II, Walker & Ni, SIAM J. Numer. Anal. 49, 1715 (2011)) on the vector of
@@ -467,51 +419,59 @@ public static class BeliefPropagation
     {
         int n = model.Size;
         double[] g = messages.CavityFields, t = w.T, hCav = w.H, J = model.Couplings, h = model.Fields;
-        ComputeMessagesAndSums(g, t, w.U, hCav, h, n, w.Chunks);
+        var live = LiveColumns(t, n);
+        bool parallel = w.Chunks > 1;
+
+        // u_{k→i} of the final messages by receiver row (exact zeros where t = 0), H_i = h_i + Σ_k u_{k→i}, m_i = tanh H_i.
+        var incoming = w.Incoming;
+        Array.Clear(incoming);
+        ForBlocks(live.Length, parallel, b => SendMessages(g, t, incoming, live[b], b, n));
+        for (int i = 0; i < n; i++) hCav[i] = h[i] + Sum(incoming.AsSpan(i * n, n));
         var magnetisations = new double[n];
         VectorMath.Tanh(hCav, magnetisations);
 
-        // Cavity magnetisations m_{i→j} = tanh(H_i − u_{j→i}) at the fixed point, and their transpose.
+        // Cavity magnetisations m_{i→j} = tanh g_{i→j} where t_ij may be non-zero: an edge with t_ij = 0 adds
+        // ½ ln 1 = 0 to ln Z and J_ij⟨s_i s_j⟩ = 0 to the energy, so only those entries are needed (both (i,j) and
+        // (j,i) are covered: t is symmetric).
         var cavity = w.Cavity;
-        For(n, w.Chunks, (r0, r1) => VectorMath.Tanh(g.AsSpan(r0 * n, (r1 - r0) * n), cavity.AsSpan(r0 * n, (r1 - r0) * n)));
-        var cavityT = w.U;   // reuse: u is no longer needed
-        For(n, w.Chunks, (r0, r1) => VectorMath.Transpose(cavity, cavityT, n, r0, r1));
-
-        var pairs = new double[n * n];
-        var edgeTerms = new double[Math.Max(1, w.Chunks)];
-        var edgeEnergy = new double[Math.Max(1, w.Chunks)];
-        For(n, w.Chunks, (chunk, r0, r1) =>
+        ForBlocks(live.Length, parallel, b =>
         {
+            int i0 = b * FusedRows, i1 = Math.Min(i0 + FusedRows, n);
+            var ranges = live[b];
+            for (int i = i0; i < i1; i++)
+                for (int r = 0; r < ranges.Length; r += 2)
+                    VectorMath.Tanh(g.AsSpan(i * n + ranges[r], ranges[r + 1] - ranges[r]), cavity.AsSpan(i * n + ranges[r], ranges[r + 1] - ranges[r]));
+        });
+
+        var edgeTerms = new double[live.Length];
+        var edgeEnergy = new double[live.Length];
+        ForBlocks(live.Length, parallel, block =>
+        {
+            int i0 = block * FusedRows, i1 = Math.Min(i0 + FusedRows, n);
+            var ranges = live[block];
             var ratio = new double[n];
             var logs = new double[n];
             double terms = 0, energy = 0;
-            for (int i = r0; i < r1; i++)
+            for (int i = i0; i < i1; i++)
             {
-                pairs[i * n + i] = 1;
-                int len = n - i - 1;
-                if (len == 0) continue;
-                var ti = t.AsSpan(i * n + i + 1, len);
-                var a = cavity.AsSpan(i * n + i + 1, len);      // m_{i→j}
-                var b = cavityT.AsSpan(i * n + i + 1, len);     // m_{j→i}
-                var Ji = J.AsSpan(i * n + i + 1, len);
-                for (int k = 0; k < len; k++)
-                {
-                    double tk = ti[k], ab = a[k] * b[k];
-                    double c = (tk + ab) / (1 + tk * ab);
-                    pairs[i * n + i + 1 + k] = c;
-                    energy += Ji[k] * c;
-                    double denominator = 1 + tk * ab;
-                    double t2 = tk * tk;
-                    ratio[k] = (1 - t2 * a[k] * a[k]) * (1 - t2 * b[k] * b[k]) / ((1 - t2) * denominator * denominator);
-                }
-                VectorMath.Log(ratio.AsSpan(0, len), logs.AsSpan(0, len));
-                for (int k = 0; k < len; k++) terms += 0.5 * logs[k];
+                int count = 0;
+                for (int r = 0; r < ranges.Length; r += 2)
+                    for (int j = Math.Max(ranges[r], i + 1); j < ranges[r + 1]; j++)
+                    {
+                        double tk = t[i * n + j];
+                        if (tk == 0) continue;
+                        double a = cavity[i * n + j], b = cavity[j * n + i], ab = a * b;
+                        double denominator = 1 + tk * ab;
+                        energy += J[i * n + j] * (tk + ab) / denominator;
+                        double t2 = tk * tk;
+                        ratio[count++] = (1 - t2 * a * a) * (1 - t2 * b * b) / ((1 - t2) * denominator * denominator);
+                    }
+                VectorMath.Log(ratio.AsSpan(0, count), logs.AsSpan(0, count));
+                for (int k = 0; k < count; k++) terms += 0.5 * logs[k];
             }
-            edgeTerms[chunk] = terms;
-            edgeEnergy[chunk] = energy;
+            edgeTerms[block] = terms;
+            edgeEnergy[block] = energy;
         });
-        for (int i = 0; i < n; i++)
-            for (int j = i + 1; j < n; j++) pairs[j * n + i] = pairs[i * n + j];
 
         double logZ = edgeTerms.Sum();
         double meanEnergy = -edgeEnergy.Sum();
@@ -523,7 +483,35 @@ public static class BeliefPropagation
         }
         double freeEnergy = -logZ;
         return new BpResult(reason, iterations, change, damping, messages, magnetisations, freeEnergy, meanEnergy,
-            meanEnergy - freeEnergy) { PairMoments = pairs };
+            meanEnergy - freeEnergy);
+    }
+
+    // Edge-belief pair moments ⟨s_i s_j⟩ = (t_ij + m_{i→j} m_{j→i}) / (1 + t_ij m_{i→j} m_{j→i}), diagonal 1, from the
+    // messages; computed on demand by Moments (the landscape needs only m, E and F).
+    private static double[] PairMoments(IsingModel model, BpMessages messages)
+    {
+        int n = model.Size;
+        var t = new double[n * n];
+        var cavity = new double[n * n];
+        int chunks = n >= 96 ? Environment.ProcessorCount : 1;
+        TanhCouplings(model.Couplings, t, n);
+        For(n, chunks, (r0, r1) => VectorMath.Tanh(messages.CavityFields.AsSpan(r0 * n, (r1 - r0) * n), cavity.AsSpan(r0 * n, (r1 - r0) * n)));
+        var pairs = new double[n * n];
+        For(n, chunks, (r0, r1) =>
+        {
+            for (int i = r0; i < r1; i++)
+            {
+                pairs[i * n + i] = 1;
+                for (int j = i + 1; j < n; j++)
+                {
+                    double tk = t[i * n + j], ab = cavity[i * n + j] * cavity[j * n + i];
+                    pairs[i * n + j] = (tk + ab) / (1 + tk * ab);
+                }
+            }
+        });
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++) pairs[j * n + i] = pairs[i * n + j];
+        return pairs;
     }
 }
 
