@@ -229,38 +229,43 @@ internal sealed class SimdEvaluator
     /// w + r·n_in·16) for the example pair in <paramref name="a"/>: z = Σ_i w_i a_i as a chain of FMAs
     /// from 0 in input order, then LReLU max(z, 0.1 z) on hidden layers.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Rows512<TRows>(float* w, int nIn, Vector512<float>* a, Vector512<float>* z, bool hidden, Vector512<float> slope)
         where TRows : struct, IRowCount
     {
-        int stride = nIn * 16;
+        // Pointer increments and loop-invariant row offsets keep the loop to loads and FMAs.
+        nint stride = nIn * 16;
+        nint o1 = stride, o2 = 2 * stride, o3 = 3 * stride, o4 = 4 * stride, o5 = 5 * stride, o6 = 6 * stride, o7 = 7 * stride;
         Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
         Vector512<float> t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
-        for (int i = 0; i < nIn; i++)
+        float* end = w + stride;
+        for (float* p = w; p < end; p += 16, a += 2)
         {
-            var xa = a[2 * i];
-            var xb = a[2 * i + 1];
-            float* p = w + i * 16;
+            var xa = a[0];
+            var xb = a[1];
             Vector512<float> v = Vector512.Load(p);
             s0 = Vector512.FusedMultiplyAdd(v, xa, s0); t0 = Vector512.FusedMultiplyAdd(v, xb, t0);
-            if (TRows.Value > 1) { v = Vector512.Load(p + stride); s1 = Vector512.FusedMultiplyAdd(v, xa, s1); t1 = Vector512.FusedMultiplyAdd(v, xb, t1); }
-            if (TRows.Value > 2) { v = Vector512.Load(p + 2 * stride); s2 = Vector512.FusedMultiplyAdd(v, xa, s2); t2 = Vector512.FusedMultiplyAdd(v, xb, t2); }
-            if (TRows.Value > 3) { v = Vector512.Load(p + 3 * stride); s3 = Vector512.FusedMultiplyAdd(v, xa, s3); t3 = Vector512.FusedMultiplyAdd(v, xb, t3); }
-            if (TRows.Value > 4) { v = Vector512.Load(p + 4 * stride); s4 = Vector512.FusedMultiplyAdd(v, xa, s4); t4 = Vector512.FusedMultiplyAdd(v, xb, t4); }
-            if (TRows.Value > 5) { v = Vector512.Load(p + 5 * stride); s5 = Vector512.FusedMultiplyAdd(v, xa, s5); t5 = Vector512.FusedMultiplyAdd(v, xb, t5); }
-            if (TRows.Value > 6) { v = Vector512.Load(p + 6 * stride); s6 = Vector512.FusedMultiplyAdd(v, xa, s6); t6 = Vector512.FusedMultiplyAdd(v, xb, t6); }
-            if (TRows.Value > 7) { v = Vector512.Load(p + 7 * stride); s7 = Vector512.FusedMultiplyAdd(v, xa, s7); t7 = Vector512.FusedMultiplyAdd(v, xb, t7); }
+            if (TRows.Value > 1) { v = Vector512.Load(p + o1); s1 = Vector512.FusedMultiplyAdd(v, xa, s1); t1 = Vector512.FusedMultiplyAdd(v, xb, t1); }
+            if (TRows.Value > 2) { v = Vector512.Load(p + o2); s2 = Vector512.FusedMultiplyAdd(v, xa, s2); t2 = Vector512.FusedMultiplyAdd(v, xb, t2); }
+            if (TRows.Value > 3) { v = Vector512.Load(p + o3); s3 = Vector512.FusedMultiplyAdd(v, xa, s3); t3 = Vector512.FusedMultiplyAdd(v, xb, t3); }
+            if (TRows.Value > 4) { v = Vector512.Load(p + o4); s4 = Vector512.FusedMultiplyAdd(v, xa, s4); t4 = Vector512.FusedMultiplyAdd(v, xb, t4); }
+            if (TRows.Value > 5) { v = Vector512.Load(p + o5); s5 = Vector512.FusedMultiplyAdd(v, xa, s5); t5 = Vector512.FusedMultiplyAdd(v, xb, t5); }
+            if (TRows.Value > 6) { v = Vector512.Load(p + o6); s6 = Vector512.FusedMultiplyAdd(v, xa, s6); t6 = Vector512.FusedMultiplyAdd(v, xb, t6); }
+            if (TRows.Value > 7) { v = Vector512.Load(p + o7); s7 = Vector512.FusedMultiplyAdd(v, xa, s7); t7 = Vector512.FusedMultiplyAdd(v, xb, t7); }
         }
+        // LReLU = max(z, 0.1 z). MaxNative (vmaxps) differs from Max (IEEE maximum) only for NaN operands and
+        // for the order of +0 and −0 when the operands compare equal; z and 0.1 z are finite and compare
+        // equal only when both are zeros of the same sign, so both give the same bits here.
         if (hidden)
         {
-            s0 = Vector512.Max(s0, s0 * slope); t0 = Vector512.Max(t0, t0 * slope);
-            if (TRows.Value > 1) { s1 = Vector512.Max(s1, s1 * slope); t1 = Vector512.Max(t1, t1 * slope); }
-            if (TRows.Value > 2) { s2 = Vector512.Max(s2, s2 * slope); t2 = Vector512.Max(t2, t2 * slope); }
-            if (TRows.Value > 3) { s3 = Vector512.Max(s3, s3 * slope); t3 = Vector512.Max(t3, t3 * slope); }
-            if (TRows.Value > 4) { s4 = Vector512.Max(s4, s4 * slope); t4 = Vector512.Max(t4, t4 * slope); }
-            if (TRows.Value > 5) { s5 = Vector512.Max(s5, s5 * slope); t5 = Vector512.Max(t5, t5 * slope); }
-            if (TRows.Value > 6) { s6 = Vector512.Max(s6, s6 * slope); t6 = Vector512.Max(t6, t6 * slope); }
-            if (TRows.Value > 7) { s7 = Vector512.Max(s7, s7 * slope); t7 = Vector512.Max(t7, t7 * slope); }
+            s0 = Vector512.MaxNative(s0, s0 * slope); t0 = Vector512.MaxNative(t0, t0 * slope);
+            if (TRows.Value > 1) { s1 = Vector512.MaxNative(s1, s1 * slope); t1 = Vector512.MaxNative(t1, t1 * slope); }
+            if (TRows.Value > 2) { s2 = Vector512.MaxNative(s2, s2 * slope); t2 = Vector512.MaxNative(t2, t2 * slope); }
+            if (TRows.Value > 3) { s3 = Vector512.MaxNative(s3, s3 * slope); t3 = Vector512.MaxNative(t3, t3 * slope); }
+            if (TRows.Value > 4) { s4 = Vector512.MaxNative(s4, s4 * slope); t4 = Vector512.MaxNative(t4, t4 * slope); }
+            if (TRows.Value > 5) { s5 = Vector512.MaxNative(s5, s5 * slope); t5 = Vector512.MaxNative(t5, t5 * slope); }
+            if (TRows.Value > 6) { s6 = Vector512.MaxNative(s6, s6 * slope); t6 = Vector512.MaxNative(t6, t6 * slope); }
+            if (TRows.Value > 7) { s7 = Vector512.MaxNative(s7, s7 * slope); t7 = Vector512.MaxNative(t7, t7 * slope); }
         }
         z[0] = s0; z[1] = t0;
         if (TRows.Value > 1) { z[2] = s1; z[3] = t1; }
@@ -343,38 +348,40 @@ internal sealed class SimdEvaluator
     /// w + r·n_in·8) for the example pair in <paramref name="a"/>: z = Σ_i w_i a_i as a chain of FMAs
     /// from 0 in input order, then LReLU max(z, 0.1 z) on hidden layers.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Rows256<TRows>(float* w, int nIn, Vector256<float>* a, Vector256<float>* z, bool hidden, Vector256<float> slope)
         where TRows : struct, IRowCount
     {
-        int stride = nIn * 8;
+        // Pointer increments and loop-invariant row offsets keep the loop to loads and FMAs.
+        nint stride = nIn * 8;
+        nint o1 = stride, o2 = 2 * stride, o3 = 3 * stride, o4 = 4 * stride, o5 = 5 * stride, o6 = 6 * stride, o7 = 7 * stride;
         Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
         Vector256<float> t0 = default, t1 = default, t2 = default, t3 = default, t4 = default, t5 = default, t6 = default, t7 = default;
-        for (int i = 0; i < nIn; i++)
+        float* end = w + stride;
+        for (float* p = w; p < end; p += 8, a += 2)
         {
-            var xa = a[2 * i];
-            var xb = a[2 * i + 1];
-            float* p = w + i * 8;
+            var xa = a[0];
+            var xb = a[1];
             Vector256<float> v = Vector256.Load(p);
             s0 = Vector256.FusedMultiplyAdd(v, xa, s0); t0 = Vector256.FusedMultiplyAdd(v, xb, t0);
-            if (TRows.Value > 1) { v = Vector256.Load(p + stride); s1 = Vector256.FusedMultiplyAdd(v, xa, s1); t1 = Vector256.FusedMultiplyAdd(v, xb, t1); }
-            if (TRows.Value > 2) { v = Vector256.Load(p + 2 * stride); s2 = Vector256.FusedMultiplyAdd(v, xa, s2); t2 = Vector256.FusedMultiplyAdd(v, xb, t2); }
-            if (TRows.Value > 3) { v = Vector256.Load(p + 3 * stride); s3 = Vector256.FusedMultiplyAdd(v, xa, s3); t3 = Vector256.FusedMultiplyAdd(v, xb, t3); }
-            if (TRows.Value > 4) { v = Vector256.Load(p + 4 * stride); s4 = Vector256.FusedMultiplyAdd(v, xa, s4); t4 = Vector256.FusedMultiplyAdd(v, xb, t4); }
-            if (TRows.Value > 5) { v = Vector256.Load(p + 5 * stride); s5 = Vector256.FusedMultiplyAdd(v, xa, s5); t5 = Vector256.FusedMultiplyAdd(v, xb, t5); }
-            if (TRows.Value > 6) { v = Vector256.Load(p + 6 * stride); s6 = Vector256.FusedMultiplyAdd(v, xa, s6); t6 = Vector256.FusedMultiplyAdd(v, xb, t6); }
-            if (TRows.Value > 7) { v = Vector256.Load(p + 7 * stride); s7 = Vector256.FusedMultiplyAdd(v, xa, s7); t7 = Vector256.FusedMultiplyAdd(v, xb, t7); }
+            if (TRows.Value > 1) { v = Vector256.Load(p + o1); s1 = Vector256.FusedMultiplyAdd(v, xa, s1); t1 = Vector256.FusedMultiplyAdd(v, xb, t1); }
+            if (TRows.Value > 2) { v = Vector256.Load(p + o2); s2 = Vector256.FusedMultiplyAdd(v, xa, s2); t2 = Vector256.FusedMultiplyAdd(v, xb, t2); }
+            if (TRows.Value > 3) { v = Vector256.Load(p + o3); s3 = Vector256.FusedMultiplyAdd(v, xa, s3); t3 = Vector256.FusedMultiplyAdd(v, xb, t3); }
+            if (TRows.Value > 4) { v = Vector256.Load(p + o4); s4 = Vector256.FusedMultiplyAdd(v, xa, s4); t4 = Vector256.FusedMultiplyAdd(v, xb, t4); }
+            if (TRows.Value > 5) { v = Vector256.Load(p + o5); s5 = Vector256.FusedMultiplyAdd(v, xa, s5); t5 = Vector256.FusedMultiplyAdd(v, xb, t5); }
+            if (TRows.Value > 6) { v = Vector256.Load(p + o6); s6 = Vector256.FusedMultiplyAdd(v, xa, s6); t6 = Vector256.FusedMultiplyAdd(v, xb, t6); }
+            if (TRows.Value > 7) { v = Vector256.Load(p + o7); s7 = Vector256.FusedMultiplyAdd(v, xa, s7); t7 = Vector256.FusedMultiplyAdd(v, xb, t7); }
         }
         if (hidden)
         {
-            s0 = Vector256.Max(s0, s0 * slope); t0 = Vector256.Max(t0, t0 * slope);
-            if (TRows.Value > 1) { s1 = Vector256.Max(s1, s1 * slope); t1 = Vector256.Max(t1, t1 * slope); }
-            if (TRows.Value > 2) { s2 = Vector256.Max(s2, s2 * slope); t2 = Vector256.Max(t2, t2 * slope); }
-            if (TRows.Value > 3) { s3 = Vector256.Max(s3, s3 * slope); t3 = Vector256.Max(t3, t3 * slope); }
-            if (TRows.Value > 4) { s4 = Vector256.Max(s4, s4 * slope); t4 = Vector256.Max(t4, t4 * slope); }
-            if (TRows.Value > 5) { s5 = Vector256.Max(s5, s5 * slope); t5 = Vector256.Max(t5, t5 * slope); }
-            if (TRows.Value > 6) { s6 = Vector256.Max(s6, s6 * slope); t6 = Vector256.Max(t6, t6 * slope); }
-            if (TRows.Value > 7) { s7 = Vector256.Max(s7, s7 * slope); t7 = Vector256.Max(t7, t7 * slope); }
+            s0 = Vector256.MaxNative(s0, s0 * slope); t0 = Vector256.MaxNative(t0, t0 * slope);
+            if (TRows.Value > 1) { s1 = Vector256.MaxNative(s1, s1 * slope); t1 = Vector256.MaxNative(t1, t1 * slope); }
+            if (TRows.Value > 2) { s2 = Vector256.MaxNative(s2, s2 * slope); t2 = Vector256.MaxNative(t2, t2 * slope); }
+            if (TRows.Value > 3) { s3 = Vector256.MaxNative(s3, s3 * slope); t3 = Vector256.MaxNative(t3, t3 * slope); }
+            if (TRows.Value > 4) { s4 = Vector256.MaxNative(s4, s4 * slope); t4 = Vector256.MaxNative(t4, t4 * slope); }
+            if (TRows.Value > 5) { s5 = Vector256.MaxNative(s5, s5 * slope); t5 = Vector256.MaxNative(t5, t5 * slope); }
+            if (TRows.Value > 6) { s6 = Vector256.MaxNative(s6, s6 * slope); t6 = Vector256.MaxNative(t6, t6 * slope); }
+            if (TRows.Value > 7) { s7 = Vector256.MaxNative(s7, s7 * slope); t7 = Vector256.MaxNative(t7, t7 * slope); }
         }
         z[0] = s0; z[1] = t0;
         if (TRows.Value > 1) { z[2] = s1; z[3] = t1; }
