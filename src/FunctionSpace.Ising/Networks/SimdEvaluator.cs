@@ -96,7 +96,7 @@ internal sealed class SimdEvaluator
     /// close. Rows are processed in blocks of up to 8 outputs for two examples at a time: 16 independent
     /// accumulator chains hide the FMA latency and every weight load serves two FMAs.
     /// </remarks>
-    public int[] CorrectCounts(ReadOnlySpan<sbyte> spins, int count)
+    public unsafe int[] CorrectCounts(ReadOnlySpan<sbyte> spins, int count)
     {
         int n = _architecture.WeightCount;
         if (spins.Length != (long)count * n) throw new ArgumentException($"{spins.Length} spins are not {count} configurations of {n}");
@@ -109,30 +109,34 @@ internal sealed class SimdEvaluator
         int threads = Math.Max(1, Environment.ProcessorCount);
         int splits = Math.Clamp((4 * threads + groups - 1) / groups, 1, Math.Max(1, pairs / 64));
         var partial = new int[groups * splits * Lanes];
-        sbyte[] spinArray = spins.ToArray();
-        Parallel.For(0, groups * splits, () => new float[n * Lanes], (item, _, weights) =>
+        // The spans are pinned for the synchronous Parallel.For (a lambda cannot capture a span; no copy).
+        fixed (sbyte* spinPointer = spins)
         {
-            int g = item / splits, s = item % splits;
-            int first = g * Lanes, configs = Math.Min(Lanes, count - first);
-            // Transpose the group's spins to W[k][lane] (padding lanes +1, their counts are ignored).
-            for (int lane = 0; lane < Lanes; lane++)
+            nint spinAddress = (nint)spinPointer;
+            Parallel.For(0, groups * splits, () => new float[n * Lanes], (item, _, weights) =>
             {
-                if (lane < configs)
+                int g = item / splits, s = item % splits;
+                int first = g * Lanes, configs = Math.Min(Lanes, count - first);
+                // Transpose the group's spins to W[k][lane] (padding lanes +1, their counts are ignored).
+                for (int lane = 0; lane < Lanes; lane++)
                 {
-                    var source = spinArray.AsSpan((first + lane) * n, n);
-                    for (int k = 0; k < n; k++) weights[k * Lanes + lane] = source[k];
+                    if (lane < configs)
+                    {
+                        var source = new ReadOnlySpan<sbyte>((sbyte*)spinAddress + (long)(first + lane) * n, n);
+                        for (int k = 0; k < n; k++) weights[k * Lanes + lane] = source[k];
+                    }
+                    else
+                    {
+                        for (int k = 0; k < n; k++) weights[k * Lanes + lane] = 1f;
+                    }
                 }
-                else
-                {
-                    for (int k = 0; k < n; k++) weights[k * Lanes + lane] = 1f;
-                }
-            }
-            int firstPair = (int)((long)pairs * s / splits), lastPair = (int)((long)pairs * (s + 1) / splits);
-            var counts = partial.AsSpan(item * Lanes, Lanes);
-            if (Lanes == 16) Group512(weights, firstPair, lastPair, counts);
-            else Group256(weights, firstPair, lastPair, counts);
-            return weights;
-        }, _ => { });
+                int firstPair = (int)((long)pairs * s / splits), lastPair = (int)((long)pairs * (s + 1) / splits);
+                var counts = partial.AsSpan(item * Lanes, Lanes);
+                if (Lanes == 16) Group512(weights, firstPair, lastPair, counts);
+                else Group256(weights, firstPair, lastPair, counts);
+                return weights;
+            }, _ => { });
+        }
         for (int g = 0; g < groups; g++)
             for (int s = 0; s < splits; s++)
                 for (int lane = 0; lane < Lanes && g * Lanes + lane < count; lane++)
