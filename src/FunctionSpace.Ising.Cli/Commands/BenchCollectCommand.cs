@@ -109,6 +109,7 @@ internal static class BenchCollectCommand
         double singleRate = singles / clock.Elapsed.TotalSeconds;
         output.WriteLine($"  torch batched ({evalBatch} per product): {torchRate:F0} configs/s; torch one at a time: {singleRate:F0} configs/s " +
                          $"(kernel / one-at-a-time: {rate / singleRate:F1}x)");
+        output.WriteLine($"peak resident memory: {CollectCommand.PeakResidentMemory()}");
     }
 
     private static bool SimdAvailable => System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
