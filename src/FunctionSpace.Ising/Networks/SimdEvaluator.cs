@@ -28,7 +28,7 @@ internal sealed class SimdEvaluator
     /// <param name="architecture">Network widths.</param>
     /// <param name="inputs">n × Widths[0] inputs.</param>
     /// <param name="labels">n labels.</param>
-    /// <param name="wide">Use 512-bit vectors (16 examples) when the hardware has them.</param>
+    /// <param name="wide">Use 512-bit vectors (16 lanes) when the hardware has them.</param>
     public SimdEvaluator(Architecture architecture, double[] inputs, byte[] labels, bool wide = true)
     {
         _architecture = architecture;

@@ -154,8 +154,8 @@ public static class EnsembleCollection
         if (File.Exists(settings.OutputPath))
         {
             if (!settings.Resume) throw new InputException($"--out: {settings.OutputPath} exists; pass --resume to continue it, or remove it");
-            writer = EnsembleWriter.OpenForResume(settings.OutputPath, header, out var kept);
-            foreach (var chunk in kept) { done.Add(chunk.Block); keptAccuracies.AddRange(chunk.Accuracies); }
+            // Chunk by chunk: only the block numbers and accuracies of the file are kept, not its spins.
+            writer = EnsembleWriter.OpenForResume(settings.OutputPath, header, chunk => { done.Add(chunk.Block); keptAccuracies.AddRange(chunk.Accuracies); });
         }
         else
         {
