@@ -85,7 +85,7 @@ public sealed record CollectionSettings(string Scenario, Architecture Architectu
             ["shard"] = $"{ShardIndex}/{ShardCount}",
             ["symmetric_fraction"] = SymmetricFraction.ToString("R", c),
             ["train_count"] = TrainCount.ToString(c),
-            ["seed_rule"] = "network seed = SplitMix64.Mix(seed, network index, 0); block noise seed = Mix(seed, block, 5)",
+            ["seed_rule"] = "network seed = SplitMix64.Mix(seed, network index, 0); block noise seed = Mix(seed, block, 5); network noise stream seed = Mix(network seed ^ block noise seed * 0xA24BAED4963EE407, 0, 3)",
         };
         return new EnsembleHeader(EnsembleFormat.CurrentVersion, Architecture, Scenario, Architecture.Widths[0], Threshold, Seed, CreatedUtc) { Parameters = p };
     }

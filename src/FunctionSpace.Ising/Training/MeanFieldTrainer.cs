@@ -48,17 +48,18 @@ public enum TrainingStop
 public sealed record MeanFieldResult(int Networks, float[] Theta, float[] FinalLosses, int EpochsRun, TrainingStop Stop);
 
 /// <summary>
-/// LR-net mean-field training of K independent binary networks at once (Shayer, Levi &amp; Fetaya 2018,
-/// "Learning discrete weights using the local reparameterization trick", as used by Zou &amp; Huang 2021):
-/// θ as [K, out, in] tensors, every product a batched matrix product.
+/// LR-net mean-field training of K independent binary networks (Shayer, Levi &amp; Fetaya 2018, "Learning
+/// discrete weights using the local reparameterization trick", as used by Zou &amp; Huang 2021), one network
+/// per task of a fused SIMD kernel (<see cref="MeanFieldKernel"/>), the networks spread over the cores.
 /// </summary>
 /// <remarks>
 /// Per layer with input activity a: μ = 2σ(θ) − 1 = tanh(θ/2), z = μ·a + sqrt((1 − μ²)·a²)·ε with
 /// ε ~ N(0,1) per unit and example; hidden a' = LReLU(z)/sqrt(n_in); the output z is the logit of a softmax
-/// cross-entropy (batch mean). The gradient is written out by hand (checked against finite differences in
-/// the tests); γ·θ is added to it and Adam updates θ. Each network has its own initialisation and data
-/// order (from its seed); the noise ε of a block of networks comes from one generator seeded by
-/// <c>noiseSeed</c>.
+/// cross-entropy (batch mean). The gradient is written out by hand (the kernel is tested against the torch
+/// reference <see cref="LossesAndGradients"/>, itself checked against finite differences); γ·θ is added to
+/// it and Adam updates θ. Each network has its own initialisation, data order and noise stream (seeded
+/// from its seed and <c>noiseSeed</c>), so its θ depends only on those seeds, the data and the options —
+/// not on the other networks of the batch, nor on the number of threads.
 /// </remarks>
 public static class MeanFieldTrainer
 {
@@ -69,83 +70,81 @@ public static class MeanFieldTrainer
     /// Trains one network per entry of <paramref name="networkSeeds"/> on inputs (n × Widths[0] row-major) and labels.
     /// </summary>
     public static MeanFieldResult Train(Architecture architecture, float[] inputs, byte[] labels, IReadOnlyList<ulong> networkSeeds,
-        ulong noiseSeed, MeanFieldOptions options, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+        ulong noiseSeed, MeanFieldOptions options, IProgress<ProgressReport>? progress = null, CancellationToken ct = default) =>
+        TrainOnThreads(architecture, inputs, labels, networkSeeds, noiseSeed, options, Environment.ProcessorCount, progress, ct);
+
+    /// <summary>As <see cref="Train"/>, on at most <paramref name="threads"/> threads (the result does not depend on it).</summary>
+    internal static MeanFieldResult TrainOnThreads(Architecture architecture, float[] inputs, byte[] labels, IReadOnlyList<ulong> networkSeeds,
+        ulong noiseSeed, MeanFieldOptions options, int threads, IProgress<ProgressReport>? progress, CancellationToken ct)
     {
         int n = labels.Length, width = architecture.Widths[0], k = networkSeeds.Count, layers = architecture.Layers;
         if (inputs.Length != (long)n * width) throw new InputException($"training: {inputs.Length} input values do not make {n} rows of width {width}");
         options.Validate(n);
-        int stepsPerEpoch = n / options.BatchSize; // a last partial mini-batch is dropped
-        var widths = architecture.Widths;
-
-        using var outer = NewDisposeScope();
-        var theta = InitialTheta(architecture, networkSeeds, options);
+        int weights = architecture.WeightCount, padded = MeanFieldKernel.PaddedWeights(architecture);
         var trainable = Enumerable.Range(0, layers).Select(l => !(options.FreezeInterior && l > 0 && l < layers - 1)).ToArray();
-        var adamM = theta.Select(t => zeros_like(t)).ToArray();
-        var adamV = theta.Select(t => zeros_like(t)).ToArray();
-        var x = tensor(inputs, [n, width]);
-        var y = tensor(labels.Select(b => (long)b).ToArray());
-        using var generator = new Generator(noiseSeed);
-        var orderRngs = networkSeeds.Select(s => new SplitMix64(SplitMix64.Mix(s, 0, 2))).ToArray();
-        var order = new long[(long)k * n];
-        var lossSum = new double[k];
+        var initial = InitialThetaFlat(architecture, networkSeeds, options);
+        var networks = new MeanFieldNetwork[k];
+        for (int net = 0; net < k; net++)
+            networks[net] = new MeanFieldNetwork(padded, initial.AsSpan(net * weights, weights),
+                SplitMix64.Mix(networkSeeds[net], 0, 2), NoiseSeed(networkSeeds[net], noiseSeed));
+
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct };
         var stop = TrainingStop.Completed;
         int epoch = 0;
-        long step = 0;
         for (; epoch < options.Epochs; epoch++)
         {
             ct.ThrowIfCancellationRequested();
-            for (int net = 0; net < k; net++) orderRngs[net].Permutation(order.AsSpan(net * n, n));
-            using var epochScope = NewDisposeScope();
-            var orderT = tensor(order, [k, n]);
-            var lossT = zeros(k, dtype: ScalarType.Float64);
-            for (int s = 0; s < stepsPerEpoch; s++)
-            {
-                using var stepScope = NewDisposeScope();
-                var index = orderT.narrow(1, (long)s * options.BatchSize, options.BatchSize).reshape(-1);
-                var a0 = x.index_select(0, index).view(k, options.BatchSize, width);
-                var targets = y.index_select(0, index).view(k, options.BatchSize);
-                var noise = new Tensor[layers];
-                for (int l = 0; l < layers; l++)
-                    noise[l] = randn([k, options.BatchSize, widths[l + 1]], generator: generator);
-                var gradients = new Tensor[layers];
-                var losses = LossesAndGradients(architecture, theta, a0, targets, noise, gradients);
-                lossT.add_(losses.to_type(ScalarType.Float64));
-                step++;
-                double bc1 = 1 - Math.Pow(options.Beta1, step), bc2 = 1 - Math.Pow(options.Beta2, step);
-                for (int l = 0; l < layers; l++)
+            // Networks are independent: the epochs of all networks run in lockstep only so that progress and
+            // the divergence check happen per epoch, as for one batched tensor.
+            Parallel.For(0, k, parallel, () => new MeanFieldKernel(architecture, options.BatchSize, trainable, n),
+                (net, _, kernel) =>
                 {
-                    if (!trainable[l]) continue;
-                    // Adam on g = ∂L/∂θ + γθ.
-                    var g = gradients[l].add_(theta[l], alpha: options.L2);
-                    adamM[l].mul_(options.Beta1).add_(g, alpha: 1 - options.Beta1);
-                    adamV[l].mul_(options.Beta2).addcmul_(g, g, value: 1 - options.Beta2);
-                    var denominator = adamV[l].sqrt().div_(Math.Sqrt(bc2)).add_(options.AdamEpsilon);
-                    theta[l].addcdiv_(adamM[l], denominator, value: -options.LearningRate / bc1);
-                }
-            }
-            var epochLoss = lossT.div_(stepsPerEpoch).data<double>().ToArray();
-            Array.Copy(epochLoss, lossSum, k);
-            progress?.Report(new ProgressReport("train", epoch + 1, options.Epochs, "epochs", $"loss {epochLoss.Average():F4}"));
-            if (epochLoss.Any(v => !double.IsFinite(v))) { stop = TrainingStop.Diverged; epoch++; break; }
+                    networks[net].EpochLoss = kernel.Epoch(networks[net], inputs, labels, options);
+                    return kernel;
+                }, _ => { });
+            progress?.Report(new ProgressReport("train", epoch + 1, options.Epochs, "epochs", $"loss {networks.Average(w => w.EpochLoss):F4}"));
+            if (networks.Any(w => !double.IsFinite(w.EpochLoss))) { stop = TrainingStop.Diverged; epoch++; break; }
         }
 
-        var flat = new float[(long)k * architecture.WeightCount];
-        for (int l = 0; l < layers; l++)
-        {
-            int size = widths[l] * widths[l + 1], offset = architecture.LayerOffset(l);
-            var values = theta[l].contiguous().data<float>().ToArray();
-            for (int net = 0; net < k; net++)
-                Array.Copy(values, (long)net * size, flat, (long)net * architecture.WeightCount + offset, size);
-        }
-        return new MeanFieldResult(k, flat, lossSum.Select(v => (float)v).ToArray(), epoch, stop);
+        var flat = new float[(long)k * weights];
+        for (int net = 0; net < k; net++) Array.Copy(networks[net].Theta, 0, flat, (long)net * weights, weights);
+        return new MeanFieldResult(k, flat, networks.Select(w => (float)w.EpochLoss).ToArray(), epoch, stop);
     }
 
     /// <summary>
-    /// θ at the start: N(0, InitStd²) from each network's own generator, in spin order; with
-    /// <see cref="MeanFieldOptions.FreezeInterior"/> the hidden-to-hidden layers get ±FrozenMagnitude.
-    /// Returns one [K, out, in] float tensor per layer.
+    /// Benchmark helper: wall time per mini-batch step (gather, noise, forward, backward, Adam) of one network
+    /// on the calling thread, timed in <paramref name="windows"/> windows of 10 steps. Returns the fastest and
+    /// the median window per step: on a shared machine the fastest window is the one least disturbed by other
+    /// processes (an estimate of the idle-core speed), the median includes the disturbance.
     /// </summary>
-    internal static Tensor[] InitialTheta(Architecture architecture, IReadOnlyList<ulong> networkSeeds, MeanFieldOptions options)
+    public static (double Fastest, double Median) StepSeconds(Architecture architecture, float[] inputs, byte[] labels, MeanFieldOptions options, int windows = 300)
+    {
+        int n = labels.Length;
+        options.Validate(n);
+        if (windows < 1) throw new InputException($"bench: {windows} windows must be at least 1");
+        var trainable = Enumerable.Range(0, architecture.Layers).Select(l => !(options.FreezeInterior && l > 0 && l < architecture.Layers - 1)).ToArray();
+        var kernel = new MeanFieldKernel(architecture, options.BatchSize, trainable, n);
+        var network = new MeanFieldNetwork(MeanFieldKernel.PaddedWeights(architecture), InitialThetaFlat(architecture, [1UL], options), 2, 3);
+        var times = new double[windows];
+        var clock = new System.Diagnostics.Stopwatch();
+        for (int w = -windows / 4; w < windows; w++) // the first quarter warms up (JIT tiers, caches)
+        {
+            clock.Restart();
+            kernel.Steps(network, inputs, labels, options, 10);
+            if (w >= 0) times[w] = clock.Elapsed.TotalSeconds / 10;
+        }
+        Array.Sort(times);
+        return (times[0], times[windows / 2]);
+    }
+
+    /// <summary>Seed of a network's noise stream: a function of its own seed and the caller's noise seed only.</summary>
+    internal static ulong NoiseSeed(ulong networkSeed, ulong noiseSeed) => SplitMix64.Mix(networkSeed ^ noiseSeed * 0xA24BAED4963EE407UL, 0, 3);
+
+    /// <summary>
+    /// θ at the start: N(0, InitStd²) from each network's own generator, in spin order (K × WeightCount);
+    /// with <see cref="MeanFieldOptions.FreezeInterior"/> the hidden-to-hidden layers get ±FrozenMagnitude.
+    /// </summary>
+    internal static float[] InitialThetaFlat(Architecture architecture, IReadOnlyList<ulong> networkSeeds, MeanFieldOptions options)
     {
         int k = networkSeeds.Count, layers = architecture.Layers, total = architecture.WeightCount;
         var flat = new float[(long)k * total];
@@ -162,6 +161,16 @@ public static class MeanFieldTrainer
                         : (float)(options.InitStd * rng.NextGaussian());
             }
         }
+        return flat;
+    }
+
+    /// <summary>
+    /// <see cref="InitialThetaFlat"/> as one [K, out, in] float tensor per layer.
+    /// </summary>
+    internal static Tensor[] InitialTheta(Architecture architecture, IReadOnlyList<ulong> networkSeeds, MeanFieldOptions options)
+    {
+        int k = networkSeeds.Count, layers = architecture.Layers, total = architecture.WeightCount;
+        var flat = InitialThetaFlat(architecture, networkSeeds, options);
         var all = tensor(flat, [k, total]);
         var result = new Tensor[layers];
         for (int l = 0; l < layers; l++)
@@ -175,7 +184,8 @@ public static class MeanFieldTrainer
 
     /// <summary>
     /// Per-network loss (mean cross-entropy over the mini-batch) and, into <paramref name="gradients"/>,
-    /// ∂loss/∂θ per layer for fixed noise. θ: [K, out, in] per layer; a0: [K, B, in]; targets: [K, B]
+    /// ∂loss/∂θ per layer for fixed noise: the torch reference of <see cref="MeanFieldKernel"/> (used by
+    /// the tests). θ: [K, out, in] per layer; a0: [K, B, in]; targets: [K, B]
     /// int64; noise: [K, B, out] per layer. Works in the dtype of θ (float64 in the gradient check).
     /// </summary>
     internal static Tensor LossesAndGradients(Architecture architecture, IReadOnlyList<Tensor> theta, Tensor a0, Tensor targets,

@@ -53,4 +53,15 @@ public struct SplitMix64
             (order[i], order[j]) = (order[j], order[i]);
         }
     }
+
+    /// <summary>As <see cref="Permutation(Span{long})"/> for int indices: the same draws, the same permutation.</summary>
+    public void Permutation(Span<int> order)
+    {
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = NextInt(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+    }
 }
