@@ -89,7 +89,7 @@ internal static class BenchCollectCommand
         process.Refresh();
         double evalCpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         double rate = configs / evalWall;
-        output.WriteLine($"evaluation ({(SimdAvailable ? "vectorised CPU kernel" : "torch batched products")}): {configs} configurations x {data.TestCount} test images in {evalWall:F2} s wall, {evalCpu:F2} s CPU");
+        output.WriteLine($"evaluation ({(SimdAvailable ? "batched SIMD kernel, configurations in the vector lanes" : "torch batched products")}): {configs} configurations x {data.TestCount} test images in {evalWall:F2} s wall, {evalCpu:F2} s CPU");
         output.WriteLine($"  {rate:F0} configs/s (target >= {TargetConfigsPerSecond}: {rate / TargetConfigsPerSecond:F2}x); {configs / evalCpu:F0} configs per CPU-second");
         // The earlier kernel (one configuration at a time on vectors of examples), timed back to back on the
         // same configurations: the speed-up, and the check that every configuration's count is identical.
