@@ -89,8 +89,28 @@ internal static class BenchCollectCommand
         process.Refresh();
         double evalCpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         double rate = configs / evalWall;
-        output.WriteLine($"evaluation ({(SimdAvailable ? "vectorised CPU kernel" : "torch batched products")}): {configs} configurations x {data.TestCount} test images in {evalWall:F2} s wall, {evalCpu:F2} s CPU");
+        output.WriteLine($"evaluation ({(SimdAvailable ? "batched SIMD kernel, configurations in the vector lanes" : "torch batched products")}): {configs} configurations x {data.TestCount} test images in {evalWall:F2} s wall, {evalCpu:F2} s CPU");
         output.WriteLine($"  {rate:F0} configs/s (target >= {TargetConfigsPerSecond}: {rate / TargetConfigsPerSecond:F2}x); {configs / evalCpu:F0} configs per CPU-second");
+        // The earlier kernel (one configuration at a time on vectors of examples), timed back to back on the
+        // same configurations: the speed-up, and the check that every configuration's count is identical.
+        int referenceCount = Math.Min(configs, 1024);
+        var referenceSpins = spins.AsSpan(0, referenceCount * arch.WeightCount);
+        process.Refresh();
+        cpu0 = process.TotalProcessorTime;
+        clock.Restart();
+        int[]? reference = evaluator.CorrectCountsPerConfiguration(referenceSpins, referenceCount);
+        double referenceWall = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        double referenceCpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+        if (reference != null)
+        {
+            int[] batched = evaluator.CorrectCountsBatched(referenceSpins, referenceCount)!;
+            int differing = Enumerable.Range(0, referenceCount).Count(c => batched[c] != reference[c]);
+            double referenceRate = referenceCount / referenceWall;
+            output.WriteLine($"  previous kernel (one configuration per pass): {referenceRate:F0} configs/s, {referenceCount / referenceCpu:F0} per CPU-second " +
+                             $"(batched / previous: {rate / referenceRate:F2}x wall, {configs / evalCpu / (referenceCount / referenceCpu):F2}x CPU); " +
+                             $"correct counts identical for {referenceCount - differing} of {referenceCount} configurations; load average {LoadAverage()}");
+        }
 
         // The torch paths: batched products, and one configuration at a time (the baseline's way).
         int torchCount = Math.Min(configs, 512), singles = Math.Min(configs, 32);
@@ -103,6 +123,7 @@ internal static class BenchCollectCommand
         double singleRate = singles / clock.Elapsed.TotalSeconds;
         output.WriteLine($"  torch batched ({evalBatch} per product): {torchRate:F0} configs/s; torch one at a time: {singleRate:F0} configs/s " +
                          $"(kernel / one-at-a-time: {rate / singleRate:F1}x)");
+        output.WriteLine($"peak resident memory: {CollectCommand.PeakResidentMemory()}");
     }
 
     private static bool SimdAvailable => System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;

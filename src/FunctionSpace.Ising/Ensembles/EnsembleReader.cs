@@ -108,18 +108,27 @@ public sealed class EnsembleReader : IDisposable
     public List<EnsembleChunk> ReadValidChunks(out long validLength, out string? problem)
     {
         var chunks = new List<EnsembleChunk>();
+        ReadValidChunks(chunks.Add, out validLength, out problem);
+        return chunks;
+    }
+
+    /// <summary>
+    /// As <see cref="ReadValidChunks(out long, out string?)"/>, but hands each verified chunk to
+    /// <paramref name="onChunk"/> and keeps none: memory is one chunk, not the whole file.
+    /// </summary>
+    public void ReadValidChunks(Action<EnsembleChunk> onChunk, out long validLength, out string? problem)
+    {
         long position = _firstChunk;
         problem = null;
-        while (true)
+        for (int index = 0; ; index++)
         {
             var (chunk, next, error) = ReadChunkAt(position);
             if (error == "end") break;
-            if (error != null) { problem = $"chunk {chunks.Count} at byte {position} is {error}"; break; }
-            chunks.Add(chunk!);
+            if (error != null) { problem = $"chunk {index} at byte {position} is {error}"; break; }
+            onChunk(chunk!);
             position = next;
         }
         validLength = position;
-        return chunks;
     }
 
     /// <summary>All spins of all configurations, Count × SpinCount row-major (for small ensembles and tests).</summary>

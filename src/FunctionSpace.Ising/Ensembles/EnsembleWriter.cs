@@ -5,7 +5,7 @@ namespace FunctionSpace.Ising.Ensembles;
 /// <summary>
 /// Appends whole checksummed chunks to an ensemble file. The header is written atomically when the file is
 /// created; each chunk is written in one call and flushed to disk before <see cref="Write"/> returns, so a
-/// crash leaves at most one torn chunk at the end, which readers detect and <see cref="OpenForResume"/> cuts off.
+/// crash leaves at most one torn chunk at the end, which readers detect and <see cref="OpenForResume(string, EnsembleHeader, Action{EnsembleChunk})"/> cuts off.
 /// </summary>
 public sealed class EnsembleWriter : IDisposable
 {
@@ -45,20 +45,33 @@ public sealed class EnsembleWriter : IDisposable
     /// </summary>
     public static EnsembleWriter OpenForResume(string path, EnsembleHeader expected, out IReadOnlyList<EnsembleChunk> kept)
     {
+        var chunks = new List<EnsembleChunk>();
+        var writer = OpenForResume(path, expected, chunks.Add);
+        kept = chunks;
+        return writer;
+    }
+
+    /// <summary>
+    /// As <see cref="OpenForResume(string, EnsembleHeader, out IReadOnlyList{EnsembleChunk})"/>, but hands each
+    /// verified chunk to <paramref name="onKept"/> without keeping it, so that resuming a large file holds one
+    /// chunk in memory, not all its configurations.
+    /// </summary>
+    public static EnsembleWriter OpenForResume(string path, EnsembleHeader expected, Action<EnsembleChunk> onKept)
+    {
         EnsembleHeader header;
-        long validLength;
+        long validLength, count = 0;
         using (var reader = EnsembleReader.Open(path))
         {
             header = reader.Header;
             if (!header.Equals(expected with { CreatedUtc = header.CreatedUtc }))
                 throw new InputException($"{path}: --resume: the file was collected with different parameters ({Difference(header, expected)})");
-            kept = reader.ReadValidChunks(out validLength, out _);
+            reader.ReadValidChunks(chunk => { count += chunk.Count; onKept(chunk); }, out validLength, out _);
         }
         var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
         stream.SetLength(validLength);
         stream.Flush(flushToDisk: true);
         stream.Seek(0, SeekOrigin.End);
-        return new EnsembleWriter(path, stream, header, kept.Sum(c => (long)c.Count));
+        return new EnsembleWriter(path, stream, header, count);
     }
 
     private static string Difference(EnsembleHeader a, EnsembleHeader b)

@@ -95,6 +95,16 @@ public sealed class BinaryEvaluator : IDisposable
     private readonly SimdEvaluator? _simd;
     private readonly SimdEvaluator? _narrowSimd;
 
+    /// <summary>
+    /// Correct counts of the earlier per-configuration SIMD kernel (configurations one at a time on vectors
+    /// of examples): the reference the batched kernel must equal exactly; null without 256-bit vectors.
+    /// </summary>
+    public int[]? CorrectCountsPerConfiguration(ReadOnlySpan<sbyte> spins, int count) =>
+        _simd?.CorrectCountsPerConfiguration(spins, count);
+
+    /// <summary>Correct counts of the batched SIMD kernel; null without 256-bit vectors.</summary>
+    public int[]? CorrectCountsBatched(ReadOnlySpan<sbyte> spins, int count) => _simd?.CorrectCounts(spins, count);
+
     /// <summary>The 256-bit kernel even on AVX-512 hardware (so that both kernels are tested).</summary>
     internal float[] AccuracyNarrowKernel(ReadOnlySpan<sbyte> spins, int count) =>
         _narrowSimd!.CorrectCounts(spins, count).Select(c => (float)((double)c / ExampleCount)).ToArray();

@@ -154,8 +154,8 @@ public static class EnsembleCollection
         if (File.Exists(settings.OutputPath))
         {
             if (!settings.Resume) throw new InputException($"--out: {settings.OutputPath} exists; pass --resume to continue it, or remove it");
-            writer = EnsembleWriter.OpenForResume(settings.OutputPath, header, out var kept);
-            foreach (var chunk in kept) { done.Add(chunk.Block); keptAccuracies.AddRange(chunk.Accuracies); }
+            // Chunk by chunk: only the block numbers and accuracies of the file are kept, not its spins.
+            writer = EnsembleWriter.OpenForResume(settings.OutputPath, header, chunk => { done.Add(chunk.Block); keptAccuracies.AddRange(chunk.Accuracies); });
         }
         else
         {
@@ -229,12 +229,13 @@ public static class EnsembleCollection
     {
         var architecture = settings.Architecture;
         int n = architecture.WeightCount, samples = settings.Samples;
-        var keptSpins = new List<sbyte>();
+        var keptSamples = new List<int>[seeds.Length];
         var keptAccuracy = new List<float>();
         var keptIds = new List<int>();
         var keptSeeds = new List<ulong>();
         var keptLosses = new List<float>();
-        // Networks in groups of up to ~32k configurations: evaluated together in full batches, memory bounded.
+        // Pass 1: networks in groups of up to ~32k configurations, sampled and evaluated together in full
+        // batches; only the indices and accuracies of the kept samples are remembered.
         int group = Math.Max(1, Math.Min(seeds.Length, 32768 / samples));
         var spins = new sbyte[(long)group * samples * n];
         var probability = new double[n];
@@ -244,13 +245,9 @@ public static class EnsembleCollection
             int nets = Math.Min(group, seeds.Length - firstNet);
             for (int g = 0; g < nets; g++)
             {
-                int net = firstNet + g;
-                for (int i = 0; i < n; i++) probability[i] = 1.0 / (1.0 + Math.Exp(-trained.Theta[(long)net * n + i]));
-                var rng = new SplitMix64(SplitMix64.Mix(seeds[net], 0, 3));
                 var target = spins.AsSpan(g * samples * n, samples * n);
-                for (int s = 0; s < samples; s++)
-                    for (int i = 0; i < n; i++)
-                        target[s * n + i] = rng.NextDouble() < probability[i] ? (sbyte)1 : (sbyte)-1;
+                var rng = SamplingGenerator(trained, seeds, firstNet + g, n, probability);
+                for (int s = 0; s < samples; s++) Sample(ref rng, probability, target.Slice(s * n, n));
             }
             float[] accuracy = evaluator.Accuracy(spins.AsSpan(0, nets * samples * n), nets * samples);
             for (int g = 0; g < nets; g++)
@@ -260,10 +257,11 @@ public static class EnsembleCollection
                 for (int s = 1; s < samples; s++) if (accuracy[offset + s] > accuracy[offset + bestIndex]) bestIndex = s;
                 bestPerNetwork.Add(accuracy[offset + bestIndex]);
                 IEnumerable<int> chosen = settings.Selection == SelectionMode.Best ? [bestIndex] : Enumerable.Range(0, samples);
+                keptSamples[net] = [];
                 foreach (int s in chosen)
                 {
                     if (accuracy[offset + s] < settings.Threshold) continue;
-                    keptSpins.AddRange(spins.AsSpan((offset + s) * n, n));
+                    keptSamples[net].Add(s);
                     keptAccuracy.Add(accuracy[offset + s]);
                     keptIds.Add(block * settings.BlockSize + net);
                     keptSeeds.Add(seeds[net]);
@@ -271,8 +269,28 @@ public static class EnsembleCollection
                 }
             }
         }
-        var all = keptSpins.ToArray();
+        spins = [];
+        // Pass 2: the kept configurations drawn again from each network's own generator (sampling costs
+        // ~1% of evaluating) straight into one array of the exact size: the chunk's spins are held once, not
+        // in a growing list plus its copy (the block's memory is ~0.7 KB per kept configuration).
         int count = keptAccuracy.Count;
+        var all = new sbyte[(long)count * n];
+        var one = new sbyte[n];
+        long at = 0;
+        for (int net = 0; net < seeds.Length; net++)
+        {
+            if (keptSamples[net].Count == 0) continue;
+            var rng = SamplingGenerator(trained, seeds, net, n, probability);
+            int next = 0;
+            for (int s = 0; s < samples && next < keptSamples[net].Count; s++)
+            {
+                Sample(ref rng, probability, one);
+                if (keptSamples[net][next] != s) continue;
+                one.CopyTo(all.AsSpan(checked((int)(at * n)), n));
+                at++;
+                next++;
+            }
+        }
         if (canonicalEvaluator != null) NodePermutation.Canonicalize(canonicalEvaluator, all, count);
         if (settings.SymmetricFraction > 0 && count > 0)
         {
@@ -298,6 +316,19 @@ public static class EnsembleCollection
             Seeds = keptSeeds.ToArray(),
             Block = block,
         };
+    }
+
+    /// <summary>Network <paramref name="net"/>'s sampling generator; fills P(w_i = +1) = sigmoid θ_i.</summary>
+    private static SplitMix64 SamplingGenerator(MeanFieldResult trained, ulong[] seeds, int net, int n, double[] probability)
+    {
+        for (int i = 0; i < n; i++) probability[i] = 1.0 / (1.0 + Math.Exp(-trained.Theta[(long)net * n + i]));
+        return new SplitMix64(SplitMix64.Mix(seeds[net], 0, 3));
+    }
+
+    /// <summary>One configuration w ~ P(w|θ): w_i = +1 with probability p_i, else −1.</summary>
+    private static void Sample(ref SplitMix64 rng, double[] probability, Span<sbyte> target)
+    {
+        for (int i = 0; i < target.Length; i++) target[i] = rng.NextDouble() < probability[i] ? (sbyte)1 : (sbyte)-1;
     }
 
     private sealed class InlineProgress(Action<ProgressReport> report) : IProgress<ProgressReport>

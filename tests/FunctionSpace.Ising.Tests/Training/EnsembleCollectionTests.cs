@@ -85,6 +85,12 @@ public class EnsembleCollectionTests
         var result = EnsembleCollection.Collect(Small(all) with { Threshold = 0.4 }, Data);
         Assert.All(result.KeptAccuracies, a => Assert.True(a >= 0.4f));
         Assert.True(result.ConfigurationsKept < 20, "a threshold of 0.4 after 2 epochs should reject some samples");
+        // The kept spins (drawn again from each network's generator after the selection) are the ones evaluated.
+        using var thresholded = EnsembleReader.Open(all);
+        var keptChunks = thresholded.ReadChunks().ToList();
+        var keptSpins = keptChunks.SelectMany(c => c.Spins).ToArray();
+        Assert.Equal(keptChunks.SelectMany(c => c.Accuracies),
+            BinaryNetwork.Accuracy(thresholded.Header.Architecture, keptSpins, (int)result.ConfigurationsKept, Data.TestInputs, Data.TestLabels));
     }
 
     [Fact]
