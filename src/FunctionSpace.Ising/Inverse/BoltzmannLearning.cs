@@ -38,6 +38,14 @@ public enum BoltzmannUpdate
     /// moment mismatch, so it needs no inversion of the model's moments; η adapts as for <see cref="MeanFieldNewton"/>.
     /// </summary>
     LinearResponse,
+    /// <summary>
+    /// As <see cref="MeanFieldNewton"/> with F = the Bethe (BP-belief) inversion <see cref="BetheInversion"/>, the
+    /// exact inverse of the BP moment map: with BP moments, F(model) equals the current parameters up to BP's
+    /// tolerance, so the step is θ ← θ + η [F(data) − θ] and the learning converges to the unique BP
+    /// moment-matching model F(data) along a path on which warm-started BP follows its fixed point. O(N²) per step
+    /// (no matrix inversion).
+    /// </summary>
+    BetheNewton,
 }
 
 /// <summary>
@@ -104,11 +112,18 @@ public sealed class BoltzmannLearning : IInverseSolver
             cData = data.ConnectedCorrelations();
             precond = PersistentChainLearning.Preconditioner(cData, n, 1e-6);
         }
-        if (Options.Update == BoltzmannUpdate.MeanFieldNewton)
+        Func<Moments, (double[] H, double[] J)>? inverse = Options.Update switch
         {
-            try { targetInverse = Tap(data); }
+            BoltzmannUpdate.MeanFieldNewton => Tap,
+            BoltzmannUpdate.BetheNewton => Bethe,
+            _ => null,
+        };
+        if (inverse != null)
+        {
+            try { targetInverse = inverse(data); }
             catch (InputException) { targetInverse = null; }   // singular data correlations: fall back to Rprop
         }
+        var steered = _estimator as ILearningEstimator;
         for (; iteration <= options.MaxIterations; iteration++)
         {
             ct.ThrowIfCancellationRequested();
@@ -117,6 +132,7 @@ public sealed class BoltzmannLearning : IInverseSolver
             string? failure;
             try
             {
+                steered?.SetErrorScale(bestRmse);
                 estimate = _estimator.Estimate(model, ct);
                 failure = EstimateCheck?.Invoke();
             }
@@ -134,6 +150,7 @@ public sealed class BoltzmannLearning : IInverseSolver
             {
                 bestRmse = rmse; bestIteration = iteration;
                 Array.Copy(h, bestH, n); Array.Copy(j, bestJ, n * n);
+                steered?.MarkBest();
             }
             if (rmse < options.RmseTolerance) { reason = FitStopReason.Converged; break; }
             if (iteration == options.MaxIterations) break;
@@ -146,6 +163,7 @@ public sealed class BoltzmannLearning : IInverseSolver
                 eta *= 0.5;
                 lastAcceptedRmse = double.PositiveInfinity;   // the restored model is re-estimated: accept it as is
                 Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n);
+                steered?.ReturnToBest();
                 double largest = 0;
                 for (int k = 0; k < p; k++) { step[k] = Math.Max(Options.MinStep, step[k] * 0.5); largest = Math.Max(largest, step[k]); }
                 Array.Clear(previousGradient);
@@ -161,6 +179,7 @@ public sealed class BoltzmannLearning : IInverseSolver
                     // Worse: undo and halve η. The restored model's re-estimate can differ from its first one by the BP
                     // tolerance, so it is accepted unconditionally (else η would spiral down on round-off).
                     eta *= 0.5; Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n);
+                    steered?.ReturnToBest();
                     lastAcceptedRmse = double.PositiveInfinity;
                     continue;
                 }
@@ -180,12 +199,12 @@ public sealed class BoltzmannLearning : IInverseSolver
                 for (int k = 0; k < n * n; k++) j[k] += eta * dJ[k];
                 continue;
             }
-            if (Options.Update == BoltzmannUpdate.MeanFieldNewton && targetInverse != null && eta < 1e-3)
+            if (inverse != null && targetInverse != null && eta < 1e-3)
             {
                 reason = FitStopReason.Stalled;   // repeated worsening steps: the estimator's floor is reached
                 break;
             }
-            if (Options.Update == BoltzmannUpdate.MeanFieldNewton && TryMeanFieldNewton(data, estimate!, h, j, ref eta, rmse, ref lastAcceptedRmse, bestH, bestJ, targetInverse, options.L2))
+            if (inverse != null && TryMeanFieldNewton(inverse, estimate!, h, j, ref eta, rmse, ref lastAcceptedRmse, bestH, bestJ, targetInverse, options.L2, steered))
                 continue;
             // iRprop⁻ update on fields (k < n) and the upper-triangular couplings (mirrored).
             for (int i = 0; i < n; i++)
@@ -218,19 +237,26 @@ public sealed class BoltzmannLearning : IInverseSolver
         };
     }
 
+    private static (double[] H, double[] J) Bethe(Moments moments)
+    {
+        var (h, j, _) = BetheInversion.Invert(moments.Magnetisations, moments.SecondMoments);
+        return (h, j);
+    }
+
     private static (double[] H, double[] J) Tap(Moments moments)
     {
         var (h, j, _) = MeanFieldInversion.Invert(moments.Magnetisations, moments.ConnectedCorrelations(), MeanFieldVariant.Tap);
         return (h, j);
     }
 
-    // θ ← θ + η [F(data) − F(model)]: returns false when F(model) is unavailable (then Rprop steps instead).
-    private static bool TryMeanFieldNewton(Moments data, Moments estimate, double[] h, double[] j, ref double eta, double rmse,
-        ref double lastAcceptedRmse, double[] bestH, double[] bestJ, (double[] H, double[] J)? targetInverse, double l2)
+    // θ ← θ + η [F(data) − F(model)] (F = TAP or Bethe inversion): returns false when F(model) is unavailable (then Rprop steps instead).
+    private static bool TryMeanFieldNewton(Func<Moments, (double[] H, double[] J)> inverse, Moments estimate, double[] h, double[] j,
+        ref double eta, double rmse, ref double lastAcceptedRmse, double[] bestH, double[] bestJ, (double[] H, double[] J)? targetInverse,
+        double l2, ILearningEstimator? steered)
     {
         if (targetInverse is not { } target) return false;
         (double[] H, double[] J) model;
-        try { model = Tap(estimate); }
+        try { model = inverse(estimate); }
         catch (InputException) { return false; }
         if (rmse <= lastAcceptedRmse) { eta = Math.Min(1, eta * 1.5); lastAcceptedRmse = rmse; }
         else
@@ -239,6 +265,7 @@ public sealed class BoltzmannLearning : IInverseSolver
             eta *= 0.5;
             Array.Copy(bestH, h, h.Length);
             Array.Copy(bestJ, j, j.Length);
+            steered?.ReturnToBest();
             lastAcceptedRmse = double.PositiveInfinity;   // accept the restored model's re-estimate (it differs by round-off)
             return true;
         }

@@ -1,0 +1,63 @@
+using FunctionSpace.Ising.Inference;
+using FunctionSpace.Ising.Inverse;
+
+namespace FunctionSpace.Ising.Tests.Inverse;
+
+public class BetheInversionTests
+{
+    [Fact]
+    public void InvertsTheBpMomentMapExactly()
+    {
+        // At a BP fixed point of (J, h), the Bethe inversion of BP's beliefs returns (J, h); BP converged to 1e-13 on
+        // cavity fields leaves ~1e-12 in the moments, amplified at most by 1/b(±±) ~ 10 in the logs.
+        var model = InverseTestModels.Random(12, 0.3, 0.3, 4);
+        var bp = BeliefPropagation.Run(model, new BpOptions(Tolerance: 1e-13));
+        Assert.True(bp.Converged);
+        var beliefs = BeliefPropagation.Moments(model, bp);
+        var inverted = BetheInversion.Model(beliefs);
+        for (int k = 0; k < model.Couplings.Length; k++) Assert.Equal(model.Couplings[k], inverted.Couplings[k], 1e-9);
+        for (int i = 0; i < model.Size; i++) Assert.Equal(model.Fields[i], inverted.Fields[i], 1e-9);
+
+        // Its messages are that fixed point: BP from them stops after one sweep with the same beliefs.
+        var again = BeliefPropagation.Run(inverted, new BpOptions(Tolerance: 1e-10), BetheInversion.Messages(beliefs));
+        Assert.Equal(1, again.Iterations);
+        Assert.True(beliefs.Rmse(BeliefPropagation.Moments(inverted, again)) < 1e-10);
+    }
+
+    [Fact]
+    public void OnTwoSpinsItIsTheExactInverse()
+    {
+        // Two spins form a tree: P(s1, s2) is the pair belief itself, so exact enumeration of the inverted model
+        // reproduces the moments to round-off.
+        var moments = new Moments([0.3, -0.2], [1, 0.25, 0.25, 1]);
+        var model = BetheInversion.Model(moments);
+        Assert.True(moments.Rmse(ExactEnumeration.Solve(model).Moments) < 1e-14);
+    }
+
+    [Fact]
+    public void ImpossiblePairIsAOneLineInputError()
+    {
+        // m = 0.5, 0.5 with <s s> = -0.5 gives b(−−) = (1 − 1 − 0.5)/4 < 0.
+        var moments = new Moments([0.5, 0.5], [1, -0.5, -0.5, 1]);
+        var e = Assert.Throws<InputException>(() => BetheInversion.Model(moments));
+        Assert.StartsWith("bethe inversion: pair (0, 1) has a probability ≤ 0", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void InexactEstimatorTiesItsToleranceToTheError()
+    {
+        var estimator = new InexactBpMomentEstimator(new BpOptions(Tolerance: 1e-8), fraction: 0.1, ceiling: 1e-3);
+        Assert.Equal(1e-3, estimator.NextTolerance);          // no RMSE yet: the ceiling
+        estimator.SetErrorScale(0.002);
+        Assert.Equal(2e-4, estimator.NextTolerance, 15);
+        estimator.SetErrorScale(1e-12);
+        Assert.Equal(1e-8, estimator.NextTolerance);          // the floor
+        var model = InverseTestModels.Random(10, 0.2, 0.2, 3);
+        var tight = BeliefPropagation.Moments(model, BeliefPropagation.Run(model, new BpOptions(Tolerance: 1e-13)));
+        estimator.SetErrorScale(1e-3);
+        var loose = estimator.Estimate(model);
+        Assert.Equal(1e-4, estimator.LastTolerance, 15);
+        Assert.True(tight.Rmse(loose) < 1e-4, $"moment error {tight.Rmse(loose):E2} above the tolerance");
+    }
+}
