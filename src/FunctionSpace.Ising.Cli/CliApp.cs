@@ -6,11 +6,11 @@ namespace FunctionSpace.Ising.Cli;
 /// <summary>
 /// The <c>fsi</c> command tree. Each command lives in one file under Commands/: its options (definition)
 /// and one action that maps the parse result to a settings record and calls the library.
-/// Exit codes: 0 success; 1 bad input (one-line message); 2 usage error; 70 internal error.
+/// Exit codes: 0 success; 1 bad input or a bad command line (one-line message); 70 internal error.
 /// </summary>
 internal static class CliApp
 {
-    public const int ExitOk = 0, ExitBadInput = 1, ExitUsage = 2, ExitInternal = 70;
+    public const int ExitOk = 0, ExitBadInput = 1, ExitInternal = 70;
 
     /// <summary>Prints full exception details instead of one-line errors.</summary>
     public static readonly Option<bool> Verbose = new("--verbose")
@@ -66,6 +66,13 @@ internal static class CliApp
             Output = stdout,
             Error = stderr,
         };
+        if (parse.Errors.Count > 0)
+        {
+            // One line naming the option and the problem (not System.CommandLine's default of help text plus errors).
+            string command = string.Join(' ', parse.CommandResult.Command.Name == root.Name ? ["fsi"] : ["fsi", .. CommandPath(parse.CommandResult)]);
+            stderr.WriteLine($"fsi: error: {string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')))} (see `{command} --help`)");
+            return ExitBadInput;
+        }
         try
         {
             return parse.Invoke(configuration);
@@ -89,6 +96,15 @@ internal static class CliApp
             if (verbose) stderr.WriteLine(inner);
             return ExitInternal;
         }
+    }
+
+    // The subcommand names from the root down, e.g. ["bench", "fit"].
+    private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var names = new Stack<string>();
+        for (var current = result; current?.Parent is System.CommandLine.Parsing.CommandResult parent; current = parent)
+            names.Push(current.Command.Name);
+        return names;
     }
 
     private static Exception Unwrap(Exception e)

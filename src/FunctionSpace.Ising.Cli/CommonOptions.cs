@@ -32,12 +32,12 @@ internal static class CommonOptions
     {
         option.Validators.Add(result =>
         {
-            object? value = result.Tokens.Count == 0 ? null : result.GetValueOrDefault<object?>();
-            if (value is IConvertible c)
-            {
-                double v = c.ToDouble(System.Globalization.CultureInfo.InvariantCulture);
-                if (v < min || v > max) result.AddError($"{option.Name}: {value} is outside {min}..{max}");
-            }
+            // Read the token itself: a value that does not convert (e.g. "abc" for an int) is reported by the parser,
+            // and asking for the typed value here would throw instead.
+            if (result.Tokens.Count == 0) return;
+            string text = result.Tokens[^1].Value;
+            if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)) return;
+            if (v < min || v > max) result.AddError($"{option.Name}: {text} is outside {min}..{max}");
         });
         return option;
     }

@@ -1,13 +1,84 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace FunctionSpace.Ising.Inference;
 
 /// <summary>
 /// Element-wise kernels for the message-passing hot loops, on 512- or 256-bit SIMD vectors when the CPU has
-/// them (the vector Exp/Log of .NET are accurate to about 1 ulp), scalar otherwise.
+/// them, scalar otherwise. The 512-bit paths use the exp and log below (a few ulp); the 256-bit fallback uses
+/// .NET's Vector256.Exp/Log (about 1 ulp).
 /// </summary>
 internal static class VectorMath
 {
+    // ln 2 split for Cody–Waite reduction: Ln2Hi has few significant bits, so n·Ln2Hi is exact for |n| < 2^20.
+    private const double Ln2Hi = 6.93145751953125E-1, Ln2Lo = 1.42860682030941723212E-6, Log2E = 1.4426950408889634074;
+
+    /// <summary>
+    /// e^x for |x| ≤ 700 on 512-bit vectors, relative error ≲ 2·10⁻¹⁶ (tested against Math.Exp).
+    /// </summary>
+    /// <remarks>
+    /// .NET's Vector512.Exp(double) measured 5.3 ns per element here (≈ 20× a division), which made it the cost of a
+    /// BP sweep. x = n ln 2 + r with n = round(x log₂e) and |r| ≤ ½ ln 2 (Cody &amp; Waite two-constant reduction),
+    /// e^r by its Taylor series to degree 13 (remainder |r|¹⁴/14! &lt; 4·10⁻¹⁸), 2^n by building the exponent bits.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Exp(Vector512<double> x)
+    {
+        var n = Vector512.Round(x * Vector512.Create(Log2E));
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), x);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), r);
+        var p = Vector512.Create(1.0 / 6227020800);                        // 1/13!
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 479001600));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 39916800));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 3628800));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 362880));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 40320));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 5040));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 720));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 120));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 24));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.0 / 6));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<double>.One);
+        var scale = Vector512.ShiftLeft(Vector512.ConvertToInt64(n) + Vector512.Create(1023L), 52).AsDouble();
+        return p * scale;
+    }
+
+    /// <summary>
+    /// ln x for positive normal x on 512-bit vectors, absolute error ≲ 2·10⁻¹⁶·max(1, |ln x|) (tested against Math.Log).
+    /// </summary>
+    /// <remarks>
+    /// x = 2^e·m with m ∈ [√½, √2); ln m = 2 atanh s, s = (m − 1)/(m + 1), |s| ≤ 0.1716, by the odd series
+    /// 2(s + s³/3 + … + s²³/23) (remainder &lt; s²⁵ &lt; 10⁻¹⁹); e·ln 2 added with the two-constant split.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Log(Vector512<double> x)
+    {
+        var bits = x.AsInt64();
+        var e = Vector512.ConvertToDouble(Vector512.ShiftRightArithmetic(bits, 52) - Vector512.Create(1022L));
+        var m = ((bits & Vector512.Create(0x000FFFFFFFFFFFFFL)) | Vector512.Create(0x3FE0000000000000L)).AsDouble(); // [0.5, 1)
+        var small = Vector512.LessThan(m, Vector512.Create(0.70710678118654752440));
+        e -= Vector512.ConditionalSelect(small, Vector512<double>.One, Vector512<double>.Zero);
+        m += Vector512.ConditionalSelect(small, m, Vector512<double>.Zero);                             // [√½, √2)
+        var f = m - Vector512<double>.One;
+        var s = f / (m + Vector512<double>.One);
+        var z = s * s;
+        var p = Vector512.Create(1.0 / 23);
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1.0 / 21));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1.0 / 19));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1.0 / 17));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1.0 / 15));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1.0 / 13));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1.0 / 11));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1.0 / 9));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1.0 / 7));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1.0 / 5));
+        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(1.0 / 3));
+        var lnM = Vector512.FusedMultiplyAdd(s + s, z * p, s + s);
+        return Vector512.FusedMultiplyAdd(e, Vector512.Create(Ln2Hi), Vector512.FusedMultiplyAdd(e, Vector512.Create(Ln2Lo), lnM));
+    }
+
     /// <summary>Cavity fields beyond ±40 are clamped: tanh(40) = 1 in double, so nothing changes for |J| &lt; 19.</summary>
     public const double FieldClamp = 40;
 
@@ -26,10 +97,10 @@ internal static class VectorMath
             {
                 var gv = Vector512.Min(Vector512.Max(Vector512.Create(g.Slice(k, Vector512<double>.Count)), lo), hi);
                 var tv = Vector512.Create(t.Slice(k, Vector512<double>.Count));
-                var e = Vector512.Exp(two * gv);
+                var e = Exp(two * gv);
                 var onePlus = one + tv; var oneMinus = one - tv;
                 var ratio = (e * onePlus + oneMinus) / (e * oneMinus + onePlus);
-                (half * Vector512.Log(ratio)).CopyTo(u.Slice(k, Vector512<double>.Count));
+                (half * Log(ratio)).CopyTo(u.Slice(k, Vector512<double>.Count));
             }
         }
         else if (Vector256.IsHardwareAccelerated)
@@ -65,7 +136,7 @@ internal static class VectorMath
             {
                 var xv = Vector512.Create(x.Slice(k, Vector512<double>.Count));
                 var a = Vector512.Min(Vector512.Abs(xv), hi);
-                var r = one - two / (Vector512.Exp(two * a) + one);
+                var r = one - two / (Exp(two * a) + one);
                 Vector512.ConditionalSelect(Vector512.LessThan(xv, Vector512<double>.Zero), -r, r).CopyTo(y.Slice(k, Vector512<double>.Count));
             }
         }
@@ -89,7 +160,7 @@ internal static class VectorMath
         int n = x.Length, k = 0;
         if (Vector512.IsHardwareAccelerated)
             for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
-                Vector512.Log(Vector512.Create(x.Slice(k, Vector512<double>.Count))).CopyTo(y.Slice(k, Vector512<double>.Count));
+                Log(Vector512.Create(x.Slice(k, Vector512<double>.Count))).CopyTo(y.Slice(k, Vector512<double>.Count));
         else if (Vector256.IsHardwareAccelerated)
             for (; k <= n - Vector256<double>.Count; k += Vector256<double>.Count)
                 Vector256.Log(Vector256.Create(x.Slice(k, Vector256<double>.Count))).CopyTo(y.Slice(k, Vector256<double>.Count));
