@@ -140,8 +140,11 @@ public static partial class LandscapeReport
                 $"x ∈ [{s.Settings.XMin:G4}, {s.Settings.XMax:G4}], d ∈ [{MinD(s):F4}, {MaxD(s):F4}]",
                 $"reference energy density {s.ReferenceEnergy:F4}",
             };
-            var gapsAt = new[] { 0.05, 0.1, 0.2, 0.3 }.Select(d => (d, g: GapAt(s, d))).Where(t => double.IsFinite(t.g)).ToArray();
+            var probes = new[] { 0.05, 0.1, 0.2, 0.3 }.Where(d => d >= MinD(s) && d <= MaxD(s)).Select(d => (d, g: GapAt(s, d))).ToArray();
+            var gapsAt = probes.Where(t => double.IsFinite(t.g)).ToArray();
+            var skipped = probes.Where(t => !double.IsFinite(t.g)).ToArray();
             if (gapsAt.Length > 0) parts.Add("s_max − s at " + string.Join(", ", gapsAt.Select(t => $"d = {t.d:G2}: {t.g:F4}")));
+            if (skipped.Length > 0) parts.Add("no converged point near d = " + string.Join(", ", skipped.Select(t => t.d.ToString("G2", Inv))) + " (d(x) jumps over it)");
             parts.Add(s.Jumps.Count == 0 ? "no discontinuity in d(x)"
                 : string.Join("; ", s.Jumps.Select(j => $"{j.Direction} jump in d of {j.Size:F4} at x ≈ {j.Location:F4} (d {j.DistanceBefore:F4} → {j.DistanceAfter:F4})")));
             parts.Add(s.Hysteresis is { } h ? $"hysteresis for x ∈ [{h.XLow:F4}, {h.XHigh:F4}] (width {h.Width:F4}, max |d_fwd − d_bwd| {h.MaxDistanceGap:F4}, loop area {h.Area:G4})"
@@ -172,29 +175,46 @@ public static partial class LandscapeReport
 
     private static double MaxIsoGap(LandscapeSweep sweep, IReadOnlyList<IsoEnergyPoint> iso)
     {
-        var free = sweep.Forward.Where(p => p.Converged).OrderBy(p => p.Distance).ToArray();
+        var (ds, ss) = ConvergedCurve(sweep);
         double max = double.NaN;
         foreach (var p in iso.Where(p => p.Converged))
         {
-            double s = Interpolate(free.Select(f => f.Distance).ToArray(), free.Select(f => f.Entropy).ToArray(), p.Distance);
+            double s = Interpolate(ds, ss, p.Distance, MaxBracket);
             if (double.IsFinite(s)) max = double.IsNaN(max) ? s - p.Entropy : Math.Max(max, s - p.Entropy);
         }
         return max;
     }
 
-    /// <summary>s_max(d) − s(d) on the forward branch, interpolated linearly between converged points (NaN outside).</summary>
+    /// <summary>Widest d-interval between two converged points that is bridged by interpolation.</summary>
+    /// <remarks>Where d(x) jumps (a first-order transition) there are no states in between: interpolating s across
+    /// the jump would invent a curve, so a wider bracket gives NaN.</remarks>
+    public const double MaxBracket = 0.05;
+
+    /// <summary>
+    /// s_max(d) − s(d), interpolated linearly between the neighbouring converged points of both sweep directions;
+    /// NaN outside the converged range or where the neighbours are more than <see cref="MaxBracket"/> apart in d.
+    /// </summary>
     public static double GapAt(LandscapeSweep sweep, double distance)
     {
-        var free = sweep.Forward.Where(p => p.Converged).OrderBy(p => p.Distance).ToArray();
-        double s = Interpolate(free.Select(f => f.Distance).ToArray(), free.Select(f => f.Entropy).ToArray(), distance);
-        return EntropyBound.MaxEntropy(distance) - s;
+        var (ds, ss) = ConvergedCurve(sweep);
+        return EntropyBound.MaxEntropy(distance) - Interpolate(ds, ss, distance, MaxBracket);
     }
 
-    internal static double Interpolate(double[] xs, double[] ys, double x)
+    // Converged (d, s) points of both directions, sorted by d.
+    private static (double[] Distances, double[] Entropies) ConvergedCurve(LandscapeSweep sweep)
+    {
+        var points = sweep.Forward.Concat(sweep.Backward).Where(p => p.Converged).OrderBy(p => p.Distance).ToArray();
+        return (points.Select(p => p.Distance).ToArray(), points.Select(p => p.Entropy).ToArray());
+    }
+
+    internal static double Interpolate(double[] xs, double[] ys, double x, double maxBracket = double.PositiveInfinity)
     {
         for (int k = 0; k + 1 < xs.Length; k++)
             if (xs[k] <= x && x <= xs[k + 1])
+            {
+                if (xs[k + 1] - xs[k] > maxBracket) return double.NaN;
                 return xs[k + 1] == xs[k] ? ys[k] : ys[k] + (ys[k + 1] - ys[k]) * (x - xs[k]) / (xs[k + 1] - xs[k]);
+            }
         return double.NaN;
     }
 

@@ -141,3 +141,22 @@ public class LandscapeBasicsTests
         Assert.Equal((300, 225), (part.Start, model.Size));
     }
 }
+
+public class LandscapeGapTests
+{
+    private static LandscapePoint Point(double x, double d, double s) =>
+        new(x, 1 - 2 * d, d, s, -1, -1 - s, FunctionSpace.Ising.Inference.BpStopReason.Converged, 3, 0);
+
+    [Fact]
+    public void The_gap_to_the_bound_is_not_interpolated_across_a_jump_in_d()
+    {
+        // d jumps from 0.88 to 0.02 between x = 0.1 and 0.2: no state of the model lies in between.
+        var forward = new[] { Point(0, 0.90, 0.30), Point(0.1, 0.88, 0.32), Point(0.2, 0.02, 0.08), Point(0.3, 0.01, 0.05) };
+        var sweep = new LandscapeSweep("jumpy", 10, new LandscapeSettings(0, 0.3, 4), forward, forward.Reverse().ToArray(), [], null, -1);
+        Assert.True(double.IsNaN(LandscapeReport.GapAt(sweep, 0.3)));
+        Assert.True(double.IsNaN(LandscapeReport.GapAt(sweep, 0.5)));
+        double interpolated = 0.05 + (0.08 - 0.05) * (0.015 - 0.01) / (0.02 - 0.01);
+        Assert.Equal(EntropyBound.MaxEntropy(0.015) - interpolated, LandscapeReport.GapAt(sweep, 0.015), 12);
+        Assert.Equal(EntropyBound.MaxEntropy(0.89) - 0.31, LandscapeReport.GapAt(sweep, 0.89), 12);
+    }
+}
