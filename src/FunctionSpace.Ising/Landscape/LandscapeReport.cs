@@ -43,10 +43,13 @@ public static partial class LandscapeReport
         {
             var c = palette.GetColor(colour++);
             var ok = sweep.Forward.Where(p => p.Converged).OrderBy(p => p.Distance).ToArray();
-            if (ok.Length > 0)
+            // The curve is broken where d jumps (no states in between): one line per run of points closer than MaxBracket.
+            bool labelled = false;
+            foreach (var run in Runs(ok, MaxBracket))
             {
-                var line = plot.Add.Scatter(ok.Select(p => p.Distance).ToArray(), ok.Select(p => p.Entropy).ToArray());
-                line.LegendText = sweep.Name; line.MarkerSize = 0; line.LineWidth = 2; line.Color = c;
+                var line = plot.Add.Scatter(run.Select(p => p.Distance).ToArray(), run.Select(p => p.Entropy).ToArray());
+                line.MarkerSize = run.Length == 1 ? 5 : 0; line.LineWidth = 2; line.Color = c;
+                if (!labelled) { line.LegendText = sweep.Name; labelled = true; }
             }
             var backOk = sweep.Backward.Where(p => p.Converged).ToArray();
             if (backOk.Length > 0)
@@ -183,6 +186,18 @@ public static partial class LandscapeReport
             if (double.IsFinite(s)) max = double.IsNaN(max) ? s - p.Entropy : Math.Max(max, s - p.Entropy);
         }
         return max;
+    }
+
+    // Consecutive points (sorted by d) split wherever neighbours are more than maxGap apart in d.
+    private static IEnumerable<LandscapePoint[]> Runs(LandscapePoint[] sorted, double maxGap)
+    {
+        int start = 0;
+        for (int k = 1; k <= sorted.Length; k++)
+            if (k == sorted.Length || sorted[k].Distance - sorted[k - 1].Distance > maxGap)
+            {
+                if (k > start) yield return sorted[start..k];
+                start = k;
+            }
     }
 
     /// <summary>Widest d-interval between two converged points that is bridged by interpolation.</summary>
