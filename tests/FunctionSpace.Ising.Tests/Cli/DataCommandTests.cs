@@ -5,20 +5,12 @@ namespace FunctionSpace.Ising.Tests.Cli;
 
 public class DataCommandTests
 {
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int exit = CliApp.Run(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void Missing_data_directory_gives_a_one_line_error_and_exit_1()
     {
         using var dir = new TempDirectory();
         string missing = dir.File("nowhere");
-        var (exit, _, err) = Run("data", "--data-dir", missing);
+        var (exit, _, err) = CliHarness.Run("data", "--data-dir", missing);
         Assert.Equal(CliApp.ExitBadInput, exit);
         Assert.Equal($"fsi: error: {missing}: data directory not found", err.TrimEnd());
     }
@@ -28,7 +20,7 @@ public class DataCommandTests
     {
         using var data = new TempDirectory();
         Data.SyntheticIdx.Write(data.Path, 40, 10, seed: 5);
-        var (exit, _, err) = Run("data", "--data-dir", data.Path, "--components", "65");
+        var (exit, _, err) = CliHarness.Run("data", "--data-dir", data.Path, "--components", "65");
         Assert.Equal(CliApp.ExitBadInput, exit);
         Assert.Equal("fsi: error: --components: 65 is outside 1..64", err.TrimEnd());
     }
@@ -36,7 +28,7 @@ public class DataCommandTests
     [Fact]
     public void Unknown_option_is_a_usage_error()
     {
-        var (exit, _, err) = Run("data", "--no-such-option");
+        var (exit, _, err) = CliHarness.Run("data", "--no-such-option");
         Assert.NotEqual(0, exit);
         Assert.Contains("--no-such-option", err);
     }
@@ -48,7 +40,7 @@ public class DataCommandTests
         using var cache = new TempDirectory();
         using var export = new TempDirectory();
         Data.SyntheticIdx.Write(data.Path, 60, 12, seed: 9);
-        var (exit, output, err) = Run("data", "--data-dir", data.Path, "-k", "4", "--cache-dir", cache.Path, "--export", export.Path);
+        var (exit, output, err) = CliHarness.Run("data", "--data-dir", data.Path, "-k", "4", "--cache-dir", cache.Path, "--export", export.Path);
         Assert.True(exit == 0, err);
         Assert.Contains("PCA: k = 4 of 64 components", output);
         var x = Npy.Read(export.File("train_x.npy"));
