@@ -13,7 +13,7 @@ internal static class TapCommand
         var part = new Option<string>("--part") { Description = "Part FULL, LB, ITER or RB (default: the first part with a model)" };
         var starts = new Option<int>("--starts") { Description = "Random initial magnetisation vectors", DefaultValueFactory = _ => 1000 }.InRange(1, 10_000_000);
         var bins = new Option<int>("--bins") { Description = "Histogram bins", DefaultValueFactory = _ => 40 }.InRange(1, 100_000);
-        var damping = LandscapeOptions.Damping(0.5);
+        var damping = LandscapeOptions.Damping(0);
         var tolerance = LandscapeOptions.Tolerance(1e-9);
         var maxIterations = LandscapeOptions.MaxIterations(10000);
         var seed = CommonOptions.Seed();

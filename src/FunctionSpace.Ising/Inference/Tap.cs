@@ -4,10 +4,13 @@ using System.Runtime.Intrinsics;
 namespace FunctionSpace.Ising.Inference;
 
 /// <summary>TAP iteration settings.</summary>
-/// <param name="Damping">m ← d·m_old + (1−d)·m_new, in [0, 1).</param>
+/// <param name="Damping">m ← d·m_old + (1−d)·m_new, in [0, 1). Default 0: the plain iteration of the issue and of the
+/// study's code. On the published models it finds the same fixed points from the same starts as d = 0.5 (shallow: the
+/// same 263/37 split of 300 starts; under-para LB/ITER/RB the same states) in about half the iterations; raise it for
+/// a model on which the plain iteration oscillates (non-converged starts are counted in the census).</param>
 /// <param name="Tolerance">Converged when max_i |m_i(t+1) − m_i(t)| is below this.</param>
 /// <param name="MaxIterations">Iteration cap.</param>
-public sealed record TapOptions(double Damping = 0.5, double Tolerance = 1e-9, int MaxIterations = 10000)
+public sealed record TapOptions(double Damping = 0, double Tolerance = 1e-9, int MaxIterations = 10000)
 {
     /// <summary>Checks the settings; a bad value gives a one-line <see cref="InputException"/>.</summary>
     public void Validate()
