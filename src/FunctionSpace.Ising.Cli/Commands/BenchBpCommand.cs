@@ -74,14 +74,8 @@ internal static class BenchBpCommand
                              $"baseline {BaselineSeconds * 1000:F0} ms ⇒ {BaselineSeconds * 1000 / ms:F2}x (wall)");
             if (settings.Landscape) Landscape(name, model, options, first.Messages, settings, output);
         }
-        output.WriteLine($"load average during the run: {LoadAverage()} on {Environment.ProcessorCount} cores (wall times scale with contention)");
+        output.WriteLine($"load average during the run: {MachineState.LoadAverage(3)} on {Environment.ProcessorCount} cores (wall times scale with contention)");
         return CliApp.ExitOk;
-    }
-
-    private static string LoadAverage()
-    {
-        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
-        catch (IOException) { return "unknown"; }
     }
 
     // Landscape workloads: BP along fields h + x·σ* for 200 values of x in [0, 1], forward then backward, each

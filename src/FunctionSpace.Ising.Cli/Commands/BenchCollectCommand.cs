@@ -43,13 +43,13 @@ internal static class BenchCollectCommand
         if (k < 1 || epochs < 1 || configs < 1 || evalBatch < 1) throw new InputException("bench collect: --networks, --epochs, --configs and --eval-batch must be positive");
         var arch = Architecture.Deep;
         var process = Process.GetCurrentProcess();
-        output.WriteLine($"machine: {Environment.ProcessorCount} cores, torch threads {TorchSharp.torch.get_num_threads()}, load average {LoadAverage()}");
+        output.WriteLine($"machine: {Environment.ProcessorCount} cores, torch threads {TorchSharp.torch.get_num_threads()}, load average {MachineState.LoadAverage()}");
 
         var inputs = data.TrainInputs.Select(v => (float)v).ToArray();
         var seeds = Enumerable.Range(0, k).Select(i => EnsembleCollection.NetworkSeed(1, i)).ToArray();
         // Warm-up (JIT of the kernel) on one epoch of a small batch.
         MeanFieldTrainer.Train(arch, inputs.AsSpan(0, 2000 * 20).ToArray(), data.TrainLabels.AsSpan(0, 2000).ToArray(), seeds.Take(2).ToArray(), 1, new MeanFieldOptions(Epochs: 1));
-        string loadBefore = LoadAverage();
+        string loadBefore = MachineState.LoadAverage();
         var cpu0 = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var trained = MeanFieldTrainer.Train(arch, inputs, data.TrainLabels, seeds, 1, new MeanFieldOptions(Epochs: epochs));
@@ -60,7 +60,7 @@ internal static class BenchCollectCommand
         double cpuPerNetwork = trainCpu / (k * epochs) * 50;
         output.WriteLine($"training (fused SIMD kernel, one network per task on {Environment.ProcessorCount} cores): {k} networks x {epochs} epochs of {data.TrainCount} images " +
                          $"(20-15-15-10, batch 200) in {trainWall:F2} s wall, {trainCpu:F2} s CPU; mean final loss {trained.FinalLosses.Average():F4}; " +
-                         $"load average {loadBefore} before, {LoadAverage()} after");
+                         $"load average {loadBefore} before, {MachineState.LoadAverage()} after");
         output.WriteLine($"  {perNetwork:F3} s per network at 50 epochs = {1 / perNetwork:F2} networks/s " +
                          $"(baseline {BaselineSecondsPerNetwork} s: {BaselineSecondsPerNetwork / perNetwork:F1}x; target <= {TargetSecondsPerNetwork} s: " +
                          $"{(perNetwork <= TargetSecondsPerNetwork ? "met" : "NOT met")}); CPU time {cpuPerNetwork:F3} s per network " +
@@ -74,7 +74,7 @@ internal static class BenchCollectCommand
         double uncontended = fastest * stepsPerNetwork / Environment.ProcessorCount;
         output.WriteLine($"  one mini-batch step (one network, one thread, 300 windows of 10 steps): fastest {fastest * 1e6:F1} us, median {median * 1e6:F1} us; " +
                          $"fastest x {stepsPerNetwork:F0} steps / {Environment.ProcessorCount} cores = ~{uncontended:F3} s per network on idle cores " +
-                         $"(target {(uncontended <= TargetSecondsPerNetwork ? "met" : "NOT met")}); load average {LoadAverage()}");
+                         $"(target {(uncontended <= TargetSecondsPerNetwork ? "met" : "NOT met")}); load average {MachineState.LoadAverage()}");
 
         var random = new SplitMix64(7);
         var spins = new sbyte[(long)configs * arch.WeightCount];
@@ -109,7 +109,7 @@ internal static class BenchCollectCommand
             double referenceRate = referenceCount / referenceWall;
             output.WriteLine($"  previous kernel (one configuration per pass): {referenceRate:F0} configs/s, {referenceCount / referenceCpu:F0} per CPU-second " +
                              $"(batched / previous: {rate / referenceRate:F2}x wall, {configs / evalCpu / (referenceCount / referenceCpu):F2}x CPU); " +
-                             $"correct counts identical for {referenceCount - differing} of {referenceCount} configurations; load average {LoadAverage()}");
+                             $"correct counts identical for {referenceCount - differing} of {referenceCount} configurations; load average {MachineState.LoadAverage()}");
         }
 
         // The torch paths: batched products, and one configuration at a time (the baseline's way).
@@ -123,14 +123,8 @@ internal static class BenchCollectCommand
         double singleRate = singles / clock.Elapsed.TotalSeconds;
         output.WriteLine($"  torch batched ({evalBatch} per product): {torchRate:F0} configs/s; torch one at a time: {singleRate:F0} configs/s " +
                          $"(kernel / one-at-a-time: {rate / singleRate:F1}x)");
-        output.WriteLine($"peak resident memory: {CollectCommand.PeakResidentMemory()}");
+        output.WriteLine($"peak resident memory: {MachineState.PeakResidentMemory()}");
     }
 
     private static bool SimdAvailable => System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated;
-
-    private static string LoadAverage()
-    {
-        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
-        catch (IOException) { return "unknown"; }
-    }
 }

@@ -63,7 +63,7 @@ internal static class BenchFitCommand
         var initial = new MeanFieldInversion(MeanFieldVariant.Tap).Fit(target, null, new FitOptions()).Model;
         var bp = new BpOptions(Tolerance: settings.BpTolerance) { AndersonDepth = settings.Anderson };
         output.WriteLine($"fit bench on {dir} FULL (N = {data.Size}), TAP start, {Environment.ProcessorCount} cores, " +
-                         $"load average {LoadAverage()}, seed {settings.Seed}");
+                         $"load average {MachineState.LoadAverage()}, seed {settings.Seed}");
         output.WriteLine($"  BP inside learning: warm start from the previous step, damping {bp.Damping} (escalating), Anderson depth {bp.AndersonDepth}, " +
                          $"tolerance = clamp({settings.ToleranceFraction:G2} × best RMSE, {bp.Tolerance:G2}, 1e-3) on the largest cavity-field change " +
                          "(moment error ≈ 0.1–1 × tolerance, so ≤ 10 % of the mismatch a step corrects); final RMSE re-estimated at the floor");
@@ -146,12 +146,5 @@ internal static class BenchFitCommand
                          $"from that fixed point perturbed by 1e-6: RMSE {Rmse(moved)}; from a cold start: RMSE {Rmse(cold)}" +
                          (exact.Converged && moved.Converged && data.Rmse(BeliefPropagation.Moments(model, moved)) > 1e-3
                              ? " ⇒ the matching fixed point is unstable: BP learning cannot reach RMSE 1e-3 on these data" : ""));
-    }
-
-    private static string LoadAverage()
-    {
-        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
-        catch (IOException) { return "unknown"; }
-        catch (UnauthorizedAccessException) { return "unknown"; }
     }
 }

@@ -37,7 +37,7 @@ internal static class BenchLandscapeCommand
             if (parse.GetValue(dense))
                 Time("dense (blocks + N(0, 0.004²) couplings between parts, seed 1; nothing to skip)", WithWeakCrossCouplings(model, 0.004, 1),
                     reference.Spins, settings, parse.GetValue(starts), output);
-            output.WriteLine($"load average: {LoadAverage()} on {Environment.ProcessorCount} cores (wall times scale with contention)");
+            output.WriteLine($"load average: {MachineState.LoadAverage(3)} on {Environment.ProcessorCount} cores (wall times scale with contention)");
             return CliApp.ExitOk;
         });
         return command;
@@ -58,12 +58,6 @@ internal static class BenchLandscapeCommand
         double tapSeconds = clock.Elapsed.TotalSeconds;
         output.WriteLine($"  tap: {census.Starts} starts ({census.Converged} converged, {census.DistinctStates} distinct, {census.Peaks.Length} peak(s)) in {tapSeconds:F2} s; " +
                          $"target {TapBaselineSeconds} s; ratio {tapSeconds / TapBaselineSeconds:F3}");
-    }
-
-    private static string LoadAverage()
-    {
-        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
-        catch (IOException) { return "unknown"; }
     }
 
     /// <summary>The model plus Gaussian couplings N(0, scale²) on every pair the model leaves at exactly zero (seeded).</summary>

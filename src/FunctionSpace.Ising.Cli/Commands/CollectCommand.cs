@@ -142,25 +142,7 @@ internal static class CollectCommand
         if (result.NetworksTrained > 0)
             output.WriteLine($"  throughput: training {result.TrainSeconds / result.NetworksTrained:F3} s/network ({result.NetworksTrained / result.TrainSeconds:F2} networks/s), " +
                              $"sampling+evaluation {result.ConfigurationsEvaluated / result.EvaluateSeconds:F0} configs/s");
-        output.WriteLine($"  peak resident memory: {PeakResidentMemory()}");
-    }
-
-    /// <summary>
-    /// The process's peak resident set size (VmHWM of /proc/self/status on Linux, else the runtime's peak
-    /// working set), e.g. "412 MiB (VmHWM)".
-    /// </summary>
-    internal static string PeakResidentMemory()
-    {
-        try
-        {
-            foreach (string line in File.ReadLines("/proc/self/status"))
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal)
-                    && long.TryParse(line[6..].Trim().Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture, out long kib))
-                    return $"{kib / 1024.0:F0} MiB (VmHWM)";
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return $"{System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} MiB (peak working set)";
+        output.WriteLine($"  peak resident memory: {MachineState.PeakResidentMemory()}");
     }
 
     internal static string Stats(float[] values)

@@ -213,23 +213,4 @@ internal static class VectorMath
         for (; k < n; k++) sum += x[k] * y[k];
         return sum;
     }
-
-    /// <summary>Cache-blocked transpose of an n×n row-major matrix.</summary>
-    public static void Transpose(ReadOnlySpan<double> source, Span<double> target, int n, int rowStart, int rowEnd)
-    {
-        const int Tile = 32;
-        for (int i0 = rowStart; i0 < rowEnd; i0 += Tile)
-        {
-            int i1 = Math.Min(i0 + Tile, rowEnd);
-            for (int j0 = 0; j0 < n; j0 += Tile)
-            {
-                int j1 = Math.Min(j0 + Tile, n);
-                for (int j = j0; j < j1; j++)
-                {
-                    var src = source.Slice(j * n, n);
-                    for (int i = i0; i < i1; i++) target[i * n + j] = src[i];
-                }
-            }
-        }
-    }
 }

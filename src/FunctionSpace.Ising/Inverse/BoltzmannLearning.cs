@@ -38,14 +38,6 @@ public enum BoltzmannUpdate
     /// moment mismatch, so it needs no inversion of the model's moments; η adapts as for <see cref="MeanFieldNewton"/>.
     /// </summary>
     LinearResponse,
-    /// <summary>
-    /// As <see cref="MeanFieldNewton"/> with F = the Bethe (BP-belief) inversion <see cref="BetheInversion"/>, the
-    /// exact inverse of the BP moment map: with BP moments, F(model) equals the current parameters up to BP's
-    /// tolerance, so the step is θ ← θ + η [F(data) − θ] and the learning converges to the unique BP
-    /// moment-matching model F(data) along a path on which warm-started BP follows its fixed point. O(N²) per step
-    /// (no matrix inversion).
-    /// </summary>
-    BetheNewton,
 }
 
 /// <summary>
@@ -112,15 +104,10 @@ public sealed class BoltzmannLearning : IInverseSolver
             cData = data.ConnectedCorrelations();
             precond = PersistentChainLearning.Preconditioner(cData, n, 1e-6);
         }
-        Func<Moments, (double[] H, double[] J)>? inverse = Options.Update switch
+        bool newton = Options.Update == BoltzmannUpdate.MeanFieldNewton;
+        if (newton)
         {
-            BoltzmannUpdate.MeanFieldNewton => Tap,
-            BoltzmannUpdate.BetheNewton => Bethe,
-            _ => null,
-        };
-        if (inverse != null)
-        {
-            try { targetInverse = inverse(data); }
+            try { targetInverse = Tap(data); }
             catch (InputException) { targetInverse = null; }   // singular data correlations: fall back to Rprop
         }
         var steered = _estimator as ILearningEstimator;
@@ -199,12 +186,12 @@ public sealed class BoltzmannLearning : IInverseSolver
                 for (int k = 0; k < n * n; k++) j[k] += eta * dJ[k];
                 continue;
             }
-            if (inverse != null && targetInverse != null && eta < 1e-3)
+            if (newton && targetInverse != null && eta < 1e-3)
             {
                 reason = FitStopReason.Stalled;   // repeated worsening steps: the estimator's floor is reached
                 break;
             }
-            if (inverse != null && TryMeanFieldNewton(inverse, estimate!, h, j, ref eta, rmse, ref lastAcceptedRmse, bestH, bestJ, targetInverse, options.L2, steered))
+            if (newton && TryMeanFieldNewton(estimate!, h, j, ref eta, rmse, ref lastAcceptedRmse, bestH, bestJ, targetInverse, options.L2, steered))
                 continue;
             // iRprop⁻ update on fields (k < n) and the upper-triangular couplings (mirrored).
             for (int i = 0; i < n; i++)
@@ -237,26 +224,20 @@ public sealed class BoltzmannLearning : IInverseSolver
         };
     }
 
-    private static (double[] H, double[] J) Bethe(Moments moments)
-    {
-        var (h, j, _) = BetheInversion.Invert(moments.Magnetisations, moments.SecondMoments);
-        return (h, j);
-    }
-
     private static (double[] H, double[] J) Tap(Moments moments)
     {
         var (h, j, _) = MeanFieldInversion.Invert(moments.Magnetisations, moments.ConnectedCorrelations(), MeanFieldVariant.Tap);
         return (h, j);
     }
 
-    // θ ← θ + η [F(data) − F(model)] (F = TAP or Bethe inversion): returns false when F(model) is unavailable (then Rprop steps instead).
-    private static bool TryMeanFieldNewton(Func<Moments, (double[] H, double[] J)> inverse, Moments estimate, double[] h, double[] j,
-        ref double eta, double rmse, ref double lastAcceptedRmse, double[] bestH, double[] bestJ, (double[] H, double[] J)? targetInverse,
-        double l2, ILearningEstimator? steered)
+    // θ ← θ + η [F(data) − F(model)]: returns false when F(model) is unavailable (then Rprop steps instead).
+    private static bool TryMeanFieldNewton(Moments estimate, double[] h, double[] j, ref double eta, double rmse,
+        ref double lastAcceptedRmse, double[] bestH, double[] bestJ, (double[] H, double[] J)? targetInverse, double l2,
+        ILearningEstimator? steered)
     {
         if (targetInverse is not { } target) return false;
         (double[] H, double[] J) model;
-        try { model = inverse(estimate); }
+        try { model = Tap(estimate); }
         catch (InputException) { return false; }
         if (rmse <= lastAcceptedRmse) { eta = Math.Min(1, eta * 1.5); lastAcceptedRmse = rmse; }
         else
