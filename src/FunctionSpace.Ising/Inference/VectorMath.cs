@@ -169,6 +169,35 @@ internal static class VectorMath
         for (; k < n; k++) y[k] = Math.Log(x[k]);
     }
 
+    /// <summary>y = x₁ + r (x₁ − x₀): the linear extrapolation one step of ratio r past x₁.</summary>
+    public static void Extrapolate(ReadOnlySpan<double> x0, ReadOnlySpan<double> x1, double r, Span<double> y)
+    {
+        int n = y.Length, k = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var rv = Vector512.Create(r);
+            for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
+            {
+                var a = Vector512.Create(x1.Slice(k, Vector512<double>.Count));
+                (a + rv * (a - Vector512.Create(x0.Slice(k, Vector512<double>.Count)))).CopyTo(y.Slice(k, Vector512<double>.Count));
+            }
+        }
+        for (; k < n; k++) y[k] = x1[k] + r * (x1[k] - x0[k]);
+    }
+
+    /// <summary>y ← f·y.</summary>
+    public static void Scale(Span<double> y, double f)
+    {
+        int n = y.Length, k = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var fv = Vector512.Create(f);
+            for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
+                (fv * Vector512.Create(y.Slice(k, Vector512<double>.Count))).CopyTo(y.Slice(k, Vector512<double>.Count));
+        }
+        for (; k < n; k++) y[k] *= f;
+    }
+
     /// <summary>y += x.</summary>
     public static void AddInPlace(Span<double> y, ReadOnlySpan<double> x)
     {

@@ -122,7 +122,9 @@ public static class EntropyLandscape
     /// O(Δx) to O(Δx²), which saves sweeps along a smooth branch. Both points lie on the branch being followed (the
     /// previous converged solutions of this sweep), so the extrapolation stays on the same metastable branch.
     /// </summary>
-    internal static BpMessages? Predict(BpMessages? before, double beforeX, BpMessages? last, double lastX, double x)
+    /// <remarks>The prediction is written into <paramref name="buffer"/> when given (BP copies its start, so one buffer
+    /// serves a whole sweep: no 3.6 MB allocation per point at N = 675).</remarks>
+    internal static BpMessages? Predict(BpMessages? before, double beforeX, BpMessages? last, double lastX, double x, double[]? buffer = null)
     {
         if (last is null) return null;
         if (before is null || before.Size != last.Size || !(Math.Abs(lastX - beforeX) > 0)) return last;
@@ -130,8 +132,14 @@ public static class EntropyLandscape
         // Only extrapolate forward by at most one previous step; a larger gap (or a turn-around) uses the last point.
         if (!(ratio > 0 && ratio <= 1.000001)) return last;
         var g0 = before.CavityFields; var g1 = last.CavityFields;
-        var g = new double[g1.Length];
-        for (int k = 0; k < g.Length; k++) g[k] = g1[k] + ratio * (g1[k] - g0[k]);
+        var g = buffer is { } b && b.Length == g1.Length ? b : new double[g1.Length];
+        // Two halves on the two cores.
+        int half = g.Length / 2;
+        Parallel.For(0, 2, part =>
+        {
+            int k0 = part == 0 ? 0 : half, k1 = part == 0 ? half : g.Length;
+            VectorMath.Extrapolate(g0.AsSpan(k0, k1 - k0), g1.AsSpan(k0, k1 - k0), ratio, g.AsSpan(k0, k1 - k0));
+        });
         return BpMessages.FromCavityFields(last.Size, g);
     }
 
@@ -150,6 +158,7 @@ public static class EntropyLandscape
         var forward = new List<LandscapePoint>(grid.Length);
         var backward = new List<LandscapePoint>(grid.Length);
         BpMessages? messages = null, before = null;
+        var prediction = new double[model.Size * model.Size];
         double messagesX = double.NaN, beforeX = double.NaN;
         long done = 0, total = 2L * grid.Length;
         foreach (var (list, xs, direction) in new[] { (forward, grid, "forward"), (backward, grid.Reverse().ToArray(), "backward") })
@@ -157,7 +166,7 @@ public static class EntropyLandscape
             foreach (double x in xs)
             {
                 ct.ThrowIfCancellationRequested();
-                var start = Predict(before, beforeX, messages, messagesX, x);
+                var start = Predict(before, beforeX, messages, messagesX, x, prediction);
                 var (point, result) = SolvePoint(model, reference, x, options, start, ct);
                 list.Add(point);
                 if (result.Converged)
