@@ -69,6 +69,7 @@ public static partial class BeliefPropagation
             {
                 int i0 = b * FusedRows, i1 = Math.Min(i0 + FusedRows, n);
                 var ranges = live[b];
+                var scratch = BlockScratch(n);
                 double bestNumerator = 0, bestDenominator = 1;
                 bool ok = true;
                 for (int i = i0; i < i1; i++)
@@ -83,9 +84,13 @@ public static partial class BeliefPropagation
                         Track(UpdateExponentialRow(yRow, row, inverse), ref bestNumerator, ref bestDenominator);
                     else
                     {
+                        // Update and message in one pass over the live ranges; the block is written out below.
                         for (int r = 0; r < ranges.Length; r += 2)
-                            Track(UpdateExponentialRow(yRow[ranges[r]..ranges[r + 1]], row[ranges[r]..ranges[r + 1]], inverse),
-                                ref bestNumerator, ref bestDenominator);
+                        {
+                            int c0 = ranges[r], c1 = ranges[r + 1];
+                            Track(UpdateAndMessage(yRow[c0..c1], row[c0..c1], t.AsSpan(i * n + c0, c1 - c0), inverse,
+                                scratch.AsSpan((i - i0) * n + c0, c1 - c0)), ref bestNumerator, ref bestDenominator);
+                        }
                         // Outside the live ranges U = 1, so Y = 1/E there: every such entry changed as 1/E did.
                         if (HasDeadColumns(ranges, n))
                             Track((Math.Abs(inverse - inverseE[i]), inverse + inverseE[i]), ref bestNumerator, ref bestDenominator);
@@ -95,7 +100,9 @@ public static partial class BeliefPropagation
                 inRange[b] = ok;
                 numerators[b] = bestNumerator;
                 denominators[b] = bestDenominator;
-                if (ok) SendExponentialMessages(y, t, write, ranges, b, n);
+                if (!ok) return;
+                if (first) SendExponentialMessages(y, t, write, ranges, b, n);
+                else WriteTransposed(scratch, write, ranges, b, n);
             });
             (incoming, next) = (next, incoming);
             if (Array.IndexOf(inRange, false) >= 0) return null;
@@ -171,10 +178,19 @@ public static partial class BeliefPropagation
     // Π x in a fixed order (8 lanes, then the lanes and the tail).
     private static double Product(ReadOnlySpan<double> x)
     {
+        // Four independent products hide the multiplication latency.
+        const int W = 8;
         int k = 0;
-        var acc = Vector512<double>.One;
-        for (; k <= x.Length - Vector512<double>.Count; k += Vector512<double>.Count)
-            acc *= Vector512.Create(x.Slice(k, Vector512<double>.Count));
+        Vector512<double> a0 = Vector512<double>.One, a1 = a0, a2 = a0, a3 = a0;
+        for (; k <= x.Length - 4 * W; k += 4 * W)
+        {
+            a0 *= Vector512.Create(x.Slice(k, W));
+            a1 *= Vector512.Create(x.Slice(k + W, W));
+            a2 *= Vector512.Create(x.Slice(k + 2 * W, W));
+            a3 *= Vector512.Create(x.Slice(k + 3 * W, W));
+        }
+        for (; k <= x.Length - W; k += W) a0 *= Vector512.Create(x.Slice(k, W));
+        var acc = (a0 * a1) * (a2 * a3);
         double product = 1;
         for (int lane = 0; lane < Vector512<double>.Count; lane++) product *= acc[lane];
         for (; k < x.Length; k++) product *= x[k];
@@ -212,23 +228,72 @@ public static partial class BeliefPropagation
         return (rowNum, rowDen);
     }
 
+    // The fused sweep step of one live range of row i: Y_j ← U_j / E and the new message (a + bY_j) / (b + aY_j) into
+    // `message`; returns the largest change fraction as UpdateExponentialRow does.
+    private static (double, double) UpdateAndMessage(Span<double> y, ReadOnlySpan<double> incoming, ReadOnlySpan<double> t,
+        double inverseE, Span<double> message)
+    {
+        int k = 0, n = y.Length;
+        var scale = Vector512.Create(inverseE);
+        var one = Vector512<double>.One;
+        var bestNum = Vector512<double>.Zero;
+        var bestDen = Vector512<double>.One;
+        for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
+        {
+            var old = Vector512.Create(y.Slice(k, Vector512<double>.Count));
+            var fresh = Vector512.Create(incoming.Slice(k, Vector512<double>.Count)) * scale;
+            var num = Vector512.Abs(fresh - old);
+            var den = fresh + old;
+            var larger = Vector512.GreaterThan(num * bestDen, bestNum * den);
+            bestNum = Vector512.ConditionalSelect(larger, num, bestNum);
+            bestDen = Vector512.ConditionalSelect(larger, den, bestDen);
+            fresh.CopyTo(y.Slice(k, Vector512<double>.Count));
+            var tv = Vector512.Create(t.Slice(k, Vector512<double>.Count));
+            var a = one + tv; var b = one - tv;
+            (Vector512.FusedMultiplyAdd(b, fresh, a) / Vector512.FusedMultiplyAdd(a, fresh, b)).CopyTo(message.Slice(k, Vector512<double>.Count));
+        }
+        double rowNum = 0, rowDen = 1;
+        for (int lane = 0; lane < Vector512<double>.Count; lane++)
+            if (bestNum[lane] * rowDen > rowNum * bestDen[lane]) (rowNum, rowDen) = (bestNum[lane], bestDen[lane]);
+        for (; k < n; k++)
+        {
+            double old = y[k], fresh = incoming[k] * inverseE, num = Math.Abs(fresh - old), den = fresh + old;
+            if (num * rowDen > rowNum * den) (rowNum, rowDen) = (num, den);
+            y[k] = fresh;
+            double a = 1 + t[k], b = 1 - t[k];
+            message[k] = Math.FusedMultiplyAdd(b, fresh, a) / Math.FusedMultiplyAdd(a, fresh, b);
+        }
+        return (rowNum, rowDen);
+    }
+
+    private static double[] BlockScratch(int n) =>
+        _blockScratch is { } s && s.Length >= FusedRows * n ? s : _blockScratch = new double[FusedRows * n];
+
+    // Block b's messages (scratch row k = sender i0 + k) into target[j·n + i] over the block's live column ranges.
+    private static void WriteTransposed(double[] scratch, double[] target, int[] ranges, int block, int n)
+    {
+        int i0 = block * FusedRows, rows = Math.Min(i0 + FusedRows, n) - i0;
+        for (int r = 0; r < ranges.Length; r += 2)
+            for (int j = ranges[r]; j < ranges[r + 1]; j++)
+            {
+                var column = target.AsSpan(j * n + i0, rows);
+                for (int k = 0; k < rows; k++) column[k] = scratch[k * n + j];
+            }
+    }
+
     // U_{i→j} = (a + bY) / (b + aY), a = 1 + t, b = 1 − t (the Möbius map above, written so that no two terms cancel), for the rows of block b over its live column ranges, stored as
     // target[j·n + i] (row j = receiver); as SendMessages, each block writes only its own columns of target.
     private static void SendExponentialMessages(double[] y, double[] t, double[] target, int[] ranges, int block, int n)
     {
-        int i0 = block * FusedRows, i1 = Math.Min(i0 + FusedRows, n), rows = i1 - i0;
-        var scratch = _blockScratch is { } s && s.Length >= FusedRows * n ? s : _blockScratch = new double[FusedRows * n];
+        int i0 = block * FusedRows, i1 = Math.Min(i0 + FusedRows, n);
+        var scratch = BlockScratch(n);
         for (int r = 0; r < ranges.Length; r += 2)
         {
             int c0 = ranges[r], c1 = ranges[r + 1];
             for (int i = i0; i < i1; i++)
                 MessageFromExponential(y.AsSpan(i * n + c0, c1 - c0), t.AsSpan(i * n + c0, c1 - c0), scratch.AsSpan((i - i0) * n + c0, c1 - c0));
-            for (int j = c0; j < c1; j++)
-            {
-                var column = target.AsSpan(j * n + i0, rows);
-                for (int k = 0; k < rows; k++) column[k] = scratch[k * n + j];
-            }
         }
+        WriteTransposed(scratch, target, ranges, block, n);
     }
 
     private static void MessageFromExponential(ReadOnlySpan<double> y, ReadOnlySpan<double> t, Span<double> u)
