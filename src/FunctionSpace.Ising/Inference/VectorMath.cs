@@ -169,20 +169,24 @@ internal static class VectorMath
         for (; k < n; k++) y[k] = Math.Log(x[k]);
     }
 
-    /// <summary>y = x₁ + r (x₁ − x₀): the linear extrapolation one step of ratio r past x₁.</summary>
-    public static void Extrapolate(ReadOnlySpan<double> x0, ReadOnlySpan<double> x1, double r, Span<double> y)
+    /// <summary>y = Σ_a w_a x_a[offset + k] for k over y (a weighted sum of equally long arrays).</summary>
+    public static void LinearCombination(double[][] x, double[] w, Span<double> y, int offset)
     {
-        int n = y.Length, k = 0;
+        int n = y.Length, k = 0, m = x.Length;
         if (Vector512.IsHardwareAccelerated)
-        {
-            var rv = Vector512.Create(r);
             for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
             {
-                var a = Vector512.Create(x1.Slice(k, Vector512<double>.Count));
-                (a + rv * (a - Vector512.Create(x0.Slice(k, Vector512<double>.Count)))).CopyTo(y.Slice(k, Vector512<double>.Count));
+                var acc = Vector512.Create(w[0]) * Vector512.Create(x[0].AsSpan(offset + k, Vector512<double>.Count));
+                for (int a = 1; a < m; a++)
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Create(w[a]), Vector512.Create(x[a].AsSpan(offset + k, Vector512<double>.Count)), acc);
+                acc.CopyTo(y.Slice(k, Vector512<double>.Count));
             }
+        for (; k < n; k++)
+        {
+            double acc = w[0] * x[0][offset + k];
+            for (int a = 1; a < m; a++) acc = Math.FusedMultiplyAdd(w[a], x[a][offset + k], acc);
+            y[k] = acc;
         }
-        for (; k < n; k++) y[k] = x1[k] + r * (x1[k] - x0[k]);
     }
 
     /// <summary>y ← f·y.</summary>
