@@ -22,6 +22,8 @@ internal static class BenchLandscapeCommand
         var command = new Command("landscape", "Time a 200-point forward+backward landscape sweep and a 1,000-start TAP census on N = 675") { dir, points, starts };
         var dense = new Option<bool>("--dense") { Description = "Also time both workloads on a dense N = 675 model (the blocks plus weak random couplings between parts)", DefaultValueFactory = _ => true };
         command.Add(dense);
+        var additive = new Option<bool>("--compare-additive") { Description = "Also run each sweep with BP in the additive form (exp and log per message) and print the speed ratio and the largest difference in d and s" };
+        command.Add(additive);
         command.SetAction(parse =>
         {
             string folder = parse.GetValue(dir) ?? Path.Combine(IO.SharedData.ReferenceDirectory(), "under-para");
@@ -33,17 +35,18 @@ internal static class BenchLandscapeCommand
             var settings = new LandscapeSettings(-2, 2, parse.GetValue(points));
             output.WriteLine($"sweep BP: damping {settings.BpOptionsOrDefault.Damping}, tolerance {settings.BpOptionsOrDefault.Tolerance:G2} on the cavity fields; " +
                              "each point warm-started by linear extrapolation of the two previous converged points");
-            Time("block-diagonal (zero couplings between parts are skipped)", model, reference.Spins, settings, parse.GetValue(starts), output);
+            bool compare = parse.GetValue(additive);
+            Time("block-diagonal (zero couplings between parts are skipped)", model, reference.Spins, settings, parse.GetValue(starts), compare, output);
             if (parse.GetValue(dense))
                 Time("dense (blocks + N(0, 0.004²) couplings between parts, seed 1; nothing to skip)", WithWeakCrossCouplings(model, 0.004, 1),
-                    reference.Spins, settings, parse.GetValue(starts), output);
+                    reference.Spins, settings, parse.GetValue(starts), compare, output);
             output.WriteLine($"load average: {MachineState.LoadAverage(3)} on {Environment.ProcessorCount} cores (wall times scale with contention)");
             return CliApp.ExitOk;
         });
         return command;
     }
 
-    private static void Time(string label, IsingModel model, sbyte[] reference, LandscapeSettings settings, int starts, TextWriter output)
+    private static void Time(string label, IsingModel model, sbyte[] reference, LandscapeSettings settings, int starts, bool compare, TextWriter output)
     {
         output.WriteLine($"{label}:");
         var clock = Stopwatch.StartNew();
@@ -53,6 +56,19 @@ internal static class BenchLandscapeCommand
         int iterations = sweep.Forward.Concat(sweep.Backward).Sum(p => p.Iterations);
         output.WriteLine($"  sweep: {2 * settings.Points} BP solves ({iterations} iterations, {failed} not converged, {sweep.Jumps.Count} jump(s)) in {sweepSeconds:F2} s; " +
                          $"target {SweepBaselineSeconds} s; ratio {sweepSeconds / SweepBaselineSeconds:F3}");
+        if (compare)
+        {
+            var additiveSettings = settings with { Bp = settings.BpOptionsOrDefault with { ExponentialForm = false } };
+            clock.Restart();
+            var additive = EntropyLandscape.Sweep("FULL", model, reference, additiveSettings);
+            double additiveSeconds = clock.Elapsed.TotalSeconds;
+            int additiveIterations = additive.Forward.Concat(additive.Backward).Sum(p => p.Iterations);
+            var pairs = sweep.Forward.Concat(sweep.Backward).Zip(additive.Forward.Concat(additive.Backward)).ToArray();
+            double dd = pairs.Max(p => Math.Abs(p.First.Distance - p.Second.Distance));
+            double ds = pairs.Max(p => Math.Abs(p.First.Entropy - p.Second.Entropy));
+            output.WriteLine($"  same sweep, BP in the additive form: {additiveIterations} iterations in {additiveSeconds:F2} s " +
+                             $"(exponential form {additiveSeconds / sweepSeconds:F2}x faster); max |Δd| {dd:G2}, max |Δs| {ds:G2}");
+        }
         clock.Restart();
         var census = TapLandscape.Run(model, new TapCensusSettings(starts));
         double tapSeconds = clock.Elapsed.TotalSeconds;

@@ -19,6 +19,12 @@ public sealed record BpOptions(double Damping = 0.5, double Tolerance = 1e-10, i
     /// fast-converging ones, where its extra vector passes cost more than they save.</remarks>
     public int AndersonDepth { get; init; } = 0;
 
+    /// <summary>
+    /// Run undamped sweeps in exponential variables (e^{2u}, e^{−2g}: a division per message instead of an exp, a log
+    /// and a division). The same iteration and fixed point; false selects the additive form, kept for comparison.
+    /// </summary>
+    public bool ExponentialForm { get; init; } = true;
+
     /// <summary>Checks the settings; a bad value gives a one-line <see cref="InputException"/>.</summary>
     public void Validate()
     {
@@ -178,7 +184,7 @@ public static partial class BeliefPropagation
             start.CavityFields.AsSpan().CopyTo(g);
             (reason, int iterations, change) = options.AndersonDepth > 0
                 ? IterateAccelerated(model, g, workspace, d, options, ct)
-                : Iterate(model, g, workspace, d, options, ct);
+                : (d == 0 && options.ExponentialForm ? IterateExponential(model, g, workspace, options, ct) : null) ?? Iterate(model, g, workspace, d, options, ct);
             totalIterations += iterations;
             if (reason == BpStopReason.Converged) break;
         }

@@ -169,6 +169,39 @@ internal static class VectorMath
         for (; k < n; k++) y[k] = Math.Log(x[k]);
     }
 
+    /// <summary>y = Σ_a w_a x_a[offset + k] for k over y (a weighted sum of equally long arrays).</summary>
+    public static void LinearCombination(double[][] x, double[] w, Span<double> y, int offset)
+    {
+        int n = y.Length, k = 0, m = x.Length;
+        if (Vector512.IsHardwareAccelerated)
+            for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
+            {
+                var acc = Vector512.Create(w[0]) * Vector512.Create(x[0].AsSpan(offset + k, Vector512<double>.Count));
+                for (int a = 1; a < m; a++)
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Create(w[a]), Vector512.Create(x[a].AsSpan(offset + k, Vector512<double>.Count)), acc);
+                acc.CopyTo(y.Slice(k, Vector512<double>.Count));
+            }
+        for (; k < n; k++)
+        {
+            double acc = w[0] * x[0][offset + k];
+            for (int a = 1; a < m; a++) acc = Math.FusedMultiplyAdd(w[a], x[a][offset + k], acc);
+            y[k] = acc;
+        }
+    }
+
+    /// <summary>y ← f·y.</summary>
+    public static void Scale(Span<double> y, double f)
+    {
+        int n = y.Length, k = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var fv = Vector512.Create(f);
+            for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
+                (fv * Vector512.Create(y.Slice(k, Vector512<double>.Count))).CopyTo(y.Slice(k, Vector512<double>.Count));
+        }
+        for (; k < n; k++) y[k] *= f;
+    }
+
     /// <summary>y += x.</summary>
     public static void AddInPlace(Span<double> y, ReadOnlySpan<double> x)
     {

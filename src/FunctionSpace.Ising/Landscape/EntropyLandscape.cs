@@ -21,9 +21,19 @@ public sealed record LandscapeSettings(double XMin = -2, double XMax = 2, int Po
     /// <summary>The default BP options of a sweep.</summary>
     public static BpOptions DefaultBp { get; } = new(Damping: 0, Tolerance: 1e-9);
 
+    /// <summary>
+    /// Converged points of the sweep the next point's warm start is extrapolated from (a polynomial of degree
+    /// PredictorPoints − 1; 1 = the last point's messages). Only BP's start depends on it, not its fixed point.
+    /// </summary>
+    /// <remarks>Default 5: on the N = 675 benchmark models 2 → 5 points cut the sweeps of a 200-point sweep by a third
+    /// (10,378 → 6,989); 6 points saved a little more and 8 fewer again, as the extrapolation also amplifies the
+    /// start's 1e-9 convergence noise (the weights of degree 4 sum to 31 in absolute value).</remarks>
+    public int PredictorPoints { get; init; } = 5;
+
     /// <summary>Throws InputException when the grid is unusable.</summary>
     public void Validate()
     {
+        if (PredictorPoints < 1 || PredictorPoints > 8) throw new InputException($"landscape predictor: {PredictorPoints} points is outside 1..8");
         if (!double.IsFinite(XMin) || !double.IsFinite(XMax) || XMax <= XMin)
             throw new InputException($"--x-range: need finite XMIN < XMAX, got {XMin}..{XMax}");
         if (Points < 2) throw new InputException($"--points: need at least 2, got {Points}");
@@ -89,6 +99,7 @@ public sealed record LandscapeSweep(string Name, int Size, LandscapeSettings Set
 /// </summary>
 public static class EntropyLandscape
 {
+
     /// <summary>Solves the tilted ensemble at one x, warm-starting BP from <paramref name="warmStart"/>.</summary>
     /// <returns>The point and BP's result (its messages warm-start the next point).</returns>
     /// <remarks>
@@ -116,23 +127,56 @@ public static class EntropyLandscape
     }
 
     /// <summary>
-    /// The warm start of the point at <paramref name="x"/>: the cavity fields linearly extrapolated from the last two
-    /// converged points of the sweep, g(x) ≈ g(x₁) + (g(x₁) − g(x₀))(x − x₁)/(x₁ − x₀), else the last converged
-    /// messages (or null). Only the start of BP changes, not its fixed point: the error of the start drops from
-    /// O(Δx) to O(Δx²), which saves sweeps along a smooth branch. Both points lie on the branch being followed (the
-    /// previous converged solutions of this sweep), so the extrapolation stays on the same metastable branch.
+    /// The warm start of the point at <paramref name="x"/>: the cavity fields extrapolated by the Lagrange polynomial
+    /// through the last converged points of the sweep (<paramref name="history"/>, oldest first), else the last
+    /// converged messages (or null).
     /// </summary>
-    internal static BpMessages? Predict(BpMessages? before, double beforeX, BpMessages? last, double lastX, double x)
+    /// <remarks>
+    /// With k points on a smooth branch spaced Δx apart, the start's error is O(Δx^k) instead of O(Δx) for the last
+    /// point alone, which saves sweeps (BP converges linearly, so the sweeps needed grow with ln(error of the start /
+    /// tolerance)). Only the start of BP changes, not its fixed point. All points lie on the branch being followed (the
+    /// previous converged solutions of this sweep, with no failed point between them), so the extrapolation stays on
+    /// the same metastable branch. It is used only going on in the same direction by at most one grid step, with
+    /// steps that do not grow; otherwise fewer points (or the last alone) are used.
+    /// The prediction is written into <paramref name="buffer"/> when given (BP copies its start, so one buffer
+    /// serves a whole sweep: no 3.6 MB allocation per point at N = 675).
+    /// </remarks>
+    internal static BpMessages? Predict(IReadOnlyList<(double X, BpMessages Messages)> history, double x, double[]? buffer = null)
     {
-        if (last is null) return null;
-        if (before is null || before.Size != last.Size || !(Math.Abs(lastX - beforeX) > 0)) return last;
-        double ratio = (x - lastX) / (lastX - beforeX);
-        // Only extrapolate forward by at most one previous step; a larger gap (or a turn-around) uses the last point.
-        if (!(ratio > 0 && ratio <= 1.000001)) return last;
-        var g0 = before.CavityFields; var g1 = last.CavityFields;
-        var g = new double[g1.Length];
-        for (int k = 0; k < g.Length; k++) g[k] = g1[k] + ratio * (g1[k] - g0[k]);
-        return BpMessages.FromCavityFields(last.Size, g);
+        if (history.Count == 0) return null;
+        var last = history[^1];
+        // The longest usable tail of the history: same direction, equal or shrinking steps, x at most one step ahead.
+        int count = 1;
+        double ahead = x - last.X;
+        while (count < history.Count)
+        {
+            var (newer, older) = (history[^count], history[^(count + 1)]);
+            double step = newer.X - older.X;
+            double reference = count == 1 ? ahead : history[^(count - 1)].X - newer.X;
+            if (!(step * ahead > 0 && Math.Abs(reference) <= 1.000001 * Math.Abs(step)) || older.Messages.Size != last.Messages.Size) break;
+            count++;
+        }
+        if (count == 1) return last.Messages;
+        var nodes = new double[count];
+        var sources = new double[count][];
+        for (int a = 0; a < count; a++) (nodes[a], sources[a]) = (history[history.Count - count + a].X, history[history.Count - count + a].Messages.CavityFields);
+        var weights = new double[count];
+        for (int a = 0; a < count; a++)
+        {
+            double w = 1;
+            for (int b = 0; b < count; b++)
+                if (b != a) w *= (x - nodes[b]) / (nodes[a] - nodes[b]);
+            weights[a] = w;
+        }
+        int size = last.Messages.CavityFields.Length;
+        var g = buffer is { } buf && buf.Length == size ? buf : new double[size];
+        int half = size / 2;
+        Parallel.For(0, 2, part =>
+        {
+            int k0 = part == 0 ? 0 : half, k1 = part == 0 ? half : size;
+            VectorMath.LinearCombination(sources, weights, g.AsSpan(k0, k1 - k0), k0);
+        });
+        return BpMessages.FromCavityFields(last.Messages.Size, g);
     }
 
     /// <summary>
@@ -149,23 +193,25 @@ public static class EntropyLandscape
         var options = settings.BpOptionsOrDefault;
         var forward = new List<LandscapePoint>(grid.Length);
         var backward = new List<LandscapePoint>(grid.Length);
-        BpMessages? messages = null, before = null;
-        double messagesX = double.NaN, beforeX = double.NaN;
+        var history = new List<(double X, BpMessages Messages)>();
+        var prediction = new double[model.Size * model.Size];
         long done = 0, total = 2L * grid.Length;
         foreach (var (list, xs, direction) in new[] { (forward, grid, "forward"), (backward, grid.Reverse().ToArray(), "backward") })
         {
             foreach (double x in xs)
             {
                 ct.ThrowIfCancellationRequested();
-                var start = Predict(before, beforeX, messages, messagesX, x);
+                var start = Predict(history, x, prediction);
                 var (point, result) = SolvePoint(model, reference, x, options, start, ct);
                 list.Add(point);
                 if (result.Converged)
                 {
-                    (before, beforeX) = (messages, messagesX);
-                    (messages, messagesX) = (result.Messages, x);
+                    // A jump in d means the new point lies on another branch: extrapolate from it alone from here on.
+                    if (list.Count > 1 && list[^2].Converged && Math.Abs(point.Distance - list[^2].Distance) > settings.MinimumJump) history.Clear();
+                    history.Add((x, result.Messages));
+                    if (history.Count > settings.PredictorPoints) history.RemoveAt(0);
                 }
-                else (before, beforeX) = (null, double.NaN);   // restart the predictor from the last converged point
+                else if (history.Count > 1) history.RemoveRange(0, history.Count - 1);   // restart the predictor from the last converged point
                 progress?.Report(new ProgressReport($"landscape {name}", ++done, total, "points",
                     $"{direction} x={x:F3} d={point.Distance:F4}{(point.Converged ? "" : " NOT CONVERGED")}"));
             }

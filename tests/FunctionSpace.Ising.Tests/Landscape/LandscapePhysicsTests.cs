@@ -5,7 +5,7 @@ using FunctionSpace.Ising.Tests.Inference;
 
 namespace FunctionSpace.Ising.Tests.Landscape;
 
-public class LandscapePhysicsTests
+public class LandscapePhysicsTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly BpOptions Tight = new(Damping: 0.5, Tolerance: 1e-13, MaxIterations: 20000);
 
@@ -59,6 +59,36 @@ public class LandscapePhysicsTests
             Assert.Equal(independent.Entropy, point.Entropy, 1e-6);
             Assert.Equal(independent.Energy, point.Energy, 1e-6);
         }
+    }
+
+    [Fact]
+    public void WarmStartPredictorChangesSweepsNotResults()
+    {
+        // The predictor only chooses where BP starts: the points (the same fixed points, to the BP tolerance), the
+        // jumps and the hysteresis loop must not depend on it, on the shallow model whose branches end in jumps.
+        // Tolerance: BP stops at a cavity-field change of 1e-9, leaving an error of about 1e-9·λ/(1 − λ) for the slowest
+        // contraction rate λ; 1e-7 allows λ up to 0.99, near a spinodal (measured: ~1e-10).
+        var scenario = PublishedScenario.Open(Path.Combine(IO.SharedData.ReferenceDirectory(), "shallow"));
+        var (_, model) = scenario.LoadPart("FULL");
+        var reference = scenario.SelectReference(new ReferenceChoice(ReferenceRank.Lowest)).Spins;
+        var sweeps = new[] { 1, 2, 5 }.Select(points =>
+            EntropyLandscape.Sweep("FULL", model, reference, new LandscapeSettings(-1.5, 1.5, 61) { PredictorPoints = points })).ToArray();
+        int[] iterations = sweeps.Select(s => s.Forward.Concat(s.Backward).Sum(p => p.Iterations)).ToArray();
+        var last = sweeps[0].Forward.Concat(sweeps[0].Backward).ToArray();
+        foreach (var sweep in sweeps)
+        {
+            Assert.Empty(sweep.FailedPoints);
+            var points = sweep.Forward.Concat(sweep.Backward).ToArray();
+            double dd = points.Zip(last, (a, b) => Math.Abs(a.Distance - b.Distance)).Max();
+            double ds = points.Zip(last, (a, b) => Math.Abs(a.Entropy - b.Entropy)).Max();
+            output.WriteLine($"predictor {sweep.Settings.PredictorPoints}: {sweep.Forward.Concat(sweep.Backward).Sum(p => p.Iterations)} sweeps, " +
+                             $"max |Δd| {dd:G3}, max |Δs| {ds:G3} against the last-point start; jumps {string.Join(", ", sweep.Jumps.Select(j => $"{j.Direction} {j.Location:F3}"))}");
+            Assert.InRange(dd, 0, 1e-7);
+            Assert.InRange(ds, 0, 1e-7);
+            Assert.Equal(sweeps[0].Jumps.Select(j => (j.Direction, j.Location)), sweep.Jumps.Select(j => (j.Direction, j.Location)));
+            Assert.Equal(sweeps[0].Hysteresis!.Width, sweep.Hysteresis!.Width);
+        }
+        Assert.True(iterations[2] < iterations[1] && iterations[1] < iterations[0], string.Join(" ", iterations));
     }
 
     [Fact]

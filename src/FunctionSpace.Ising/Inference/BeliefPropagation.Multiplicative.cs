@@ -1,0 +1,316 @@
+using FunctionSpace.Ising.Models;
+using System.Runtime.Intrinsics;
+
+namespace FunctionSpace.Ising.Inference;
+
+public static partial class BeliefPropagation
+{
+    // Exponential form of the state: cavity fields with |2g| up to ~575 fit a double as e^{∓2g}; beyond that (or if a
+    // row's product over- or underflows) the iteration hands back to the additive form, which has no such limit.
+    private const double ExponentialLimit = 1e250;
+
+    [ThreadStatic] private static double[]? _exponentialState;
+
+    /// <summary>
+    /// The undamped synchronous BP iteration of <see cref="Iterate"/> in exponential variables: no exp or log per
+    /// message, one division. Returns null when a field leaves the range where that form is exact in doubles; the
+    /// caller then runs the additive iteration from the same start.
+    /// </summary>
+    /// <remarks>
+    /// Zou &amp; Huang App. C with U_{k→i} = e^{2u_{k→i}} and Y_{i→j} = e^{−2g_{i→j}}. The cavity sum becomes a product,
+    /// E_i = e^{2H_i} = e^{2h_i} Π_k U_{k→i}; the cavity field g_{i→j} = H_i − u_{j→i} becomes Y_{i→j} = U_{j→i} / E_i
+    /// (one multiplication by the row's 1/E_i); and the message u = atanh(t tanh g), i.e.
+    /// e^{2u} = (1 + t tanh g)/(1 − t tanh g) with tanh g = (1 − Y)/(1 + Y), becomes the Möbius map
+    /// U_{i→j} = ((1 + t) + (1 − t)Y) / ((1 − t) + (1 + t)Y), t = tanh J_ij.
+    /// The stopping rule is the additive one exactly: |g_new − g_old| = atanh(|Y_new − Y_old| / (Y_new + Y_old)), and the
+    /// largest of these fractions is tracked without a division by comparing cross products. The iteration, the
+    /// fixed point and the sweep count are those of the additive form; only rounding differs (~1e-16 relative in Y,
+    /// i.e. ~1e-16 absolute in g). A coupling that is exactly zero sends U = 1 (u = 0) whatever Y is, so the skipped
+    /// column groups hold 1; there the cavity field is g = H_i, so after the first sweep those entries of Y are not
+    /// touched until the end: their change is the row's change of 1/E_i, and they are set to the final 1/E_i. A
+    /// block-structured model then costs in proportion to its non-zero couplings.
+    /// </remarks>
+    private static (BpStopReason, int, double)? IterateExponential(IsingModel model, double[] g, Workspace w,
+        BpOptions options, CancellationToken ct)
+    {
+        if (!Vector512.IsHardwareAccelerated) return null;
+        int n = model.Size, size = n * n;
+        double[] t = w.T, h = model.Fields;
+        var y = _exponentialState is { } s && s.Length >= size ? s : _exponentialState = new double[size];
+        var live = LiveColumns(t, n);
+        int blocks = live.Length;
+        bool parallel = w.Chunks > 1;
+        double[] incoming = w.Incoming, next = w.IncomingNext;
+        var inRange = new bool[blocks];
+        ForBlocks(blocks, parallel, b =>
+        {
+            int k0 = b * FusedRows * n, k1 = Math.Min(k0 + FusedRows * n, size);
+            inRange[b] = ToExponential(g.AsSpan(k0, k1 - k0), y.AsSpan(k0, k1 - k0));
+            incoming.AsSpan(k0, k1 - k0).Fill(1.0);
+            next.AsSpan(k0, k1 - k0).Fill(1.0);
+        });
+        if (Array.IndexOf(inRange, false) >= 0) return null;
+        var eTwoH = new double[n];
+        for (int i = 0; i < n; i++) eTwoH[i] = Math.Exp(2 * h[i]);
+        var inverseE = new double[n];
+        var numerators = new double[blocks];
+        var denominators = new double[blocks];
+
+        ForBlocks(blocks, parallel, b => SendExponentialMessages(y, t, incoming, live[b], b, n));
+        double change = double.NaN;
+        (BpStopReason, int, double)? outcome = null;
+        for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var read = incoming;
+            var write = next;
+            bool first = iteration == 1;
+            ForBlocks(blocks, parallel, b =>
+            {
+                int i0 = b * FusedRows, i1 = Math.Min(i0 + FusedRows, n);
+                var ranges = live[b];
+                var scratch = BlockScratch(n);
+                double bestNumerator = 0, bestDenominator = 1;
+                bool ok = true;
+                for (int i = i0; i < i1; i++)
+                {
+                    var row = read.AsSpan(i * n, n);
+                    var yRow = y.AsSpan(i * n, n);
+                    double e = eTwoH[i];
+                    for (int r = 0; r < ranges.Length; r += 2) e *= Product(row[ranges[r]..ranges[r + 1]]);
+                    if (!(e > 1 / ExponentialLimit && e < ExponentialLimit)) { ok = false; break; }
+                    double inverse = 1 / e;
+                    if (first)
+                        Track(UpdateExponentialRow(yRow, row, inverse), ref bestNumerator, ref bestDenominator);
+                    else
+                    {
+                        // Update and message in one pass over the live ranges; the block is written out below.
+                        for (int r = 0; r < ranges.Length; r += 2)
+                        {
+                            int c0 = ranges[r], c1 = ranges[r + 1];
+                            Track(UpdateAndMessage(yRow[c0..c1], row[c0..c1], t.AsSpan(i * n + c0, c1 - c0), inverse,
+                                scratch.AsSpan((i - i0) * n + c0, c1 - c0)), ref bestNumerator, ref bestDenominator);
+                        }
+                        // Outside the live ranges U = 1, so Y = 1/E there: every such entry changed as 1/E did.
+                        if (HasDeadColumns(ranges, n))
+                            Track((Math.Abs(inverse - inverseE[i]), inverse + inverseE[i]), ref bestNumerator, ref bestDenominator);
+                    }
+                    inverseE[i] = inverse;
+                }
+                inRange[b] = ok;
+                numerators[b] = bestNumerator;
+                denominators[b] = bestDenominator;
+                if (!ok) return;
+                if (first) SendExponentialMessages(y, t, write, ranges, b, n);
+                else WriteTransposed(scratch, write, ranges, b, n);
+            });
+            (incoming, next) = (next, incoming);
+            if (Array.IndexOf(inRange, false) >= 0) return null;
+            double fraction = 0;
+            for (int b = 0; b < blocks; b++) fraction = Math.Max(fraction, numerators[b] / denominators[b]);
+            change = Math.Atanh(fraction);
+            if (!double.IsFinite(change)) return null;
+            if (change < options.Tolerance) { outcome = (BpStopReason.Converged, iteration, change); break; }
+        }
+        outcome ??= (BpStopReason.IterationCap, options.MaxIterations, change);
+        // After the first sweep the entries outside the live ranges were not written: they hold 1/E of the last sweep.
+        ForBlocks(blocks, parallel, b =>
+        {
+            var ranges = live[b];
+            if (!HasDeadColumns(ranges, n)) return;
+            for (int i = b * FusedRows; i < Math.Min(b * FusedRows + FusedRows, n); i++)
+            {
+                int c = 0;
+                for (int r = 0; r <= ranges.Length; r += 2)
+                {
+                    int end = r < ranges.Length ? ranges[r] : n;
+                    y.AsSpan(i * n + c, end - c).Fill(inverseE[i]);
+                    if (r < ranges.Length) c = ranges[r + 1];
+                }
+            }
+        });
+        ForBlocks(blocks, parallel, b =>
+        {
+            int k0 = b * FusedRows * n, k1 = Math.Min(k0 + FusedRows * n, size);
+            FromExponential(y.AsSpan(k0, k1 - k0), g.AsSpan(k0, k1 - k0));
+        });
+        return outcome;
+    }
+
+    // Keeps the larger of two fractions a/b (positive terms) without dividing.
+    private static void Track((double Numerator, double Denominator) candidate, ref double numerator, ref double denominator)
+    {
+        if (candidate.Numerator * denominator > numerator * candidate.Denominator) (numerator, denominator) = candidate;
+    }
+
+    private static bool HasDeadColumns(int[] ranges, int n) => !(ranges.Length == 2 && ranges[0] == 0 && ranges[1] == n);
+
+    // Y = e^{−2g}; false when some |g| is beyond the exponential form's range.
+    private static bool ToExponential(ReadOnlySpan<double> g, Span<double> y)
+    {
+        double limit = 0.5 * Math.Log(ExponentialLimit) - 1;
+        int k = 0, size = g.Length;
+        var minusTwo = Vector512.Create(-2.0);
+        var bound = Vector512.Create(limit);
+        var outside = Vector512<double>.Zero;
+        for (; k <= size - Vector512<double>.Count; k += Vector512<double>.Count)
+        {
+            var gv = Vector512.Create(g.Slice(k, Vector512<double>.Count));
+            outside |= Vector512.GreaterThan(Vector512.Abs(gv), bound);
+            VectorMath.Exp(minusTwo * Vector512.Min(Vector512.Max(gv, -bound), bound)).CopyTo(y.Slice(k, Vector512<double>.Count));
+        }
+        if (outside != Vector512<double>.Zero) return false;
+        for (; k < size; k++)
+        {
+            if (!(Math.Abs(g[k]) <= limit)) return false;
+            y[k] = Math.Exp(-2 * g[k]);
+        }
+        return true;
+    }
+
+    // g = −½ ln Y.
+    private static void FromExponential(ReadOnlySpan<double> y, Span<double> g)
+    {
+        VectorMath.Log(y, g);
+        VectorMath.Scale(g, -0.5);
+    }
+
+    // Π x in a fixed order (8 lanes, then the lanes and the tail).
+    private static double Product(ReadOnlySpan<double> x)
+    {
+        // Four independent products hide the multiplication latency.
+        const int W = 8;
+        int k = 0;
+        Vector512<double> a0 = Vector512<double>.One, a1 = a0, a2 = a0, a3 = a0;
+        for (; k <= x.Length - 4 * W; k += 4 * W)
+        {
+            a0 *= Vector512.Create(x.Slice(k, W));
+            a1 *= Vector512.Create(x.Slice(k + W, W));
+            a2 *= Vector512.Create(x.Slice(k + 2 * W, W));
+            a3 *= Vector512.Create(x.Slice(k + 3 * W, W));
+        }
+        for (; k <= x.Length - W; k += W) a0 *= Vector512.Create(x.Slice(k, W));
+        var acc = (a0 * a1) * (a2 * a3);
+        double product = 1;
+        for (int lane = 0; lane < Vector512<double>.Count; lane++) product *= acc[lane];
+        for (; k < x.Length; k++) product *= x[k];
+        return product;
+    }
+
+    // Y_j ← U_j / E (undamped); returns the largest |Y_new − Y_old| / (Y_new + Y_old) as a (numerator, denominator) pair,
+    // the row maximum chosen by cross-multiplied comparisons (all terms are positive).
+    private static (double, double) UpdateExponentialRow(Span<double> y, ReadOnlySpan<double> incoming, double inverseE)
+    {
+        int k = 0, n = y.Length;
+        var scale = Vector512.Create(inverseE);
+        var bestNum = Vector512<double>.Zero;
+        var bestDen = Vector512<double>.One;
+        for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
+        {
+            var old = Vector512.Create(y.Slice(k, Vector512<double>.Count));
+            var fresh = Vector512.Create(incoming.Slice(k, Vector512<double>.Count)) * scale;
+            var num = Vector512.Abs(fresh - old);
+            var den = fresh + old;
+            var larger = Vector512.GreaterThan(num * bestDen, bestNum * den);
+            bestNum = Vector512.ConditionalSelect(larger, num, bestNum);
+            bestDen = Vector512.ConditionalSelect(larger, den, bestDen);
+            fresh.CopyTo(y.Slice(k, Vector512<double>.Count));
+        }
+        double rowNum = 0, rowDen = 1;
+        for (int lane = 0; lane < Vector512<double>.Count; lane++)
+            if (bestNum[lane] * rowDen > rowNum * bestDen[lane]) (rowNum, rowDen) = (bestNum[lane], bestDen[lane]);
+        for (; k < n; k++)
+        {
+            double old = y[k], fresh = incoming[k] * inverseE, num = Math.Abs(fresh - old), den = fresh + old;
+            if (num * rowDen > rowNum * den) (rowNum, rowDen) = (num, den);
+            y[k] = fresh;
+        }
+        return (rowNum, rowDen);
+    }
+
+    // The fused sweep step of one live range of row i: Y_j ← U_j / E and the new message (a + bY_j) / (b + aY_j) into
+    // `message`; returns the largest change fraction as UpdateExponentialRow does.
+    private static (double, double) UpdateAndMessage(Span<double> y, ReadOnlySpan<double> incoming, ReadOnlySpan<double> t,
+        double inverseE, Span<double> message)
+    {
+        int k = 0, n = y.Length;
+        var scale = Vector512.Create(inverseE);
+        var one = Vector512<double>.One;
+        var bestNum = Vector512<double>.Zero;
+        var bestDen = Vector512<double>.One;
+        for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
+        {
+            var old = Vector512.Create(y.Slice(k, Vector512<double>.Count));
+            var fresh = Vector512.Create(incoming.Slice(k, Vector512<double>.Count)) * scale;
+            var num = Vector512.Abs(fresh - old);
+            var den = fresh + old;
+            var larger = Vector512.GreaterThan(num * bestDen, bestNum * den);
+            bestNum = Vector512.ConditionalSelect(larger, num, bestNum);
+            bestDen = Vector512.ConditionalSelect(larger, den, bestDen);
+            fresh.CopyTo(y.Slice(k, Vector512<double>.Count));
+            var tv = Vector512.Create(t.Slice(k, Vector512<double>.Count));
+            var a = one + tv; var b = one - tv;
+            (Vector512.FusedMultiplyAdd(b, fresh, a) / Vector512.FusedMultiplyAdd(a, fresh, b)).CopyTo(message.Slice(k, Vector512<double>.Count));
+        }
+        double rowNum = 0, rowDen = 1;
+        for (int lane = 0; lane < Vector512<double>.Count; lane++)
+            if (bestNum[lane] * rowDen > rowNum * bestDen[lane]) (rowNum, rowDen) = (bestNum[lane], bestDen[lane]);
+        for (; k < n; k++)
+        {
+            double old = y[k], fresh = incoming[k] * inverseE, num = Math.Abs(fresh - old), den = fresh + old;
+            if (num * rowDen > rowNum * den) (rowNum, rowDen) = (num, den);
+            y[k] = fresh;
+            double a = 1 + t[k], b = 1 - t[k];
+            message[k] = Math.FusedMultiplyAdd(b, fresh, a) / Math.FusedMultiplyAdd(a, fresh, b);
+        }
+        return (rowNum, rowDen);
+    }
+
+    private static double[] BlockScratch(int n) =>
+        _blockScratch is { } s && s.Length >= FusedRows * n ? s : _blockScratch = new double[FusedRows * n];
+
+    // Block b's messages (scratch row k = sender i0 + k) into target[j·n + i] over the block's live column ranges.
+    private static void WriteTransposed(double[] scratch, double[] target, int[] ranges, int block, int n)
+    {
+        int i0 = block * FusedRows, rows = Math.Min(i0 + FusedRows, n) - i0;
+        for (int r = 0; r < ranges.Length; r += 2)
+            for (int j = ranges[r]; j < ranges[r + 1]; j++)
+            {
+                var column = target.AsSpan(j * n + i0, rows);
+                for (int k = 0; k < rows; k++) column[k] = scratch[k * n + j];
+            }
+    }
+
+    // U_{i→j} = (a + bY) / (b + aY), a = 1 + t, b = 1 − t (the Möbius map above, written so that no two terms cancel), for the rows of block b over its live column ranges, stored as
+    // target[j·n + i] (row j = receiver); as SendMessages, each block writes only its own columns of target.
+    private static void SendExponentialMessages(double[] y, double[] t, double[] target, int[] ranges, int block, int n)
+    {
+        int i0 = block * FusedRows, i1 = Math.Min(i0 + FusedRows, n);
+        var scratch = BlockScratch(n);
+        for (int r = 0; r < ranges.Length; r += 2)
+        {
+            int c0 = ranges[r], c1 = ranges[r + 1];
+            for (int i = i0; i < i1; i++)
+                MessageFromExponential(y.AsSpan(i * n + c0, c1 - c0), t.AsSpan(i * n + c0, c1 - c0), scratch.AsSpan((i - i0) * n + c0, c1 - c0));
+        }
+        WriteTransposed(scratch, target, ranges, block, n);
+    }
+
+    private static void MessageFromExponential(ReadOnlySpan<double> y, ReadOnlySpan<double> t, Span<double> u)
+    {
+        int k = 0, n = y.Length;
+        var one = Vector512<double>.One;
+        for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
+        {
+            var yv = Vector512.Create(y.Slice(k, Vector512<double>.Count));
+            var tv = Vector512.Create(t.Slice(k, Vector512<double>.Count));
+            var a = one + tv; var b = one - tv;
+            (Vector512.FusedMultiplyAdd(b, yv, a) / Vector512.FusedMultiplyAdd(a, yv, b)).CopyTo(u.Slice(k, Vector512<double>.Count));
+        }
+        for (; k < n; k++)
+        {
+            double a = 1 + t[k], b = 1 - t[k];
+            u[k] = Math.FusedMultiplyAdd(b, y[k], a) / Math.FusedMultiplyAdd(a, y[k], b);
+        }
+    }
+}
