@@ -48,6 +48,7 @@ public static partial class BeliefPropagation
         // The messages of the start.
         ForBlocks(blocks, parallel, b => SendMessages(g, t, incoming, live[b], b, n));
         double change = double.NaN;
+        var stall = new StallWatch(options.StallSweeps);
         for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
         {
             ct.ThrowIfCancellationRequested();
@@ -74,6 +75,7 @@ public static partial class BeliefPropagation
             change = maxima.Max();
             if (!double.IsFinite(change)) return (BpStopReason.Diverged, iteration, change);
             if (change < options.Tolerance) return (BpStopReason.Converged, iteration, change);
+            if (stall.Stalled(change, iteration)) return (BpStopReason.Stalled, iteration, change);
         }
         return (BpStopReason.IterationCap, options.MaxIterations, change);
     }
@@ -165,5 +167,18 @@ public static partial class BeliefPropagation
             g[k] = keep * old + take * fresh;
         }
         return max;
+    }
+
+    // Tracks the lowest change so far; stalled when none lower came for `window` sweeps (window 0: never).
+    private struct StallWatch(int window)
+    {
+        private double _best = double.PositiveInfinity;
+        private int _bestAt;
+
+        public bool Stalled(double change, int iteration)
+        {
+            if (change < _best) { _best = change; _bestAt = iteration; return false; }
+            return window > 0 && iteration - _bestAt >= window;
+        }
     }
 }

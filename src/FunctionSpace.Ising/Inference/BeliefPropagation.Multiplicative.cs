@@ -59,6 +59,7 @@ public static partial class BeliefPropagation
         ForBlocks(blocks, parallel, b => SendExponentialMessages(y, t, incoming, live[b], b, n));
         double change = double.NaN;
         (BpStopReason, int, double)? outcome = null;
+        var stall = new StallWatch(options.StallSweeps);
         for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
         {
             ct.ThrowIfCancellationRequested();
@@ -111,6 +112,7 @@ public static partial class BeliefPropagation
             change = Math.Atanh(fraction);
             if (!double.IsFinite(change)) return null;
             if (change < options.Tolerance) { outcome = (BpStopReason.Converged, iteration, change); break; }
+            if (stall.Stalled(change, iteration)) { outcome = (BpStopReason.Stalled, iteration, change); break; }
         }
         outcome ??= (BpStopReason.IterationCap, options.MaxIterations, change);
         // After the first sweep the entries outside the live ranges were not written: they hold 1/E of the last sweep.

@@ -25,12 +25,22 @@ public sealed record BpOptions(double Damping = 0.5, double Tolerance = 1e-10, i
     /// </summary>
     public bool ExponentialForm { get; init; } = true;
 
+    /// <summary>
+    /// Give up a damping attempt (and escalate) when the largest change has not reached a new low for this many
+    /// sweeps (0 = never: run to the cap). A convergent iteration keeps setting new lows, within about
+    /// ln(κ)/ln(1/ρ) sweeps for spectral radius ρ and eigenbasis condition κ; an oscillating or wandering one does not.
+    /// </summary>
+    /// <remarks>Off by default. Boltzmann learning turns it on: there BP at the start damping can stop converging as
+    /// the model moves, and running to the 5,000-sweep cap before escalating cost seconds per step.</remarks>
+    public int StallSweeps { get; init; } = 0;
+
     /// <summary>Checks the settings; a bad value gives a one-line <see cref="InputException"/>.</summary>
     public void Validate()
     {
         if (!(Damping >= 0 && Damping < 1)) throw new InputException($"bp damping: {Damping} is outside [0, 1)");
         if (!(Tolerance > 0)) throw new InputException($"bp tolerance: {Tolerance} must be positive");
         if (MaxIterations < 1) throw new InputException($"bp max iterations: {MaxIterations} must be at least 1");
+        if (StallSweeps < 0) throw new InputException($"bp stall sweeps: {StallSweeps} must be ≥ 0");
         if (AndersonDepth < 0 || AndersonDepth > 20) throw new InputException($"bp anderson depth: {AndersonDepth} is outside 0..20");
     }
 }
@@ -107,6 +117,8 @@ public enum BpStopReason
     IterationCap,
     /// <summary>Messages became non-finite.</summary>
     Diverged,
+    /// <summary>The largest change set no new low for <see cref="BpOptions.StallSweeps"/> sweeps at every damping tried.</summary>
+    Stalled,
 }
 
 /// <summary>Outcome of a BP run: why it stopped, the fixed point and the Bethe thermodynamics.</summary>

@@ -108,6 +108,33 @@ public class BeliefPropagationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void StalledAttemptsEscalateEarlyAndConvergentOnesAreUntouched()
+    {
+        // Spin glass at β = 3 from random messages: no damping converges. With the stall rule each attempt ends once the
+        // change has set no new low for 50 sweeps, long before the cap, and the failure is reported as a stall.
+        var glass = PlantedModels.Dense(30, 3.0, seed: 6, hMax: 0.0);
+        var start = BpMessages.Random(30, new Random(1));
+        var stalled = BeliefPropagation.Run(glass, new BpOptions(MaxIterations: 5000) { StallSweeps = 50 }, start);
+        output.WriteLine(stalled.Describe());
+        Assert.Equal(BpStopReason.Stalled, stalled.StopReason);
+        Assert.Equal(0.95, stalled.DampingUsed);
+        Assert.InRange(stalled.Iterations, 3 * 50, 3 * 5000 - 1);
+
+        // A convergent iteration sets a new low nearly every sweep: the rule never fires, with or without damping.
+        var model = PlantedModels.Dense(100, 0.9, seed: 41);
+        foreach (double damping in new[] { 0.0, 0.5 })
+        {
+            var plain = BeliefPropagation.Run(model, new BpOptions(Damping: damping, Tolerance: 1e-12, EscalateDamping: false));
+            var watched = BeliefPropagation.Run(model, new BpOptions(Damping: damping, Tolerance: 1e-12, EscalateDamping: false) { StallSweeps = 20 });
+            Assert.True(plain.Converged && watched.Converged, watched.Describe());
+            Assert.Equal(plain.Iterations, watched.Iterations);
+            Assert.Equal(plain.Magnetisations, watched.Magnetisations);
+        }
+        Assert.Equal("bp stall sweeps: -1 must be ≥ 0",
+            Assert.Throws<InputException>(() => BeliefPropagation.Run(model, new BpOptions { StallSweeps = -1 })).Message);
+    }
+
+    [Fact]
     public void BadOptionsGiveOneLineMessages()
     {
         var model = PlantedModels.Pair(0.1, 0, 0);
