@@ -34,7 +34,8 @@ internal static class BenchLandscapeCommand
             output.WriteLine($"model: {scenario.Name} LB ⊕ ITER ⊕ RB, N = {model.Size}; reference {reference.Label}; {Environment.ProcessorCount} cores");
             var settings = new LandscapeSettings(-2, 2, parse.GetValue(points));
             output.WriteLine($"sweep BP: damping {settings.BpOptionsOrDefault.Damping}, tolerance {settings.BpOptionsOrDefault.Tolerance:G2} on the cavity fields; " +
-                             "each point warm-started by linear extrapolation of the two previous converged points");
+                             $"each point warm-started by extrapolation through the last {settings.PredictorPoints} converged points; " +
+                             $"{(settings.BpOptionsOrDefault.ExponentialForm ? "exponential" : "additive")} form of the undamped sweep");
             bool compare = parse.GetValue(additive);
             Time("block-diagonal (zero couplings between parts are skipped)", model, reference.Spins, settings, parse.GetValue(starts), compare, output);
             if (parse.GetValue(dense))
