@@ -111,12 +111,15 @@ public sealed class BoltzmannLearning : IInverseSolver
             catch (InputException) { targetInverse = null; }   // singular data correlations: fall back to Rprop
         }
         var steered = _estimator as ILearningEstimator;
+        // Where the time goes: the estimator (model moments) vs the rest of the loop (model construction, RMSE, update).
+        long estimateTicks = 0, loopStart = Stopwatch.GetTimestamp();
         for (; iteration <= options.MaxIterations; iteration++)
         {
             ct.ThrowIfCancellationRequested();
             var model = new IsingModel(h, j);
             Moments? estimate = null;
             string? failure;
+            long estimateStart = Stopwatch.GetTimestamp();
             try
             {
                 steered?.SetErrorScale(bestRmse);
@@ -128,6 +131,7 @@ public sealed class BoltzmannLearning : IInverseSolver
                 // BP already escalated its damping; the step that led here is undone below.
                 failure = e.Message;
             }
+            estimateTicks += Stopwatch.GetTimestamp() - estimateStart;
             double rmse = failure == null ? data.Rmse(estimate!) : double.NaN;
             history.Add(rmse);
             if (iteration % Options.ProgressEvery == 0 || rmse < options.RmseTolerance)
@@ -208,12 +212,16 @@ public sealed class BoltzmannLearning : IInverseSolver
                 }
             }
         }
+        var loopTime = Stopwatch.GetElapsedTime(loopStart);
+        var estimateTime = Stopwatch.GetElapsedTime(0, estimateTicks);
         var result = new IsingModel(bestH, bestJ);
         return new FitResult(result, Name, Math.Min(iteration, options.MaxIterations), reason, history.ToArray(), bestIteration, watch.Elapsed)
         {
             Diagnostics = new Dictionary<string, object?>
             {
                 ["best_rmse"] = bestRmse,
+                ["estimate_seconds"] = estimateTime.TotalSeconds,
+                ["update_seconds"] = (loopTime - estimateTime).TotalSeconds,
                 ["rejected_steps"] = rejected,
                 ["failed_estimates"] = failedEstimates,
                 ["last_failure"] = lastFailure,

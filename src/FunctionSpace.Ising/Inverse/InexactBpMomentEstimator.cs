@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Models;
 
@@ -71,6 +72,12 @@ public sealed class InexactBpMomentEstimator : ILearningEstimator
     /// <summary>Sweeps of every run so far (all damping attempts).</summary>
     public IReadOnlyList<int> Sweeps => _sweeps;
 
+    /// <summary>Wall time of all estimates so far (BP and the moments).</summary>
+    public TimeSpan EstimateTime { get; private set; }
+
+    /// <summary>Wall time of the message sweeps within <see cref="EstimateTime"/>; the rest is the work around them.</summary>
+    public TimeSpan SweepTime { get; private set; }
+
     /// <summary>The converged messages of the last run (a warm start for a tight re-estimate), or null.</summary>
     public BpMessages? Messages => _warm;
 
@@ -95,12 +102,15 @@ public sealed class InexactBpMomentEstimator : ILearningEstimator
         ArgumentNullException.ThrowIfNull(model);
         double tolerance = NextTolerance;
         var warm = _warm is { } w && w.Size == model.Size ? w : null;
-        var result = BeliefPropagation.Run(model, Options with { Tolerance = tolerance }, warm, ct);
+        long start = Stopwatch.GetTimestamp();
+        var (result, moments) = BeliefPropagation.RunWithMoments(model, Options with { Tolerance = tolerance }, warm, ct);
+        EstimateTime += Stopwatch.GetElapsedTime(start);
+        SweepTime += result.SweepTime;
         LastResult = result;
         LastTolerance = tolerance;
         _sweeps.Add(result.Iterations);
         if (!result.Converged) throw new BpConvergenceException(result);
         _warm = result.Messages;
-        return BeliefPropagation.Moments(model, result);
+        return moments;
     }
 }
