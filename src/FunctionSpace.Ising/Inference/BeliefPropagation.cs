@@ -171,14 +171,22 @@ public static partial class BeliefPropagation
     /// inference. The moments are those of the last messages whether or not the run converged.
     /// </summary>
     public static (BpResult Result, Moments Moments) RunWithMoments(IsingModel model, BpOptions options, BpMessages? warmStart = null,
-        CancellationToken ct = default)
+        CancellationToken ct = default) => RunWithMoments(model, options, warmStart, null, null, ct);
+
+    /// <summary>
+    /// As the public overload, writing the new messages into <paramref name="messageBuffer"/> and the pair moments into
+    /// <paramref name="pairBuffer"/> when given (N×N, owned by the caller and referenced by nothing else; a buffer of
+    /// another size is ignored): a learning loop recycles its dead arrays instead of touching fresh memory each step.
+    /// </summary>
+    internal static (BpResult Result, Moments Moments) RunWithMoments(IsingModel model, BpOptions options, BpMessages? warmStart,
+        double[]? messageBuffer, double[]? pairBuffer, CancellationToken ct)
     {
-        var (result, pairs) = RunCore(model, options, warmStart, withPairs: true, ct);
+        var (result, pairs) = RunCore(model, options, warmStart, withPairs: true, ct, messageBuffer, pairBuffer);
         return (result, new Moments((double[])result.Magnetisations.Clone(), pairs!));
     }
 
     private static (BpResult Result, double[]? Pairs) RunCore(IsingModel model, BpOptions options, BpMessages? warmStart, bool withPairs,
-        CancellationToken ct)
+        CancellationToken ct, double[]? messageBuffer = null, double[]? pairBuffer = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -197,7 +205,8 @@ public static partial class BeliefPropagation
         BpStopReason reason = BpStopReason.IterationCap;
         double change = double.NaN, damping = options.Damping;
         // Every entry is overwritten by the start below: no need to zero the new messages (3.6 MB at N = 675).
-        double[] g = GC.AllocateUninitializedArray<double>(n * n);
+        double[] g = messageBuffer is { } buffer && buffer.Length == n * n && buffer != start.CavityFields
+            ? buffer : GC.AllocateUninitializedArray<double>(n * n);
         long sweepTicks = 0;
         foreach (double d in dampings)
         {
@@ -211,7 +220,8 @@ public static partial class BeliefPropagation
             totalIterations += iterations;
             if (reason == BpStopReason.Converged) break;
         }
-        return Finish(model, new BpMessages(n, g), workspace, reason, totalIterations, change, damping, withPairs,
+        return Finish(model, new BpMessages(n, g), workspace, reason, totalIterations, change, damping,
+            withPairs ? pairBuffer is { } p && p.Length == n * n && p != g ? p : GC.AllocateUninitializedArray<double>(n * n) : null,
             Stopwatch.GetElapsedTime(0, sweepTicks));
     }
 
@@ -456,7 +466,7 @@ public static partial class BeliefPropagation
     [ThreadStatic] private static double[]? _stripScratch;
 
     private static (BpResult Result, double[]? Pairs) Finish(IsingModel model, BpMessages messages, Workspace w, BpStopReason reason,
-        int iterations, double change, double damping, bool withPairs, TimeSpan sweepTime)
+        int iterations, double change, double damping, double[]? pairs, TimeSpan sweepTime)
     {
         int n = model.Size;
         double[] g = messages.CavityFields, t = w.T, cavity = w.Cavity, hCav = w.H, h = model.Fields;
@@ -486,7 +496,6 @@ public static partial class BeliefPropagation
         var magnetisations = new double[n];
         VectorMath.Tanh(hCav.AsSpan(0, n), magnetisations);
 
-        double[]? pairs = withPairs ? GC.AllocateUninitializedArray<double>(n * n) : null;
         var (edgeLogZ, edgeEnergy) = EdgePass(cavity, t, model.Couplings, pairs, n, parallel, thermodynamics: true);
 
         double logZ = edgeLogZ;
@@ -652,3 +661,4 @@ public sealed class BpMomentEstimator(BpOptions options) : IMomentEstimator
         return moments;
     }
 }
+

@@ -113,9 +113,13 @@ public sealed class BoltzmannLearning : IInverseSolver
         var steered = _estimator as ILearningEstimator;
         // Where the time goes: the estimator (model moments) vs the rest of the loop (model construction, RMSE, update).
         long estimateTicks = 0, loopStart = Stopwatch.GetTimestamp();
+        Moments? previousEstimate = null;
         for (; iteration <= options.MaxIterations; iteration++)
         {
             ct.ThrowIfCancellationRequested();
+            // The previous step's estimate is no longer read: its arrays may serve the next estimate.
+            if (previousEstimate != null) steered?.Recycle(previousEstimate);
+            previousEstimate = null;
             var model = new IsingModel(h, j);
             Moments? estimate = null;
             string? failure;
@@ -132,6 +136,7 @@ public sealed class BoltzmannLearning : IInverseSolver
                 failure = e.Message;
             }
             estimateTicks += Stopwatch.GetTimestamp() - estimateStart;
+            previousEstimate = estimate;
             double rmse = failure == null ? data.Rmse(estimate!) : double.NaN;
             history.Add(rmse);
             if (iteration % Options.ProgressEvery == 0 || rmse < options.RmseTolerance)
