@@ -18,10 +18,13 @@ public sealed record Moments(double[] Magnetisations, double[] SecondMoments)
     public double SecondMoment(int i, int j) => SecondMoments[i * Size + j];
 
     /// <summary>Connected correlations ⟨s_i s_j⟩ − m_i m_j, N×N row-major (diagonal 1 − m_i²).</summary>
-    public double[] ConnectedCorrelations()
+    public double[] ConnectedCorrelations() => ConnectedCorrelations(GC.AllocateUninitializedArray<double>(Size * Size));
+
+    /// <summary>As <see cref="ConnectedCorrelations()"/>, written into <paramref name="c"/> (N×N, fully overwritten).</summary>
+    internal double[] ConnectedCorrelations(double[] c)
     {
         int n = Size;
-        var c = GC.AllocateUninitializedArray<double>(n * n);
+        if (c.Length != n * n) throw new ArgumentException($"connected correlations of {n} spins need {n * n} values, not {c.Length}");
         var m = Magnetisations;
         for (int i = 0; i < n; i++)
         {

@@ -63,11 +63,20 @@ public sealed class MeanFieldInversion : IInverseSolver
     /// Throws an <see cref="InputException"/> when C (+ ridge) is not positive definite.
     /// </summary>
     public static (double[] Fields, double[] Couplings, int ClampedPairs) Invert(double[] m, double[] connected,
-        MeanFieldVariant variant, double ridge = 0)
+        MeanFieldVariant variant, double ridge = 0) =>
+        Invert(m, connected, variant, ridge, new double[m.Length * m.Length], new double[m.Length * m.Length]);
+
+    /// <summary>
+    /// As the public overload, with the N×N scratch for C⁻¹ and the array the couplings are written to (both fully
+    /// overwritten) given by the caller: a learning loop that inverts every step reuses them instead of touching fresh
+    /// memory.
+    /// </summary>
+    internal static (double[] Fields, double[] Couplings, int ClampedPairs) Invert(double[] m, double[] connected,
+        MeanFieldVariant variant, double ridge, double[] inverse, double[] j)
     {
         int n = m.Length;
         if (connected.Length != n * n) throw new ArgumentException("connected correlations must be N×N");
-        double[] inverse;
+        if (inverse.Length != n * n || j.Length != n * n) throw new ArgumentException("inversion buffers must be N×N");
         using (NewDisposeScope())
         {
             var c = tensor(connected, [n, n], ScalarType.Float64);
@@ -78,10 +87,10 @@ public sealed class MeanFieldInversion : IInverseSolver
                 throw new InputException($"connected correlation matrix ({n}x{n}) is not positive definite (frozen or duplicated spins?); use --ridge > 0");
             // The symmetric part (C⁻¹ + C⁻ᵀ)/2 of the computed inverse, so the rows below read only the upper triangle.
             var inv = cholesky_inverse(factor);
-            inverse = (0.5 * (inv + inv.t())).contiguous().data<double>().ToArray();
+            (0.5 * (inv + inv.t())).contiguous().data<double>().CopyTo(inverse);
         }
-        var j = new double[n * n];
         int clamped = 0;
+        for (int a = 0; a < n; a++) j[a * n + a] = 0;
         for (int a = 0; a < n; a++)
             clamped += CouplingRow(inverse.AsSpan(a * n + a + 1, n - a - 1), m[a], m.AsSpan(a + 1), j.AsSpan(a * n + a + 1, n - a - 1), variant);
         MirrorUpper(j, n);
