@@ -142,7 +142,7 @@ public sealed class InexactBpMomentEstimator : ILearningEstimator
         double tolerance = NextTolerance;
         var warm = _warm is { } w && w.Size == model.Size ? w : null;
         long start = Stopwatch.GetTimestamp();
-        var (result, moments) = BeliefPropagation.RunWithMoments(model, Options with { Tolerance = tolerance }, warm,
+        var (result, moments) = BeliefPropagation.RunWithMomentsInto(model, Options with { Tolerance = tolerance }, warm,
             SpareMessages(model.Size * model.Size), Interlocked.Exchange(ref _sparePairs, null), ct);
         if (!_ownedMessages.Contains(result.Messages.CavityFields)) _ownedMessages.Add(result.Messages.CavityFields);
         EstimateTime += Stopwatch.GetElapsedTime(start);

@@ -96,6 +96,12 @@ public class BeliefPropagationTests(ITestOutputHelper output)
         Assert.Equal(moments.SecondMoments, fromMessages.SecondMoments);
         Assert.Equal(moments.Magnetisations, fromMessages.Magnetisations);
         Assert.NotSame(moments.SecondMoments, fromMessages.SecondMoments);
+        // Recycling the arrays of dead results (here a throw-away run and fromMessages) gives the same numbers in them.
+        var throwAway = BeliefPropagation.Run(model, new BpOptions(Tolerance: 1e-12));
+        var (again, againMoments) = BeliefPropagation.RunWithMoments(model, new BpOptions(Tolerance: 1e-12), null, throwAway.Messages, fromMessages);
+        Assert.Same(fromMessages.SecondMoments, againMoments.SecondMoments);
+        Assert.Equal(moments.SecondMoments, againMoments.SecondMoments);
+        Assert.Equal(result.FreeEnergy, again.FreeEnergy);
 
         double logZ = 0, energy = 0;
         for (int i = 0; i < n; i++)
