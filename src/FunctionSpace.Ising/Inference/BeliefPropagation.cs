@@ -495,9 +495,7 @@ public static partial class BeliefPropagation
             var u = RowScratch(n);
             for (int i = i0; i < i1; i++)
             {
-                var row = g.AsSpan(i * n, n);
-                VectorMath.Tanh(row, cavity.AsSpan(i * n, n));
-                VectorMath.MessageFromCavityField(row, t.AsSpan(i * n, n), u);
+                CavityRow(g.AsSpan(i * n, n), t.AsSpan(i * n, n), cavity.AsSpan(i * n, n), u);
                 VectorMath.AddInPlace(sums, u);
             }
         });
@@ -520,6 +518,45 @@ public static partial class BeliefPropagation
         var result = new BpResult(reason, iterations, change, damping, messages, magnetisations, freeEnergy, meanEnergy,
             meanEnergy - freeEnergy) { SweepTime = sweepTime };
         return (result, pairs);
+    }
+
+    /// <summary>
+    /// One row of cavity magnetisations m = tanh g and, unless <paramref name="u"/> is empty, messages u = atanh(t m),
+    /// sharing one exponential E = e^{2g} per edge.
+    /// </summary>
+    /// <remarks>
+    /// tanh g = (E − 1)/(E + 1) and u = ½ ln[(E(1+t) + (1−t)) / (E(1−t) + (1+t))] (Zou &amp; Huang App. C; the message form of
+    /// <see cref="VectorMath.MessageFromCavityField"/>), g clamped to ±<see cref="VectorMath.FieldClamp"/> where tanh is ±1
+    /// in doubles. Absolute error of m ~1e-16, as VectorMath.Tanh; the separate tanh and message kernels took two
+    /// exponentials per edge.
+    /// </remarks>
+    private static void CavityRow(ReadOnlySpan<double> g, ReadOnlySpan<double> t, Span<double> m, Span<double> u)
+    {
+        int n = g.Length, k = 0;
+        bool messages = !u.IsEmpty;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            const int W = 8;
+            var one = Vector512<double>.One; var half = Vector512.Create(0.5); var two = Vector512.Create(2.0);
+            var lo = Vector512.Create(-VectorMath.FieldClamp); var hi = Vector512.Create(VectorMath.FieldClamp);
+            for (; k <= n - W; k += W)
+            {
+                var e = VectorMath.Exp(two * Vector512.Min(Vector512.Max(Vector512.Create(g.Slice(k, W)), lo), hi));
+                ((e - one) / (e + one)).CopyTo(m.Slice(k, W));
+                if (!messages) continue;
+                var tv = Vector512.Create(t.Slice(k, W));
+                var onePlus = one + tv; var oneMinus = one - tv;
+                (half * VectorMath.Log((e * onePlus + oneMinus) / (e * oneMinus + onePlus))).CopyTo(u.Slice(k, W));
+            }
+        }
+        for (; k < n; k++)
+        {
+            double e = Math.Exp(2 * Math.Clamp(g[k], -VectorMath.FieldClamp, VectorMath.FieldClamp));
+            m[k] = (e - 1) / (e + 1);
+            if (!messages) continue;
+            double tk = t[k];
+            u[k] = 0.5 * Math.Log((e * (1 + tk) + (1 - tk)) / (e * (1 - tk) + (1 + tk)));
+        }
     }
 
     private static double[] RowScratch(int n) =>
@@ -636,10 +673,10 @@ public static partial class BeliefPropagation
         var w = Workspace.Rent(n);
         TanhCouplings(model.Couplings, w.T, n);
         double[] g = messages.CavityFields, cavity = w.Cavity;
-        // Row by row, as in the final pass (the SIMD tail falls at the same places): the same pairs to the last bit.
+        // Row by row with the kernel of the final pass: the same pairs to the last bit.
         For(n, w.Chunks, (r0, r1) =>
         {
-            for (int i = r0; i < r1; i++) VectorMath.Tanh(g.AsSpan(i * n, n), cavity.AsSpan(i * n, n));
+            for (int i = r0; i < r1; i++) CavityRow(g.AsSpan(i * n, n), w.T.AsSpan(i * n, n), cavity.AsSpan(i * n, n), Span<double>.Empty);
         });
         var pairs = GC.AllocateUninitializedArray<double>(n * n);
         EdgePass(cavity, w.T, model.Couplings, pairs, n, w.Chunks > 1, thermodynamics: false);
