@@ -77,18 +77,20 @@ public sealed class MeanFieldInversion : IInverseSolver
         int n = m.Length;
         if (connected.Length != n * n) throw new ArgumentException("connected correlations must be N×N");
         if (inverse.Length != n * n || j.Length != n * n) throw new ArgumentException("inversion buffers must be N×N");
+        if (inverse == connected) throw new ArgumentException("the inverse scratch must not be the input");
+        // The symmetric part (C + Cᵀ)/2, formed tile by tile in the scratch (which the inverse overwrites below).
+        SymmetricPart(connected, inverse, n);
         using (NewDisposeScope())
         {
-            var c = tensor(connected, [n, n], ScalarType.Float64);
-            c = 0.5 * (c + c.t());
+            var c = tensor(inverse, [n, n], ScalarType.Float64);
             if (ridge > 0) c = c + ridge * eye(n, dtype: ScalarType.Float64);
             var (factor, info) = linalg.cholesky_ex(c);
             if (info.item<int>() != 0)
                 throw new InputException($"connected correlation matrix ({n}x{n}) is not positive definite (frozen or duplicated spins?); use --ridge > 0");
-            // The symmetric part (C⁻¹ + C⁻ᵀ)/2 of the computed inverse, so the rows below read only the upper triangle.
-            var inv = cholesky_inverse(factor);
-            (0.5 * (inv + inv.t())).contiguous().data<double>().CopyTo(inverse);
+            cholesky_inverse(factor).contiguous().data<double>().CopyTo(inverse);
         }
+        // The symmetric part (C⁻¹ + C⁻ᵀ)/2 of the computed inverse, so the rows below read only the upper triangle.
+        SymmetricPart(inverse, inverse, n);
         int clamped = 0;
         for (int a = 0; a < n; a++) j[a * n + a] = 0;
         for (int a = 0; a < n; a++)
@@ -140,6 +142,25 @@ public sealed class MeanFieldInversion : IInverseSolver
             j[k] = -2 * c[k] / (1 + Math.Sqrt(disc));
         }
         return clamped;
+    }
+
+    // target = (source + sourceᵀ)/2, entry by entry as (x_ij + x_ji)·0.5, 32 × 32 tiles at a time (the transposed reads of a
+    // tile stay in cache); source and target may be the same array.
+    private static void SymmetricPart(double[] source, double[] target, int n)
+    {
+        const int Tile = 32;
+        for (int a0 = 0; a0 < n; a0 += Tile)
+            for (int b0 = a0; b0 < n; b0 += Tile)
+                for (int a = a0; a < Math.Min(a0 + Tile, n); a++)
+                {
+                    if (b0 == a0) target[a * n + a] = source[a * n + a];
+                    for (int b = Math.Max(b0, a + 1); b < Math.Min(b0 + Tile, n); b++)
+                    {
+                        double value = (source[a * n + b] + source[b * n + a]) * 0.5;
+                        target[a * n + b] = value;
+                        target[b * n + a] = value;
+                    }
+                }
     }
 
     // J_ba = J_ab below the diagonal, 32 × 32 tiles at a time (the transposed writes of a tile stay in cache).
