@@ -73,6 +73,7 @@ internal static class BenchFitCommand
         var learning = new BoltzmannLearning(estimator);
         learning.Fit(target, initial, new FitOptions(MaxIterations: 0, RmseTolerance: 1e-12));
         int before = estimator.Sweeps.Count;
+        TimeSpan sweepsBefore = estimator.SweepTime, estimatesBefore = estimator.EstimateTime;
         var timer = Stopwatch.StartNew();
         var timed = learning.Fit(target, initial, new FitOptions(MaxIterations: settings.Steps - 1, RmseTolerance: 1e-12));
         double perStep = timer.Elapsed.TotalSeconds / (timed.Iterations + 1);
@@ -81,6 +82,18 @@ internal static class BenchFitCommand
                          $"mean {sweeps.Average():F1}, max {sweeps.Max()} [{string.Join(" ", sweeps)}]; rejected steps {timed.Diagnostics["rejected_steps"]}, " +
                          $"BP failures {timed.Diagnostics["failed_estimates"]}; best BP RMSE {timed.Diagnostics["best_rmse"]:F4}; baseline {BaselineStepSeconds * 1000:F0} ms ⇒ " +
                          $"{BaselineStepSeconds / perStep:F1}x faster; target ≤ {TargetStepSeconds * 1000:F0} ms: {(perStep <= TargetStepSeconds ? "met" : "NOT met")}");
+        // Where a step's time goes: BP sweeps, the BP work around them (tanh J, start copy, final pass with the pair
+        // moments), and the learning update (model check, RMSE, TAP inversion of the model moments, parameter step).
+        int estimates = timed.Iterations + 1;
+        double sweepMs = (estimator.SweepTime - sweepsBefore).TotalMilliseconds / estimates;
+        double estimateMs = (estimator.EstimateTime - estimatesBefore).TotalMilliseconds / estimates;
+        double updateMs = (double)timed.Diagnostics["update_seconds"]! * 1000 / estimates;
+        double setupMs = perStep * 1000 - estimateMs - updateMs;
+        output.WriteLine($"    per step: BP sweeps {sweepMs:F1} ms ({sweepMs / Math.Max(1, sweeps.Average()):F2} ms/sweep), BP outside the sweeps " +
+                         $"{estimateMs - sweepMs:F1} ms (tanh J, start copy, final pass: m, Bethe F and E, pair moments), learning update " +
+                         $"{updateMs:F1} ms (model check, RMSE, {learning.Options.Update} step incl. the TAP inverse of the model moments) = " +
+                         $"{estimateMs + updateMs:F1} ms per step in the loop; plus the fit's one-time setup (TAP inverse of the data, copies) " +
+                         $"{setupMs * estimates:F0} ms = {setupMs:F1} ms per step over {estimates}; load average {MachineState.LoadAverage()}");
 
         if (settings.FitIterations > 0)
         {

@@ -111,12 +111,20 @@ public sealed class BoltzmannLearning : IInverseSolver
             catch (InputException) { targetInverse = null; }   // singular data correlations: fall back to Rprop
         }
         var steered = _estimator as ILearningEstimator;
+        // Where the time goes: the estimator (model moments) vs the rest of the loop (model construction, RMSE, update).
+        long estimateTicks = 0, loopStart = Stopwatch.GetTimestamp();
+        Moments? previousEstimate = null;
+        TapScratch? tapScratch = null;
         for (; iteration <= options.MaxIterations; iteration++)
         {
             ct.ThrowIfCancellationRequested();
+            // The previous step's estimate is no longer read: its arrays may serve the next estimate.
+            if (previousEstimate != null) steered?.Recycle(previousEstimate);
+            previousEstimate = null;
             var model = new IsingModel(h, j);
             Moments? estimate = null;
             string? failure;
+            long estimateStart = Stopwatch.GetTimestamp();
             try
             {
                 steered?.SetErrorScale(bestRmse);
@@ -128,6 +136,8 @@ public sealed class BoltzmannLearning : IInverseSolver
                 // BP already escalated its damping; the step that led here is undone below.
                 failure = e.Message;
             }
+            estimateTicks += Stopwatch.GetTimestamp() - estimateStart;
+            previousEstimate = estimate;
             double rmse = failure == null ? data.Rmse(estimate!) : double.NaN;
             history.Add(rmse);
             if (iteration % Options.ProgressEvery == 0 || rmse < options.RmseTolerance)
@@ -191,7 +201,7 @@ public sealed class BoltzmannLearning : IInverseSolver
                 reason = FitStopReason.Stalled;   // repeated worsening steps: the estimator's floor is reached
                 break;
             }
-            if (newton && TryMeanFieldNewton(estimate!, h, j, ref eta, rmse, ref lastAcceptedRmse, bestH, bestJ, targetInverse, options.L2, steered))
+            if (newton && TryMeanFieldNewton(estimate!, h, j, ref eta, rmse, ref lastAcceptedRmse, bestH, bestJ, targetInverse, options.L2, steered, tapScratch ??= new TapScratch(n)))
                 continue;
             // iRprop⁻ update on fields (k < n) and the upper-triangular couplings (mirrored).
             for (int i = 0; i < n; i++)
@@ -208,12 +218,16 @@ public sealed class BoltzmannLearning : IInverseSolver
                 }
             }
         }
+        var loopTime = Stopwatch.GetElapsedTime(loopStart);
+        var estimateTime = Stopwatch.GetElapsedTime(0, estimateTicks);
         var result = new IsingModel(bestH, bestJ);
         return new FitResult(result, Name, Math.Min(iteration, options.MaxIterations), reason, history.ToArray(), bestIteration, watch.Elapsed)
         {
             Diagnostics = new Dictionary<string, object?>
             {
                 ["best_rmse"] = bestRmse,
+                ["estimate_seconds"] = estimateTime.TotalSeconds,
+                ["update_seconds"] = (loopTime - estimateTime).TotalSeconds,
                 ["rejected_steps"] = rejected,
                 ["failed_estimates"] = failedEstimates,
                 ["last_failure"] = lastFailure,
@@ -230,14 +244,30 @@ public sealed class BoltzmannLearning : IInverseSolver
         return (h, j);
     }
 
+    // The TAP inverse of a step's model moments into the fit's scratch arrays (read within the step only).
+    private static (double[] H, double[] J) Tap(Moments moments, TapScratch scratch)
+    {
+        var (h, j, _) = MeanFieldInversion.Invert(moments.Magnetisations, moments.ConnectedCorrelations(scratch.Connected),
+            MeanFieldVariant.Tap, 0, scratch.Inverse, scratch.Couplings);
+        return (h, j);
+    }
+
+    // N×N arrays reused by every step's TAP inversion (fresh 3.6 MB arrays at N = 675 cost page faults each step).
+    private sealed class TapScratch(int n)
+    {
+        public readonly double[] Connected = new double[n * n];
+        public readonly double[] Inverse = new double[n * n];
+        public readonly double[] Couplings = new double[n * n];
+    }
+
     // θ ← θ + η [F(data) − F(model)]: returns false when F(model) is unavailable (then Rprop steps instead).
     private static bool TryMeanFieldNewton(Moments estimate, double[] h, double[] j, ref double eta, double rmse,
         ref double lastAcceptedRmse, double[] bestH, double[] bestJ, (double[] H, double[] J)? targetInverse, double l2,
-        ILearningEstimator? steered)
+        ILearningEstimator? steered, TapScratch scratch)
     {
         if (targetInverse is not { } target) return false;
         (double[] H, double[] J) model;
-        try { model = Tap(estimate); }
+        try { model = Tap(estimate, scratch); }
         catch (InputException) { return false; }
         if (rmse <= lastAcceptedRmse) { eta = Math.Min(1, eta * 1.5); lastAcceptedRmse = rmse; }
         else

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Models;
 
@@ -17,6 +18,12 @@ public interface ILearningEstimator : IMomentEstimator
 
     /// <summary>The learning returned to the best model: the next estimate starts from the state kept by <see cref="MarkBest"/>.</summary>
     void ReturnToBest();
+
+    /// <summary>
+    /// The learning no longer reads <paramref name="moments"/> (an estimate this estimator returned): the estimator may
+    /// reuse its arrays for a later estimate. The default keeps nothing.
+    /// </summary>
+    void Recycle(Moments moments) { }
 }
 
 /// <summary>
@@ -38,6 +45,11 @@ public interface ILearningEstimator : IMomentEstimator
 public sealed class InexactBpMomentEstimator : ILearningEstimator
 {
     private BpMessages? _warm, _best;
+    // Message arrays this estimator created (at most a few: the warm start, the best, the last run's) and one spare
+    // pair-moment array handed back by Recycle: an N×N array reused instead of allocated skips the page faults of
+    // fresh memory (3.6 MB at N = 675, measured 3–10 ms per array on the shared 2-core machine, 0.1–0.3 ms reused).
+    private readonly List<double[]> _ownedMessages = [];
+    private double[]? _sparePairs;
     private double _scale = double.PositiveInfinity;
     private readonly List<int> _sweeps = [];
 
@@ -62,7 +74,10 @@ public sealed class InexactBpMomentEstimator : ILearningEstimator
     /// <summary>Loosest tolerance (used before the first RMSE is known).</summary>
     public double Ceiling { get; }
 
-    /// <summary>The last run, or null before the first call.</summary>
+    /// <summary>
+    /// The last run, or null before the first call. Its messages are reused by a later call unless they are the warm
+    /// start or the best messages: clone them to keep them.
+    /// </summary>
     public BpResult? LastResult { get; private set; }
 
     /// <summary>Tolerance of the last run.</summary>
@@ -71,14 +86,45 @@ public sealed class InexactBpMomentEstimator : ILearningEstimator
     /// <summary>Sweeps of every run so far (all damping attempts).</summary>
     public IReadOnlyList<int> Sweeps => _sweeps;
 
-    /// <summary>The converged messages of the last run (a warm start for a tight re-estimate), or null.</summary>
+    /// <summary>Wall time of all estimates so far (BP and the moments).</summary>
+    public TimeSpan EstimateTime { get; private set; }
+
+    /// <summary>Wall time of the message sweeps within <see cref="EstimateTime"/>; the rest is the work around them.</summary>
+    public TimeSpan SweepTime { get; private set; }
+
+    /// <summary>The converged messages of the last run (a warm start for a tight re-estimate), or null; valid until a later
+    /// call replaces them (clone them to keep them).</summary>
     public BpMessages? Messages => _warm;
 
-    /// <summary>The messages kept by the last <see cref="MarkBest"/> (the best model's fixed point), or null.</summary>
+    /// <summary>The messages kept by the last <see cref="MarkBest"/> (the best model's fixed point), or null; valid while
+    /// they are the best (clone them to keep them beyond).</summary>
     public BpMessages? BestMessages => _best;
 
     /// <inheritdoc />
     public void SetErrorScale(double bestRmse) => _scale = bestRmse;
+
+    /// <inheritdoc />
+    public void Recycle(Moments moments)
+    {
+        ArgumentNullException.ThrowIfNull(moments);
+        _sparePairs = moments.SecondMoments;
+    }
+
+    // An array of messages neither kept as the warm start nor as the best (e.g. the previous run's, whose LastResult is
+    // about to be replaced), or null. Three arrays cover the rotation (warm start, best, new run); a fourth is let go.
+    private double[]? SpareMessages(int size)
+    {
+        double[]? spare = null;
+        for (int k = _ownedMessages.Count - 1; k >= 0; k--)
+        {
+            var array = _ownedMessages[k];
+            if (array.Length != size) { _ownedMessages.RemoveAt(k); continue; }
+            if (array == _warm?.CavityFields || array == _best?.CavityFields) continue;
+            if (spare == null) spare = array;
+            else if (_ownedMessages.Count > 3) _ownedMessages.RemoveAt(k);
+        }
+        return spare;
+    }
 
     /// <inheritdoc />
     public void MarkBest() => _best = _warm;
@@ -95,12 +141,17 @@ public sealed class InexactBpMomentEstimator : ILearningEstimator
         ArgumentNullException.ThrowIfNull(model);
         double tolerance = NextTolerance;
         var warm = _warm is { } w && w.Size == model.Size ? w : null;
-        var result = BeliefPropagation.Run(model, Options with { Tolerance = tolerance }, warm, ct);
+        long start = Stopwatch.GetTimestamp();
+        var (result, moments) = BeliefPropagation.RunWithMomentsInto(model, Options with { Tolerance = tolerance }, warm,
+            SpareMessages(model.Size * model.Size), Interlocked.Exchange(ref _sparePairs, null), ct);
+        if (!_ownedMessages.Contains(result.Messages.CavityFields)) _ownedMessages.Add(result.Messages.CavityFields);
+        EstimateTime += Stopwatch.GetElapsedTime(start);
+        SweepTime += result.SweepTime;
         LastResult = result;
         LastTolerance = tolerance;
         _sweeps.Add(result.Iterations);
         if (!result.Converged) throw new BpConvergenceException(result);
         _warm = result.Messages;
-        return BeliefPropagation.Moments(model, result);
+        return moments;
     }
 }

@@ -1,5 +1,6 @@
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Inverse;
+using FunctionSpace.Ising.Models;
 
 namespace FunctionSpace.Ising.Tests.Inverse;
 
@@ -60,4 +61,48 @@ public class BetheInversionTests
         Assert.Equal(1e-4, estimator.LastTolerance, 15);
         Assert.True(tight.Rmse(loose) < 1e-4, $"moment error {tight.Rmse(loose):E2} above the tolerance");
     }
+
+    [Fact]
+    public void InexactEstimatorReusesOnlyDeadArrays()
+    {
+        // The estimator recycles message arrays that are neither its warm start nor its best, and pair arrays handed back
+        // by Recycle. Along a learning-like sequence (improve, improve, worse and back to the best, recycle every
+        // estimate) each estimate must equal a fresh run from the same warm start, and the best messages must not change
+        // while they are the best.
+        var model = InverseTestModels.Random(40, 0.15, 0.2, 5);
+        var options = new BpOptions(Tolerance: 1e-10);
+        var estimator = new InexactBpMomentEstimator(options, fraction: 1e-9);   // always the floor tolerance
+        var rng = new Random(2);
+        BpMessages? warm = null, best = null;
+        double[]? bestCopy = null;
+        for (int step = 0; step < 8; step++)
+        {
+            var j = model.Couplings.ToArray();
+            for (int a = 0; a < 40; a++)
+                for (int b = a + 1; b < 40; b++) j[a * 40 + b] = j[b * 40 + a] += 1e-3 * (2 * rng.NextDouble() - 1);
+            var current = new IsingModel(model.Fields, j);
+            var (expected, expectedMoments) = BeliefPropagation.RunWithMoments(current, options with { Tolerance = estimator.NextTolerance },
+                warm?.Clone());
+            var moments = estimator.Estimate(current);
+            Assert.Equal(expectedMoments.SecondMoments, moments.SecondMoments);
+            Assert.Equal(expectedMoments.Magnetisations, moments.Magnetisations);
+            Assert.Equal(expected.FreeEnergy, estimator.LastResult!.FreeEnergy);
+            if (bestCopy != null) Assert.Equal(bestCopy, Clone(best!));       // the best survived the run
+            if (step % 3 == 2)
+            {
+                estimator.ReturnToBest();                                       // a worse step: back to the best
+                warm = best;
+            }
+            else
+            {
+                estimator.MarkBest();
+                warm = best = estimator.Messages;
+                bestCopy = Clone(best!);
+            }
+            estimator.Recycle(moments);
+        }
+    }
+
+    private static double[] Clone(BpMessages messages) =>
+        Enumerable.Range(0, messages.Size * messages.Size).Select(k => messages.CavityMagnetisation(k / messages.Size, k % messages.Size)).ToArray();
 }

@@ -10,12 +10,13 @@ public class MeanFieldInversionTests
     // TAP: m = tanh(h + Jm − m Σ J²(1−m²)), (C⁻¹)_ij = −J_ij − 2J_ij² m_i m_j,
     //      (C⁻¹)_ii = 1/(1−m_i²) + Σ_k J_ik²(1−m_k²).
     [Theory]
-    [InlineData(MeanFieldVariant.Naive)]
-    [InlineData(MeanFieldVariant.Tap)]
-    public void InversionOfMeanFieldLinearResponseRecoversTheModelExactly(MeanFieldVariant variant)
+    [InlineData(MeanFieldVariant.Naive, 12, 0.15)]
+    [InlineData(MeanFieldVariant.Tap, 12, 0.15)]
+    [InlineData(MeanFieldVariant.Naive, 45, 0.06)]   // several 32 × 32 tiles and full SIMD rows with tails
+    [InlineData(MeanFieldVariant.Tap, 45, 0.06)]
+    public void InversionOfMeanFieldLinearResponseRecoversTheModelExactly(MeanFieldVariant variant, int n, double scale)
     {
-        int n = 12;
-        var model = InverseTestModels.Random(n, 0.15, 0.4, 7);
+        var model = InverseTestModels.Random(n, scale, 0.4, 7);
         double[] m = new double[n];
         for (int sweep = 0; sweep < 5000; sweep++)
         {
