@@ -131,11 +131,25 @@ public static partial class BeliefPropagation
                 }
             }
         });
+        // The returned cavity fields g = −½ ln Y, and for Finish the cavity magnetisations m = tanh g = (1 − Y)/(1 + Y)
+        // and H_i = ½ ln(e^{2h_i} Π_k U_{k→i}) over the messages of the final g (those the last sweep wrote), which is
+        // what Finish would otherwise recompute from g with an exp and a log per edge.
+        double[] cavity = w.Cavity, fields = w.H;
         ForBlocks(blocks, parallel, b =>
         {
             int k0 = b * FusedRows * n, k1 = Math.Min(k0 + FusedRows * n, size);
             FromExponential(y.AsSpan(k0, k1 - k0), g.AsSpan(k0, k1 - k0));
+            CavityMagnetisations(y.AsSpan(k0, k1 - k0), cavity.AsSpan(k0, k1 - k0));
+            var ranges = live[b];
+            for (int i = b * FusedRows; i < Math.Min(b * FusedRows + FusedRows, n); i++)
+            {
+                double e = eTwoH[i];
+                for (int r = 0; r < ranges.Length; r += 2) e *= Product(incoming.AsSpan(i * n + ranges[r], ranges[r + 1] - ranges[r]));
+                inRange[b] &= e > 1 / ExponentialLimit && e < ExponentialLimit;
+                fields[i] = 0.5 * Math.Log(e);
+            }
         });
+        w.FinalStateReady = Array.IndexOf(inRange, false) < 0;
         return outcome;
     }
 
@@ -168,6 +182,19 @@ public static partial class BeliefPropagation
             y[k] = Math.Exp(-2 * g[k]);
         }
         return true;
+    }
+
+    // m = (1 − Y)/(1 + Y) = tanh g.
+    private static void CavityMagnetisations(ReadOnlySpan<double> y, Span<double> m)
+    {
+        int k = 0, n = y.Length;
+        var one = Vector512<double>.One;
+        for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
+        {
+            var yv = Vector512.Create(y.Slice(k, Vector512<double>.Count));
+            ((one - yv) / (one + yv)).CopyTo(m.Slice(k, Vector512<double>.Count));
+        }
+        for (; k < n; k++) m[k] = (1 - y[k]) / (1 + y[k]);
     }
 
     // g = −½ ln Y.

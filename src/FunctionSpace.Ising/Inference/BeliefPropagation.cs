@@ -183,6 +183,15 @@ public static partial class BeliefPropagation
         RunCore(model, options, warmStart, withPairs: false, ct).Result;
 
     /// <summary>
+    /// <see cref="Run"/>, writing the new messages into <paramref name="messageBuffer"/> when given (N×N, owned by the
+    /// caller, referenced by nothing else, not the warm start's; a buffer of another size is ignored): a sweep over many
+    /// points then touches no fresh N×N memory.
+    /// </summary>
+    internal static BpResult RunInto(IsingModel model, BpOptions options, BpMessages? warmStart, double[]? messageBuffer,
+        CancellationToken ct = default) =>
+        RunCore(model, options, warmStart, withPairs: false, ct, messageBuffer).Result;
+
+    /// <summary>
     /// <see cref="Run"/> and the moments of its fixed point in one final pass: the pair moments
     /// ⟨s_i s_j⟩ = (t_ij + m_{i→j} m_{j→i}) / (1 + t_ij m_{i→j} m_{j→i}) come from the same cavity magnetisations as
     /// the Bethe energy (what <see cref="Moments"/> would recompute from the messages). One Boltzmann-learning step's
@@ -239,6 +248,7 @@ public static partial class BeliefPropagation
         foreach (double d in dampings)
         {
             damping = d;
+            workspace.FinalStateReady = false;
             start.CavityFields.AsSpan().CopyTo(g);
             long sweepStart = Stopwatch.GetTimestamp();
             (reason, int iterations, change) = options.AndersonDepth > 0
@@ -287,6 +297,10 @@ public static partial class BeliefPropagation
         public readonly double[] H = new double[n];         // full cavity sums
         public readonly double[] PartialSums = new double[(n + SumRows - 1) / SumRows * n];   // Finish: column sums per row group
         public readonly int Chunks = n >= 96 ? Environment.ProcessorCount : 1;
+
+        // Set by the exponential iteration when it has left m_{i→j} in Cavity and H_i in H for its final messages,
+        // so Finish skips recomputing them from g; cleared before every attempt.
+        public bool FinalStateReady;
     }
 
     private static void TanhCouplings(double[] couplings, double[] t, int n) =>
@@ -503,22 +517,27 @@ public static partial class BeliefPropagation
         // One pass over the rows: m_{i→j} = tanh g_{i→j} (kept for the edge pass) and the messages u_{i→j} =
         // atanh(t_ij m_{i→j}) added into per-group column sums, H_j = h_j + Σ_i u_{i→j}. A coupling that is exactly
         // zero gives u = ½ ln 1 = 0 exactly, so no entry needs to be skipped.
-        int groups = (n + SumRows - 1) / SumRows;
-        var partial = w.PartialSums;
-        ForBlocks(groups, parallel, q =>
+        // (Skipped when the exponential iteration already left both: m = (1 − Y)/(1 + Y), H = ½ ln(e^{2h} Π U).)
+        if (!w.FinalStateReady)
         {
-            int i0 = q * SumRows, i1 = Math.Min(i0 + SumRows, n);
-            var sums = partial.AsSpan(q * n, n);
-            sums.Clear();
-            var u = RowScratch(n);
-            for (int i = i0; i < i1; i++)
+            int groups = (n + SumRows - 1) / SumRows;
+            var partial = w.PartialSums;
+            ForBlocks(groups, parallel, q =>
             {
-                CavityRow(g.AsSpan(i * n, n), t.AsSpan(i * n, n), cavity.AsSpan(i * n, n), u);
-                VectorMath.AddInPlace(sums, u);
-            }
-        });
-        h.AsSpan().CopyTo(hCav);
-        for (int q = 0; q < groups; q++) VectorMath.AddInPlace(hCav.AsSpan(0, n), partial.AsSpan(q * n, n));
+                int i0 = q * SumRows, i1 = Math.Min(i0 + SumRows, n);
+                var sums = partial.AsSpan(q * n, n);
+                sums.Clear();
+                var u = RowScratch(n);
+                for (int i = i0; i < i1; i++)
+                {
+                    CavityRow(g.AsSpan(i * n, n), t.AsSpan(i * n, n), cavity.AsSpan(i * n, n), u);
+                    VectorMath.AddInPlace(sums, u);
+                }
+            });
+            h.AsSpan().CopyTo(hCav);
+            for (int q = 0; q < groups; q++) VectorMath.AddInPlace(hCav.AsSpan(0, n), partial.AsSpan(q * n, n));
+        }
+        w.FinalStateReady = false;
         var magnetisations = new double[n];
         VectorMath.Tanh(hCav.AsSpan(0, n), magnetisations);
 
