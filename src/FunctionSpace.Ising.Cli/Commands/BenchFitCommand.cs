@@ -61,10 +61,10 @@ internal static class BenchFitCommand
         var data = DataMoments.LoadText(dir);
         var target = FitTarget.FromMoments(data.ToMoments(), dir);
         var initial = new MeanFieldInversion(MeanFieldVariant.Tap).Fit(target, null, new FitOptions()).Model;
-        var bp = new BpOptions(Tolerance: settings.BpTolerance) { AndersonDepth = settings.Anderson };
+        var bp = new BpOptions(Tolerance: settings.BpTolerance) { AndersonDepth = settings.Anderson, StallSweeps = FitPipeline.LearningStallSweeps };
         output.WriteLine($"fit bench on {dir} FULL (N = {data.Size}), TAP start, {Environment.ProcessorCount} cores, " +
                          $"load average {MachineState.LoadAverage()}, seed {settings.Seed}");
-        output.WriteLine($"  BP inside learning: warm start from the previous step, damping {bp.Damping} (escalating), Anderson depth {bp.AndersonDepth}, " +
+        output.WriteLine($"  BP inside learning: warm start from the previous step, damping {bp.Damping} (escalating after {bp.StallSweeps} sweeps without a new low of the change), Anderson depth {bp.AndersonDepth}, " +
                          $"tolerance = clamp({settings.ToleranceFraction:G2} × best RMSE, {bp.Tolerance:G2}, 1e-3) on the largest cavity-field change " +
                          "(moment error ≈ 0.1–1 × tolerance, so ≤ 10 % of the mismatch a step corrects); final RMSE re-estimated at the floor");
 
