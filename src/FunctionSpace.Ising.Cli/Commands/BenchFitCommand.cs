@@ -25,7 +25,7 @@ internal static class BenchFitCommand
     private const double BaselineStepSeconds = 0.19, TargetStepSeconds = 0.020, TargetFitSeconds = 60, TargetPlSeconds = 120;
 
     private sealed record Settings(int Steps, int FitIterations, int Configurations, int PlIterations, double BpTolerance, ulong Seed,
-        int Anderson, double ToleranceFraction, double PlTolerance);
+        int Anderson, double ToleranceFraction, double PlTolerance, bool GemmDetail);
 
     public static Command Create()
     {
@@ -37,14 +37,15 @@ internal static class BenchFitCommand
         var anderson = new Option<int>("--anderson") { Description = "Anderson acceleration depth of BP inside learning (0 = plain damped BP: cheaper on small warm-started steps; depth 5 pays when BP must travel far, e.g. after a rejected step)", DefaultValueFactory = _ => 0 }.InRange(0, 20);
         var fraction = new Option<double>("--tol-fraction") { Description = "BP tolerance inside learning as a fraction of the best RMSE (1e-9 ≈ always the floor)", DefaultValueFactory = _ => 0.1 }.InRange(1e-12, 1);
         var plTol = new Option<double>("--pl-kappa") { Description = "PL statistical stopping rule: stop when the largest gradient component < κ/√M (0 = only the 1e-5 gradient rule)", DefaultValueFactory = _ => 0.1 }.InRange(0, 10);
+        var gemmDetail = new Option<bool>("--gemm-detail") { Description = "Also time torch's products at 1 thread and in other operand layouts", Hidden = true };
         var seed = CommonOptions.Seed();
         var command = new Command("fit", "Time BP Boltzmann learning (per step, full FULL fit) and pseudolikelihood at N = 675; baseline: numpy BP 0.19 s/step")
         {
-            steps, fitIter, configs, plIter, bpTol, anderson, fraction, plTol, seed,
+            steps, fitIter, configs, plIter, bpTol, anderson, fraction, plTol, gemmDetail, seed,
         };
         command.SetAction(parse => Run(new Settings(parse.GetValue(steps), parse.GetValue(fitIter), parse.GetValue(configs),
             parse.GetValue(plIter), parse.GetValue(bpTol), parse.GetValue(seed), parse.GetValue(anderson), parse.GetValue(fraction),
-            parse.GetValue(plTol)), Console.Out));
+            parse.GetValue(plTol), parse.GetValue(gemmDetail)), Console.Out));
         return command;
     }
 
@@ -111,6 +112,8 @@ internal static class BenchFitCommand
             var rng = new Random((int)(settings.Seed & 0x7fffffff));
             for (long k = 0; k < spins.LongLength; k++)
                 spins[k] = rng.NextDouble() < 0.5 * (1 + data.Magnetisations[(int)(k % n)]) ? (sbyte)1 : (sbyte)-1;
+            GemmThroughput(spins, m, n, settings.GemmDetail, output);
+            if (settings.GemmDetail) return CliApp.ExitOk;
             var plTarget = new FitTarget(data.ToMoments(), spins, m, "synthetic");
             timer.Restart();
             var plOptions = new PseudolikelihoodOptions { StatisticalTolerance = settings.PlTolerance };
@@ -125,6 +128,113 @@ internal static class BenchFitCommand
                                  : seconds < TargetPlSeconds ? "met" : "NOT met"));
         }
         return CliApp.ExitOk;
+    }
+
+    // GFLOPS of the PL kernel's two products on the bench data (H = h + X Wᵀ and Gᵀ X; 2·M·N² flops each): libtorch's
+    // addmm as the kernel used it, and SingleGemm's AVX-512 kernels. A random W and G: the timing does not depend on values.
+    private static void GemmThroughput(sbyte[] spins, int m, int n, bool detail, TextWriter output)
+    {
+        double flops = 2.0 * m * n * n;
+        var rng = new Random(7);
+        var w = new float[n * n];
+        for (int k = 0; k < w.Length; k++) w[k] = (float)(rng.NextDouble() - 0.5) * 0.02f;
+        var g = new float[m * n];
+        for (int k = 0; k < g.Length; k++) g[k] = (float)(rng.NextDouble() - 0.5) * 1e-5f;
+        string Rate(double seconds) => $"{flops / seconds / 1e9,6:F0} GFLOPS ({seconds:F2} s)";
+        static double Best(int repeats, Action action)
+        {
+            action();   // warm-up
+            double best = double.MaxValue;
+            for (int r = 0; r < repeats; r++)
+            {
+                var t = Stopwatch.StartNew();
+                action();
+                best = Math.Min(best, t.Elapsed.TotalSeconds);
+            }
+            return best;
+        }
+        int torchThreads = TorchSharp.torch.get_num_threads();
+        if (Environment.GetEnvironmentVariable("TMP_SKIP_TORCH") == null)
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            const int chunkRows = 16384;
+            var xs = new List<TorchSharp.torch.Tensor>();
+            var gs = new List<TorchSharp.torch.Tensor>();
+            var floats = new float[m * n];
+            for (int k = 0; k < floats.Length; k++) floats[k] = spins[k];
+            for (int start = 0; start < m; start += chunkRows)
+            {
+                int rows = Math.Min(chunkRows, m - start);
+                xs.Add(TorchSharp.torch.tensor(floats.AsSpan(start * n, rows * n).ToArray(), [rows, n]));
+                gs.Add(TorchSharp.torch.tensor(g.AsSpan(start * n, rows * n).ToArray(), [rows, n]));
+            }
+            var wt = TorchSharp.torch.tensor(w, [n, n]);
+            var h = TorchSharp.torch.zeros(n);
+            var gradW = TorchSharp.torch.zeros(n, n);
+            void Forward() { foreach (var x in xs) TorchSharp.torch.addmm(h.unsqueeze(0), x, wt.t(), 1, 1).Dispose(); }
+            void Backward() { gradW.zero_(); for (int c = 0; c < xs.Count; c++) gradW.addmm_(gs[c].t(), xs[c], 1, 1); }
+            var threadCounts = detail ? new[] { 1, torchThreads } : [torchThreads];
+            foreach (int threads in threadCounts.Distinct())
+            {
+                TorchSharp.torch.set_num_threads(threads);
+                output.WriteLine($"  torch addmm, {threads} thread(s), chunks of {chunkRows} rows: H = h + X Wᵀ {Rate(Best(2, Forward))}; " +
+                                 $"Gᵀ X {Rate(Best(2, Backward))}");
+            }
+            TorchSharp.torch.set_num_threads(torchThreads);
+            if (detail)
+            {
+                var wc = wt.t().contiguous();
+                var xAll = TorchSharp.torch.cat(xs, 0);
+                var gAll = TorchSharp.torch.cat(gs, 0);
+                var gT = gAll.t().contiguous();
+                output.WriteLine($"  torch variants, {torchThreads} threads: mm(X, Wᵀ contiguous) {Rate(Best(2, () => { foreach (var x in xs) TorchSharp.torch.mm(x, wc).Dispose(); }))}; " +
+                                 $"one addmm over all rows {Rate(Best(2, () => TorchSharp.torch.addmm(h.unsqueeze(0), xAll, wt.t(), 1, 1).Dispose()))}; " +
+                                 $"Gᵀ X with Gᵀ contiguous, all rows {Rate(Best(2, () => TorchSharp.torch.mm(gT, xAll).Dispose()))}; " +
+                                 $"Xᵀ G (transposed result) {Rate(Best(2, () => TorchSharp.torch.mm(xAll.t(), gAll).Dispose()))}");
+            }
+        }
+        if (!SingleGemm.IsSupported)
+        {
+            output.WriteLine("  SingleGemm: no AVX-512 on this CPU (the PL kernel uses torch)");
+            return;
+        }
+        int width = SingleGemm.PaddedWidth(n);
+        var packed = new PackedRows(spins, m, n);
+        var b = new float[n * width];
+        for (int i = 0; i < n; i++) for (int k = 0; k < n; k++) b[k * width + i] = w[i * n + k];
+        var bias = new float[width];
+        var c = new float[packed.Panels * SingleGemm.PanelRows * width];
+        var gp = new float[packed.Panels * SingleGemm.PanelRows * width];
+        for (int r = 0; r < m; r++) g.AsSpan(r * n, n).CopyTo(gp.AsSpan(r * width));
+        output.WriteLine($"  SingleGemm AVX-512, {Environment.ProcessorCount} threads: H = h + X Wᵀ {Rate(Best(2, () => SingleGemm.MultiplyAddParallel(packed, b, width, bias, c)))}; " +
+                         $"Gᵀ X (float64 sum of fixed segments) {Rate(Best(2, () => SingleGemm.TransposeMultiplyParallel(packed, gp, width)))}");
+        if (detail)
+        {
+            var one = new ParallelOptions { MaxDegreeOfParallelism = 1 };
+            // On one thread the process CPU time is the kernel's own time even when other jobs share the cores.
+            static double Cpu(int repeats, Action action)
+            {
+                action();
+                double best = double.MaxValue;
+                for (int r = 0; r < repeats; r++)
+                {
+                    var t = Process.GetCurrentProcess().TotalProcessorTime;
+                    action();
+                    best = Math.Min(best, (Process.GetCurrentProcess().TotalProcessorTime - t).TotalSeconds);
+                }
+                return best;
+            }
+            var ga = GC.AllocateArray<float>(gp.Length + 16, pinned: true);
+            int off = 0;
+            var handle = System.Runtime.InteropServices.GCHandle.Alloc(ga, System.Runtime.InteropServices.GCHandleType.Pinned);
+            while (((long)handle.AddrOfPinnedObject() + 4 * off & 63) != 0) off++;
+            gp.CopyTo(ga, off);
+            output.WriteLine($"aligned G offset {off}: Gᵀ X {Rate(Cpu(3, () => SingleGemm.TransposeMultiplyParallel(packed, ga, width, 256, 16, one, off)))}");
+            output.WriteLine($"misaligned G offset {(off + 1) % 16}: Gᵀ X {Rate(Cpu(3, () => SingleGemm.TransposeMultiplyParallel(packed, ga, width, 256, 16, one, (off + 1) % 16)))}");
+            foreach (int chunk in new[] { 16, 32, 48, 96 })
+                output.WriteLine($"  SingleGemm AVX-512, 1 thread, chunks of {chunk} panels, CPU time: H = h + X Wᵀ {Rate(Cpu(3, () => SingleGemm.MultiplyAddParallel(packed, b, width, bias, c, chunk, one)))}; " +
+                                 $"Gᵀ X {Rate(Cpu(3, () => SingleGemm.TransposeMultiplyParallel(packed, gp, width, 256, chunk, one)))}");
+        }
     }
 
     // The unique parameters whose BP beliefs equal the data (Bethe inversion) and the stability of that fixed point:
