@@ -199,15 +199,15 @@ internal static class BenchFitCommand
             return;
         }
         int width = SingleGemm.PaddedWidth(n);
-        var packed = new PackedRows(spins, m, n);
         var b = new float[n * width];
         for (int i = 0; i < n; i++) for (int k = 0; k < n; k++) b[k * width + i] = w[i * n + k];
         var bias = new float[width];
-        var c = new float[packed.Panels * SingleGemm.PanelRows * width];
-        var gp = new float[packed.Panels * SingleGemm.PanelRows * width];
+        var c = new float[m * width];
+        var gp = new float[m * width];
         for (int r = 0; r < m; r++) g.AsSpan(r * n, n).CopyTo(gp.AsSpan(r * width));
-        output.WriteLine($"  SingleGemm AVX-512, {Environment.ProcessorCount} threads: H = h + X Wᵀ {Rate(Best(2, () => SingleGemm.MultiplyAddParallel(packed, b, width, bias, c)))}; " +
-                         $"Gᵀ X (float64 sum of fixed segments) {Rate(Best(2, () => SingleGemm.TransposeMultiplyParallel(packed, gp, width)))}");
+        output.WriteLine($"  SingleGemm AVX-512, {Environment.ProcessorCount} threads, packing blocks of 192 rows included: H = h + X Wᵀ " +
+                         $"{Rate(Best(2, () => SingleGemm.MultiplyAddParallel(spins, m, n, b, width, bias, c)))}; " +
+                         $"Gᵀ X (float64 sum of fixed segments) {Rate(Best(2, () => SingleGemm.TransposeMultiplyParallel(spins, m, n, gp, width)))}");
         if (detail)
         {
             var one = new ParallelOptions { MaxDegreeOfParallelism = 1 };
@@ -224,16 +224,10 @@ internal static class BenchFitCommand
                 }
                 return best;
             }
-            var ga = GC.AllocateArray<float>(gp.Length + 16, pinned: true);
-            int off = 0;
-            var handle = System.Runtime.InteropServices.GCHandle.Alloc(ga, System.Runtime.InteropServices.GCHandleType.Pinned);
-            while (((long)handle.AddrOfPinnedObject() + 4 * off & 63) != 0) off++;
-            gp.CopyTo(ga, off);
-            output.WriteLine($"aligned G offset {off}: Gᵀ X {Rate(Cpu(3, () => SingleGemm.TransposeMultiplyParallel(packed, ga, width, 256, 16, one, off)))}");
-            output.WriteLine($"misaligned G offset {(off + 1) % 16}: Gᵀ X {Rate(Cpu(3, () => SingleGemm.TransposeMultiplyParallel(packed, ga, width, 256, 16, one, (off + 1) % 16)))}");
-            foreach (int chunk in new[] { 16, 32, 48, 96 })
-                output.WriteLine($"  SingleGemm AVX-512, 1 thread, chunks of {chunk} panels, CPU time: H = h + X Wᵀ {Rate(Cpu(3, () => SingleGemm.MultiplyAddParallel(packed, b, width, bias, c, chunk, one)))}; " +
-                                 $"Gᵀ X {Rate(Cpu(3, () => SingleGemm.TransposeMultiplyParallel(packed, gp, width, 256, chunk, one)))}");
+            foreach (int block in new[] { 96, 192, 384 })
+                output.WriteLine($"  SingleGemm AVX-512, 1 thread, blocks of {block} rows, CPU time: H = h + X Wᵀ " +
+                                 $"{Rate(Cpu(3, () => SingleGemm.MultiplyAddParallel(spins, m, n, b, width, bias, c, block, one)))}; " +
+                                 $"Gᵀ X {Rate(Cpu(3, () => SingleGemm.TransposeMultiplyParallel(spins, m, n, gp, width, block, 16, one)))}");
         }
     }
 

@@ -22,6 +22,12 @@ public sealed record PseudolikelihoodOptions(bool SinglePrecision = true, double
     /// </summary>
     public double StatisticalTolerance { get; init; } = 0.1;
 
+    /// <summary>
+    /// Run the float32 products on libtorch even where the AVX-512 kernel (<see cref="SingleGemm"/>) is available: the same
+    /// objective and gradient up to float32 rounding (tested), about 3× slower; for comparisons.
+    /// </summary>
+    public bool TorchProducts { get; init; }
+
     /// <summary>The gradient tolerance of a stage of <paramref name="configurations"/> samples.</summary>
     public double ToleranceFor(int configurations) =>
         StatisticalTolerance > 0 ? Math.Max(GradientTolerance, StatisticalTolerance / Math.Sqrt(configurations)) : GradientTolerance;
@@ -81,11 +87,14 @@ public sealed class Pseudolikelihood : IInverseSolver
         var stages = new List<object>();
         int totalIterations = 0;
         LbfgsResult? last = null;
+        string products = "";
         for (int stage = 0; stage < sizes.Count; stage++)
         {
             int rows = sizes[stage];
             bool final = stage == sizes.Count - 1;
-            using var kernel = new PseudolikelihoodKernel(target.Samples.AsSpan(0, rows * n), rows, n, options.L2, Options.SinglePrecision);
+            using var kernel = new PseudolikelihoodKernel(target.Samples.AsSpan(0, rows * n), rows, n, options.L2, Options.SinglePrecision,
+                torchProducts: Options.TorchProducts);
+            products = kernel.Products;
             var lbfgs = new LbfgsOptions(History: Options.History, MaxIterations: options.MaxIterations,
                 GradientTolerance: final ? Options.ToleranceFor(rows) : Options.ToleranceFor(rows) * 4,
                 RelativeTolerance: final ? 1e-10 : 1e-7);
@@ -118,6 +127,7 @@ public sealed class Pseudolikelihood : IInverseSolver
                 ["null_fraction_asymmetric"] = pairs == 0 ? 0 : (double)asymmetricZeros / pairs,
                 ["null_fraction"] = pairs == 0 ? 0 : 2.0 * symmetricZeros / pairs,
                 ["precision"] = Options.SinglePrecision ? "float32" : "float64",
+                ["products"] = products,
                 ["gradient_tolerance"] = Options.ToleranceFor(mTotal),
             },
         };
