@@ -22,10 +22,11 @@ namespace FunctionSpace.Ising.Cli.Commands;
 /// </remarks>
 internal static class BenchFitCommand
 {
-    private const double BaselineStepSeconds = 0.19, TargetStepSeconds = 0.020, TargetFitSeconds = 60, TargetPlSeconds = 120;
+    private const double BaselineStepSeconds = 0.19, TargetStepSeconds = 0.020, TargetFitSeconds = 60, TargetPlSeconds = 120,
+        BaselinePlSeconds = 170.7;   // torch products, 68 L-BFGS iterations, idle machine (issue #4 state before SingleGemm)
 
     private sealed record Settings(int Steps, int FitIterations, int Configurations, int PlIterations, double BpTolerance, ulong Seed,
-        int Anderson, double ToleranceFraction, double PlTolerance, bool GemmDetail);
+        int Anderson, double ToleranceFraction, double PlTolerance, bool GemmDetail, bool Gemm, bool PlCompare);
 
     public static Command Create()
     {
@@ -37,15 +38,17 @@ internal static class BenchFitCommand
         var anderson = new Option<int>("--anderson") { Description = "Anderson acceleration depth of BP inside learning (0 = plain damped BP: cheaper on small warm-started steps; depth 5 pays when BP must travel far, e.g. after a rejected step)", DefaultValueFactory = _ => 0 }.InRange(0, 20);
         var fraction = new Option<double>("--tol-fraction") { Description = "BP tolerance inside learning as a fraction of the best RMSE (1e-9 ≈ always the floor)", DefaultValueFactory = _ => 0.1 }.InRange(1e-12, 1);
         var plTol = new Option<double>("--pl-kappa") { Description = "PL statistical stopping rule: stop when the largest gradient component < κ/√M (0 = only the 1e-5 gradient rule)", DefaultValueFactory = _ => 0.1 }.InRange(0, 10);
-        var gemmDetail = new Option<bool>("--gemm-detail") { Description = "Also time torch's products at 1 thread and in other operand layouts", Hidden = true };
+        var gemmDetail = new Option<bool>("--gemm-detail") { Description = "Only time the PL products: torch also at 1 thread and in other operand layouts, SingleGemm per core by block size", Hidden = true };
+        var gemm = new Option<bool>("--gemm") { Description = "Time the PL's two matrix products (torch addmm and the AVX-512 SingleGemm) before the PL fit", DefaultValueFactory = _ => true };
+        var plCompare = new Option<bool>("--pl-compare") { Description = "Also fit PL with the torch products (the previous path) and compare the fitted couplings" };
         var seed = CommonOptions.Seed();
         var command = new Command("fit", "Time BP Boltzmann learning (per step, full FULL fit) and pseudolikelihood at N = 675; baseline: numpy BP 0.19 s/step")
         {
-            steps, fitIter, configs, plIter, bpTol, anderson, fraction, plTol, gemmDetail, seed,
+            steps, fitIter, configs, plIter, bpTol, anderson, fraction, plTol, gemm, plCompare, gemmDetail, seed,
         };
         command.SetAction(parse => Run(new Settings(parse.GetValue(steps), parse.GetValue(fitIter), parse.GetValue(configs),
             parse.GetValue(plIter), parse.GetValue(bpTol), parse.GetValue(seed), parse.GetValue(anderson), parse.GetValue(fraction),
-            parse.GetValue(plTol), parse.GetValue(gemmDetail)), Console.Out));
+            parse.GetValue(plTol), parse.GetValue(gemmDetail), parse.GetValue(gemm), parse.GetValue(plCompare)), Console.Out));
         return command;
     }
 
@@ -112,22 +115,54 @@ internal static class BenchFitCommand
             var rng = new Random((int)(settings.Seed & 0x7fffffff));
             for (long k = 0; k < spins.LongLength; k++)
                 spins[k] = rng.NextDouble() < 0.5 * (1 + data.Magnetisations[(int)(k % n)]) ? (sbyte)1 : (sbyte)-1;
-            GemmThroughput(spins, m, n, settings.GemmDetail, output);
+            if (settings.Gemm || settings.GemmDetail) GemmThroughput(spins, m, n, settings.GemmDetail, output);
             if (settings.GemmDetail) return CliApp.ExitOk;
             var plTarget = new FitTarget(data.ToMoments(), spins, m, "synthetic");
-            timer.Restart();
             var plOptions = new PseudolikelihoodOptions { StatisticalTolerance = settings.PlTolerance };
-            var pl = new Pseudolikelihood(plOptions).Fit(plTarget, null, new FitOptions(MaxIterations: settings.PlIterations, L2: 1e-4));
+            var plFit = new FitOptions(MaxIterations: settings.PlIterations, L2: 1e-4);
+            timer.Restart();
+            var pl = new Pseudolikelihood(plOptions).Fit(plTarget, null, plFit);
             double seconds = timer.Elapsed.TotalSeconds;
             output.WriteLine($"  PL stopping rule: largest gradient component < max({plOptions.GradientTolerance:G2}, κ/√M) = {plOptions.ToleranceFor(m):G3} (κ = {settings.PlTolerance:G2}; " +
                              "the mean gradient's sampling noise is ~1/√M, so the optimisation error left is a fraction κ of the statistical error); " +
                              $"stages {System.Text.Json.JsonSerializer.Serialize(pl.Diagnostics["stages"])}");
             output.WriteLine($"  PL fit {m:N0} × {n}            {seconds,9:F1} s ({pl.Iterations} L-BFGS iterations, stop {pl.StopReason}, " +
-                             $"{seconds / Math.Max(1, pl.Iterations):F2} s/iteration); target < {TargetPlSeconds:F0} s: " +
+                             $"{seconds / Math.Max(1, pl.Iterations):F2} s/iteration, {PlSecondsPerFullEvaluation(pl, seconds, m):F2} s per full-data evaluation, " +
+                             $"products {pl.Diagnostics["products"]}, load average {MachineState.LoadAverage()}); baseline (torch products, idle machine) {BaselinePlSeconds} s; " +
+                             $"target < {TargetPlSeconds:F0} s: " +
                              (pl.StopReason != FitStopReason.Converged ? "not shown (the fit was capped before converging; raise --pl-iter)"
                                  : seconds < TargetPlSeconds ? "met" : "NOT met"));
+            if (settings.PlCompare)
+            {
+                timer.Restart();
+                var torch = new Pseudolikelihood(plOptions with { TorchProducts = true }).Fit(plTarget, null, plFit);
+                double torchSeconds = timer.Elapsed.TotalSeconds;
+                double maxCoupling = 0, maxField = 0;
+                for (int k = 0; k < n * n; k++) maxCoupling = Math.Max(maxCoupling, Math.Abs(pl.Model.Couplings[k] - torch.Model.Couplings[k]));
+                for (int i = 0; i < n; i++) maxField = Math.Max(maxField, Math.Abs(pl.Model.Fields[i] - torch.Model.Fields[i]));
+                // sech² ≤ 1 bounds the Fisher information of a conditional's coupling by M, so every J_ij has a standard
+                // error ≥ 1/√(2M) (1/√M per conditional, averaged over the two): a conservative yardstick for the gap.
+                double seFloor = 1 / Math.Sqrt(2.0 * m);
+                output.WriteLine($"  PL with torch products (previous path) {torchSeconds,9:F1} s ({torch.Iterations} L-BFGS iterations, stop {torch.StopReason}, " +
+                                 $"{torchSeconds / Math.Max(1, torch.Iterations):F2} s/iteration, {PlSecondsPerFullEvaluation(torch, torchSeconds, m):F2} s per full-data evaluation, " +
+                                 $"load average {MachineState.LoadAverage()}); objective {torch.Diagnostics["objective"]:F9} vs {pl.Diagnostics["objective"]:F9}; " +
+                                 $"max |ΔJ| {maxCoupling:E2} = {maxCoupling / seFloor:F3} × 1/√(2M) (a lower bound on J's standard error), max |Δh| {maxField:E2}; " +
+                                 $"speed-up {torchSeconds / seconds:F2}×");
+            }
         }
         return CliApp.ExitOk;
+    }
+
+    // Mean wall time of one full-data objective evaluation: the stages' evaluations weighted by their data size.
+    private static double PlSecondsPerFullEvaluation(FitResult pl, double seconds, int m)
+    {
+        double fullEquivalents = 0;
+        foreach (var stage in (System.Collections.IEnumerable)pl.Diagnostics["stages"]!)
+        {
+            var json = System.Text.Json.JsonSerializer.SerializeToElement(stage);
+            fullEquivalents += json.GetProperty("evaluations").GetInt32() * json.GetProperty("configurations").GetDouble() / m;
+        }
+        return seconds / Math.Max(1e-9, fullEquivalents);
     }
 
     // GFLOPS of the PL kernel's two products on the bench data (H = h + X Wᵀ and Gᵀ X; 2·M·N² flops each): libtorch's
@@ -154,7 +189,6 @@ internal static class BenchFitCommand
             return best;
         }
         int torchThreads = TorchSharp.torch.get_num_threads();
-        if (Environment.GetEnvironmentVariable("TMP_SKIP_TORCH") == null)
         {
             using var scope = TorchSharp.torch.NewDisposeScope();
             const int chunkRows = 16384;
