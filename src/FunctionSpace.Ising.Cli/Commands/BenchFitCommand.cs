@@ -146,7 +146,7 @@ internal static class BenchFitCommand
                 output.WriteLine($"  PL with torch products (previous path) {torchSeconds,9:F1} s ({torch.Iterations} L-BFGS iterations, stop {torch.StopReason}, " +
                                  $"{torchSeconds / Math.Max(1, torch.Iterations):F2} s/iteration, {PlSecondsPerFullEvaluation(torch, torchSeconds, m):F2} s per full-data evaluation, " +
                                  $"load average {MachineState.LoadAverage()}); objective {torch.Diagnostics["objective"]:F9} vs {pl.Diagnostics["objective"]:F9}; " +
-                                 $"max |ΔJ| {maxCoupling:E2} = {maxCoupling / seFloor:F3} × 1/√(2M) (a lower bound on J's standard error), max |Δh| {maxField:E2}; " +
+                                 $"max |ΔJ| {maxCoupling:E2} = {maxCoupling / seFloor:E1} × 1/√(2M) (a lower bound on J's standard error), max |Δh| {maxField:E2}; " +
                                  $"speed-up {torchSeconds / seconds:F2}×");
             }
         }
