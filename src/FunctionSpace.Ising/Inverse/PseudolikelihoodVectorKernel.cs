@@ -19,6 +19,8 @@ namespace FunctionSpace.Ising.Inverse;
 /// </remarks>
 internal sealed class PseudolikelihoodVectorKernel
 {
+    // 192 rows: a block's packed data (2 × 192 × 684 floats) and fields (192 × 688) stay within L2/L3 reach while a
+    // kernel call runs 192 steps per loaded 12 × 32 tile of C (96 and 384 rows measured the same within noise).
     internal const int BlockRows = 192, SegmentBlocks = 16;
     private const int SegmentRows = BlockRows * SegmentBlocks;
 
