@@ -28,6 +28,17 @@ public sealed record PseudolikelihoodOptions(bool SinglePrecision = true, double
     /// </summary>
     public bool TorchProducts { get; init; }
 
+    /// <summary>
+    /// The coarse-to-fine warm-up stages stop at this multiple of their own <see cref="ToleranceFor"/>; the default 10 = 1/κ
+    /// puts their tolerance at 1/√M_s, the order of the stage's own sampling noise σ_g/√M_s (σ_g ≤ 2). A warm-up stage
+    /// only provides the next stage's start, and the next stage's data move the gradient by that noise anyway
+    /// (the full-data gradient at the exact optimum of a subset of M_s is a mean over the other configurations, of
+    /// size ~σ_g √(1/M_s − 1/M)), so iterating a warm-up stage below it is wasted. The final stage keeps κ/√M.
+    /// On the 100,000 × 675 bench data: 34 instead of 68 L-BFGS iterations, 28 instead of 39 full-data-equivalent
+    /// evaluations, with the final stage's 18 iterations unchanged (the previous factor, 4, was not derived).
+    /// </summary>
+    public double WarmupFactor { get; init; } = 10;
+
     /// <summary>The gradient tolerance of a stage of <paramref name="configurations"/> samples.</summary>
     public double ToleranceFor(int configurations) =>
         StatisticalTolerance > 0 ? Math.Max(GradientTolerance, StatisticalTolerance / Math.Sqrt(configurations)) : GradientTolerance;
@@ -96,7 +107,7 @@ public sealed class Pseudolikelihood : IInverseSolver
                 torchProducts: Options.TorchProducts);
             products = kernel.Products;
             var lbfgs = new LbfgsOptions(History: Options.History, MaxIterations: options.MaxIterations,
-                GradientTolerance: final ? Options.ToleranceFor(rows) : Options.ToleranceFor(rows) * 4,
+                GradientTolerance: final ? Options.ToleranceFor(rows) : Options.ToleranceFor(rows) * Options.WarmupFactor,
                 RelativeTolerance: final ? 1e-10 : 1e-7);
             string stageName = $"pl {rows}";
             last = Lbfgs.Minimize(kernel.Evaluate, x, lbfgs, l1, (it, f, g) =>
