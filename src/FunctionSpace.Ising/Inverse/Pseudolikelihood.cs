@@ -4,7 +4,9 @@ using FunctionSpace.Ising.Models;
 namespace FunctionSpace.Ising.Inverse;
 
 /// <summary>Settings of <see cref="Pseudolikelihood"/> beyond <see cref="FitOptions"/>.</summary>
-/// <param name="SinglePrecision">float32 matrix products (2× faster; the loss is summed in float64).</param>
+/// <param name="SinglePrecision">float32 matrix products (the loss and the reductions across blocks in float64): on a CPU with
+/// AVX-512 our fused <see cref="SingleGemm"/> kernels, ≈ 7× faster than libtorch's float32 on the 100,000 × 675 bench;
+/// float64 runs on libtorch.</param>
 /// <param name="GradientTolerance">Stop when the largest |pseudo-gradient| component is below this.</param>
 /// <param name="History">L-BFGS memory.</param>
 /// <param name="CoarseToFine">Warm-start through subsets of M/8, M/4, M/2 configurations before the full data
