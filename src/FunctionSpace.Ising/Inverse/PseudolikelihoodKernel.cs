@@ -9,7 +9,8 @@ namespace FunctionSpace.Ising.Inverse;
 /// L(W, h) = (1/M) Σ_μ Σ_i log(1 + exp(−2 s_i^μ H_i^μ)) + (λ₂/2) Σ_{i≠j} W_ij²,
 /// H^μ = h + W s^μ (row i of W are the couplings of the conditional of s_i; W is not symmetric).
 /// ∂L/∂H_i^μ = −2 s_i^μ σ(−2 s_i^μ H_i^μ)/M =: G; ∂L/∂W = Gᵀ X (diagonal zeroed), ∂L/∂h = Σ_μ G^μ.
-/// Parameters are packed as [W (N×N row-major, zero diagonal), h (N)].
+/// Parameters are packed as [W (N×N row-major, zero diagonal), h (N)]. The products run on <see cref="SingleGemm"/>
+/// (float32 on AVX-512, <see cref="PseudolikelihoodVectorKernel"/>) or on libtorch (float64, no AVX-512, or on request).
 /// </summary>
 public sealed class PseudolikelihoodKernel : IDisposable
 {

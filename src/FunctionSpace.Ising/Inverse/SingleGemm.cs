@@ -18,8 +18,9 @@ namespace FunctionSpace.Ising.Inverse;
 /// the packed A and issues 24 FMAs, so the two FMA pipes of a core stay busy. A is packed twice because the two products
 /// broadcast it along different directions: for A·B the 12 rows of a panel at one column are adjacent (row panels), for
 /// Aᵀ·G the 12 columns of a row (column panels); broadcasting from 12 strided places instead ran Aᵀ·G at ≈ 110 instead
-/// of ≈ 165 GFLOPS per core. Why our own: libtorch's sgemm reached 40–80 GFLOPS on the two Zen 5 cores for the PL shapes
-/// (<c>fsi bench fit</c> prints both). Products accumulate in float32 like torch's; Aᵀ·G sums one call's rows in
+/// of ≈ 165 GFLOPS per core (CPU time, one thread). Why our own: on the two Zen 5 cores libtorch's sgemm ran the PL
+/// shapes (100,000 × 675) at 25–73 GFLOPS for X Wᵀ and 75–148 GFLOPS for Gᵀ X, these kernels at 146–300 and 105–184
+/// (packing included; <c>fsi bench fit</c> prints both; the spread is the load of the shared machine). Products accumulate in float32 like torch's; Aᵀ·G sums one call's rows in
 /// registers before adding them to C once, so callers choose how long a float32 sum runs.
 /// </remarks>
 public static class SingleGemm
