@@ -22,10 +22,11 @@ namespace FunctionSpace.Ising.Cli.Commands;
 /// </remarks>
 internal static class BenchFitCommand
 {
-    private const double BaselineStepSeconds = 0.19, TargetStepSeconds = 0.020, TargetFitSeconds = 60, TargetPlSeconds = 120;
+    private const double BaselineStepSeconds = 0.19, TargetStepSeconds = 0.020, TargetFitSeconds = 60, TargetPlSeconds = 120,
+        BaselinePlSeconds = 170.7;   // torch products, 68 L-BFGS iterations, idle machine (issue #4 state before SingleGemm)
 
     private sealed record Settings(int Steps, int FitIterations, int Configurations, int PlIterations, double BpTolerance, ulong Seed,
-        int Anderson, double ToleranceFraction, double PlTolerance);
+        int Anderson, double ToleranceFraction, double PlTolerance, bool GemmDetail, bool Gemm, bool PlCompare, int PlHistory, double PlWarmup);
 
     public static Command Create()
     {
@@ -37,14 +38,20 @@ internal static class BenchFitCommand
         var anderson = new Option<int>("--anderson") { Description = "Anderson acceleration depth of BP inside learning (0 = plain damped BP: cheaper on small warm-started steps; depth 5 pays when BP must travel far, e.g. after a rejected step)", DefaultValueFactory = _ => 0 }.InRange(0, 20);
         var fraction = new Option<double>("--tol-fraction") { Description = "BP tolerance inside learning as a fraction of the best RMSE (1e-9 ≈ always the floor)", DefaultValueFactory = _ => 0.1 }.InRange(1e-12, 1);
         var plTol = new Option<double>("--pl-kappa") { Description = "PL statistical stopping rule: stop when the largest gradient component < κ/√M (0 = only the 1e-5 gradient rule)", DefaultValueFactory = _ => 0.1 }.InRange(0, 10);
+        var gemmDetail = new Option<bool>("--gemm-detail") { Description = "Only time the PL products: torch also at 1 thread and in other operand layouts, SingleGemm per core by block size", Hidden = true };
+        var gemm = new Option<bool>("--gemm") { Description = "Time the PL's two matrix products (torch addmm and the AVX-512 SingleGemm) before the PL fit", DefaultValueFactory = _ => true };
+        var plCompare = new Option<bool>("--pl-compare") { Description = "Also fit PL the previous way (torch products, warm-up stages to 4× their tolerance) and compare the fitted couplings" };
+        var plHistory = new Option<int>("--pl-history") { Description = "L-BFGS memory of the PL fit", DefaultValueFactory = _ => new PseudolikelihoodOptions().History, Hidden = true }.InRange(1, 100);
+        var plWarmup = new Option<double>("--pl-warmup") { Description = "Tolerance multiple of the PL warm-up stages", DefaultValueFactory = _ => new PseudolikelihoodOptions().WarmupFactor, Hidden = true }.InRange(1, 1000);
         var seed = CommonOptions.Seed();
         var command = new Command("fit", "Time BP Boltzmann learning (per step, full FULL fit) and pseudolikelihood at N = 675; baseline: numpy BP 0.19 s/step")
         {
-            steps, fitIter, configs, plIter, bpTol, anderson, fraction, plTol, seed,
+            steps, fitIter, configs, plIter, bpTol, anderson, fraction, plTol, gemm, plCompare, gemmDetail, plHistory, plWarmup, seed,
         };
         command.SetAction(parse => Run(new Settings(parse.GetValue(steps), parse.GetValue(fitIter), parse.GetValue(configs),
             parse.GetValue(plIter), parse.GetValue(bpTol), parse.GetValue(seed), parse.GetValue(anderson), parse.GetValue(fraction),
-            parse.GetValue(plTol)), Console.Out));
+            parse.GetValue(plTol), parse.GetValue(gemmDetail), parse.GetValue(gemm), parse.GetValue(plCompare),
+            parse.GetValue(plHistory), parse.GetValue(plWarmup)), Console.Out));
         return command;
     }
 
@@ -124,20 +131,194 @@ internal static class BenchFitCommand
             var rng = new Random((int)(settings.Seed & 0x7fffffff));
             for (long k = 0; k < spins.LongLength; k++)
                 spins[k] = rng.NextDouble() < 0.5 * (1 + data.Magnetisations[(int)(k % n)]) ? (sbyte)1 : (sbyte)-1;
+            if (settings.Gemm || settings.GemmDetail) GemmThroughput(spins, m, n, settings.GemmDetail, output);
+            if (settings.GemmDetail) return CliApp.ExitOk;
             var plTarget = new FitTarget(data.ToMoments(), spins, m, "synthetic");
+            var plOptions = new PseudolikelihoodOptions(History: settings.PlHistory) { StatisticalTolerance = settings.PlTolerance, WarmupFactor = settings.PlWarmup };
+            var plFit = new FitOptions(MaxIterations: settings.PlIterations, L2: 1e-4);
             timer.Restart();
-            var plOptions = new PseudolikelihoodOptions { StatisticalTolerance = settings.PlTolerance };
-            var pl = new Pseudolikelihood(plOptions).Fit(plTarget, null, new FitOptions(MaxIterations: settings.PlIterations, L2: 1e-4));
+            var pl = new Pseudolikelihood(plOptions).Fit(plTarget, null, plFit);
             double seconds = timer.Elapsed.TotalSeconds;
             output.WriteLine($"  PL stopping rule: largest gradient component < max({plOptions.GradientTolerance:G2}, κ/√M) = {plOptions.ToleranceFor(m):G3} (κ = {settings.PlTolerance:G2}; " +
                              "the mean gradient's sampling noise is ~1/√M, so the optimisation error left is a fraction κ of the statistical error); " +
                              $"stages {System.Text.Json.JsonSerializer.Serialize(pl.Diagnostics["stages"])}");
             output.WriteLine($"  PL fit {m:N0} × {n}            {seconds,9:F1} s ({pl.Iterations} L-BFGS iterations, stop {pl.StopReason}, " +
-                             $"{seconds / Math.Max(1, pl.Iterations):F2} s/iteration); target < {TargetPlSeconds:F0} s: " +
+                             $"{seconds / Math.Max(1, pl.Iterations):F2} s/iteration, {FullDataEvaluations(pl, m):F1} full-data-equivalent evaluations, " +
+                             $"{seconds / FullDataEvaluations(pl, m):F2} s per full-data evaluation, L-BFGS memory {plOptions.History}, warm-up stages to {plOptions.WarmupFactor:G3}× their tolerance, " +
+                             $"products {pl.Diagnostics["products"]}, load average {MachineState.LoadAverage()}); baseline (torch products, idle machine) {BaselinePlSeconds} s; " +
+                             $"target < {TargetPlSeconds:F0} s: " +
                              (pl.StopReason != FitStopReason.Converged ? "not shown (the fit was capped before converging; raise --pl-iter)"
                                  : seconds < TargetPlSeconds ? "met" : "NOT met"));
+            if (settings.PlCompare)
+            {
+                timer.Restart();
+                // The path before SingleGemm: torch products and warm-up stages converged to 4× their tolerance.
+                var torch = new Pseudolikelihood(plOptions with { TorchProducts = true, WarmupFactor = 4 }).Fit(plTarget, null, plFit);
+                double torchSeconds = timer.Elapsed.TotalSeconds;
+                // Yardstick: the asymptotic standard errors of this estimator on these data, exact for independent spins with
+                // magnetisations m_i (J = 0). Conditional i regresses s_i on x = (s_−i, 1) with Fisher information
+                // M(1 − m_i²) E[x xᵀ]; the spins' covariance is diagonal, so Var(W_ij) = 1/(M(1 − m_i²)(1 − m_j²)), and the
+                // Schur complement (Sherman–Morrison) gives Var(h_i) = (1 + a_i)/(M(1 − m_i²)), a_i = Σ_{j≠i} m_j²/(1 − m_j²).
+                // J_ij = (W_ij + W_ji)/2: SE(W_ij)/√2, treating the two conditionals' estimates as uncorrelated.
+                var variance = new double[n];
+                double a = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    variance[i] = 1 - data.Magnetisations[i] * data.Magnetisations[i];
+                    a += data.Magnetisations[i] * data.Magnetisations[i] / variance[i];
+                }
+                double maxCoupling = 0, maxField = 0, couplingRatio = 0, fieldRatio = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    double dh = Math.Abs(pl.Model.Fields[i] - torch.Model.Fields[i]);
+                    double ai = a - data.Magnetisations[i] * data.Magnetisations[i] / variance[i];
+                    maxField = Math.Max(maxField, dh);
+                    fieldRatio = Math.Max(fieldRatio, dh / Math.Sqrt((1 + ai) / (m * variance[i])));
+                    for (int k = i + 1; k < n; k++)
+                    {
+                        double dj = Math.Abs(pl.Model.Couplings[i * n + k] - torch.Model.Couplings[i * n + k]);
+                        maxCoupling = Math.Max(maxCoupling, dj);
+                        couplingRatio = Math.Max(couplingRatio, dj / Math.Sqrt(1 / (2.0 * m * variance[i] * variance[k])));
+                    }
+                }
+                output.WriteLine($"  PL, previous path (torch products, warm-up stages to 4× their tolerance) {torchSeconds,9:F1} s ({torch.Iterations} L-BFGS iterations, stop {torch.StopReason}, " +
+                                 $"{torchSeconds / Math.Max(1, torch.Iterations):F2} s/iteration, {FullDataEvaluations(torch, m):F1} full-data-equivalent evaluations, " +
+                                 $"{torchSeconds / FullDataEvaluations(torch, m):F2} s per full-data evaluation, " +
+                                 $"load average {MachineState.LoadAverage()}); objective {torch.Diagnostics["objective"]:F9} vs {pl.Diagnostics["objective"]:F9}; " +
+                                 $"max |ΔJ| {maxCoupling:E2}, max |ΔJ|/SE {couplingRatio:F3}; max |Δh| {maxField:E2}, max |Δh|/SE {fieldRatio:F3} " +
+                                 "(SE: asymptotic standard errors for these independent-spin data); " +
+                                 $"speed-up {torchSeconds / seconds:F2}×");
+            }
         }
         return CliApp.ExitOk;
+    }
+
+    // Objective evaluations of all stages weighted by their share of the data (the work in full-data evaluations).
+    private static double FullDataEvaluations(FitResult pl, int m)
+    {
+        double fullEquivalents = 0;
+        foreach (var stage in (System.Collections.IEnumerable)pl.Diagnostics["stages"]!)
+        {
+            var json = System.Text.Json.JsonSerializer.SerializeToElement(stage);
+            fullEquivalents += json.GetProperty("evaluations").GetInt32() * json.GetProperty("configurations").GetDouble() / m;
+        }
+        return Math.Max(1e-9, fullEquivalents);
+    }
+
+    // GFLOPS of the PL kernel's two products on the bench data (H = h + X Wᵀ and Gᵀ X; 2·M·N² flops each): libtorch's
+    // addmm as the kernel used it, and SingleGemm's AVX-512 kernels. A random W and G: the timing does not depend on values.
+    private static void GemmThroughput(sbyte[] spins, int m, int n, bool detail, TextWriter output)
+    {
+        double flops = 2.0 * m * n * n;
+        var rng = new Random(7);
+        var w = new float[n * n];
+        for (int k = 0; k < w.Length; k++) w[k] = (float)(rng.NextDouble() - 0.5) * 0.02f;
+        var g = new float[m * n];
+        for (int k = 0; k < g.Length; k++) g[k] = (float)(rng.NextDouble() - 0.5) * 1e-5f;
+        string Rate(double seconds) => $"{flops / seconds / 1e9,6:F0} GFLOPS ({seconds:F2} s)";
+        static double Best(int repeats, Action action)
+        {
+            action();   // warm-up
+            double best = double.MaxValue;
+            for (int r = 0; r < repeats; r++)
+            {
+                var t = Stopwatch.StartNew();
+                action();
+                best = Math.Min(best, t.Elapsed.TotalSeconds);
+            }
+            return best;
+        }
+        int torchThreads = TorchSharp.torch.get_num_threads();
+        {
+            using var scope = TorchSharp.torch.NewDisposeScope();
+            const int chunkRows = 16384;
+            var xs = new List<TorchSharp.torch.Tensor>();
+            var gs = new List<TorchSharp.torch.Tensor>();
+            var floats = new float[m * n];
+            for (int k = 0; k < floats.Length; k++) floats[k] = spins[k];
+            for (int start = 0; start < m; start += chunkRows)
+            {
+                int rows = Math.Min(chunkRows, m - start);
+                xs.Add(TorchSharp.torch.tensor(floats.AsSpan(start * n, rows * n).ToArray(), [rows, n]));
+                gs.Add(TorchSharp.torch.tensor(g.AsSpan(start * n, rows * n).ToArray(), [rows, n]));
+            }
+            var wt = TorchSharp.torch.tensor(w, [n, n]);
+            var h = TorchSharp.torch.zeros(n);
+            var gradW = TorchSharp.torch.zeros(n, n);
+            void Forward() { foreach (var x in xs) TorchSharp.torch.addmm(h.unsqueeze(0), x, wt.t(), 1, 1).Dispose(); }
+            void Backward() { gradW.zero_(); for (int c = 0; c < xs.Count; c++) gradW.addmm_(gs[c].t(), xs[c], 1, 1); }
+            var threadCounts = detail ? new[] { 1, torchThreads } : [torchThreads];
+            foreach (int threads in threadCounts.Distinct())
+            {
+                TorchSharp.torch.set_num_threads(threads);
+                output.WriteLine($"  torch addmm, {threads} thread(s), chunks of {chunkRows} rows: H = h + X Wᵀ {Rate(Best(2, Forward))}; " +
+                                 $"Gᵀ X {Rate(Best(2, Backward))}");
+            }
+            TorchSharp.torch.set_num_threads(torchThreads);
+            if (detail)
+            {
+                var wc = wt.t().contiguous();
+                var xAll = TorchSharp.torch.cat(xs, 0);
+                var gAll = TorchSharp.torch.cat(gs, 0);
+                var gT = gAll.t().contiguous();
+                output.WriteLine($"  torch variants, {torchThreads} threads: mm(X, Wᵀ contiguous) {Rate(Best(2, () => { foreach (var x in xs) TorchSharp.torch.mm(x, wc).Dispose(); }))}; " +
+                                 $"one addmm over all rows {Rate(Best(2, () => TorchSharp.torch.addmm(h.unsqueeze(0), xAll, wt.t(), 1, 1).Dispose()))}; " +
+                                 $"Gᵀ X with Gᵀ contiguous, all rows {Rate(Best(2, () => TorchSharp.torch.mm(gT, xAll).Dispose()))}; " +
+                                 $"Xᵀ G (transposed result) {Rate(Best(2, () => TorchSharp.torch.mm(xAll.t(), gAll).Dispose()))}");
+            }
+        }
+        if (!SingleGemm.IsSupported)
+        {
+            output.WriteLine("  SingleGemm: no AVX-512 on this CPU (the PL kernel uses torch)");
+            return;
+        }
+        int width = SingleGemm.PaddedWidth(n);
+        var b = new float[n * width];
+        for (int i = 0; i < n; i++) for (int k = 0; k < n; k++) b[k * width + i] = w[i * n + k];
+        var bias = new float[width];
+        var c = new float[m * width];
+        var gp = new float[m * width];
+        for (int r = 0; r < m; r++) g.AsSpan(r * n, n).CopyTo(gp.AsSpan(r * width));
+        output.WriteLine($"  SingleGemm AVX-512, {Environment.ProcessorCount} threads, packing blocks of 192 rows included: H = h + X Wᵀ " +
+                         $"{Rate(Best(2, () => SingleGemm.MultiplyAddParallel(spins, m, n, b, width, bias, c)))}; " +
+                         $"Gᵀ X (float64 sum of fixed segments) {Rate(Best(2, () => SingleGemm.TransposeMultiplyParallel(spins, m, n, gp, width)))}");
+        {
+            var x = new double[n * n + n];
+            for (int i = 0; i < n; i++) for (int k = 0; k < n; k++) x[i * n + k] = i == k ? 0 : w[i * n + k];
+            var gradient = new double[x.Length];
+            using var vector = new PseudolikelihoodKernel(spins, m, n, 1e-4, true);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            double wall = Best(2, () => vector.Evaluate(x, gradient));
+            double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / 3;
+            output.WriteLine($"  PL objective + gradient on all {m:N0} configurations ({vector.Products}): {wall:F3} s (best of 2), {cpuSeconds:F3} CPU-s per evaluation (mean of 3)");
+            using var torchKernel = new PseudolikelihoodKernel(spins, m, n, 1e-4, true, torchProducts: true);
+            cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            double torchWall = Best(2, () => torchKernel.Evaluate(x, gradient));
+            double torchCpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds / 3;
+            output.WriteLine($"  PL objective + gradient on all {m:N0} configurations (torch, the previous path): {torchWall:F3} s (best of 2), " +
+                             $"{torchCpu:F3} CPU-s per evaluation (mean of 3); ratio {torchWall / wall:F2}× wall, {torchCpu / cpuSeconds:F2}× CPU; load average {MachineState.LoadAverage()}");
+        }
+        if (detail)
+        {
+            var one = new ParallelOptions { MaxDegreeOfParallelism = 1 };
+            // On one thread the process CPU time is the kernel's own time even when other jobs share the cores.
+            static double Cpu(int repeats, Action action)
+            {
+                action();
+                double best = double.MaxValue;
+                for (int r = 0; r < repeats; r++)
+                {
+                    var t = Process.GetCurrentProcess().TotalProcessorTime;
+                    action();
+                    best = Math.Min(best, (Process.GetCurrentProcess().TotalProcessorTime - t).TotalSeconds);
+                }
+                return best;
+            }
+            foreach (int block in new[] { 96, 192, 384 })
+                output.WriteLine($"  SingleGemm AVX-512, 1 thread, blocks of {block} rows, CPU time: H = h + X Wᵀ " +
+                                 $"{Rate(Cpu(3, () => SingleGemm.MultiplyAddParallel(spins, m, n, b, width, bias, c, block, one)))}; " +
+                                 $"Gᵀ X {Rate(Cpu(3, () => SingleGemm.TransposeMultiplyParallel(spins, m, n, gp, width, block, 16, one)))}");
+        }
     }
 
     // The unique parameters whose BP beliefs equal the data (Bethe inversion) and the stability of that fixed point:

@@ -9,21 +9,33 @@ namespace FunctionSpace.Ising.Inverse;
 /// L(W, h) = (1/M) Σ_μ Σ_i log(1 + exp(−2 s_i^μ H_i^μ)) + (λ₂/2) Σ_{i≠j} W_ij²,
 /// H^μ = h + W s^μ (row i of W are the couplings of the conditional of s_i; W is not symmetric).
 /// ∂L/∂H_i^μ = −2 s_i^μ σ(−2 s_i^μ H_i^μ)/M =: G; ∂L/∂W = Gᵀ X (diagonal zeroed), ∂L/∂h = Σ_μ G^μ.
-/// Parameters are packed as [W (N×N row-major, zero diagonal), h (N)].
+/// Parameters are packed as [W (N×N row-major, zero diagonal), h (N)]. The products run on <see cref="SingleGemm"/>
+/// (float32 on AVX-512, <see cref="PseudolikelihoodVectorKernel"/>) or on libtorch (float64, no AVX-512, or on request).
 /// </summary>
 public sealed class PseudolikelihoodKernel : IDisposable
 {
-    private readonly Tensor[] _chunks;
+    private readonly Tensor[] _chunks = [];
     private readonly ScalarType _type;
-    private readonly Tensor _offDiagonal;
+    private readonly Tensor? _offDiagonal;
+    private readonly PseudolikelihoodVectorKernel? _vector;
 
-    /// <summary>Prepares the data (count × n ±1 spins, row-major) in chunks of at most <paramref name="chunkRows"/> rows.</summary>
-    public PseudolikelihoodKernel(ReadOnlySpan<sbyte> spins, int count, int n, double l2, bool singlePrecision, int chunkRows = 16384)
+    /// <summary>
+    /// Prepares the data (count × n ±1 spins, row-major). In float32 on a CPU with AVX-512 the products run on
+    /// <see cref="SingleGemm"/> (fused per block of configurations) unless <paramref name="torchProducts"/>; otherwise on
+    /// libtorch in chunks of at most <paramref name="chunkRows"/> rows.
+    /// </summary>
+    public PseudolikelihoodKernel(ReadOnlySpan<sbyte> spins, int count, int n, double l2, bool singlePrecision, int chunkRows = 16384,
+        bool torchProducts = false)
     {
         N = n;
         M = count;
         L2 = l2;
         _type = singlePrecision ? ScalarType.Float32 : ScalarType.Float64;
+        if (singlePrecision && !torchProducts && SingleGemm.IsSupported)
+        {
+            _vector = new PseudolikelihoodVectorKernel(spins.Slice(0, count * n), count, n);
+            return;
+        }
         var chunks = new List<Tensor>();
         for (int start = 0; start < count; start += chunkRows)
         {
@@ -36,6 +48,9 @@ public sealed class PseudolikelihoodKernel : IDisposable
         _chunks = chunks.ToArray();
         _offDiagonal = (ones(n, n, dtype: _type) - eye(n, dtype: _type));
     }
+
+    /// <summary>Where the products run: "avx512" (<see cref="SingleGemm"/>) or "torch".</summary>
+    public string Products => _vector != null ? "avx512" : "torch";
 
     /// <summary>Spins N.</summary>
     public int N { get; }
@@ -53,8 +68,27 @@ public sealed class PseudolikelihoodKernel : IDisposable
     public double Evaluate(double[] parameters, double[] gradient)
     {
         int n = N;
+        if (_vector != null)
+        {
+            double value = _vector.Evaluate(parameters, gradient);
+            if (L2 > 0)
+            {
+                // The penalty on the off-diagonal couplings in float64 (the torch path rounds W to float32 first).
+                double squares = 0;
+                for (int i = 0; i < n; i++)
+                    for (int k = 0; k < n; k++)
+                    {
+                        if (i == k) continue;
+                        double coupling = parameters[i * n + k];
+                        squares += coupling * coupling;
+                        gradient[i * n + k] += L2 * coupling;
+                    }
+                value += 0.5 * L2 * squares;
+            }
+            return value;
+        }
         using var scope = NewDisposeScope();
-        var w = tensor(parameters.AsSpan(0, n * n).ToArray(), [n, n]).to_type(_type) * _offDiagonal;
+        var w = tensor(parameters.AsSpan(0, n * n).ToArray(), [n, n]).to_type(_type) * _offDiagonal!;
         var h = tensor(parameters.AsSpan(n * n, n).ToArray()).to_type(_type);
         var gradW = zeros(n, n, dtype: _type);
         var gradH = zeros(n, dtype: ScalarType.Float64);
@@ -74,7 +108,7 @@ public sealed class PseudolikelihoodKernel : IDisposable
             gradH.add_(g.sum(0L, type: ScalarType.Float64));
         }
         loss *= scale;
-        gradW.mul_(_offDiagonal);
+        gradW.mul_(_offDiagonal!);
         double penalty = 0;
         if (L2 > 0)
         {
@@ -91,6 +125,6 @@ public sealed class PseudolikelihoodKernel : IDisposable
     public void Dispose()
     {
         foreach (var c in _chunks) c.Dispose();
-        _offDiagonal.Dispose();
+        _offDiagonal?.Dispose();
     }
 }

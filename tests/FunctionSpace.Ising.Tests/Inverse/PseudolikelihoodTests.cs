@@ -84,6 +84,141 @@ public class PseudolikelihoodTests
         return sigma;
     }
 
+    // L(W, h) and ∂L in float64 straight from the definition (the reference of the kernel tests).
+    private static double ReferenceObjective(sbyte[] spins, int count, int n, double[] x, double l2, double[]? gradient)
+    {
+        if (gradient != null) Array.Clear(gradient);
+        double loss = 0;
+        for (int mu = 0; mu < count; mu++)
+            for (int i = 0; i < n; i++)
+            {
+                double field = x[n * n + i];
+                for (int k = 0; k < n; k++) if (k != i) field += x[i * n + k] * spins[mu * n + k];
+                double z = -2.0 * spins[mu * n + i] * field;
+                loss += Math.Max(z, 0) + Math.Log(1 + Math.Exp(-Math.Abs(z)));
+                if (gradient == null) continue;
+                double g = -2.0 * spins[mu * n + i] / (1 + Math.Exp(-z)) / count;
+                for (int k = 0; k < n; k++) if (k != i) gradient[i * n + k] += g * spins[mu * n + k];
+                gradient[n * n + i] += g;
+            }
+        loss /= count;
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < n; k++)
+            {
+                if (k == i) continue;
+                loss += 0.5 * l2 * x[i * n + k] * x[i * n + k];
+                if (gradient != null) gradient[i * n + k] += l2 * x[i * n + k];
+            }
+        return loss;
+    }
+
+    private static (sbyte[] Spins, double[] X) KernelProblem(int n, int count, int seed)
+    {
+        var rng = new Random(seed);
+        var spins = new sbyte[count * n];
+        for (int k = 0; k < spins.Length; k++) spins[k] = rng.NextDouble() < 0.5 + 0.3 * Math.Sin(k % n) ? (sbyte)1 : (sbyte)-1;
+        var x = new double[n * n + n];
+        for (int k = 0; k < n * n; k++) x[k] = 0.2 * (rng.NextDouble() - 0.5);   // diagonal too: the kernels must ignore it
+        for (int i = 0; i < n; i++) x[n * n + i] = 0.6 * (rng.NextDouble() - 0.5);
+        return (spins, x);
+    }
+
+    [Fact]
+    public void ReferenceGradientMatchesFiniteDifferencesAndTheFloat64TorchKernel()
+    {
+        int n = 9, count = 500;
+        double l2 = 0.03;
+        var (spins, x) = KernelProblem(n, count, 3);
+        var reference = new double[x.Length];
+        double f = ReferenceObjective(spins, count, n, x, l2, reference);
+        const double step = 1e-5;
+        foreach (int index in new[] { 1, 2 * n + 5, n * n - 2, n * n, n * n + n - 1 })
+        {
+            var plus = (double[])x.Clone();
+            var minus = (double[])x.Clone();
+            plus[index] += step;
+            minus[index] -= step;
+            double numeric = (ReferenceObjective(spins, count, n, plus, l2, null) - ReferenceObjective(spins, count, n, minus, l2, null)) / (2 * step);
+            Assert.True(Math.Abs(numeric - reference[index]) < 1e-8, $"∂L/∂x[{index}]: finite difference {numeric} vs {reference[index]}");
+        }
+        using var torch64 = new PseudolikelihoodKernel(spins, count, n, l2, singlePrecision: false);
+        var gradient = new double[x.Length];
+        Assert.Equal(f, torch64.Evaluate(x, gradient), 1e-12);
+        for (int k = 0; k < x.Length; k++) Assert.True(Math.Abs(gradient[k] - reference[k]) < 1e-13, $"torch float64 ∂L/∂x[{k}]");
+    }
+
+    [Fact]
+    public void Avx512KernelAgreesWithTheReferenceWithinFloat32RoundingAndWithTheTorchFloat32Kernel()
+    {
+        if (!SingleGemm.IsSupported) return;   // float32 then runs on torch, which the other tests cover
+        // 7,001 configurations: three segments of 16 blocks of 192, a last block short of a 12-row panel; N = 37 is no
+        // multiple of 12 or 16 (padding in both products).
+        int n = 37, count = 7001;
+        double l2 = 0.01;
+        var (spins, x) = KernelProblem(n, count, 8);
+        var reference = new double[x.Length];
+        double f = ReferenceObjective(spins, count, n, x, l2, reference);
+        using var vector = new PseudolikelihoodKernel(spins, count, n, l2, singlePrecision: true);
+        using var torch = new PseudolikelihoodKernel(spins, count, n, l2, singlePrecision: true, torchProducts: true);
+        Assert.Equal("avx512", vector.Products);
+        Assert.Equal("torch", torch.Products);
+        var gv = new double[x.Length];
+        var gt = new double[x.Length];
+        double fv = vector.Evaluate(x, gv), ft = torch.Evaluate(x, gt);
+        // Float32 error bounds. Fields: H_i = h_i + Σ_k W_ik s_k by n FMAs, |ΔH_i| ≤ γ_{n+1}(|h_i| + Σ_k |W_ik|), so
+        // |Δz_i| ≤ 2|ΔH_i|. softplus' ≤ 1 and σ' ≤ 1/4; exp, log and the divide add a few ulp (8u of the term,
+        // |softplus(z)| ≤ |z| + ln 2). Gradient sums: ≤ 192 + 16 + 1 float32 roundings on Σ|G s| ≤ 2 (|G| ≤ 2/M).
+        double unit = 1.0 / (1 << 24), lossBound = 0;
+        var fieldError = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double magnitude = Math.Abs(x[n * n + i]);
+            for (int k = 0; k < n; k++) if (k != i) magnitude += Math.Abs(x[i * n + k]);
+            fieldError[i] = 2 * (n + 1) * unit * magnitude;
+            lossBound += fieldError[i] + 8 * unit * (2 * magnitude + 1);
+        }
+        Assert.True(Math.Abs(fv - f) <= lossBound, $"avx512 objective {fv} vs float64 {f} (bound {lossBound:E2})");
+        Assert.True(Math.Abs(fv - ft) <= 2 * lossBound, $"avx512 objective {fv} vs torch float32 {ft}");
+        int sums = PseudolikelihoodVectorKernel.BlockRows + PseudolikelihoodVectorKernel.SegmentBlocks + 1;
+        for (int k = 0; k < x.Length; k++)
+        {
+            int i = k < n * n ? k / n : k - n * n;
+            double bound = 2 * (0.25 * fieldError[i] + 8 * unit) + sums * unit * 2;
+            Assert.True(Math.Abs(gv[k] - reference[k]) <= bound, $"∂L/∂x[{k}]: avx512 {gv[k]} vs float64 {reference[k]} (bound {bound:E2})");
+            Assert.True(Math.Abs(gv[k] - gt[k]) <= 2 * bound + 16384 * unit * 2, $"∂L/∂x[{k}]: avx512 {gv[k]} vs torch float32 {gt[k]}");
+        }
+        // Same input ⇒ bitwise the same output (fixed segments and reduction order).
+        var again = new double[x.Length];
+        Assert.Equal(fv, vector.Evaluate(x, again));
+        Assert.Equal(gv, again);
+    }
+
+    [Fact]
+    public void FitWithAvx512ProductsMatchesTheTorchProductsWithinAFractionOfTheStandardError()
+    {
+        if (!SingleGemm.IsSupported) return;
+        int n = 10, count = 100_000;
+        var model = InverseTestModels.Random(n, 0.3, 0.3, 11);
+        var samples = InverseTestModels.ExactSamples(model, count, 5);
+        var accumulator = new MomentAccumulator(n);
+        accumulator.Add(samples, count);
+        var target = new FitTarget(accumulator.ToMoments("exact samples").ToMoments(), samples, count, "exact samples");
+        var vector = new Pseudolikelihood().Fit(target, null, new FitOptions(MaxIterations: 500));
+        var torch = new Pseudolikelihood(new PseudolikelihoodOptions { TorchProducts = true }).Fit(target, null, new FitOptions(MaxIterations: 500));
+        Assert.Equal("avx512", vector.Diagnostics["products"]);
+        Assert.Equal("torch", torch.Diagnostics["products"]);
+        Assert.Equal(FitStopReason.Converged, vector.StopReason);
+        Assert.Equal(FitStopReason.Converged, torch.StopReason);
+        var sigma = StandardErrors(model, count);
+        for (int i = 0; i < n; i++)
+            for (int k = i + 1; k < n; k++)
+            {
+                double gap = Math.Abs(vector.Model.Couplings[i * n + k] - torch.Model.Couplings[i * n + k]);
+                double se = 0.5 * (sigma[i * n + k] + sigma[k * n + i]);
+                Assert.True(gap < 0.25 * se, $"J[{i},{k}]: avx512 vs torch {gap:E3} ≥ 0.25σ = {0.25 * se:E3}");
+            }
+    }
+
     [Fact]
     public void L1GivesExactZerosAndReportsTheirFraction()
     {
