@@ -226,39 +226,13 @@ public static partial class BeliefPropagation
         return product;
     }
 
-    // Y_j ← U_j / E (undamped); returns the largest |Y_new − Y_old| / (Y_new + Y_old) as a (numerator, denominator) pair,
-    // the row maximum chosen by cross-multiplied comparisons (all terms are positive).
-    private static (double, double) UpdateExponentialRow(Span<double> y, ReadOnlySpan<double> incoming, double inverseE)
-    {
-        int k = 0, n = y.Length;
-        var scale = Vector512.Create(inverseE);
-        var bestNum = Vector512<double>.Zero;
-        var bestDen = Vector512<double>.One;
-        for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
-        {
-            var old = Vector512.Create(y.Slice(k, Vector512<double>.Count));
-            var fresh = Vector512.Create(incoming.Slice(k, Vector512<double>.Count)) * scale;
-            var num = Vector512.Abs(fresh - old);
-            var den = fresh + old;
-            var larger = Vector512.GreaterThan(num * bestDen, bestNum * den);
-            bestNum = Vector512.ConditionalSelect(larger, num, bestNum);
-            bestDen = Vector512.ConditionalSelect(larger, den, bestDen);
-            fresh.CopyTo(y.Slice(k, Vector512<double>.Count));
-        }
-        double rowNum = 0, rowDen = 1;
-        for (int lane = 0; lane < Vector512<double>.Count; lane++)
-            if (bestNum[lane] * rowDen > rowNum * bestDen[lane]) (rowNum, rowDen) = (bestNum[lane], bestDen[lane]);
-        for (; k < n; k++)
-        {
-            double old = y[k], fresh = incoming[k] * inverseE, num = Math.Abs(fresh - old), den = fresh + old;
-            if (num * rowDen > rowNum * den) (rowNum, rowDen) = (num, den);
-            y[k] = fresh;
-        }
-        return (rowNum, rowDen);
-    }
+    // Y_j ← U_j / E (undamped) without sending messages (the first sweep's whole rows); the change as UpdateAndMessage.
+    private static (double, double) UpdateExponentialRow(Span<double> y, ReadOnlySpan<double> incoming, double inverseE) =>
+        UpdateAndMessage(y, incoming, ReadOnlySpan<double>.Empty, inverseE, Span<double>.Empty);
 
-    // The fused sweep step of one live range of row i: Y_j ← U_j / E and the new message (a + bY_j) / (b + aY_j) into
-    // `message`; returns the largest change fraction as UpdateExponentialRow does.
+    // The fused sweep step of one live range of row i: Y_j ← U_j / E and, unless `message` is empty, the new message
+    // (a + bY_j) / (b + aY_j) into it. Returns the largest |Y_new − Y_old| / (Y_new + Y_old) as a (numerator,
+    // denominator) pair, the row maximum chosen by cross-multiplied comparisons (all terms are positive).
     private static (double, double) UpdateAndMessage(Span<double> y, ReadOnlySpan<double> incoming, ReadOnlySpan<double> t,
         double inverseE, Span<double> message)
     {
@@ -267,6 +241,7 @@ public static partial class BeliefPropagation
         var one = Vector512<double>.One;
         var bestNum = Vector512<double>.Zero;
         var bestDen = Vector512<double>.One;
+        bool send = !message.IsEmpty;
         for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
         {
             var old = Vector512.Create(y.Slice(k, Vector512<double>.Count));
@@ -277,6 +252,7 @@ public static partial class BeliefPropagation
             bestNum = Vector512.ConditionalSelect(larger, num, bestNum);
             bestDen = Vector512.ConditionalSelect(larger, den, bestDen);
             fresh.CopyTo(y.Slice(k, Vector512<double>.Count));
+            if (!send) continue;
             var tv = Vector512.Create(t.Slice(k, Vector512<double>.Count));
             var a = one + tv; var b = one - tv;
             (Vector512.FusedMultiplyAdd(b, fresh, a) / Vector512.FusedMultiplyAdd(a, fresh, b)).CopyTo(message.Slice(k, Vector512<double>.Count));
@@ -289,6 +265,7 @@ public static partial class BeliefPropagation
             double old = y[k], fresh = incoming[k] * inverseE, num = Math.Abs(fresh - old), den = fresh + old;
             if (num * rowDen > rowNum * den) (rowNum, rowDen) = (num, den);
             y[k] = fresh;
+            if (!send) continue;
             double a = 1 + t[k], b = 1 - t[k];
             message[k] = Math.FusedMultiplyAdd(b, fresh, a) / Math.FusedMultiplyAdd(a, fresh, b);
         }
