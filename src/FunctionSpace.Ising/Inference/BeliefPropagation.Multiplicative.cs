@@ -1,4 +1,5 @@
 using FunctionSpace.Ising.Models;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace FunctionSpace.Ising.Inference;
@@ -238,7 +239,6 @@ public static partial class BeliefPropagation
     {
         int k = 0, n = y.Length;
         var scale = Vector512.Create(inverseE);
-        var one = Vector512<double>.One;
         var bestNum = Vector512<double>.Zero;
         var bestDen = Vector512<double>.One;
         bool send = !message.IsEmpty;
@@ -253,9 +253,7 @@ public static partial class BeliefPropagation
             bestDen = Vector512.ConditionalSelect(larger, den, bestDen);
             fresh.CopyTo(y.Slice(k, Vector512<double>.Count));
             if (!send) continue;
-            var tv = Vector512.Create(t.Slice(k, Vector512<double>.Count));
-            var a = one + tv; var b = one - tv;
-            (Vector512.FusedMultiplyAdd(b, fresh, a) / Vector512.FusedMultiplyAdd(a, fresh, b)).CopyTo(message.Slice(k, Vector512<double>.Count));
+            Message(Vector512.Create(t.Slice(k, Vector512<double>.Count)), fresh).CopyTo(message.Slice(k, Vector512<double>.Count));
         }
         double rowNum = 0, rowDen = 1;
         for (int lane = 0; lane < Vector512<double>.Count; lane++)
@@ -266,8 +264,7 @@ public static partial class BeliefPropagation
             if (num * rowDen > rowNum * den) (rowNum, rowDen) = (num, den);
             y[k] = fresh;
             if (!send) continue;
-            double a = 1 + t[k], b = 1 - t[k];
-            message[k] = Math.FusedMultiplyAdd(b, fresh, a) / Math.FusedMultiplyAdd(a, fresh, b);
+            message[k] = Message(t[k], fresh);
         }
         return (rowNum, rowDen);
     }
@@ -287,7 +284,7 @@ public static partial class BeliefPropagation
             }
     }
 
-    // U_{i→j} = (a + bY) / (b + aY), a = 1 + t, b = 1 − t (the Möbius map above, written so that no two terms cancel), for the rows of block b over its live column ranges, stored as
+    // The messages U_{i→j} of the rows of block b from their Y over the block's live column ranges, stored as
     // target[j·n + i] (row j = receiver); as SendMessages, each block writes only its own columns of target.
     private static void SendExponentialMessages(double[] y, double[] t, double[] target, int[] ranges, int block, int n)
     {
@@ -305,18 +302,26 @@ public static partial class BeliefPropagation
     private static void MessageFromExponential(ReadOnlySpan<double> y, ReadOnlySpan<double> t, Span<double> u)
     {
         int k = 0, n = y.Length;
-        var one = Vector512<double>.One;
         for (; k <= n - Vector512<double>.Count; k += Vector512<double>.Count)
-        {
-            var yv = Vector512.Create(y.Slice(k, Vector512<double>.Count));
-            var tv = Vector512.Create(t.Slice(k, Vector512<double>.Count));
-            var a = one + tv; var b = one - tv;
-            (Vector512.FusedMultiplyAdd(b, yv, a) / Vector512.FusedMultiplyAdd(a, yv, b)).CopyTo(u.Slice(k, Vector512<double>.Count));
-        }
-        for (; k < n; k++)
-        {
-            double a = 1 + t[k], b = 1 - t[k];
-            u[k] = Math.FusedMultiplyAdd(b, y[k], a) / Math.FusedMultiplyAdd(a, y[k], b);
-        }
+            Message(Vector512.Create(t.Slice(k, Vector512<double>.Count)), Vector512.Create(y.Slice(k, Vector512<double>.Count)))
+                .CopyTo(u.Slice(k, Vector512<double>.Count));
+        for (; k < n; k++) u[k] = Message(t[k], y[k]);
+    }
+
+    // The message U = e^{2u} of a cavity state Y = e^{−2g} across a coupling t = tanh J: the Möbius map
+    // (a + bY) / (b + aY), a = 1 + t, b = 1 − t, written so that no two terms cancel.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Message(Vector512<double> t, Vector512<double> y)
+    {
+        var a = Vector512<double>.One + t;
+        var b = Vector512<double>.One - t;
+        return Vector512.FusedMultiplyAdd(b, y, a) / Vector512.FusedMultiplyAdd(a, y, b);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Message(double t, double y)
+    {
+        double a = 1 + t, b = 1 - t;
+        return Math.FusedMultiplyAdd(b, y, a) / Math.FusedMultiplyAdd(a, y, b);
     }
 }

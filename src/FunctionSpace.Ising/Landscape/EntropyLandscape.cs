@@ -26,7 +26,7 @@ public sealed record LandscapeSettings(double XMin = -2, double XMax = 2, int Po
     /// PredictorPoints − 1; 1 = the last point's messages). Only BP's start depends on it, not its fixed point.
     /// </summary>
     /// <remarks>Default 5: on the N = 675 benchmark models 2 → 5 points cut the sweeps of a 200-point sweep by a third
-    /// (10,378 → 6,989); 6 points saved a little more and 8 fewer again, as the extrapolation also amplifies the
+    /// (10,378 → 6,986); 6 points saved a little more and 8 fewer again, as the extrapolation also amplifies the
     /// start's 1e-9 convergence noise (the weights of degree 4 sum to 31 in absolute value).</remarks>
     public int PredictorPoints { get; init; } = 5;
 
@@ -99,7 +99,6 @@ public sealed record LandscapeSweep(string Name, int Size, LandscapeSettings Set
 /// </summary>
 public static class EntropyLandscape
 {
-
     /// <summary>Solves the tilted ensemble at one x, warm-starting BP from <paramref name="warmStart"/>.</summary>
     /// <returns>The point and BP's result (its messages warm-start the next point).</returns>
     /// <remarks>

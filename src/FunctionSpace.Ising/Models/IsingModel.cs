@@ -43,13 +43,16 @@ public sealed class IsingModel
             for (int j = i + 1; j < n; j++)
             {
                 double a = couplings[i * n + j], b = couplings[j * n + i];
-                if (Math.Abs(a - b) > 1e-10 * Math.Max(1, Math.Abs(a)))
+                if (Asymmetric(a, b))
                     throw new InputException($"couplings: J[{i},{j}] = {Format(a)} but J[{j},{i}] = {Format(b)} (not symmetric)");
             }
         }
         Fields = fields;
         Couplings = couplings;
     }
+
+    // The symmetry rule of the constructor (one place for the fast check and the message): |J_ij − J_ji| > 1e-10·max(1, |J_ij|).
+    private static bool Asymmetric(double a, double b) => Math.Abs(a - b) > 1e-10 * Math.Max(1, Math.Abs(a));
 
     // x − x is 0 for every finite x and NaN for ±∞ and NaN.
     private static bool AllFinite(ReadOnlySpan<double> values)
@@ -81,8 +84,7 @@ public sealed class IsingModel
                 for (int i = i0; i < i1; i++)
                     for (int j = Math.Max(j0, i + 1); j < j1; j++)
                     {
-                        double a = couplings[i * n + j], b = couplings[j * n + i];
-                        if (Math.Abs(a - b) > 1e-10 * Math.Max(1, Math.Abs(a))) return false;
+                        if (Asymmetric(couplings[i * n + j], couplings[j * n + i])) return false;
                     }
             }
         }

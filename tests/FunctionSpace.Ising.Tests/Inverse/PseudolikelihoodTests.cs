@@ -1,6 +1,7 @@
 using FunctionSpace.Ising.Ensembles;
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Inverse;
+using FunctionSpace.Ising.Models;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace FunctionSpace.Ising.Tests.Inverse;
@@ -12,10 +13,7 @@ public class PseudolikelihoodTests
     {
         int n = 10, count = 100_000;
         var model = InverseTestModels.Random(n, 0.3, 0.3, 11);
-        var samples = InverseTestModels.ExactSamples(model, count, 5);
-        var accumulator = new MomentAccumulator(n);
-        accumulator.Add(samples, count);
-        var target = new FitTarget(accumulator.ToMoments("exact samples").ToMoments(), samples, count, "exact samples");
+        var target = ExactSampleTarget(model, count, 5);
         var fit = new Pseudolikelihood(new PseudolikelihoodOptions(SinglePrecision: false, GradientTolerance: 1e-9) { StatisticalTolerance = 0 })
             .Fit(target, null, new FitOptions(MaxIterations: 500));
         Assert.Equal(FitStopReason.Converged, fit.StopReason);
@@ -38,27 +36,40 @@ public class PseudolikelihoodTests
         // within a small fraction of its standard error of the fully converged one (float32 products, as by default).
         int n = 10, count = 100_000;
         var model = InverseTestModels.Random(n, 0.3, 0.3, 11);
-        var samples = InverseTestModels.ExactSamples(model, count, 5);
-        var accumulator = new MomentAccumulator(n);
-        accumulator.Add(samples, count);
-        var target = new FitTarget(accumulator.ToMoments("exact samples").ToMoments(), samples, count, "exact samples");
+        var target = ExactSampleTarget(model, count, 5);
         var tight = new Pseudolikelihood(new PseudolikelihoodOptions(SinglePrecision: false, GradientTolerance: 1e-9) { StatisticalTolerance = 0 })
             .Fit(target, null, new FitOptions(MaxIterations: 500));
         var fast = new Pseudolikelihood().Fit(target, null, new FitOptions(MaxIterations: 500));
         Assert.Equal(FitStopReason.Converged, fast.StopReason);
         Assert.Equal(0.1 / Math.Sqrt(count), (double)fast.Diagnostics["gradient_tolerance"]!, 15);
-        var sigma = StandardErrors(model, count);
+        AssertCouplingsWithinQuarterSigma(fast.Model, tight.Model, StandardErrors(model, count), "optimisation error ");
+    }
+
+    // A target of `count` exact samples of `model` (seeded): their moments and the configurations.
+    private static FitTarget ExactSampleTarget(IsingModel model, int count, int seed, string label = "exact samples")
+    {
+        var samples = InverseTestModels.ExactSamples(model, count, seed);
+        var accumulator = new MomentAccumulator(model.Size);
+        accumulator.Add(samples, count);
+        return new FitTarget(accumulator.ToMoments(label).ToMoments(), samples, count, label);
+    }
+
+    // Every coupling of `a` within a quarter of its standard error (of the symmetrised estimate) of `b`'s.
+    private static void AssertCouplingsWithinQuarterSigma(IsingModel a, IsingModel b,
+        double[] sigma, string what)
+    {
+        int n = a.Size;
         for (int i = 0; i < n; i++)
             for (int k = i + 1; k < n; k++)
             {
-                double gap = Math.Abs(fast.Model.Couplings[i * n + k] - tight.Model.Couplings[i * n + k]);
+                double gap = Math.Abs(a.Couplings[i * n + k] - b.Couplings[i * n + k]);
                 double se = 0.5 * (sigma[i * n + k] + sigma[k * n + i]);
-                Assert.True(gap < 0.25 * se, $"J[{i},{k}]: optimisation error {gap:E3} ≥ 0.25σ = {0.25 * se:E3}");
+                Assert.True(gap < 0.25 * se, $"J[{i},{k}]: {what}{gap:E3} ≥ 0.25σ = {0.25 * se:E3}");
             }
     }
 
     // Standard error of the row-i conditional maximum likelihood of coupling (i, k), N×N.
-    private static double[] StandardErrors(FunctionSpace.Ising.Models.IsingModel model, int count)
+    private static double[] StandardErrors(IsingModel model, int count)
     {
         int n = model.Size;
         // Standard error of the row-i conditional maximum likelihood: Cov = I_i⁻¹ / M with the Fisher matrix
@@ -199,24 +210,14 @@ public class PseudolikelihoodTests
         if (!SingleGemm.IsSupported) return;
         int n = 10, count = 100_000;
         var model = InverseTestModels.Random(n, 0.3, 0.3, 11);
-        var samples = InverseTestModels.ExactSamples(model, count, 5);
-        var accumulator = new MomentAccumulator(n);
-        accumulator.Add(samples, count);
-        var target = new FitTarget(accumulator.ToMoments("exact samples").ToMoments(), samples, count, "exact samples");
+        var target = ExactSampleTarget(model, count, 5);
         var vector = new Pseudolikelihood().Fit(target, null, new FitOptions(MaxIterations: 500));
         var torch = new Pseudolikelihood(new PseudolikelihoodOptions { TorchProducts = true }).Fit(target, null, new FitOptions(MaxIterations: 500));
         Assert.Equal("avx512", vector.Diagnostics["products"]);
         Assert.Equal("torch", torch.Diagnostics["products"]);
         Assert.Equal(FitStopReason.Converged, vector.StopReason);
         Assert.Equal(FitStopReason.Converged, torch.StopReason);
-        var sigma = StandardErrors(model, count);
-        for (int i = 0; i < n; i++)
-            for (int k = i + 1; k < n; k++)
-            {
-                double gap = Math.Abs(vector.Model.Couplings[i * n + k] - torch.Model.Couplings[i * n + k]);
-                double se = 0.5 * (sigma[i * n + k] + sigma[k * n + i]);
-                Assert.True(gap < 0.25 * se, $"J[{i},{k}]: avx512 vs torch {gap:E3} ≥ 0.25σ = {0.25 * se:E3}");
-            }
+        AssertCouplingsWithinQuarterSigma(vector.Model, torch.Model, StandardErrors(model, count), "avx512 vs torch ");
     }
 
     [Fact]
@@ -224,10 +225,7 @@ public class PseudolikelihoodTests
     {
         int n = 8, count = 20_000;
         var model = InverseTestModels.Random(n, 0.2, 0.2, 2);
-        var samples = InverseTestModels.ExactSamples(model, count, 9);
-        var accumulator = new MomentAccumulator(n);
-        accumulator.Add(samples, count);
-        var target = new FitTarget(accumulator.ToMoments("s").ToMoments(), samples, count, "s");
+        var target = ExactSampleTarget(model, count, 9, "s");
         var fit = new Pseudolikelihood(new PseudolikelihoodOptions(SinglePrecision: false)).Fit(target, null, new FitOptions(L1: 0.05));
         int zeros = 0;
         for (int i = 0; i < n; i++) for (int k = i + 1; k < n; k++) if (fit.Model.Couplings[i * n + k] == 0) zeros++;
