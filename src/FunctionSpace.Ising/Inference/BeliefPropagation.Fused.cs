@@ -131,6 +131,14 @@ public static partial class BeliefPropagation
         return result;
     }
 
+    // One range [0, n) per row block: every column live (the damped exponential sweep, where zero couplings are not skipped).
+    private static int[][] AllColumns(int n)
+    {
+        var result = new int[(n + FusedRows - 1) / FusedRows][];
+        for (int b = 0; b < result.Length; b++) result[b] = [0, n];
+        return result;
+    }
+
     // Σ x, in a fixed order (8 lanes, then the lanes and the tail).
     private static double Sum(ReadOnlySpan<double> x)
     {

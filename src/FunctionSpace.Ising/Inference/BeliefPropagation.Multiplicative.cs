@@ -10,12 +10,19 @@ public static partial class BeliefPropagation
     // row's product over- or underflows) the iteration hands back to the additive form, which has no such limit.
     private const double ExponentialLimit = 1e250;
 
+    // The damped form multiplies two states (Y_old·Y_fresh, then the square root), so its rows stay within 1e±100:
+    // a state is the row's 1/E times one message of size e^{±2|J|}, and the product then stays far inside the doubles.
+    private const double DampedExponentialLimit = 1e100;
+
+    /// <summary>The damping the exponential form also runs (besides 0): the old and the fresh state weigh the same.</summary>
+    internal const double ExponentialDamping = 0.5;
+
     [ThreadStatic] private static double[]? _exponentialState;
 
     /// <summary>
-    /// The undamped synchronous BP iteration of <see cref="Iterate"/> in exponential variables: no exp or log per
-    /// message, one division. Returns null when a field leaves the range where that form is exact in doubles; the
-    /// caller then runs the additive iteration from the same start.
+    /// The synchronous BP iteration of <see cref="Iterate"/>, undamped or at damping ½, in exponential variables: no exp
+    /// or log per message, one division (and at damping ½ one square root). Returns null when a field leaves the range
+    /// where that form is exact in doubles; the caller then runs the additive iteration from the same start.
     /// </summary>
     /// <remarks>
     /// Zou &amp; Huang App. C with U_{k→i} = e^{2u_{k→i}} and Y_{i→j} = e^{−2g_{i→j}}. The cavity sum becomes a product,
@@ -30,15 +37,22 @@ public static partial class BeliefPropagation
     /// column groups hold 1; there the cavity field is g = H_i, so after the first sweep those entries of Y are not
     /// touched until the end: their change is the row's change of 1/E_i, and they are set to the final 1/E_i. A
     /// block-structured model then costs in proportion to its non-zero couplings.
+    /// Damping d acts on the cavity fields, g ← d g_old + (1 − d) g_fresh (<see cref="BpOptions.Damping"/>), which in
+    /// these variables is Y ← Y_old^d Y_fresh^{1−d}; at d = ½ that is the geometric mean √(Y_old Y_fresh), one square
+    /// root instead of an exp and a log: the same damped iteration as the additive form, up to rounding. Every column
+    /// is then live (a zero coupling sends U = (1 + Y)/(1 + Y) = 1 exactly, but its entries of Y no longer follow 1/E).
     /// </remarks>
-    private static (BpStopReason, int, double)? IterateExponential(IsingModel model, double[] g, Workspace w,
+    private static (BpStopReason, int, double)? IterateExponential(IsingModel model, double[] g, Workspace w, double damping,
         BpOptions options, CancellationToken ct)
     {
-        if (!Vector512.IsHardwareAccelerated) return null;
+        if (!VectorMath.IsAccelerated) return null;
+        if (damping != 0 && damping != ExponentialDamping) return null;
+        bool damped = damping != 0;
+        double limit = damped ? DampedExponentialLimit : ExponentialLimit;
         int n = model.Size, size = n * n;
         double[] t = w.T, h = model.Fields;
         var y = _exponentialState is { } s && s.Length >= size ? s : _exponentialState = new double[size];
-        var live = LiveColumns(t, n);
+        var live = damped ? AllColumns(n) : LiveColumns(t, n);
         int blocks = live.Length;
         bool parallel = w.Chunks > 1;
         double[] incoming = w.Incoming, next = w.IncomingNext;
@@ -80,10 +94,10 @@ public static partial class BeliefPropagation
                     var yRow = y.AsSpan(i * n, n);
                     double e = eTwoH[i];
                     for (int r = 0; r < ranges.Length; r += 2) e *= Product(row[ranges[r]..ranges[r + 1]]);
-                    if (!(e > 1 / ExponentialLimit && e < ExponentialLimit)) { ok = false; break; }
+                    if (!(e > 1 / limit && e < limit)) { ok = false; break; }
                     double inverse = 1 / e;
                     if (first)
-                        Track(UpdateExponentialRow(yRow, row, inverse), ref bestNumerator, ref bestDenominator);
+                        Track(UpdateExponentialRow(yRow, row, inverse, damped), ref bestNumerator, ref bestDenominator);
                     else
                     {
                         // Update and message in one pass over the live ranges; the block is written out below.
@@ -91,7 +105,7 @@ public static partial class BeliefPropagation
                         {
                             int c0 = ranges[r], c1 = ranges[r + 1];
                             Track(UpdateAndMessage(yRow[c0..c1], row[c0..c1], t.AsSpan(i * n + c0, c1 - c0), inverse,
-                                scratch.AsSpan((i - i0) * n + c0, c1 - c0)), ref bestNumerator, ref bestDenominator);
+                                scratch.AsSpan((i - i0) * n + c0, c1 - c0), damped), ref bestNumerator, ref bestDenominator);
                         }
                         // Outside the live ranges U = 1, so Y = 1/E there: every such entry changed as 1/E did.
                         if (HasDeadColumns(ranges, n))
@@ -146,7 +160,7 @@ public static partial class BeliefPropagation
             {
                 double e = eTwoH[i];
                 for (int r = 0; r < ranges.Length; r += 2) e *= Product(incoming.AsSpan(i * n + ranges[r], ranges[r + 1] - ranges[r]));
-                inRange[b] &= e > 1 / ExponentialLimit && e < ExponentialLimit;
+                inRange[b] &= e > 1 / limit && e < limit;
                 fields[i] = 0.5 * Math.Log(e);
             }
         });
@@ -227,15 +241,16 @@ public static partial class BeliefPropagation
         return product;
     }
 
-    // Y_j ← U_j / E (undamped) without sending messages (the first sweep's whole rows); the change as UpdateAndMessage.
-    private static (double, double) UpdateExponentialRow(Span<double> y, ReadOnlySpan<double> incoming, double inverseE) =>
-        UpdateAndMessage(y, incoming, ReadOnlySpan<double>.Empty, inverseE, Span<double>.Empty);
+    // Y_j ← U_j / E without sending messages (the first sweep's whole rows); the change and damping as UpdateAndMessage.
+    private static (double, double) UpdateExponentialRow(Span<double> y, ReadOnlySpan<double> incoming, double inverseE, bool damped) =>
+        UpdateAndMessage(y, incoming, ReadOnlySpan<double>.Empty, inverseE, Span<double>.Empty, damped);
 
-    // The fused sweep step of one live range of row i: Y_j ← U_j / E and, unless `message` is empty, the new message
-    // (a + bY_j) / (b + aY_j) into it. Returns the largest |Y_new − Y_old| / (Y_new + Y_old) as a (numerator,
-    // denominator) pair, the row maximum chosen by cross-multiplied comparisons (all terms are positive).
+    // The fused sweep step of one live range of row i: Y_j ← U_j / E (damped: Y_j ← √(Y_j U_j / E)) and, unless `message`
+    // is empty, the new message (a + bY_j) / (b + aY_j) into it. Returns the largest |Y_fresh − Y_old| / (Y_fresh + Y_old)
+    // (the undamped change, as the additive form measures it) as a (numerator, denominator) pair, the row maximum chosen
+    // by cross-multiplied comparisons (all terms are positive).
     private static (double, double) UpdateAndMessage(Span<double> y, ReadOnlySpan<double> incoming, ReadOnlySpan<double> t,
-        double inverseE, Span<double> message)
+        double inverseE, Span<double> message, bool damped)
     {
         int k = 0, n = y.Length;
         var scale = Vector512.Create(inverseE);
@@ -251,9 +266,10 @@ public static partial class BeliefPropagation
             var larger = Vector512.GreaterThan(num * bestDen, bestNum * den);
             bestNum = Vector512.ConditionalSelect(larger, num, bestNum);
             bestDen = Vector512.ConditionalSelect(larger, den, bestDen);
-            fresh.CopyTo(y.Slice(k, Vector512<double>.Count));
+            var state = damped ? Vector512.Sqrt(old * fresh) : fresh;
+            state.CopyTo(y.Slice(k, Vector512<double>.Count));
             if (!send) continue;
-            Message(Vector512.Create(t.Slice(k, Vector512<double>.Count)), fresh).CopyTo(message.Slice(k, Vector512<double>.Count));
+            Message(Vector512.Create(t.Slice(k, Vector512<double>.Count)), state).CopyTo(message.Slice(k, Vector512<double>.Count));
         }
         double rowNum = 0, rowDen = 1;
         for (int lane = 0; lane < Vector512<double>.Count; lane++)
@@ -262,9 +278,10 @@ public static partial class BeliefPropagation
         {
             double old = y[k], fresh = incoming[k] * inverseE, num = Math.Abs(fresh - old), den = fresh + old;
             if (num * rowDen > rowNum * den) (rowNum, rowDen) = (num, den);
-            y[k] = fresh;
+            double state = damped ? Math.Sqrt(old * fresh) : fresh;
+            y[k] = state;
             if (!send) continue;
-            message[k] = Message(t[k], fresh);
+            message[k] = Message(t[k], state);
         }
         return (rowNum, rowDen);
     }

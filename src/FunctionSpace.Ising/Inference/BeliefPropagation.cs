@@ -22,8 +22,9 @@ public sealed record BpOptions(double Damping = 0.5, double Tolerance = 1e-10, i
     public int AndersonDepth { get; init; } = 0;
 
     /// <summary>
-    /// Run undamped sweeps in exponential variables (e^{2u}, e^{−2g}: a division per message instead of an exp, a log
-    /// and a division). The same iteration and fixed point; false selects the additive form, kept for comparison.
+    /// Run undamped sweeps, and sweeps at damping ½, in exponential variables (e^{2u}, e^{−2g}: a division per message,
+    /// and at damping ½ a square root, instead of an exp, a log and a division). The same iteration and fixed point;
+    /// other dampings, and false, run the additive form (kept for comparison).
     /// </summary>
     public bool ExponentialForm { get; init; } = true;
 
@@ -253,7 +254,7 @@ public static partial class BeliefPropagation
             long sweepStart = Stopwatch.GetTimestamp();
             (reason, int iterations, change) = options.AndersonDepth > 0
                 ? IterateAccelerated(model, g, workspace, d, options, ct)
-                : (d == 0 && options.ExponentialForm ? IterateExponential(model, g, workspace, options, ct) : null) ?? Iterate(model, g, workspace, d, options, ct);
+                : (options.ExponentialForm ? IterateExponential(model, g, workspace, d, options, ct) : null) ?? Iterate(model, g, workspace, d, options, ct);
             sweepTicks += Stopwatch.GetTimestamp() - sweepStart;
             totalIterations += iterations;
             if (reason == BpStopReason.Converged) break;
@@ -571,7 +572,7 @@ public static partial class BeliefPropagation
     {
         int n = g.Length, k = 0;
         bool messages = !u.IsEmpty;
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorMath.IsAccelerated)
         {
             const int W = 8;
             var one = Vector512<double>.One; var half = Vector512.Create(0.5); var two = Vector512.Create(2.0);
@@ -664,7 +665,7 @@ public static partial class BeliefPropagation
         int length = a.Length, k = 0;
         bool store = !pairs.IsEmpty;
         double logZ = 0, energy = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorMath.IsAccelerated)
         {
             const int W = 8;
             var one = Vector512<double>.One;

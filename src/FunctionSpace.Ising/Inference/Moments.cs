@@ -33,7 +33,7 @@ public sealed record Moments(double[] Magnetisations, double[] SecondMoments)
             var target = c.AsSpan(i * n, n);
             double mi = m[i];
             int j = 0;
-            if (Vector512.IsHardwareAccelerated)
+            if (VectorMath.IsAccelerated)
             {
                 var miV = Vector512.Create(mi);
                 for (; j <= n - Vector512<double>.Count; j += Vector512<double>.Count)
@@ -71,7 +71,7 @@ public sealed record Moments(double[] Magnetisations, double[] SecondMoments)
     {
         int k = 0;
         double sum = 0;
-        if (Vector512.IsHardwareAccelerated && a.Length >= Vector512<double>.Count)
+        if (VectorMath.IsAccelerated && a.Length >= Vector512<double>.Count)
         {
             var acc = Vector512<double>.Zero;
             for (; k <= a.Length - Vector512<double>.Count; k += Vector512<double>.Count)

@@ -119,7 +119,7 @@ public sealed class MeanFieldInversion : IInverseSolver
             for (; k < c.Length; k++) j[k] = -c[k];
             return 0;
         }
-        if (Vector512.IsHardwareAccelerated)
+        if (VectorMath.IsAccelerated)
         {
             var one = Vector512<double>.One;
             var eight = Vector512.Create(8.0);
@@ -179,7 +179,7 @@ public sealed class MeanFieldInversion : IInverseSolver
     {
         int k = 0;
         double sum = 0;
-        if (Vector512.IsHardwareAccelerated && x.Length >= Vector512<double>.Count)
+        if (VectorMath.IsAccelerated && x.Length >= Vector512<double>.Count)
         {
             var acc = Vector512<double>.Zero;
             for (; k <= x.Length - Vector512<double>.Count; k += Vector512<double>.Count)
