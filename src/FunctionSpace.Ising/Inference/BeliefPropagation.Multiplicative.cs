@@ -57,10 +57,14 @@ public static partial class BeliefPropagation
         bool parallel = w.Chunks > 1;
         double[] incoming = w.Incoming, next = w.IncomingNext;
         var inRange = new bool[blocks];
+        // Messages across exactly-zero couplings are never computed: they hold U = 1 from here on. Where every column is
+        // live, the first message pass writes every entry of both buffers, so there is nothing to fill.
+        bool anyDead = Array.Exists(live, ranges => HasDeadColumns(ranges, n));
         ForBlocks(blocks, parallel, b =>
         {
             int k0 = b * FusedRows * n, k1 = Math.Min(k0 + FusedRows * n, size);
             inRange[b] = ToExponential(g.AsSpan(k0, k1 - k0), y.AsSpan(k0, k1 - k0));
+            if (!anyDead) return;
             incoming.AsSpan(k0, k1 - k0).Fill(1.0);
             next.AsSpan(k0, k1 - k0).Fill(1.0);
         });

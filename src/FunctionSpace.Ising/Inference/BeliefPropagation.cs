@@ -131,7 +131,7 @@ public enum BpStopReason
 /// <param name="DampingUsed">Damping of the last attempt.</param>
 /// <param name="Messages">Final messages; pass as warm start to the next call.</param>
 /// <param name="Magnetisations">m_i = tanh(h_i + Σ_k u_{k→i}).</param>
-/// <param name="FreeEnergy">F = −ln Z_Bethe.</param>
+/// <param name="FreeEnergy">F = −ln Z_Bethe (NaN, as Energy and Entropy, when only the moments were asked for).</param>
 /// <param name="Energy">⟨E⟩ = −Σ h_i m_i − Σ_{i&lt;j} J_ij ⟨s_i s_j⟩ from node and edge beliefs.</param>
 /// <param name="Entropy">S = Energy − FreeEnergy (β = 1).</param>
 public sealed record BpResult(
@@ -214,17 +214,19 @@ public static partial class BeliefPropagation
     /// <summary>
     /// As <see cref="RunWithMoments(IsingModel, BpOptions, BpMessages?, CancellationToken)"/>, writing the new messages into
     /// <paramref name="messageBuffer"/> and the pair moments into <paramref name="pairBuffer"/> when given (N×N, owned by
-    /// the caller and referenced by nothing else; a buffer of another size is ignored).
+    /// the caller and referenced by nothing else; a buffer of another size is ignored). Without
+    /// <paramref name="thermodynamics"/> the Bethe free energy, energy and entropy of the result are NaN (a learning step
+    /// reads only the moments, and the free energy's edge terms cost a logarithm per edge).
     /// </summary>
     internal static (BpResult Result, Moments Moments) RunWithMomentsInto(IsingModel model, BpOptions options, BpMessages? warmStart,
-        double[]? messageBuffer, double[]? pairBuffer, CancellationToken ct)
+        double[]? messageBuffer, double[]? pairBuffer, CancellationToken ct, bool thermodynamics = true)
     {
-        var (result, pairs) = RunCore(model, options, warmStart, withPairs: true, ct, messageBuffer, pairBuffer);
+        var (result, pairs) = RunCore(model, options, warmStart, withPairs: true, ct, messageBuffer, pairBuffer, thermodynamics);
         return (result, new Moments((double[])result.Magnetisations.Clone(), pairs!));
     }
 
     private static (BpResult Result, double[]? Pairs) RunCore(IsingModel model, BpOptions options, BpMessages? warmStart, bool withPairs,
-        CancellationToken ct, double[]? messageBuffer = null, double[]? pairBuffer = null)
+        CancellationToken ct, double[]? messageBuffer = null, double[]? pairBuffer = null, bool thermodynamics = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
@@ -261,7 +263,7 @@ public static partial class BeliefPropagation
         }
         return Finish(model, new BpMessages(n, g), workspace, reason, totalIterations, change, damping,
             withPairs ? pairBuffer is { } p && p.Length == n * n && p != g ? p : GC.AllocateUninitializedArray<double>(n * n) : null,
-            Stopwatch.GetElapsedTime(0, sweepTicks));
+            Stopwatch.GetElapsedTime(0, sweepTicks), thermodynamics);
     }
 
     /// <summary>
@@ -509,7 +511,7 @@ public static partial class BeliefPropagation
     [ThreadStatic] private static double[]? _stripScratch;
 
     private static (BpResult Result, double[]? Pairs) Finish(IsingModel model, BpMessages messages, Workspace w, BpStopReason reason,
-        int iterations, double change, double damping, double[]? pairs, TimeSpan sweepTime)
+        int iterations, double change, double damping, double[]? pairs, TimeSpan sweepTime, bool thermodynamics)
     {
         int n = model.Size;
         double[] g = messages.CavityFields, t = w.T, cavity = w.Cavity, hCav = w.H, h = model.Fields;
@@ -542,7 +544,10 @@ public static partial class BeliefPropagation
         var magnetisations = new double[n];
         VectorMath.Tanh(hCav.AsSpan(0, n), magnetisations);
 
-        var (edgeLogZ, edgeEnergy) = EdgePass(cavity, t, model.Couplings, pairs, n, parallel, thermodynamics: true);
+        var (edgeLogZ, edgeEnergy) = EdgePass(cavity, t, model.Couplings, pairs, n, parallel, thermodynamics);
+        if (!thermodynamics)
+            return (new BpResult(reason, iterations, change, damping, messages, magnetisations, double.NaN, double.NaN, double.NaN)
+                { SweepTime = sweepTime }, pairs);
 
         double logZ = edgeLogZ;
         double meanEnergy = -edgeEnergy;
@@ -740,7 +745,7 @@ public sealed class BpMomentEstimator(BpOptions options) : IMomentEstimator
     {
         ArgumentNullException.ThrowIfNull(model);
         var warm = LastResult is { } last && last.Messages.Size == model.Size && last.Converged ? last.Messages : null;
-        var (result, moments) = BeliefPropagation.RunWithMoments(model, Options, warm, ct);
+        var (result, moments) = BeliefPropagation.RunWithMomentsInto(model, Options, warm, null, null, ct, thermodynamics: false);
         LastResult = result;
         if (!result.Converged) throw new BpConvergenceException(result);
         return moments;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Intrinsics;
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Models;
 
@@ -14,9 +15,11 @@ namespace FunctionSpace.Ising.Inverse;
 /// to the best model and every step is halved (backtracking).</param>
 /// <param name="ProgressEvery">Report progress every this many steps.</param>
 /// <param name="Update">How the moment mismatch becomes a parameter step.</param>
+/// <param name="GradientRate">Initial learning rate η of <see cref="BoltzmannUpdate.Gradient"/>.</param>
+/// <param name="MaxGradientRate">Largest learning rate η of <see cref="BoltzmannUpdate.Gradient"/>.</param>
 public sealed record BoltzmannLearningOptions(double InitialStep = 0.01, double MaxStep = 0.05, double MinStep = 1e-9,
     double Increase = 1.2, double Decrease = 0.5, double BlowUpFactor = 3, int ProgressEvery = 1,
-    BoltzmannUpdate Update = BoltzmannUpdate.MeanFieldNewton);
+    BoltzmannUpdate Update = BoltzmannUpdate.MeanFieldNewton, double GradientRate = 0.5, double MaxGradientRate = 64);
 
 /// <summary>Update rules of <see cref="BoltzmannLearning"/>.</summary>
 public enum BoltzmannUpdate
@@ -38,6 +41,14 @@ public enum BoltzmannUpdate
     /// moment mismatch, so it needs no inversion of the model's moments; η adapts as for <see cref="MeanFieldNewton"/>.
     /// </summary>
     LinearResponse,
+    /// <summary>
+    /// The plain gradient step of the study, J ← J + η (C_data − C_model − λ₂J), h ← h + η (m_data − m_model), with one
+    /// adaptive learning rate (the "bold driver", Vogl et al., Biol. Cybern. 59, 257 (1988); Battiti 1989): η grows ×1.2
+    /// (up to <see cref="BoltzmannLearningOptions.MaxGradientRate"/>) after a step that lowered the RMSE, and a step that
+    /// raised it is undone with η halved, which is what keeps the study's fixed-η SGD from oscillating. O(N²) per step:
+    /// no inversion.
+    /// </summary>
+    Gradient,
 }
 
 /// <summary>
@@ -196,6 +207,23 @@ public sealed class BoltzmannLearning : IInverseSolver
                 for (int k = 0; k < n * n; k++) j[k] += eta * dJ[k];
                 continue;
             }
+            if (Options.Update == BoltzmannUpdate.Gradient)
+            {
+                if (iteration == 0) eta = Options.GradientRate;
+                if (eta < 1e-6 * Options.GradientRate) { reason = FitStopReason.Stalled; break; }
+                if (rmse <= lastAcceptedRmse) { eta = Math.Min(Options.MaxGradientRate, eta * 1.2); lastAcceptedRmse = rmse; }
+                else
+                {
+                    // Worse than the last accepted point: undo (back to the best model) and halve η.
+                    eta *= 0.5;
+                    Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n);
+                    steered?.ReturnToBest();
+                    lastAcceptedRmse = double.PositiveInfinity;   // accept the restored model's re-estimate (it differs by round-off)
+                    continue;
+                }
+                GradientStep(h, j, data, estimate!, eta, options.L2);
+                continue;
+            }
             if (newton && targetInverse != null && eta < 1e-3)
             {
                 reason = FitStopReason.Stalled;   // repeated worsening steps: the estimator's floor is reached
@@ -284,6 +312,31 @@ public sealed class BoltzmannLearning : IInverseSolver
         for (int i = 0; i < n; i++) h[i] += eta * (target.H[i] - model.H[i]);
         for (int k = 0; k < j.Length; k++) j[k] += eta * (target.J[k] - model.J[k] - l2 * j[k]);
         return true;
+    }
+
+    // θ ← θ + η ∂ℒ/∂θ: h_i += η (m_i^data − m_i^model), J_ij += η (C_ij^data − C_ij^model − λ₂ J_ij), one flat SIMD pass over
+    // the N² couplings (both triangles get the same arithmetic on mirrored inputs, so J stays exactly symmetric when the
+    // data are); the diagonal is reset to 0.
+    private static void GradientStep(double[] h, double[] j, Moments data, Moments model, double eta, double l2)
+    {
+        int n = h.Length;
+        for (int i = 0; i < n; i++) h[i] += eta * (data.Magnetisations[i] - model.Magnetisations[i]);
+        var target = data.SecondMoments;
+        var estimate = model.SecondMoments;
+        int k = 0, size = j.Length;
+        if (VectorMath.IsAccelerated)
+        {
+            var rate = Vector512.Create(eta);
+            var decay = Vector512.Create(l2);
+            for (; k <= size - Vector512<double>.Count; k += Vector512<double>.Count)
+            {
+                var jv = Vector512.Create(j.AsSpan(k, Vector512<double>.Count));
+                var gradient = Vector512.Create(target.AsSpan(k, Vector512<double>.Count)) - Vector512.Create(estimate.AsSpan(k, Vector512<double>.Count)) - decay * jv;
+                Vector512.FusedMultiplyAdd(rate, gradient, jv).CopyTo(j.AsSpan(k, Vector512<double>.Count));
+            }
+        }
+        for (; k < size; k++) j[k] = Math.FusedMultiplyAdd(eta, target[k] - estimate[k] - l2 * j[k], j[k]);
+        for (int i = 0; i < n; i++) j[i * n + i] = 0;
     }
 
     // iRprop⁻: step grows while the gradient keeps its sign, shrinks (and no move) when it flips.

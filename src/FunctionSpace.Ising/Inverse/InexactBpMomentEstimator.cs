@@ -143,7 +143,7 @@ public sealed class InexactBpMomentEstimator : ILearningEstimator
         var warm = _warm is { } w && w.Size == model.Size ? w : null;
         long start = Stopwatch.GetTimestamp();
         var (result, moments) = BeliefPropagation.RunWithMomentsInto(model, Options with { Tolerance = tolerance }, warm,
-            SpareMessages(model.Size * model.Size), Interlocked.Exchange(ref _sparePairs, null), ct);
+            SpareMessages(model.Size * model.Size), Interlocked.Exchange(ref _sparePairs, null), ct, thermodynamics: false);
         if (!_ownedMessages.Contains(result.Messages.CavityFields)) _ownedMessages.Add(result.Messages.CavityFields);
         EstimateTime += Stopwatch.GetElapsedTime(start);
         SweepTime += result.SweepTime;

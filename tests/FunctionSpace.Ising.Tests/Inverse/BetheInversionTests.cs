@@ -86,7 +86,9 @@ public class BetheInversionTests
             var moments = estimator.Estimate(current);
             Assert.Equal(expectedMoments.SecondMoments, moments.SecondMoments);
             Assert.Equal(expectedMoments.Magnetisations, moments.Magnetisations);
-            Assert.Equal(expected.FreeEnergy, estimator.LastResult!.FreeEnergy);
+            Assert.Equal(expected.Iterations, estimator.LastResult!.Iterations);
+            Assert.Equal(expected.MaxChange, estimator.LastResult.MaxChange);
+            Assert.True(double.IsNaN(estimator.LastResult.FreeEnergy));   // learning asks for the moments only
             if (bestCopy != null) Assert.Equal(bestCopy, Clone(best!));       // the best survived the run
             if (step % 3 == 2)
             {
