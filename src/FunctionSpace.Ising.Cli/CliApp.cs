@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FunctionSpace.Ising.Cli.Commands;
+using System.CommandLine.Parsing;
 
 namespace FunctionSpace.Ising.Cli;
 
@@ -55,6 +56,21 @@ internal static class CliApp
         yield return DynamicsCommand.Create();
     }
 
+    /// <summary>
+    /// A parse error as one line that names its option: System.CommandLine's "must be one of" message spans
+    /// several lines (one per allowed value) and does not say which option it is about.
+    /// </summary>
+    static string OneLine(ParseError error)
+    {
+        string message = string.Join(' ', error.Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries)
+            .Select(part => part.Trim())).TrimEnd('.');
+        SymbolResult? symbol = error.SymbolResult;
+        while (symbol is not null and not OptionResult) symbol = symbol.Parent;
+        if (symbol is OptionResult option && !message.Contains(option.Option.Name, StringComparison.Ordinal))
+            message = $"{option.Option.Name}: {message}";
+        return message;
+    }
+
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = BuildRoot();
@@ -70,7 +86,7 @@ internal static class CliApp
         {
             // One line naming the option and the problem (not System.CommandLine's default of help text plus errors).
             string command = string.Join(' ', parse.CommandResult.Command.Name == root.Name ? ["fsi"] : ["fsi", .. CommandPath(parse.CommandResult)]);
-            stderr.WriteLine($"fsi: error: {string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')))} (see `{command} --help`)");
+            stderr.WriteLine($"fsi: error: {string.Join("; ", parse.Errors.Select(OneLine))} (see `{command} --help`)");
             return ExitBadInput;
         }
         try

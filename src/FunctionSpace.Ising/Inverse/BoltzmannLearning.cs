@@ -259,6 +259,7 @@ public sealed class BoltzmannLearning : IInverseSolver
                 ["rejected_steps"] = rejected,
                 ["failed_estimates"] = failedEstimates,
                 ["last_failure"] = lastFailure,
+                ["update"] = Options.Update.ToString(),
                 ["l2"] = options.L2,
                 ["initial_step"] = Options.InitialStep,
                 ["max_step"] = Options.MaxStep,

@@ -91,6 +91,9 @@ public sealed record FitSettings(FitInput Input, IReadOnlyList<string> Parts, st
 
     /// <summary>Learning steps of the refinement stage.</summary>
     public int RefineIterations { get; init; } = 400;
+
+    /// <summary>How BP Boltzmann learning (method bp) turns the moment mismatch into a step.</summary>
+    public BoltzmannUpdate BpUpdate { get; init; } = BoltzmannUpdate.MeanFieldNewton;
 }
 
 /// <summary>Outcome for one part.</summary>
@@ -153,8 +156,9 @@ public static class FitPipeline
     /// `fsi bench fit` took 88 sweeps per step on average instead of 1,798.</remarks>
     public const int LearningStallSweeps = 100;
 
-    /// <summary>The solver for a method name (bp, pl, nmf, tap, mc).</summary>
-    public static IInverseSolver Solver(string method, BpOptions bp, out BpMomentEstimator? estimator, PersistentChainOptions? chains = null)
+    /// <summary>The solver for a method name (bp, pl, nmf, tap, mc); <paramref name="update"/> is the step rule of bp.</summary>
+    public static IInverseSolver Solver(string method, BpOptions bp, out BpMomentEstimator? estimator, PersistentChainOptions? chains = null,
+        BoltzmannUpdate update = BoltzmannUpdate.MeanFieldNewton)
     {
         estimator = null;
         switch (method.ToLowerInvariant())
@@ -164,7 +168,7 @@ public static class FitPipeline
                 // A damping that stops converging as the model moves is given up after 100 sweeps without a new low
                 // instead of at the cap (unless the caller chose a stall window).
                 estimator = new BpMomentEstimator(bp.StallSweeps > 0 ? bp : bp with { StallSweeps = LearningStallSweeps });
-                return new BoltzmannLearning(estimator);
+                return new BoltzmannLearning(estimator, new BoltzmannLearningOptions(Update: update));
             case "pl": return new Pseudolikelihood();
             case "nmf": return new MeanFieldInversion(MeanFieldVariant.Naive);
             case "tap": case "mf": return new MeanFieldInversion(MeanFieldVariant.Tap);
@@ -176,7 +180,7 @@ public static class FitPipeline
     public static PartFitReport FitPart(FitSettings settings, SpinSlice part, FitTarget target, DataMoments partMoments,
         IProgress<ProgressReport>? progress, CancellationToken ct)
     {
-        var solver = Solver(settings.Method, settings.Bp, out _, settings.Chains);
+        var solver = Solver(settings.Method, settings.Bp, out _, settings.Chains, settings.BpUpdate);
         IsingModel? initial = null;
         if (settings.InitModels is { Count: > 0 }) initial = AssembleBlocks(settings.InitModels, part, target.Moments);
         else if (solver is not MeanFieldInversion && settings.Init != "zero")

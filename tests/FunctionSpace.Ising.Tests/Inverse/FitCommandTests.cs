@@ -14,6 +14,33 @@ public class FitCommandTests
     }
 
     [Fact]
+    public void BpLearningRunsTheChosenUpdateRuleAndRecordsIt()
+    {
+        string dir = Path.Combine(IO.SharedData.ReferenceDirectory(), "under-para");
+        string output = Path.Combine(Path.GetTempPath(), $"fsi-fit-update-{Guid.NewGuid():N}");
+        try
+        {
+            var stdout = new StringWriter(); var stderr = new StringWriter();
+            int code = CliApp.Run(["fit", "--moments-text", dir, "--method", "bp", "--bp-update", "gradient", "--part", "RB", "--max-iter", "3",
+                "--quiet", "--mc-samples", "0", "-o", output], stdout, stderr);
+            Assert.True(code == CliApp.ExitOk, stderr.ToString());
+            string sidecar = File.ReadAllText(Path.Combine(output, "RB_bp.json"));
+            Assert.Contains("\"update\": \"Gradient\"", sidecar);
+
+            var badStderr = new StringWriter();
+            code = CliApp.Run(["fit", "--moments-text", dir, "--method", "bp", "--bp-update", "sgd", "--part", "RB", "--quiet"], stdout, badStderr);
+            Assert.Equal(CliApp.ExitBadInput, code);
+            string error = Assert.Single(badStderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains("--bp-update", error);
+            Assert.Contains("'sgd'", error);
+        }
+        finally
+        {
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
     public void PseudolikelihoodOnMomentsOnlyIsAOneLineError()
     {
         var stdout = new StringWriter(); var stderr = new StringWriter();
