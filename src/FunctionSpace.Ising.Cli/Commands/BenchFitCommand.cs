@@ -3,6 +3,7 @@ using System.Diagnostics;
 using FunctionSpace.Ising.Ensembles;
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Inverse;
+using FunctionSpace.Ising.Landscape;
 using FunctionSpace.Ising.IO;
 using FunctionSpace.Ising.Models;
 
@@ -26,7 +27,8 @@ internal static class BenchFitCommand
         BaselinePlSeconds = 170.7;   // torch products, 68 L-BFGS iterations, idle machine (issue #4 state before SingleGemm)
 
     private sealed record Settings(int Steps, int FitIterations, int Configurations, int PlIterations, double BpTolerance, ulong Seed,
-        int Anderson, double ToleranceFraction, double PlTolerance, bool GemmDetail, bool Gemm, bool PlCompare, int PlHistory, double PlWarmup);
+        int Anderson, double ToleranceFraction, double PlTolerance, bool GemmDetail, bool Gemm, bool PlCompare, int PlHistory, double PlWarmup,
+        BoltzmannUpdate Update, bool Learnable, double Damping);
 
     public static Command Create()
     {
@@ -43,15 +45,18 @@ internal static class BenchFitCommand
         var plCompare = new Option<bool>("--pl-compare") { Description = "Also fit PL the previous way (torch products, warm-up stages to 4× their tolerance) and compare the fitted couplings" };
         var plHistory = new Option<int>("--pl-history") { Description = "L-BFGS memory of the PL fit", DefaultValueFactory = _ => new PseudolikelihoodOptions().History, Hidden = true }.InRange(1, 100);
         var plWarmup = new Option<double>("--pl-warmup") { Description = "Tolerance multiple of the PL warm-up stages", DefaultValueFactory = _ => new PseudolikelihoodOptions().WarmupFactor, Hidden = true }.InRange(1, 1000);
+        var update = FitCommand.UpdateOption("--update", "gradient");
+        var learnable = new Option<bool>("--learnable") { Description = "Also time learning on BP moments of a known dense N = 675 model (a problem BP learning can solve)", DefaultValueFactory = _ => true };
+        var damping = new Option<double>("--bp-damping") { Description = "BP damping inside learning (escalated when BP stalls)", DefaultValueFactory = _ => 0.5 }.InRange(0, 0.99);
         var seed = CommonOptions.Seed();
         var command = new Command("fit", "Time BP Boltzmann learning (per step, full FULL fit) and pseudolikelihood at N = 675; baseline: numpy BP 0.19 s/step")
         {
-            steps, fitIter, configs, plIter, bpTol, anderson, fraction, plTol, gemm, plCompare, gemmDetail, plHistory, plWarmup, seed,
+            steps, fitIter, configs, plIter, bpTol, anderson, fraction, plTol, gemm, plCompare, gemmDetail, plHistory, plWarmup, update, learnable, damping, seed,
         };
         command.SetAction(parse => Run(new Settings(parse.GetValue(steps), parse.GetValue(fitIter), parse.GetValue(configs),
             parse.GetValue(plIter), parse.GetValue(bpTol), parse.GetValue(seed), parse.GetValue(anderson), parse.GetValue(fraction),
             parse.GetValue(plTol), parse.GetValue(gemmDetail), parse.GetValue(gemm), parse.GetValue(plCompare),
-            parse.GetValue(plHistory), parse.GetValue(plWarmup)), Console.Out));
+            parse.GetValue(plHistory), parse.GetValue(plWarmup), FitCommand.Update(parse.GetValue(update)), parse.GetValue(learnable), parse.GetValue(damping)), Console.Out));
         return command;
     }
 
@@ -67,61 +72,28 @@ internal static class BenchFitCommand
         string dir = Path.Combine(SharedData.ReferenceDirectory(), "under-para");
         var data = DataMoments.LoadText(dir);
         var target = FitTarget.FromMoments(data.ToMoments(), dir);
-        var initial = new MeanFieldInversion(MeanFieldVariant.Tap).Fit(target, null, new FitOptions()).Model;
-        var bp = new BpOptions(Tolerance: settings.BpTolerance) { AndersonDepth = settings.Anderson, StallSweeps = FitPipeline.LearningStallSweeps };
-        output.WriteLine($"fit bench on {dir} FULL (N = {data.Size}), TAP start, {Environment.ProcessorCount} cores, " +
-                         $"load average {MachineState.LoadAverage()}, seed {settings.Seed}");
+        var bp = new BpOptions(Damping: settings.Damping, Tolerance: settings.BpTolerance) { AndersonDepth = settings.Anderson, StallSweeps = FitPipeline.LearningStallSweeps };
+        output.WriteLine($"fit bench at N = {data.Size}, TAP start, {Environment.ProcessorCount} cores, load average {MachineState.LoadAverage()}, seed {settings.Seed}");
         output.WriteLine($"  BP inside learning: warm start from the previous step, damping {bp.Damping} (escalating after {bp.StallSweeps} sweeps without a new low of the change), Anderson depth {bp.AndersonDepth}, " +
                          $"tolerance = clamp({settings.ToleranceFraction:G2} × best RMSE, {bp.Tolerance:G2}, 1e-3) on the largest cavity-field change " +
-                         "(moment error ≈ 0.1–1 × tolerance, so ≤ 10 % of the mismatch a step corrects); final RMSE re-estimated at the floor");
+                         "(moment error ≈ 0.1–1 × tolerance, so ≤ 10 % of the mismatch a step corrects); final RMSE re-estimated at the floor; " +
+                         $"update rule {settings.Update}");
 
-        // Warm-started steps: the first step (cold BP) is excluded; the rest reuse the previous messages.
-        var estimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction);
-        var learning = new BoltzmannLearning(estimator);
-        learning.Fit(target, initial, new FitOptions(MaxIterations: 0, RmseTolerance: 1e-12));
-        int before = estimator.Sweeps.Count;
-        TimeSpan sweepsBefore = estimator.SweepTime, estimatesBefore = estimator.EstimateTime;
-        var timer = Stopwatch.StartNew();
-        var timed = learning.Fit(target, initial, new FitOptions(MaxIterations: settings.Steps - 1, RmseTolerance: 1e-12));
-        double perStep = timer.Elapsed.TotalSeconds / (timed.Iterations + 1);
-        var sweeps = estimator.Sweeps.Skip(before).ToArray();
-        output.WriteLine($"  BP learning step (warm-started)  {perStep * 1000,9:F1} ms/step over {timed.Iterations + 1} estimates; sweeps per step " +
-                         $"mean {sweeps.Average():F1}, max {sweeps.Max()} [{string.Join(" ", sweeps)}]; rejected steps {timed.Diagnostics["rejected_steps"]}, " +
-                         $"BP failures {timed.Diagnostics["failed_estimates"]}; best BP RMSE {timed.Diagnostics["best_rmse"]:F4}; baseline {BaselineStepSeconds * 1000:F0} ms ⇒ " +
-                         $"{BaselineStepSeconds / perStep:F1}x faster; target ≤ {TargetStepSeconds * 1000:F0} ms: {(perStep <= TargetStepSeconds ? "met" : "NOT met")}");
-        // Where a step's time goes: BP sweeps, the BP work around them (tanh J, start copy, final pass with the pair
-        // moments), and the learning update (model check, RMSE, TAP inversion of the model moments, parameter step).
-        int estimates = timed.Iterations + 1;
-        double sweepMs = (estimator.SweepTime - sweepsBefore).TotalMilliseconds / estimates;
-        double estimateMs = (estimator.EstimateTime - estimatesBefore).TotalMilliseconds / estimates;
-        double updateMs = (double)timed.Diagnostics["update_seconds"]! * 1000 / estimates;
-        double setupMs = perStep * 1000 - estimateMs - updateMs;
-        output.WriteLine($"    per step: BP sweeps {sweepMs:F1} ms ({sweepMs / Math.Max(1, sweeps.Average()):F2} ms/sweep), BP outside the sweeps " +
-                         $"{estimateMs - sweepMs:F1} ms (tanh J, start copy, final pass: m, Bethe F and E, pair moments), learning update " +
-                         $"{updateMs:F1} ms (model check, RMSE, {learning.Options.Update} step incl. the TAP inverse of the model moments) = " +
-                         $"{estimateMs + updateMs:F1} ms per step in the loop; plus the fit's one-time setup (TAP inverse of the data, copies) " +
-                         $"{setupMs * estimates:F0} ms = {setupMs:F1} ms per step over {estimates}; load average {MachineState.LoadAverage()}");
-
-        if (settings.FitIterations > 0)
+        if (settings.Learnable)
         {
-            timer.Restart();
-            var fitEstimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction);
-            var clock = new StepClock(timer);
-            var fit = new BoltzmannLearning(fitEstimator).Fit(target, initial,
-                new FitOptions(MaxIterations: settings.FitIterations, RmseTolerance: 1e-3), clock);
-            double seconds = timer.Elapsed.TotalSeconds;
-            // Verification: the returned model's BP moments at the floor tolerance, from the learning's best messages.
-            var check = BeliefPropagation.Run(fit.Model, bp, fitEstimator.BestMessages);
-            string verified = check.Converged
-                ? $"{target.Moments.Rmse(BeliefPropagation.Moments(fit.Model, check)):F4} at BP tolerance {bp.Tolerance:G2}"
-                : $"n/a ({check.Describe()})";
-            var fitSweeps = fitEstimator.Sweeps;
-            output.WriteLine($"  full BP fit of FULL              {seconds,9:F1} s ({fit.Iterations} steps, {seconds / Math.Max(1, fitSweeps.Count) * 1000:F0} ms/step, " +
-                             $"{fitSweeps.Sum()} sweeps, stop {fit.StopReason}, best BP RMSE {fit.Diagnostics["best_rmse"]:F4} at step {fit.BestIteration}, " +
-                             $"re-estimated {verified}); target < {TargetFitSeconds:F0} s to RMSE 1e-3: " +
-                             (fit.StopReason != FitStopReason.Converged ? $"not reached (stop {fit.StopReason})" : seconds < TargetFitSeconds ? "met" : "NOT met"));
-            BetheCheck(target.Moments, bp, output);
+            // A problem BP learning can solve at the same size and density: data moments that are BP moments of a known dense
+            // model (the published LB ⊕ ITER ⊕ RB with weak couplings between the parts, as in `fsi bench landscape`), so
+            // the moment-matching model exists and is a stable BP fixed point; the step time is then that of learning that
+            // progresses, not of BP near its instability.
+            var scenario = PublishedScenario.Open(dir);
+            var known = BenchLandscapeCommand.WithWeakCrossCouplings(
+                BenchLandscapeCommand.BlockDiagonal(PartModels.FromPublished(scenario, ["LB", "ITER", "RB"]), scenario.Architecture.WeightCount), 0.004, 1);
+            var exact = BeliefPropagation.Run(known, new BpOptions(Tolerance: 1e-12, Damping: 0));
+            if (!exact.Converged) throw new InvalidOperationException($"BP of the learnable bench model did not converge: {exact.Describe()}");
+            var learnable = FitTarget.FromMoments(BeliefPropagation.Moments(known, exact), "BP moments of published LB ⊕ ITER ⊕ RB + N(0, 0.004²) cross couplings");
+            TimeLearning("learnable N = 675 (BP moments of a known dense model)", learnable, bp, settings, output, bethe: false);
         }
+        TimeLearning($"{dir} FULL data moments", target, bp, settings, output, bethe: true);
 
         if (settings.Configurations > 0)
         {
@@ -136,7 +108,7 @@ internal static class BenchFitCommand
             var plTarget = new FitTarget(data.ToMoments(), spins, m, "synthetic");
             var plOptions = new PseudolikelihoodOptions(History: settings.PlHistory) { StatisticalTolerance = settings.PlTolerance, WarmupFactor = settings.PlWarmup };
             var plFit = new FitOptions(MaxIterations: settings.PlIterations, L2: 1e-4);
-            timer.Restart();
+            var timer = Stopwatch.StartNew();
             var pl = new Pseudolikelihood(plOptions).Fit(plTarget, null, plFit);
             double seconds = timer.Elapsed.TotalSeconds;
             output.WriteLine($"  PL stopping rule: largest gradient component < max({plOptions.GradientTolerance:G2}, κ/√M) = {plOptions.ToleranceFor(m):G3} (κ = {settings.PlTolerance:G2}; " +
@@ -191,6 +163,61 @@ internal static class BenchFitCommand
             }
         }
         return CliApp.ExitOk;
+    }
+
+    // Warm-started learning steps and a full BP fit on one target, from its TAP inversion.
+    private static void TimeLearning(string label, FitTarget target, BpOptions bp, Settings settings, TextWriter output, bool bethe)
+    {
+        output.WriteLine($"{label}:");
+        var initial = new MeanFieldInversion(MeanFieldVariant.Tap).Fit(target, null, new FitOptions()).Model;
+        // Warm-started steps: the first step (cold BP) is excluded; the rest reuse the previous messages.
+        var estimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction);
+        var learningOptions = new BoltzmannLearningOptions(Update: settings.Update);
+        var learning = new BoltzmannLearning(estimator, learningOptions);
+        learning.Fit(target, initial, new FitOptions(MaxIterations: 0, RmseTolerance: 1e-12));
+        int before = estimator.Sweeps.Count;
+        TimeSpan sweepsBefore = estimator.SweepTime, estimatesBefore = estimator.EstimateTime;
+        var timer = Stopwatch.StartNew();
+        var timed = learning.Fit(target, initial, new FitOptions(MaxIterations: settings.Steps - 1, RmseTolerance: 1e-12));
+        double perStep = timer.Elapsed.TotalSeconds / (timed.Iterations + 1);
+        var sweeps = estimator.Sweeps.Skip(before).ToArray();
+        output.WriteLine($"  BP learning step (warm-started)  {perStep * 1000,9:F1} ms/step over {timed.Iterations + 1} estimates; sweeps per step " +
+                         $"mean {sweeps.Average():F1}, max {sweeps.Max()} [{string.Join(" ", sweeps)}]; rejected steps {timed.Diagnostics["rejected_steps"]}, undone {timed.Diagnostics.GetValueOrDefault("undone_steps") ?? 0}, " +
+                         $"BP failures {timed.Diagnostics["failed_estimates"]}; best BP RMSE {timed.Diagnostics["best_rmse"]:F4}; baseline {BaselineStepSeconds * 1000:F0} ms ⇒ " +
+                         $"{BaselineStepSeconds / perStep:F1}x faster; target ≤ {TargetStepSeconds * 1000:F0} ms: {(perStep <= TargetStepSeconds ? "met" : "NOT met")}");
+        // Where a step's time goes: BP sweeps, the BP work around them (tanh J, start copy, final pass with the pair
+        // moments), and the learning update (model check, RMSE, TAP inversion of the model moments, parameter step).
+        int estimates = timed.Iterations + 1;
+        double sweepMs = (estimator.SweepTime - sweepsBefore).TotalMilliseconds / estimates;
+        double estimateMs = (estimator.EstimateTime - estimatesBefore).TotalMilliseconds / estimates;
+        double updateMs = (double)timed.Diagnostics["update_seconds"]! * 1000 / estimates;
+        double setupMs = perStep * 1000 - estimateMs - updateMs;
+        output.WriteLine($"    per step: BP sweeps {sweepMs:F1} ms ({sweepMs / Math.Max(1, sweeps.Average()):F2} ms/sweep), BP outside the sweeps " +
+                         $"{estimateMs - sweepMs:F1} ms (tanh J, start copy, final pass: m, Bethe F and E, pair moments), learning update " +
+                         $"{updateMs:F1} ms (model check, RMSE, {learning.Options.Update} step incl. the TAP inverse of the model moments) = " +
+                         $"{estimateMs + updateMs:F1} ms per step in the loop; plus the fit's one-time setup (TAP inverse of the data, copies) " +
+                         $"{setupMs * estimates:F0} ms = {setupMs:F1} ms per step over {estimates}; load average {MachineState.LoadAverage()}");
+
+        if (settings.FitIterations > 0)
+        {
+            timer.Restart();
+            var fitEstimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction);
+            var clock = new StepClock(timer);
+            var fit = new BoltzmannLearning(fitEstimator, learningOptions).Fit(target, initial,
+                new FitOptions(MaxIterations: settings.FitIterations, RmseTolerance: 1e-3), clock);
+            double seconds = timer.Elapsed.TotalSeconds;
+            // Verification: the returned model's BP moments at the floor tolerance, from the learning's best messages.
+            var check = BeliefPropagation.Run(fit.Model, bp, fitEstimator.BestMessages);
+            string verified = check.Converged
+                ? $"{target.Moments.Rmse(BeliefPropagation.Moments(fit.Model, check)):F4} at BP tolerance {bp.Tolerance:G2}"
+                : $"n/a ({check.Describe()})";
+            var fitSweeps = fitEstimator.Sweeps;
+            output.WriteLine($"  full BP fit                      {seconds,9:F1} s ({fit.Iterations} steps, {seconds / Math.Max(1, fitSweeps.Count) * 1000:F0} ms/step, " +
+                             $"{fitSweeps.Sum()} sweeps, {fit.Diagnostics.GetValueOrDefault("undone_steps") ?? 0} undone, stop {fit.StopReason}, best BP RMSE {fit.Diagnostics["best_rmse"]:F4} at step {fit.BestIteration}, " +
+                             $"re-estimated {verified}); target < {TargetFitSeconds:F0} s to RMSE 1e-3: " +
+                             (fit.StopReason != FitStopReason.Converged ? $"not reached (stop {fit.StopReason})" : seconds < TargetFitSeconds ? "met" : "NOT met"));
+            if (bethe) BetheCheck(target.Moments, bp, output);
+        }
     }
 
     // Objective evaluations of all stages weighted by their share of the data (the work in full-data evaluations).

@@ -8,6 +8,22 @@ namespace FunctionSpace.Ising.Cli.Commands;
 /// <summary><c>fsi fit</c>: maximum-entropy Ising models per sub-network by BP Boltzmann learning, pseudolikelihood or mean field.</summary>
 internal static class FitCommand
 {
+    /// <summary>The learning step rule as an option (shared with <c>fsi bench fit</c>).</summary>
+    internal static Option<string> UpdateOption(string name, string defaultRule = "newton")
+    {
+        var option = new Option<string>(name) { Description = "Step rule of bp learning: newton (θ += η[F(data) − F(model)], F = TAP inverse: an N³ inversion per step), gradient (the study's J += η(C_data − C_model), adaptive η: O(N²) per step), rprop (per-parameter sign steps), linear (fixed data preconditioner)", DefaultValueFactory = _ => defaultRule };
+        option.AcceptOnlyFromAmong("newton", "gradient", "rprop", "linear");
+        return option;
+    }
+
+    internal static BoltzmannUpdate Update(string? name) => name switch
+    {
+        "gradient" => BoltzmannUpdate.Gradient,
+        "rprop" => BoltzmannUpdate.Rprop,
+        "linear" => BoltzmannUpdate.LinearResponse,
+        _ => BoltzmannUpdate.MeanFieldNewton,
+    };
+
     public static Command Create()
     {
         var moments = new Option<string?>("--moments") { Description = "Moments saved by fsi moments (stem or .json)" };
@@ -33,8 +49,7 @@ internal static class FitCommand
         var l1 = new Option<double>("--l1") { Description = "L1 strength on J (pl only; exact zeros)", DefaultValueFactory = _ => 0.0 };
         var bpTol = new Option<double>("--bp-tol") { Description = "BP convergence tolerance", DefaultValueFactory = _ => 1e-8 };
         var bpDamping = new Option<double>("--bp-damping") { Description = "BP damping (escalated on non-convergence)", DefaultValueFactory = _ => 0.5 };
-        var bpUpdate = new Option<string>("--bp-update") { Description = "Step rule of bp learning: newton (θ += η[F(data) − F(model)], F = TAP inverse: an N³ inversion per step), gradient (the study's J += η(C_data − C_model), adaptive η: O(N²) per step), rprop (per-parameter sign steps), linear (fixed data preconditioner)", DefaultValueFactory = _ => "newton" };
-        bpUpdate.AcceptOnlyFromAmong("newton", "gradient", "rprop", "linear");
+        var bpUpdate = UpdateOption("--bp-update");
         var mcChains = new Option<int>("--mc-chains") { Description = "Monte-Carlo check: chains", DefaultValueFactory = _ => 16 };
         var mcSamples = new Option<int>("--mc-samples") { Description = "Monte-Carlo check: samples per chain (0 = skip the check)", DefaultValueFactory = _ => 4000 };
         var mcBurnIn = new Option<int>("--mc-burn-in") { Description = "Monte-Carlo check: burn-in sweeps", DefaultValueFactory = _ => 2000 };
@@ -69,13 +84,7 @@ internal static class FitCommand
                 Refine = parse.GetValue(refine),
                 InitModels = parse.GetValue(initModel),
                 RefineIterations = Math.Max(0, parse.GetValue(refineIter)),
-                BpUpdate = parse.GetValue(bpUpdate) switch
-                {
-                    "gradient" => BoltzmannUpdate.Gradient,
-                    "rprop" => BoltzmannUpdate.Rprop,
-                    "linear" => BoltzmannUpdate.LinearResponse,
-                    _ => BoltzmannUpdate.MeanFieldNewton,
-                },
+                BpUpdate = Update(parse.GetValue(bpUpdate)),
                 // Learning chains use a seed distinct from the check's, so the check samples are independent.
                 Chains = new PersistentChainOptions(Chains: parse.GetValue(pcdChains), SweepsPerStep: parse.GetValue(pcdSweeps),
                     StepSize: parse.GetValue(pcdStep), Ridge: parse.GetValue(pcdRidge), Seed: parse.GetValue(seed) ^ 0x5EED5EED5EEDUL),

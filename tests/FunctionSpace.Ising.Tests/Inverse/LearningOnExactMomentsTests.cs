@@ -71,8 +71,10 @@ public class LearningOnExactMomentsTests
         Assert.True(fittedError < 3 * bpError, $"exact RMSE of the fitted model {fittedError} vs BP error {bpError}");
     }
 
-    [Fact]
-    public void GradientLearningRecoversAModelFromItsOwnBpMoments()
+    [Theory]
+    [InlineData(1, false)]   // the study's rule: one rate, uncentred
+    [InlineData(10, true)]   // the default: η_h = 10 η_J, centred on the data magnetisations
+    public void GradientLearningRecoversAModelFromItsOwnBpMoments(double fieldRateRatio, bool centered)
     {
         // Targets that BP can match exactly: the BP moments of a planted dense model. The only parameters whose BP
         // beliefs equal them are the planted ones (the Bethe inversion of the beliefs), so the plain gradient rule with
@@ -80,7 +82,8 @@ public class LearningOnExactMomentsTests
         var model = InverseTestModels.Random(12, 0.2, 0.3, 41);
         var bp = new BpOptions(Tolerance: 1e-13);
         var target = FitTarget.FromMoments(new BpMomentEstimator(bp).Estimate(model), "BP moments of a planted model");
-        var fit = new BoltzmannLearning(new BpMomentEstimator(bp), new BoltzmannLearningOptions(Update: BoltzmannUpdate.Gradient))
+        var fit = new BoltzmannLearning(new BpMomentEstimator(bp), new BoltzmannLearningOptions(Update: BoltzmannUpdate.Gradient,
+                FieldRateRatio: fieldRateRatio, CenteredGradient: centered))
             .Fit(target, Tap(target), new FitOptions(MaxIterations: 3000, RmseTolerance: 1e-10));
         Assert.True(fit.StopReason == FitStopReason.Converged, $"{fit.StopReason} after {fit.Iterations}, best {fit.Diagnostics["best_rmse"]}");
         // RMSE 1e-10 over 12 + 66 moments bounds each moment's error by ~1e-9; the moment map's inverse near this weakly
