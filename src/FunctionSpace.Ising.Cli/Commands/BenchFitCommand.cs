@@ -40,8 +40,8 @@ internal static class BenchFitCommand
         var anderson = new Option<int>("--anderson") { Description = "Anderson acceleration depth of BP inside learning (0 = plain damped BP: cheaper on small warm-started steps; depth 5 pays when BP must travel far, e.g. after a rejected step)", DefaultValueFactory = _ => 0 }.InRange(0, 20);
         var fraction = new Option<double>("--tol-fraction") { Description = "BP tolerance inside learning as a fraction of the best RMSE (1e-9 ≈ always the floor)", DefaultValueFactory = _ => 0.1 }.InRange(1e-12, 1);
         var plTol = new Option<double>("--pl-kappa") { Description = "PL statistical stopping rule: stop when the largest gradient component < κ/√M (0 = only the 1e-5 gradient rule)", DefaultValueFactory = _ => 0.1 }.InRange(0, 10);
-        var gemmDetail = new Option<bool>("--gemm-detail") { Description = "Only time the PL products: torch also at 1 thread and in other operand layouts, SingleGemm per core by block size", Hidden = true };
-        var gemm = new Option<bool>("--gemm") { Description = "Time the PL's two matrix products (torch addmm and the AVX-512 SingleGemm) before the PL fit", DefaultValueFactory = _ => true };
+        var gemmDetail = new Option<bool>("--gemm-detail") { Description = "Only time the PL products: torch also at 1 thread and in other operand layouts, each SingleGemm path per core by block size", Hidden = true };
+        var gemm = new Option<bool>("--gemm") { Description = "Time the PL's two matrix products (torch addmm and the SingleGemm paths this CPU runs: AVX-512, AVX2) before the PL fit", DefaultValueFactory = _ => true };
         var plCompare = new Option<bool>("--pl-compare") { Description = "Also fit PL the previous way (torch products, warm-up stages to 4× their tolerance) and compare the fitted couplings" };
         var plHistory = new Option<int>("--pl-history") { Description = "L-BFGS memory of the PL fit", DefaultValueFactory = _ => new PseudolikelihoodOptions().History, Hidden = true }.InRange(1, 100);
         var plWarmup = new Option<double>("--pl-warmup") { Description = "Tolerance multiple of the PL warm-up stages", DefaultValueFactory = _ => new PseudolikelihoodOptions().WarmupFactor, Hidden = true }.InRange(1, 1000);
@@ -233,7 +233,8 @@ internal static class BenchFitCommand
     }
 
     // GFLOPS of the PL kernel's two products on the bench data (H = h + X Wᵀ and Gᵀ X; 2·M·N² flops each): libtorch's
-    // addmm as the kernel used it, and SingleGemm's AVX-512 kernels. A random W and G: the timing does not depend on values.
+    // addmm as the kernel used it, and each SingleGemm path this CPU runs (AVX-512, AVX2). A random W and G: the timing does
+    // not depend on values.
     private static void GemmThroughput(sbyte[] spins, int m, int n, bool detail, TextWriter output)
     {
         double flops = 2.0 * m * n * n;
@@ -294,9 +295,9 @@ internal static class BenchFitCommand
                                  $"Xᵀ G (transposed result) {Rate(Best(2, () => TorchSharp.torch.mm(xAll.t(), gAll).Dispose()))}");
             }
         }
-        if (!SingleGemm.IsSupported)
+        if (SingleGemm.Fastest == null)
         {
-            output.WriteLine("  SingleGemm: no AVX-512 on this CPU (the PL kernel uses torch)");
+            output.WriteLine("  SingleGemm: neither AVX-512 nor AVX2 + FMA3 on this CPU (the PL kernel uses torch)");
             return;
         }
         int width = SingleGemm.PaddedWidth(n);
@@ -306,9 +307,10 @@ internal static class BenchFitCommand
         var c = new float[m * width];
         var gp = new float[m * width];
         for (int r = 0; r < m; r++) g.AsSpan(r * n, n).CopyTo(gp.AsSpan(r * width));
-        output.WriteLine($"  SingleGemm AVX-512, {Environment.ProcessorCount} threads, packing blocks of 192 rows included: H = h + X Wᵀ " +
-                         $"{Rate(Best(2, () => SingleGemm.MultiplyAddParallel(spins, m, n, b, width, bias, c)))}; " +
-                         $"Gᵀ X (float64 sum of fixed segments) {Rate(Best(2, () => SingleGemm.TransposeMultiplyParallel(spins, m, n, gp, width)))}");
+        foreach (var gemm in SingleGemm.Supported)
+            output.WriteLine($"  SingleGemm {gemm.Name} ({gemm.PanelRows}-row panels), {Environment.ProcessorCount} threads, packing blocks of 192 rows included: " +
+                             $"H = h + X Wᵀ {Rate(Best(2, () => gemm.MultiplyAddParallel(spins, m, n, b, width, bias, c)))}; " +
+                             $"Gᵀ X (float64 sum of fixed segments) {Rate(Best(2, () => gemm.TransposeMultiplyParallel(spins, m, n, gp, width)))}");
         {
             var x = new double[n * n + n];
             for (int i = 0; i < n; i++) for (int k = 0; k < n; k++) x[i * n + k] = i == k ? 0 : w[i * n + k];
@@ -341,10 +343,11 @@ internal static class BenchFitCommand
                 }
                 return best;
             }
-            foreach (int block in new[] { 96, 192, 384 })
-                output.WriteLine($"  SingleGemm AVX-512, 1 thread, blocks of {block} rows, CPU time: H = h + X Wᵀ " +
-                                 $"{Rate(Cpu(3, () => SingleGemm.MultiplyAddParallel(spins, m, n, b, width, bias, c, block, one)))}; " +
-                                 $"Gᵀ X {Rate(Cpu(3, () => SingleGemm.TransposeMultiplyParallel(spins, m, n, gp, width, block, 16, one)))}");
+            foreach (var gemm in SingleGemm.Supported)
+                foreach (int block in new[] { 96, 192, 384 })
+                    output.WriteLine($"  SingleGemm {gemm.Name}, 1 thread, blocks of {block} rows, CPU time: H = h + X Wᵀ " +
+                                     $"{Rate(Cpu(3, () => gemm.MultiplyAddParallel(spins, m, n, b, width, bias, c, block, one)))}; " +
+                                     $"Gᵀ X {Rate(Cpu(3, () => gemm.TransposeMultiplyParallel(spins, m, n, gp, width, block, 16, one)))}");
         }
     }
 

@@ -10,7 +10,8 @@ namespace FunctionSpace.Ising.Inverse;
 /// H^μ = h + W s^μ (row i of W are the couplings of the conditional of s_i; W is not symmetric).
 /// ∂L/∂H_i^μ = −2 s_i^μ σ(−2 s_i^μ H_i^μ)/M =: G; ∂L/∂W = Gᵀ X (diagonal zeroed), ∂L/∂h = Σ_μ G^μ.
 /// Parameters are packed as [W (N×N row-major, zero diagonal), h (N)]. The products run on <see cref="SingleGemm"/>
-/// (float32 on AVX-512, <see cref="PseudolikelihoodVectorKernel"/>) or on libtorch (float64, no AVX-512, or on request).
+/// (float32 on AVX-512 or AVX2 + FMA3, <see cref="PseudolikelihoodVectorKernel"/>) or on libtorch (float64, a CPU
+/// with neither, or on request).
 /// </summary>
 public sealed class PseudolikelihoodKernel : IDisposable
 {
@@ -20,20 +21,37 @@ public sealed class PseudolikelihoodKernel : IDisposable
     private readonly PseudolikelihoodVectorKernel? _vector;
 
     /// <summary>
-    /// Prepares the data (count × n ±1 spins, row-major). In float32 on a CPU with AVX-512 the products run on
-    /// <see cref="SingleGemm"/> (fused per block of configurations) unless <paramref name="torchProducts"/>; otherwise on
-    /// libtorch in chunks of at most <paramref name="chunkRows"/> rows.
+    /// Prepares the data (count × n ±1 spins, row-major). In float32 the products run on <see cref="SingleGemm.Fastest"/>
+    /// (AVX-512, else AVX2 + FMA3; fused per block of configurations) unless <paramref name="torchProducts"/> or the CPU
+    /// has neither; otherwise on libtorch in chunks of at most <paramref name="chunkRows"/> rows.
     /// </summary>
     public PseudolikelihoodKernel(ReadOnlySpan<sbyte> spins, int count, int n, double l2, bool singlePrecision, int chunkRows = 16384,
         bool torchProducts = false)
+        : this(spins, count, n, l2, singlePrecision, chunkRows, singlePrecision && !torchProducts ? SingleGemm.Fastest : null)
+    {
+    }
+
+    /// <summary>
+    /// The float32 kernel with its products on <paramref name="gemm"/>, its segments spread as <paramref name="threads"/>
+    /// says (tests compare the kernels this CPU runs and thread counts; the result depends on neither beyond float32 rounding
+    /// of the loss sum, see <see cref="PseudolikelihoodVectorKernel"/>).
+    /// </summary>
+    internal PseudolikelihoodKernel(ReadOnlySpan<sbyte> spins, int count, int n, double l2, SingleGemm gemm, ParallelOptions? threads = null)
+        : this(spins, count, n, l2, true, 0, gemm, threads)
+    {
+    }
+
+    private PseudolikelihoodKernel(ReadOnlySpan<sbyte> spins, int count, int n, double l2, bool singlePrecision, int chunkRows, SingleGemm? gemm,
+        ParallelOptions? threads = null)
     {
         N = n;
         M = count;
         L2 = l2;
         _type = singlePrecision ? ScalarType.Float32 : ScalarType.Float64;
-        if (singlePrecision && !torchProducts && SingleGemm.IsSupported)
+        if (gemm != null)
         {
-            _vector = new PseudolikelihoodVectorKernel(spins.Slice(0, count * n), count, n);
+            _vector = new PseudolikelihoodVectorKernel(gemm, spins.Slice(0, count * n), count, n) { Threads = threads ?? new ParallelOptions() };
+            Products = gemm.Name;
             return;
         }
         var chunks = new List<Tensor>();
@@ -49,8 +67,8 @@ public sealed class PseudolikelihoodKernel : IDisposable
         _offDiagonal = (ones(n, n, dtype: _type) - eye(n, dtype: _type));
     }
 
-    /// <summary>Where the products run: "avx512" (<see cref="SingleGemm"/>) or "torch".</summary>
-    public string Products => _vector != null ? "avx512" : "torch";
+    /// <summary>Where the products run: "avx512" or "avx2" (<see cref="SingleGemm"/>), or "torch".</summary>
+    public string Products { get; } = "torch";
 
     /// <summary>Spins N.</summary>
     public int N { get; }

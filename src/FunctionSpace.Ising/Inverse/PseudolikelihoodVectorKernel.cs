@@ -5,17 +5,18 @@ using System.Runtime.Intrinsics.X86;
 namespace FunctionSpace.Ising.Inverse;
 
 /// <summary>
-/// The float32 negative log-pseudolikelihood and its gradient of <see cref="PseudolikelihoodKernel"/> on AVX-512
-/// (<see cref="SingleGemm"/>), fused per block of 192 configurations: H = h + X Wᵀ, then in place z = −2 s∘H,
-/// the loss Σ softplus(z) and G = −2 s∘σ(z)/M, then Xᵀ G into the gradient — so a block's X, H and G stay in cache.
+/// The float32 negative log-pseudolikelihood and its gradient of <see cref="PseudolikelihoodKernel"/> on one
+/// <see cref="SingleGemm"/> path (AVX-512 or AVX2), fused per block of 192 configurations: H = h + X Wᵀ, then in place
+/// z = −2 s∘H, the loss Σ softplus(z) and G = −2 s∘σ(z)/M, then Xᵀ G into the gradient — so a block's X, H and G stay in cache.
 /// </summary>
 /// <remarks>
 /// Same objective as the torch path (Aurell &amp; Ekeberg, PRL 108, 090201 (2012)): L = (1/M) Σ_μ Σ_i softplus(−2 s_i H_i)
 /// + (λ₂/2) Σ W²; ∂L/∂W = Gᵀ X, ∂L/∂h = Σ_μ G. Determinism: the configurations are cut into fixed segments of 16 blocks;
 /// each segment sums its gradient in its own float32 partial (each block's sum over its 192 rows formed in registers)
 /// and its loss in float64; segments are added in float64 in segment order, so the result does not depend on the
-/// number of threads or their scheduling. The data are kept once as ±1 bytes (row stride padded to 16) and packed to
-/// float per block, twice, for the two products' broadcast directions.
+/// number of threads or their scheduling. The blocks and segments are the same on both paths, and so is every float32
+/// operation on an entry of H and of the gradient; the paths differ in vector width only. The data are kept once as
+/// ±1 bytes (row stride padded to 16) and packed to float per block, twice, for the two products' broadcast directions.
 /// </remarks>
 internal sealed class PseudolikelihoodVectorKernel
 {
@@ -24,6 +25,7 @@ internal sealed class PseudolikelihoodVectorKernel
     internal const int BlockRows = 192, SegmentBlocks = 16;
     private const int SegmentRows = BlockRows * SegmentBlocks;
 
+    private readonly SingleGemm _gemm;
     private readonly int _n, _m, _width, _depth;
     private readonly sbyte[] _spins;          // M × width, columns ≥ N zero
     private readonly float[] _b;              // Wᵀ: N × width (B of H = h + X·B), columns ≥ N zero
@@ -42,12 +44,14 @@ internal sealed class PseudolikelihoodVectorKernel
         public readonly float[] FieldBlock = new float[width];
     }
 
-    public PseudolikelihoodVectorKernel(ReadOnlySpan<sbyte> spins, int count, int n)
+    public PseudolikelihoodVectorKernel(SingleGemm gemm, ReadOnlySpan<sbyte> spins, int count, int n)
     {
+        if (!gemm.IsSupported) throw new PlatformNotSupportedException($"SingleGemm.{gemm.Name}: this CPU does not run its vectors in hardware");
+        _gemm = gemm;
         _n = n;
         _m = count;
         _width = SingleGemm.PaddedWidth(n);
-        _depth = SingleGemm.PaddedCount(n);
+        _depth = gemm.PaddedCount(n);
         _spins = new sbyte[(long)count * _width];
         for (int r = 0; r < count; r++) spins.Slice(r * n, n).CopyTo(_spins.AsSpan(r * _width, n));
         _b = new float[n * _width];
@@ -64,6 +68,9 @@ internal sealed class PseudolikelihoodVectorKernel
         _sum = new double[_depth * _width];
     }
 
+    /// <summary>How the segments are spread over threads (the result does not depend on it).</summary>
+    public ParallelOptions Threads { get; init; } = new();
+
     /// <summary>The mean loss without penalty; writes ∂/∂W (diagonal zero, no penalty) and ∂/∂h into <paramref name="gradient"/>.</summary>
     public double Evaluate(ReadOnlySpan<double> parameters, Span<double> gradient)
     {
@@ -72,7 +79,7 @@ internal sealed class PseudolikelihoodVectorKernel
             for (int k = 0; k < n; k++)
                 _b[k * width + i] = i == k ? 0f : (float)parameters[i * n + k];
         for (int i = 0; i < n; i++) _bias[i] = (float)parameters[n * n + i];
-        Parallel.For(0, _loss.Length, () => _workspaces.TryTake(out var w) ? w : new Workspace(_depth, width),
+        Parallel.For(0, _loss.Length, Threads, () => _workspaces.TryTake(out var w) ? w : new Workspace(_depth, width),
             (s, _, workspace) => { Segment(s, workspace); return workspace; }, workspace => _workspaces.Add(workspace));
         // Fixed-order float64 reduction over segments.
         double loss = 0;
@@ -102,14 +109,17 @@ internal sealed class PseudolikelihoodVectorKernel
         int end = Math.Min(_m, (segment + 1) * SegmentRows);
         for (int first = segment * SegmentRows; first < end; first += BlockRows)
         {
-            int rows = Math.Min(BlockRows, end - first), padded = SingleGemm.PaddedCount(rows);
-            SingleGemm.PackRows<sbyte>(_spins, _width, _n, first, rows, workspace.Rows);
-            SingleGemm.MultiplyAdd(workspace.Rows, padded, _n, _b, _width, _bias, workspace.H);
-            loss += LossAndFieldGradient(first, rows, workspace.H, workspace.FieldBlock);
+            int rows = Math.Min(BlockRows, end - first), padded = _gemm.PaddedCount(rows);
+            _gemm.PackRows<sbyte>(_spins, _width, _n, first, rows, workspace.Rows);
+            _gemm.MultiplyAdd(workspace.Rows, padded, _n, _b, _width, _bias, workspace.H);
+            // The loss pass in the kernel's own vector width: the 512-bit one needs AVX-512F, which an AVX2 machine lacks.
+            loss += _gemm == SingleGemm.Avx512
+                ? LossAndFieldGradient(first, rows, workspace.H, workspace.FieldBlock)
+                : LossAndFieldGradient256(first, rows, workspace.H, workspace.FieldBlock);
             workspace.H.AsSpan(rows * _width, (padded - rows) * _width).Clear();   // G of padding rows
             SingleGemm.AddTo(workspace.FieldBlock, fields);
-            SingleGemm.PackColumns<sbyte>(_spins, _width, _n, first, rows, workspace.Columns);
-            SingleGemm.TransposeMultiplyAccumulate(workspace.Columns, padded, _n, workspace.H, _width, partial);
+            _gemm.PackColumns<sbyte>(_spins, _width, _n, first, rows, workspace.Columns);
+            _gemm.TransposeMultiplyAccumulate(workspace.Columns, padded, _n, workspace.H, _width, partial);
         }
         _loss[segment] = loss;
     }
@@ -152,5 +162,43 @@ internal sealed class PseudolikelihoodVectorKernel
             }
         }
         return Vector512.Sum(accLo + accHi);
+    }
+
+    // LossAndFieldGradient in 256-bit vectors (AVX2): the same operations on every entry, 8 lanes at a time; the loss
+    // is summed in float64 over 8 lanes instead of 16 (a different, equally fixed order).
+    private unsafe double LossAndFieldGradient256(int first, int rows, float[] h, float[] fieldBlock)
+    {
+        var accLo = Vector256<double>.Zero;
+        var accHi = Vector256<double>.Zero;
+        var scale = Vector256.Create(-2f / _m);
+        var two = Vector256.Create(-2f);
+        var one = Vector256<float>.One;
+        Array.Clear(fieldBlock);
+        fixed (sbyte* spins = _spins)
+        fixed (float* hp = h, fp = fieldBlock)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                sbyte* srow = spins + (long)(first + r) * _width;
+                float* hrow = hp + r * _width;
+                for (int v = 0; v < _width; v += 8)
+                {
+                    var s = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(srow + v));
+                    var z = s * Vector256.Load(hrow + v) * two;
+                    var e = Vector256.Exp(-Vector256.Abs(z));
+                    var u = one + e;
+                    var inverse = one / u;
+                    var softplus = Vector256.Max(z, Vector256<float>.Zero) + (Vector256.Log(u) - (u - one - e) * inverse);
+                    var sigma = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(z, Vector256<float>.Zero), one, e) * inverse;
+                    var g = s * sigma * scale;
+                    g.Store(hrow + v);
+                    (Vector256.Load(fp + v) + g).Store(fp + v);
+                    var (lo, hi) = Vector256.Widen(softplus * s * s);
+                    accLo += lo;
+                    accHi += hi;
+                }
+            }
+        }
+        return Vector256.Sum(accLo + accHi);
     }
 }

@@ -1,48 +1,84 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace FunctionSpace.Ising.Inverse;
 
 /// <summary>
-/// Single-precision matrix products on 512-bit FMA (AVX-512F) for the pseudolikelihood kernel
+/// Single-precision matrix products on FMA vector units for the pseudolikelihood kernel
 /// (<see cref="PseudolikelihoodKernel"/>): C = bias + A·B and C += Aᵀ·G, with a block of rows of A packed into
 /// panels first (<see cref="PackRows{T}"/>, <see cref="PackColumns{T}"/>) and B, G, C row-major with a width
-/// padded to whole 16-float vectors.
+/// padded to whole 16-float vectors. Two paths, one per vector width: <see cref="Avx512"/> (512-bit, AVX-512F) and
+/// <see cref="Avx2"/> (256-bit, AVX2 + FMA3); <see cref="Fastest"/> is the one to use on this CPU.
 /// </summary>
 /// <remarks>
 /// The classic register-blocked design (Goto &amp; van de Geijn, ACM TOMS 34, 12 (2008); the BLIS micro-kernel of
-/// Van Zee &amp; van de Geijn, ACM TOMS 41, 14 (2015)): a micro-kernel keeps a 12 × 32 block of C in 24 of the 32 zmm
-/// registers and, per step of the inner dimension, loads two vectors of B (or G), broadcasts 12 adjacent elements of
-/// the packed A and issues 24 FMAs, so the two FMA pipes of a core stay busy. A is packed twice because the two products
-/// broadcast it along different directions: for A·B the 12 rows of a panel at one column are adjacent (row panels), for
-/// Aᵀ·G the 12 columns of a row (column panels); broadcasting from 12 strided places instead ran Aᵀ·G at ≈ 110 instead
-/// of ≈ 165 GFLOPS per core (CPU time, one thread). Why our own: on the two Zen 5 cores libtorch's sgemm ran the PL
-/// shapes (100,000 × 675) at 25–73 GFLOPS for X Wᵀ and 75–148 GFLOPS for Gᵀ X, these kernels at 146–300 and 105–184
-/// (packing included; <c>fsi bench fit</c> prints both; the spread is the load of the shared machine). Products accumulate in float32 like torch's; Aᵀ·G sums one call's rows in
-/// registers before adding them to C once, so callers choose how long a float32 sum runs.
+/// Van Zee &amp; van de Geijn, ACM TOMS 41, 14 (2015)): a micro-kernel keeps a block of C in registers and, per step of
+/// the inner dimension, loads two vectors of B (or G), broadcasts one element of the packed A per row of the block and
+/// issues two FMAs per row, so the two FMA pipes of a core stay busy. The block is as tall as the register file allows:
+/// 12 × 32 in 24 of the 32 zmm registers on AVX-512, 6 × 16 in 12 of the 16 ymm registers on AVX2 (the shape of the
+/// BLIS Haswell/Zen sgemm kernel), and a panel of A is as tall as the block. A is packed twice because the two products
+/// broadcast it along different directions: for A·B the rows of a panel at one column are adjacent (row panels), for
+/// Aᵀ·G the columns of a row (column panels); broadcasting from 12 strided places instead ran Aᵀ·G at ≈ 110 instead
+/// of ≈ 165 GFLOPS per core (AVX-512, CPU time, one thread). Why our own: on the two Zen 5 cores libtorch's sgemm ran the PL
+/// shapes (100,000 × 675) at 25–73 GFLOPS for X Wᵀ and 75–148 GFLOPS for Gᵀ X, the AVX-512 kernels at 146–300 and 105–184
+/// (packing included; <c>fsi bench fit</c> prints both; the spread is the load of the shared machine). Why an AVX2 path: some
+/// of the project's machines are Zen 3 (AVX2 + FMA3, no AVX-512), where the PL fell back to torch (≈ 170 s instead of the
+/// issue's &lt; 120 s). On the Zen 5 cores with AVX-512 switched off (<c>DOTNET_EnableAVX512=0</c>) the AVX2 kernels ran
+/// 20,000 × 675 at 85–89 GFLOPS for X Wᵀ and 69–74 for Gᵀ X per core (CPU time, one thread, packing included), the AVX-512
+/// ones at 151–166 and 94–113 in the same runs: half the vector width, about half the rate. Products accumulate in float32
+/// like torch's; Aᵀ·G sums one call's rows in registers before adding them to C once, so callers choose how long a float32
+/// sum runs. Every entry of C is the same chain of float32 operations on both paths (the inner dimension in order, zero
+/// padding adding exact zeros), so the two give bitwise the same products (tested); only the number of entries computed at
+/// once differs.
 /// </remarks>
-public static class SingleGemm
+public abstract partial class SingleGemm
 {
-    /// <summary>Rows of A per panel (the micro-kernel height).</summary>
-    public const int PanelRows = 12;
+    private readonly int _tileWidth;
 
-    /// <summary>Whether the CPU runs 512-bit vectors in hardware with AVX-512F (else callers take another path).</summary>
-    public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+    private protected SingleGemm(string name, int panelRows, int tileWidth)
+    {
+        Name = name;
+        PanelRows = panelRows;
+        _tileWidth = tileWidth;
+    }
 
-    /// <summary><paramref name="columns"/> rounded up to a whole number of 16-float vectors (the width of B, G, C).</summary>
+    /// <summary>The 512-bit path (AVX-512F): 12 × 32 blocks of C, 12-row panels.</summary>
+    public static SingleGemm Avx512 { get; } = new Avx512Path();
+
+    /// <summary>The 256-bit path (AVX2 + FMA3): 6 × 16 blocks of C, 6-row panels.</summary>
+    public static SingleGemm Avx2 { get; } = new Avx2Path();
+
+    /// <summary>The paths this CPU runs in hardware, widest first.</summary>
+    public static IReadOnlyList<SingleGemm> Supported { get; } = new[] { Avx512, Avx2 }.Where(path => path.IsSupported).ToArray();
+
+    /// <summary>The widest path this CPU runs in hardware, or null (callers then take another path, e.g. torch).</summary>
+    public static SingleGemm? Fastest => Supported.Count > 0 ? Supported[0] : null;
+
+    /// <summary>"avx512" or "avx2".</summary>
+    public string Name { get; }
+
+    /// <summary>Rows of A per panel (the micro-kernel height): 12 on AVX-512, 6 on AVX2.</summary>
+    public int PanelRows { get; }
+
+    /// <summary>Whether the CPU runs this path's vectors and FMAs in hardware (else callers take another path).</summary>
+    public abstract bool IsSupported { get; }
+
+    /// <summary><paramref name="columns"/> rounded up to a whole number of 16-float vectors (the width of B, G, C on both paths).</summary>
     public static int PaddedWidth(int columns) => (columns + 15) / 16 * 16;
 
     /// <summary><paramref name="count"/> rounded up to a multiple of <see cref="PanelRows"/> (rows of a packed block, rows of Aᵀ·G).</summary>
-    public static int PaddedCount(int count) => (count + PanelRows - 1) / PanelRows * PanelRows;
+    public int PaddedCount(int count) => (count + PanelRows - 1) / PanelRows * PanelRows;
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
 
     /// <summary>
     /// Packs rows [<paramref name="first"/>, +<paramref name="rows"/>) of A (row-major, row stride <paramref name="stride"/>,
-    /// <paramref name="columns"/> used) into row panels: panel p holds, column by column, the 12 values of rows 12p..12p+11.
-    /// <paramref name="panels"/> needs PaddedCount(rows)·PaddedCount(columns) floats; padding rows and columns are zero.
+    /// <paramref name="columns"/> used) into row panels: panel p holds, column by column, the <see cref="PanelRows"/> values of
+    /// rows p·PanelRows, p·PanelRows + 1, …. <paramref name="panels"/> needs PaddedCount(rows)·PaddedCount(columns) floats;
+    /// padding rows and columns are zero.
     /// </summary>
-    public static void PackRows<T>(ReadOnlySpan<T> a, int stride, int columns, int first, int rows, Span<float> panels)
+    public void PackRows<T>(ReadOnlySpan<T> a, int stride, int columns, int first, int rows, Span<float> panels)
         where T : unmanaged, INumberBase<T>
     {
         int paddedRows = PaddedCount(rows), depth = PaddedCount(columns);
@@ -58,10 +94,10 @@ public static class SingleGemm
 
     /// <summary>
     /// Packs rows [<paramref name="first"/>, +<paramref name="rows"/>) of A into column panels: panel q holds, row by row,
-    /// the 12 values of columns 12q..12q+11 for all PaddedCount(rows) rows. <paramref name="panels"/> needs
-    /// PaddedCount(columns)·PaddedCount(rows) floats; padding rows and columns are zero.
+    /// the <see cref="PanelRows"/> values of columns q·PanelRows, q·PanelRows + 1, … for all PaddedCount(rows) rows.
+    /// <paramref name="panels"/> needs PaddedCount(columns)·PaddedCount(rows) floats; padding rows and columns are zero.
     /// </summary>
-    public static void PackColumns<T>(ReadOnlySpan<T> a, int stride, int columns, int first, int rows, Span<float> panels)
+    public void PackColumns<T>(ReadOnlySpan<T> a, int stride, int columns, int first, int rows, Span<float> panels)
         where T : unmanaged, INumberBase<T>
     {
         int paddedRows = PaddedCount(rows), depth = PaddedCount(columns);
@@ -83,10 +119,10 @@ public static class SingleGemm
 
     /// <summary>
     /// C = bias + A·B for a block of <paramref name="rows"/> rows of A packed by <see cref="PackRows{T}"/> (a multiple
-    /// of 12, the padded count) with <paramref name="depth"/> columns: B is depth × <paramref name="width"/> row-major,
+    /// of <see cref="PanelRows"/>, the padded count) with <paramref name="depth"/> columns: B is depth × <paramref name="width"/> row-major,
     /// bias has <paramref name="width"/> entries, C is rows × <paramref name="width"/> row-major; width is a multiple of 16.
     /// </summary>
-    public static unsafe void MultiplyAdd(ReadOnlySpan<float> rowPanels, int rows, int depth, ReadOnlySpan<float> b, int width,
+    public unsafe void MultiplyAdd(ReadOnlySpan<float> rowPanels, int rows, int depth, ReadOnlySpan<float> b, int width,
         ReadOnlySpan<float> bias, Span<float> c)
     {
         int panelSize = PaddedCount(depth) * PanelRows;
@@ -95,27 +131,23 @@ public static class SingleGemm
             throw new ArgumentException("the packed A, B, bias or C is shorter than the shapes require");
         fixed (float* pa = rowPanels, pb = b, pbias = bias, pc = c)
         {
-            // Column tiles outermost: one 32-column slice of B (depth × 128 bytes) stays in L2 for all the panels.
-            for (int j = 0; j < width; j += 32)
+            // Column tiles outermost: one tile-wide slice of B (depth × 128 or 64 bytes) stays in L2 for all the panels.
+            for (int j = 0; j < width; j += _tileWidth)
             {
-                bool two = j + 32 <= width;
+                int columns = Math.Min(_tileWidth, width - j);
                 for (int p = 0; p < rows / PanelRows; p++)
-                {
-                    float* panel = pa + (long)p * panelSize, cp = pc + (long)p * PanelRows * width + j;
-                    if (two) Forward2(panel, pb + j, width, depth, pbias + j, cp, width);
-                    else Forward1(panel, pb + j, width, depth, pbias + j, cp, width);
-                }
+                    Forward(pa + (long)p * panelSize, pb + j, width, depth, pbias + j, pc + (long)p * PanelRows * width + j, width, columns);
             }
         }
     }
 
     /// <summary>
     /// C += Aᵀ·G for a block of <paramref name="rows"/> rows of A packed by <see cref="PackColumns{T}"/> (a multiple of
-    /// 12, the padded count) with <paramref name="depth"/> columns: G is rows × <paramref name="width"/> row-major and C
+    /// <see cref="PanelRows"/>, the padded count) with <paramref name="depth"/> columns: G is rows × <paramref name="width"/> row-major and C
     /// is PaddedCount(depth) × <paramref name="width"/> row-major; width is a multiple of 16. Each entry's sum over the
     /// block's rows is formed in a register and added to C once.
     /// </summary>
-    public static unsafe void TransposeMultiplyAccumulate(ReadOnlySpan<float> columnPanels, int rows, int depth, ReadOnlySpan<float> g,
+    public unsafe void TransposeMultiplyAccumulate(ReadOnlySpan<float> columnPanels, int rows, int depth, ReadOnlySpan<float> g,
         int width, Span<float> c)
     {
         int padded = PaddedCount(depth);
@@ -124,16 +156,12 @@ public static class SingleGemm
             throw new ArgumentException("the packed A, G or C is shorter than the shapes require");
         fixed (float* pa = columnPanels, pg = g, pc = c)
         {
-            // Column tiles of G outermost: the 32-column slice of G (rows × 128 bytes) stays in L1/L2 for all row tiles of C.
-            for (int j = 0; j < width; j += 32)
+            // Column tiles of G outermost: the tile-wide slice of G (rows × 128 or 64 bytes) stays in L1/L2 for all row tiles of C.
+            for (int j = 0; j < width; j += _tileWidth)
             {
-                bool two = j + 32 <= width;
+                int columns = Math.Min(_tileWidth, width - j);
                 for (int k = 0; k < padded; k += PanelRows)
-                {
-                    float* panel = pa + (long)k * rows, cp = pc + (long)k * width + j;
-                    if (two) Gradient2(panel, rows, pg + j, width, cp, width);
-                    else Gradient1(panel, rows, pg + j, width, cp, width);
-                }
+                    Gradient(pa + (long)k * rows, rows, pg + j, width, pc + (long)k * width + j, width, columns);
             }
         }
     }
@@ -143,7 +171,7 @@ public static class SingleGemm
     /// blocks of <paramref name="blockRows"/> rows spread over the cores; C is count × <paramref name="width"/>. Each row's
     /// result does not depend on the split. (The products of <c>fsi bench fit</c>; the PL kernel fuses its own.)
     /// </summary>
-    public static void MultiplyAddParallel<T>(T[] a, int count, int columns, float[] b, int width, float[] bias, float[] c,
+    public void MultiplyAddParallel<T>(T[] a, int count, int columns, float[] b, int width, float[] bias, float[] c,
         int blockRows = 192, ParallelOptions? parallel = null) where T : unmanaged, INumberBase<T>
     {
         if (blockRows <= 0 || blockRows % PanelRows != 0) throw new ArgumentException($"block of {blockRows} rows is not a positive multiple of {PanelRows}", nameof(blockRows));
@@ -151,7 +179,7 @@ public static class SingleGemm
         Parallel.For(0, blocks, parallel ?? new ParallelOptions(), () => (Panels: new float[blockRows * depth], C: new float[blockRows * width]), (block, _, buffers) =>
         {
             int first = block * blockRows, rows = Math.Min(blockRows, count - first), padded = PaddedCount(rows);
-            PackRows<T>(a, columns, columns, first, rows, buffers.Panels);
+            PackRows(a, columns, columns, first, rows, buffers.Panels);
             MultiplyAdd(buffers.Panels, padded, columns, b, width, bias, buffers.C);
             buffers.C.AsSpan(0, rows * width).CopyTo(c.AsSpan(first * width));
             return buffers;
@@ -164,7 +192,7 @@ public static class SingleGemm
     /// float32 partial (each block's sum formed in registers), and the partials are added in float64 in segment order, so
     /// the result does not depend on the number of threads or their scheduling.
     /// </summary>
-    public static double[] TransposeMultiplyParallel<T>(T[] a, int count, int columns, float[] g, int width, int blockRows = 192,
+    public double[] TransposeMultiplyParallel<T>(T[] a, int count, int columns, float[] g, int width, int blockRows = 192,
         int segmentBlocks = 16, ParallelOptions? parallel = null) where T : unmanaged, INumberBase<T>
     {
         if (blockRows <= 0 || blockRows % PanelRows != 0) throw new ArgumentException($"block of {blockRows} rows is not a positive multiple of {PanelRows}", nameof(blockRows));
@@ -176,7 +204,7 @@ public static class SingleGemm
             for (int first = s * segmentRows; first < Math.Min(count, (s + 1) * segmentRows); first += blockRows)
             {
                 int rows = Math.Min(blockRows, count - first), padded = PaddedCount(rows);
-                PackColumns<T>(a, columns, columns, first, rows, buffers.Panels);
+                PackColumns(a, columns, columns, first, rows, buffers.Panels);
                 ReadOnlySpan<float> block = g.AsSpan(first * width, rows * width);
                 if (padded > rows)
                 {
@@ -206,6 +234,13 @@ public static class SingleGemm
                 (Vector512.Create(sum.Slice(i, 8)) + lo).CopyTo(sum.Slice(i, 8));
                 (Vector512.Create(sum.Slice(i + 8, 8)) + hi).CopyTo(sum.Slice(i + 8, 8));
             }
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= partial.Length; i += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.Create(partial.Slice(i, 8)));
+                (Vector256.Create(sum.Slice(i, 4)) + lo).CopyTo(sum.Slice(i, 4));
+                (Vector256.Create(sum.Slice(i + 4, 4)) + hi).CopyTo(sum.Slice(i + 4, 4));
+            }
         for (; i < partial.Length; i++) sum[i] += partial[i];
     }
 
@@ -216,200 +251,19 @@ public static class SingleGemm
         if (panelsLength < needed) throw new ArgumentException($"the panels need {needed} floats, not {panelsLength}");
     }
 
-    private static void CheckProduct(int rows, int depth, int width)
+    private void CheckProduct(int rows, int depth, int width)
     {
-        if (!IsSupported) throw new PlatformNotSupportedException("SingleGemm needs AVX-512F");
+        if (!IsSupported) throw new PlatformNotSupportedException($"SingleGemm.{Name}: this CPU does not run its vectors in hardware");
         if (rows < 0 || rows % PanelRows != 0) throw new ArgumentException($"{rows} rows is not a multiple of {PanelRows} (pack and pad first)");
         if (depth <= 0) throw new ArgumentException($"depth {depth} must be positive");
         if (width <= 0 || width % 16 != 0) throw new ArgumentException($"width {width} is not a positive multiple of 16");
     }
 
-    // C[r, j..j+31] = bias + Σ_k A[r,k]·B[k, j..] for the 12 rows of one panel: 12×2 accumulators in registers.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Forward2(float* a, float* b, int ldb, int depth, float* bias, float* c, int ldc)
-    {
-        var t0 = Vector512.Load(bias + 0);
-        var t1 = Vector512.Load(bias + 16);
-        var c0_0 = t0; var c0_1 = t1;
-        var c1_0 = t0; var c1_1 = t1;
-        var c2_0 = t0; var c2_1 = t1;
-        var c3_0 = t0; var c3_1 = t1;
-        var c4_0 = t0; var c4_1 = t1;
-        var c5_0 = t0; var c5_1 = t1;
-        var c6_0 = t0; var c6_1 = t1;
-        var c7_0 = t0; var c7_1 = t1;
-        var c8_0 = t0; var c8_1 = t1;
-        var c9_0 = t0; var c9_1 = t1;
-        var c10_0 = t0; var c10_1 = t1;
-        var c11_0 = t0; var c11_1 = t1;
-        for (int k = 0; k < depth; k++, a += PanelRows, b += ldb)
-        {
-            var b0 = Vector512.Load(b + 0);
-            var b1 = Vector512.Load(b + 16);
-            var x0 = Vector512.Create(a[0]); c0_0 = Vector512.FusedMultiplyAdd(x0, b0, c0_0); c0_1 = Vector512.FusedMultiplyAdd(x0, b1, c0_1);
-            var x1 = Vector512.Create(a[1]); c1_0 = Vector512.FusedMultiplyAdd(x1, b0, c1_0); c1_1 = Vector512.FusedMultiplyAdd(x1, b1, c1_1);
-            var x2 = Vector512.Create(a[2]); c2_0 = Vector512.FusedMultiplyAdd(x2, b0, c2_0); c2_1 = Vector512.FusedMultiplyAdd(x2, b1, c2_1);
-            var x3 = Vector512.Create(a[3]); c3_0 = Vector512.FusedMultiplyAdd(x3, b0, c3_0); c3_1 = Vector512.FusedMultiplyAdd(x3, b1, c3_1);
-            var x4 = Vector512.Create(a[4]); c4_0 = Vector512.FusedMultiplyAdd(x4, b0, c4_0); c4_1 = Vector512.FusedMultiplyAdd(x4, b1, c4_1);
-            var x5 = Vector512.Create(a[5]); c5_0 = Vector512.FusedMultiplyAdd(x5, b0, c5_0); c5_1 = Vector512.FusedMultiplyAdd(x5, b1, c5_1);
-            var x6 = Vector512.Create(a[6]); c6_0 = Vector512.FusedMultiplyAdd(x6, b0, c6_0); c6_1 = Vector512.FusedMultiplyAdd(x6, b1, c6_1);
-            var x7 = Vector512.Create(a[7]); c7_0 = Vector512.FusedMultiplyAdd(x7, b0, c7_0); c7_1 = Vector512.FusedMultiplyAdd(x7, b1, c7_1);
-            var x8 = Vector512.Create(a[8]); c8_0 = Vector512.FusedMultiplyAdd(x8, b0, c8_0); c8_1 = Vector512.FusedMultiplyAdd(x8, b1, c8_1);
-            var x9 = Vector512.Create(a[9]); c9_0 = Vector512.FusedMultiplyAdd(x9, b0, c9_0); c9_1 = Vector512.FusedMultiplyAdd(x9, b1, c9_1);
-            var x10 = Vector512.Create(a[10]); c10_0 = Vector512.FusedMultiplyAdd(x10, b0, c10_0); c10_1 = Vector512.FusedMultiplyAdd(x10, b1, c10_1);
-            var x11 = Vector512.Create(a[11]); c11_0 = Vector512.FusedMultiplyAdd(x11, b0, c11_0); c11_1 = Vector512.FusedMultiplyAdd(x11, b1, c11_1);
-        }
-        c0_0.Store(c + 0 * ldc + 0); c0_1.Store(c + 0 * ldc + 16);
-        c1_0.Store(c + 1 * ldc + 0); c1_1.Store(c + 1 * ldc + 16);
-        c2_0.Store(c + 2 * ldc + 0); c2_1.Store(c + 2 * ldc + 16);
-        c3_0.Store(c + 3 * ldc + 0); c3_1.Store(c + 3 * ldc + 16);
-        c4_0.Store(c + 4 * ldc + 0); c4_1.Store(c + 4 * ldc + 16);
-        c5_0.Store(c + 5 * ldc + 0); c5_1.Store(c + 5 * ldc + 16);
-        c6_0.Store(c + 6 * ldc + 0); c6_1.Store(c + 6 * ldc + 16);
-        c7_0.Store(c + 7 * ldc + 0); c7_1.Store(c + 7 * ldc + 16);
-        c8_0.Store(c + 8 * ldc + 0); c8_1.Store(c + 8 * ldc + 16);
-        c9_0.Store(c + 9 * ldc + 0); c9_1.Store(c + 9 * ldc + 16);
-        c10_0.Store(c + 10 * ldc + 0); c10_1.Store(c + 10 * ldc + 16);
-        c11_0.Store(c + 11 * ldc + 0); c11_1.Store(c + 11 * ldc + 16);
-    }
+    // The block of C of one micro-kernel call: C[r, 0..columns) = bias + Σ_k A[r,k]·B[k, ..] for the PanelRows rows of a
+    // row panel (columns = the tile width, or 16 for a last narrower tile).
+    private protected abstract unsafe void Forward(float* panel, float* b, int ldb, int depth, float* bias, float* c, int ldc, int columns);
 
-    // C[r, j..j+15] = bias + Σ_k A[r,k]·B[k, j..] for the 12 rows of one panel: 12×1 accumulators in registers.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Forward1(float* a, float* b, int ldb, int depth, float* bias, float* c, int ldc)
-    {
-        var t0 = Vector512.Load(bias + 0);
-        var c0_0 = t0;
-        var c1_0 = t0;
-        var c2_0 = t0;
-        var c3_0 = t0;
-        var c4_0 = t0;
-        var c5_0 = t0;
-        var c6_0 = t0;
-        var c7_0 = t0;
-        var c8_0 = t0;
-        var c9_0 = t0;
-        var c10_0 = t0;
-        var c11_0 = t0;
-        for (int k = 0; k < depth; k++, a += PanelRows, b += ldb)
-        {
-            var b0 = Vector512.Load(b + 0);
-            var x0 = Vector512.Create(a[0]); c0_0 = Vector512.FusedMultiplyAdd(x0, b0, c0_0);
-            var x1 = Vector512.Create(a[1]); c1_0 = Vector512.FusedMultiplyAdd(x1, b0, c1_0);
-            var x2 = Vector512.Create(a[2]); c2_0 = Vector512.FusedMultiplyAdd(x2, b0, c2_0);
-            var x3 = Vector512.Create(a[3]); c3_0 = Vector512.FusedMultiplyAdd(x3, b0, c3_0);
-            var x4 = Vector512.Create(a[4]); c4_0 = Vector512.FusedMultiplyAdd(x4, b0, c4_0);
-            var x5 = Vector512.Create(a[5]); c5_0 = Vector512.FusedMultiplyAdd(x5, b0, c5_0);
-            var x6 = Vector512.Create(a[6]); c6_0 = Vector512.FusedMultiplyAdd(x6, b0, c6_0);
-            var x7 = Vector512.Create(a[7]); c7_0 = Vector512.FusedMultiplyAdd(x7, b0, c7_0);
-            var x8 = Vector512.Create(a[8]); c8_0 = Vector512.FusedMultiplyAdd(x8, b0, c8_0);
-            var x9 = Vector512.Create(a[9]); c9_0 = Vector512.FusedMultiplyAdd(x9, b0, c9_0);
-            var x10 = Vector512.Create(a[10]); c10_0 = Vector512.FusedMultiplyAdd(x10, b0, c10_0);
-            var x11 = Vector512.Create(a[11]); c11_0 = Vector512.FusedMultiplyAdd(x11, b0, c11_0);
-        }
-        c0_0.Store(c + 0 * ldc + 0);
-        c1_0.Store(c + 1 * ldc + 0);
-        c2_0.Store(c + 2 * ldc + 0);
-        c3_0.Store(c + 3 * ldc + 0);
-        c4_0.Store(c + 4 * ldc + 0);
-        c5_0.Store(c + 5 * ldc + 0);
-        c6_0.Store(c + 6 * ldc + 0);
-        c7_0.Store(c + 7 * ldc + 0);
-        c8_0.Store(c + 8 * ldc + 0);
-        c9_0.Store(c + 9 * ldc + 0);
-        c10_0.Store(c + 10 * ldc + 0);
-        c11_0.Store(c + 11 * ldc + 0);
-    }
-
-    // C[k0+r, j..j+31] += Σ_μ A[μ,k0+r]·G[μ, j..] over `rows` rows of a column panel (12 values of a row adjacent).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Gradient2(float* a, int rows, float* g, int ldg, float* c, int ldc)
-    {
-        var c0_0 = Vector512<float>.Zero; var c0_1 = Vector512<float>.Zero;
-        var c1_0 = Vector512<float>.Zero; var c1_1 = Vector512<float>.Zero;
-        var c2_0 = Vector512<float>.Zero; var c2_1 = Vector512<float>.Zero;
-        var c3_0 = Vector512<float>.Zero; var c3_1 = Vector512<float>.Zero;
-        var c4_0 = Vector512<float>.Zero; var c4_1 = Vector512<float>.Zero;
-        var c5_0 = Vector512<float>.Zero; var c5_1 = Vector512<float>.Zero;
-        var c6_0 = Vector512<float>.Zero; var c6_1 = Vector512<float>.Zero;
-        var c7_0 = Vector512<float>.Zero; var c7_1 = Vector512<float>.Zero;
-        var c8_0 = Vector512<float>.Zero; var c8_1 = Vector512<float>.Zero;
-        var c9_0 = Vector512<float>.Zero; var c9_1 = Vector512<float>.Zero;
-        var c10_0 = Vector512<float>.Zero; var c10_1 = Vector512<float>.Zero;
-        var c11_0 = Vector512<float>.Zero; var c11_1 = Vector512<float>.Zero;
-        for (int row = 0; row < rows; row++, a += PanelRows, g += ldg)
-        {
-            var b0 = Vector512.Load(g + 0);
-            var b1 = Vector512.Load(g + 16);
-            var x0 = Vector512.Create(a[0]); c0_0 = Vector512.FusedMultiplyAdd(x0, b0, c0_0); c0_1 = Vector512.FusedMultiplyAdd(x0, b1, c0_1);
-            var x1 = Vector512.Create(a[1]); c1_0 = Vector512.FusedMultiplyAdd(x1, b0, c1_0); c1_1 = Vector512.FusedMultiplyAdd(x1, b1, c1_1);
-            var x2 = Vector512.Create(a[2]); c2_0 = Vector512.FusedMultiplyAdd(x2, b0, c2_0); c2_1 = Vector512.FusedMultiplyAdd(x2, b1, c2_1);
-            var x3 = Vector512.Create(a[3]); c3_0 = Vector512.FusedMultiplyAdd(x3, b0, c3_0); c3_1 = Vector512.FusedMultiplyAdd(x3, b1, c3_1);
-            var x4 = Vector512.Create(a[4]); c4_0 = Vector512.FusedMultiplyAdd(x4, b0, c4_0); c4_1 = Vector512.FusedMultiplyAdd(x4, b1, c4_1);
-            var x5 = Vector512.Create(a[5]); c5_0 = Vector512.FusedMultiplyAdd(x5, b0, c5_0); c5_1 = Vector512.FusedMultiplyAdd(x5, b1, c5_1);
-            var x6 = Vector512.Create(a[6]); c6_0 = Vector512.FusedMultiplyAdd(x6, b0, c6_0); c6_1 = Vector512.FusedMultiplyAdd(x6, b1, c6_1);
-            var x7 = Vector512.Create(a[7]); c7_0 = Vector512.FusedMultiplyAdd(x7, b0, c7_0); c7_1 = Vector512.FusedMultiplyAdd(x7, b1, c7_1);
-            var x8 = Vector512.Create(a[8]); c8_0 = Vector512.FusedMultiplyAdd(x8, b0, c8_0); c8_1 = Vector512.FusedMultiplyAdd(x8, b1, c8_1);
-            var x9 = Vector512.Create(a[9]); c9_0 = Vector512.FusedMultiplyAdd(x9, b0, c9_0); c9_1 = Vector512.FusedMultiplyAdd(x9, b1, c9_1);
-            var x10 = Vector512.Create(a[10]); c10_0 = Vector512.FusedMultiplyAdd(x10, b0, c10_0); c10_1 = Vector512.FusedMultiplyAdd(x10, b1, c10_1);
-            var x11 = Vector512.Create(a[11]); c11_0 = Vector512.FusedMultiplyAdd(x11, b0, c11_0); c11_1 = Vector512.FusedMultiplyAdd(x11, b1, c11_1);
-        }
-        (c0_0 + Vector512.Load(c + 0 * ldc + 0)).Store(c + 0 * ldc + 0); (c0_1 + Vector512.Load(c + 0 * ldc + 16)).Store(c + 0 * ldc + 16);
-        (c1_0 + Vector512.Load(c + 1 * ldc + 0)).Store(c + 1 * ldc + 0); (c1_1 + Vector512.Load(c + 1 * ldc + 16)).Store(c + 1 * ldc + 16);
-        (c2_0 + Vector512.Load(c + 2 * ldc + 0)).Store(c + 2 * ldc + 0); (c2_1 + Vector512.Load(c + 2 * ldc + 16)).Store(c + 2 * ldc + 16);
-        (c3_0 + Vector512.Load(c + 3 * ldc + 0)).Store(c + 3 * ldc + 0); (c3_1 + Vector512.Load(c + 3 * ldc + 16)).Store(c + 3 * ldc + 16);
-        (c4_0 + Vector512.Load(c + 4 * ldc + 0)).Store(c + 4 * ldc + 0); (c4_1 + Vector512.Load(c + 4 * ldc + 16)).Store(c + 4 * ldc + 16);
-        (c5_0 + Vector512.Load(c + 5 * ldc + 0)).Store(c + 5 * ldc + 0); (c5_1 + Vector512.Load(c + 5 * ldc + 16)).Store(c + 5 * ldc + 16);
-        (c6_0 + Vector512.Load(c + 6 * ldc + 0)).Store(c + 6 * ldc + 0); (c6_1 + Vector512.Load(c + 6 * ldc + 16)).Store(c + 6 * ldc + 16);
-        (c7_0 + Vector512.Load(c + 7 * ldc + 0)).Store(c + 7 * ldc + 0); (c7_1 + Vector512.Load(c + 7 * ldc + 16)).Store(c + 7 * ldc + 16);
-        (c8_0 + Vector512.Load(c + 8 * ldc + 0)).Store(c + 8 * ldc + 0); (c8_1 + Vector512.Load(c + 8 * ldc + 16)).Store(c + 8 * ldc + 16);
-        (c9_0 + Vector512.Load(c + 9 * ldc + 0)).Store(c + 9 * ldc + 0); (c9_1 + Vector512.Load(c + 9 * ldc + 16)).Store(c + 9 * ldc + 16);
-        (c10_0 + Vector512.Load(c + 10 * ldc + 0)).Store(c + 10 * ldc + 0); (c10_1 + Vector512.Load(c + 10 * ldc + 16)).Store(c + 10 * ldc + 16);
-        (c11_0 + Vector512.Load(c + 11 * ldc + 0)).Store(c + 11 * ldc + 0); (c11_1 + Vector512.Load(c + 11 * ldc + 16)).Store(c + 11 * ldc + 16);
-    }
-
-    // C[k0+r, j..j+15] += Σ_μ A[μ,k0+r]·G[μ, j..] over `rows` rows of a column panel (12 values of a row adjacent).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void Gradient1(float* a, int rows, float* g, int ldg, float* c, int ldc)
-    {
-        var c0_0 = Vector512<float>.Zero;
-        var c1_0 = Vector512<float>.Zero;
-        var c2_0 = Vector512<float>.Zero;
-        var c3_0 = Vector512<float>.Zero;
-        var c4_0 = Vector512<float>.Zero;
-        var c5_0 = Vector512<float>.Zero;
-        var c6_0 = Vector512<float>.Zero;
-        var c7_0 = Vector512<float>.Zero;
-        var c8_0 = Vector512<float>.Zero;
-        var c9_0 = Vector512<float>.Zero;
-        var c10_0 = Vector512<float>.Zero;
-        var c11_0 = Vector512<float>.Zero;
-        for (int row = 0; row < rows; row++, a += PanelRows, g += ldg)
-        {
-            var b0 = Vector512.Load(g + 0);
-            var x0 = Vector512.Create(a[0]); c0_0 = Vector512.FusedMultiplyAdd(x0, b0, c0_0);
-            var x1 = Vector512.Create(a[1]); c1_0 = Vector512.FusedMultiplyAdd(x1, b0, c1_0);
-            var x2 = Vector512.Create(a[2]); c2_0 = Vector512.FusedMultiplyAdd(x2, b0, c2_0);
-            var x3 = Vector512.Create(a[3]); c3_0 = Vector512.FusedMultiplyAdd(x3, b0, c3_0);
-            var x4 = Vector512.Create(a[4]); c4_0 = Vector512.FusedMultiplyAdd(x4, b0, c4_0);
-            var x5 = Vector512.Create(a[5]); c5_0 = Vector512.FusedMultiplyAdd(x5, b0, c5_0);
-            var x6 = Vector512.Create(a[6]); c6_0 = Vector512.FusedMultiplyAdd(x6, b0, c6_0);
-            var x7 = Vector512.Create(a[7]); c7_0 = Vector512.FusedMultiplyAdd(x7, b0, c7_0);
-            var x8 = Vector512.Create(a[8]); c8_0 = Vector512.FusedMultiplyAdd(x8, b0, c8_0);
-            var x9 = Vector512.Create(a[9]); c9_0 = Vector512.FusedMultiplyAdd(x9, b0, c9_0);
-            var x10 = Vector512.Create(a[10]); c10_0 = Vector512.FusedMultiplyAdd(x10, b0, c10_0);
-            var x11 = Vector512.Create(a[11]); c11_0 = Vector512.FusedMultiplyAdd(x11, b0, c11_0);
-        }
-        (c0_0 + Vector512.Load(c + 0 * ldc + 0)).Store(c + 0 * ldc + 0);
-        (c1_0 + Vector512.Load(c + 1 * ldc + 0)).Store(c + 1 * ldc + 0);
-        (c2_0 + Vector512.Load(c + 2 * ldc + 0)).Store(c + 2 * ldc + 0);
-        (c3_0 + Vector512.Load(c + 3 * ldc + 0)).Store(c + 3 * ldc + 0);
-        (c4_0 + Vector512.Load(c + 4 * ldc + 0)).Store(c + 4 * ldc + 0);
-        (c5_0 + Vector512.Load(c + 5 * ldc + 0)).Store(c + 5 * ldc + 0);
-        (c6_0 + Vector512.Load(c + 6 * ldc + 0)).Store(c + 6 * ldc + 0);
-        (c7_0 + Vector512.Load(c + 7 * ldc + 0)).Store(c + 7 * ldc + 0);
-        (c8_0 + Vector512.Load(c + 8 * ldc + 0)).Store(c + 8 * ldc + 0);
-        (c9_0 + Vector512.Load(c + 9 * ldc + 0)).Store(c + 9 * ldc + 0);
-        (c10_0 + Vector512.Load(c + 10 * ldc + 0)).Store(c + 10 * ldc + 0);
-        (c11_0 + Vector512.Load(c + 11 * ldc + 0)).Store(c + 11 * ldc + 0);
-    }
+    // C[k0 + r, 0..columns) += Σ_μ A[μ, k0 + r]·G[μ, ..] over `rows` rows of a column panel (PanelRows values of a row
+    // adjacent), each sum formed from zero in registers and added to C once.
+    private protected abstract unsafe void Gradient(float* panel, int rows, float* g, int ldg, float* c, int ldc, int columns);
 }
