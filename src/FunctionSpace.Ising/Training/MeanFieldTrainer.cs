@@ -73,9 +73,13 @@ public static class MeanFieldTrainer
         ulong noiseSeed, MeanFieldOptions options, IProgress<ProgressReport>? progress = null, CancellationToken ct = default) =>
         TrainOnThreads(architecture, inputs, labels, networkSeeds, noiseSeed, options, Environment.ProcessorCount, progress, ct);
 
-    /// <summary>As <see cref="Train"/>, on at most <paramref name="threads"/> threads (the result does not depend on it).</summary>
+    /// <summary>
+    /// As <see cref="Train"/>, on at most <paramref name="threads"/> threads and on the kernel's 512-bit
+    /// (<paramref name="wide"/> true) or 256-bit vectors (false; default: the hardware's). The result depends
+    /// on neither.
+    /// </summary>
     internal static MeanFieldResult TrainOnThreads(Architecture architecture, float[] inputs, byte[] labels, IReadOnlyList<ulong> networkSeeds,
-        ulong noiseSeed, MeanFieldOptions options, int threads, IProgress<ProgressReport>? progress, CancellationToken ct)
+        ulong noiseSeed, MeanFieldOptions options, int threads, IProgress<ProgressReport>? progress, CancellationToken ct, bool? wide = null)
     {
         int n = labels.Length, width = architecture.Widths[0], k = networkSeeds.Count, layers = architecture.Layers;
         if (inputs.Length != (long)n * width) throw new InputException($"training: {inputs.Length} input values do not make {n} rows of width {width}");
@@ -96,7 +100,7 @@ public static class MeanFieldTrainer
             ct.ThrowIfCancellationRequested();
             // Networks are independent: the epochs of all networks run in lockstep only so that progress and
             // the divergence check happen per epoch, as for one batched tensor.
-            Parallel.For(0, k, parallel, () => new MeanFieldKernel(architecture, options.BatchSize, trainable, n),
+            Parallel.For(0, k, parallel, () => new MeanFieldKernel(architecture, options.BatchSize, trainable, n, wide),
                 (net, _, kernel) =>
                 {
                     networks[net].EpochLoss = kernel.Epoch(networks[net], inputs, labels, options);
