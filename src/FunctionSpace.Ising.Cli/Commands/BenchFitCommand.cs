@@ -23,6 +23,7 @@ namespace FunctionSpace.Ising.Cli.Commands;
 /// </remarks>
 internal static class BenchFitCommand
 {
+    private const int WarmupSteps = 40;
     private const double BaselineStepSeconds = 0.19, TargetStepSeconds = 0.020, TargetFitSeconds = 60, TargetPlSeconds = 120,
         BaselinePlSeconds = 170.7;   // torch products, 68 L-BFGS iterations, idle machine (issue #4 state before SingleGemm)
 
@@ -174,9 +175,10 @@ internal static class BenchFitCommand
         var estimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction);
         var learningOptions = new BoltzmannLearningOptions(Update: settings.Update);
         var learning = new BoltzmannLearning(estimator, learningOptions);
-        // Warm-up (not timed): two estimates and one update compile the loop's methods, as in a long fit; the last
-        // estimate, of the start model, leaves its fixed point as the timed fit's warm start.
-        learning.Fit(target, initial, new FitOptions(MaxIterations: 1, RmseTolerance: 1e-12));
+        // Warm-up (not timed): 40 steps take every method of the loop past the JIT's tiering (re-compiled optimised after
+        // 30 calls), so the timed steps are those of a long fit; the last estimate, of the start model, leaves its fixed
+        // point as the timed fit's warm start.
+        learning.Fit(target, initial, new FitOptions(MaxIterations: WarmupSteps, RmseTolerance: 1e-12));
         learning.Fit(target, initial, new FitOptions(MaxIterations: 0, RmseTolerance: 1e-12));
         int before = estimator.Sweeps.Count;
         TimeSpan sweepsBefore = estimator.SweepTime, estimatesBefore = estimator.EstimateTime;

@@ -19,8 +19,8 @@ namespace FunctionSpace.Ising.Inverse;
 /// <param name="MaxGradientRate">Largest learning rate η of <see cref="BoltzmannUpdate.Gradient"/>.</param>
 /// <param name="FieldRateRatio">η_h / η_J of <see cref="BoltzmannUpdate.Gradient"/> (the rule has one rate for each).
 /// 1 is the study's single rate; with it the learning stalls on dense N = 675 data (the RMSE, which weighs one field as
-/// much as N − 1 couplings, stops falling along the step); 10 reached RMSE 1e-3 on every dense N = 675 BP-consistent
-/// problem of `fsi bench fit` tried (3 and 30 failed on one of four, or took 2–3× the steps).</param>
+/// much as N − 1 couplings, stops falling along the step); 10 reached RMSE 1e-3 on each of four dense N = 675 BP-consistent
+/// problems tried (variants of the learnable problem of `fsi bench fit`); 3 stalled on one of them, 30 took 2–3× the steps.</param>
 /// <param name="CenteredGradient">Centre <see cref="BoltzmannUpdate.Gradient"/> on the data magnetisations (Montavon &amp;
 /// Müller 2012): without it the same dense problems stalled at RMSE 0.002–0.009.</param>
 public sealed record BoltzmannLearningOptions(double InitialStep = 0.01, double MaxStep = 0.05, double MinStep = 1e-9,
