@@ -1,6 +1,6 @@
 using System.CommandLine;
-using FunctionSpace.Ising.Cli.Commands;
 using System.CommandLine.Parsing;
+using FunctionSpace.Ising.Cli.Commands;
 
 namespace FunctionSpace.Ising.Cli;
 

@@ -187,7 +187,7 @@ internal static class BenchFitCommand
         double perStep = timer.Elapsed.TotalSeconds / (timed.Iterations + 1);
         var sweeps = estimator.Sweeps.Skip(before).ToArray();
         output.WriteLine($"  BP learning step (warm-started)  {perStep * 1000,9:F1} ms/step over {timed.Iterations + 1} estimates; sweeps per step " +
-                         $"mean {sweeps.Average():F1}, max {sweeps.Max()} [{string.Join(" ", sweeps)}]; rejected steps {timed.Diagnostics["rejected_steps"]}, undone {timed.Diagnostics.GetValueOrDefault("undone_steps") ?? 0}, " +
+                         $"mean {sweeps.Average():F1}, max {sweeps.Max()} [{string.Join(" ", sweeps)}]; rejected steps {timed.Diagnostics["rejected_steps"]}, undone {timed.Diagnostics["undone_steps"]}, " +
                          $"BP failures {timed.Diagnostics["failed_estimates"]}; best BP RMSE {timed.Diagnostics["best_rmse"]:F4}; baseline {BaselineStepSeconds * 1000:F0} ms ⇒ " +
                          $"{BaselineStepSeconds / perStep:F1}x faster; target ≤ {TargetStepSeconds * 1000:F0} ms: {(perStep <= TargetStepSeconds ? "met" : "NOT met")}");
         // Where a step's time goes: BP sweeps, the BP work around them (tanh J, start copy, final pass with the pair
@@ -218,7 +218,7 @@ internal static class BenchFitCommand
                 : $"n/a ({check.Describe()})";
             var fitSweeps = fitEstimator.Sweeps;
             output.WriteLine($"  full BP fit                      {seconds,9:F1} s ({fit.Iterations} steps, {seconds / Math.Max(1, fitSweeps.Count) * 1000:F0} ms/step, " +
-                             $"{fitSweeps.Sum()} sweeps, {fit.Diagnostics.GetValueOrDefault("undone_steps") ?? 0} undone, stop {fit.StopReason}, best BP RMSE {fit.Diagnostics["best_rmse"]:F4} at step {fit.BestIteration}, " +
+                             $"{fitSweeps.Sum()} sweeps, {fit.Diagnostics["undone_steps"]} undone, stop {fit.StopReason}, best BP RMSE {fit.Diagnostics["best_rmse"]:F4} at step {fit.BestIteration}, " +
                              $"re-estimated {verified}); target < {TargetFitSeconds:F0} s to RMSE 1e-3: " +
                              (fit.StopReason != FitStopReason.Converged ? $"not reached (stop {fit.StopReason})" : seconds < TargetFitSeconds ? "met" : "NOT met"));
             if (bethe) BetheCheck(target.Moments, bp, output);

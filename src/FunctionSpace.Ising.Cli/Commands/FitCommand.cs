@@ -11,7 +11,7 @@ internal static class FitCommand
     /// <summary>The learning step rule as an option (shared with <c>fsi bench fit</c>).</summary>
     internal static Option<string> UpdateOption(string name, string defaultRule = "newton")
     {
-        var option = new Option<string>(name) { Description = "Step rule of bp learning: newton (θ += η[F(data) − F(model)], F = TAP inverse: an N³ inversion per step), gradient (the study's J += η(C_data − C_model), adaptive η: O(N²) per step), rprop (per-parameter sign steps), linear (fixed data preconditioner)", DefaultValueFactory = _ => defaultRule };
+        var option = new Option<string>(name) { Description = "Step rule of bp learning: newton (θ += η[F(data) − F(model)], F = TAP inverse: an N³ inversion per step), gradient (J += η(C_data − C_model), h += 10η(m_data − m_model), centred on the data magnetisations, adaptive η: O(N²) per step), rprop (per-parameter sign steps), linear (fixed data preconditioner)", DefaultValueFactory = _ => defaultRule };
         option.AcceptOnlyFromAmong("newton", "gradient", "rprop", "linear");
         return option;
     }

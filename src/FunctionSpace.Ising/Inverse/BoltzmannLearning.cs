@@ -1,5 +1,5 @@
-using System.Runtime.Intrinsics;
 using System.Diagnostics;
+using System.Runtime.Intrinsics;
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Models;
 
@@ -170,6 +170,11 @@ public sealed class BoltzmannLearning : IInverseSolver
                 bestRmse = rmse; bestIteration = iteration;
                 Array.Copy(h, bestH, n); Array.Copy(j, bestJ, n * n);
                 steered?.MarkBest();
+                if (Options.Update == BoltzmannUpdate.Gradient)
+                {
+                    if (bestEstimate != null) steered?.Recycle(bestEstimate);
+                    bestEstimate = estimate;
+                }
             }
             if (rmse < options.RmseTolerance) { reason = FitStopReason.Converged; break; }
             if (iteration == options.MaxIterations) break;
@@ -226,11 +231,6 @@ public sealed class BoltzmannLearning : IInverseSolver
                 {
                     eta = Math.Min(Options.MaxGradientRate, eta * 1.2);
                     lastAcceptedRmse = rmse;
-                    if (bestEstimate != estimate && bestIteration == iteration)
-                    {
-                        if (bestEstimate != null) steered?.Recycle(bestEstimate);
-                        bestEstimate = estimate;
-                    }
                     GradientStep(h, j, data, estimate!, eta, options.L2);
                 }
                 else
@@ -338,9 +338,6 @@ public sealed class BoltzmannLearning : IInverseSolver
         return true;
     }
 
-    // θ ← θ + η ∂ℒ/∂θ: h_i += η (m_i^data − m_i^model), J_ij += η (C_ij^data − C_ij^model − λ₂ J_ij), one flat SIMD pass over
-    // the N² couplings (both triangles get the same arithmetic on mirrored inputs, so J stays exactly symmetric when the
-    // data are); the diagonal is reset to 0.
     // One step of the gradient rule (see BoltzmannUpdate.Gradient). Centred (the centering trick of Montavon & Müller,
     // Neural Networks: Tricks of the Trade, LNCS 7700, 2012, with offsets μ = m_data): in the parameters (W, b) of E = Σ W_ij (s_i − μ_i)(s_j − μ_j) + Σ b_i (s_i − μ_i) the likelihood gradient is
     //   ∂W_ij = ΔC_ij − μ_i Δm_j − μ_j Δm_i,   ∂b_i = Δm_i    (Δ = data − model; C = ⟨s_i s_j⟩),
