@@ -29,7 +29,7 @@ internal static class BenchFitCommand
 
     private sealed record Settings(int Steps, int FitIterations, int Configurations, int PlIterations, double BpTolerance, ulong Seed,
         int Anderson, double ToleranceFraction, double PlTolerance, bool GemmDetail, bool Gemm, bool PlCompare, int PlHistory, double PlWarmup,
-        BoltzmannUpdate Update, bool Learnable, double Damping);
+        BoltzmannUpdate Update, bool Learnable, double Damping, int SweepBudget);
 
     public static Command Create()
     {
@@ -49,15 +49,16 @@ internal static class BenchFitCommand
         var update = FitCommand.UpdateOption("--update", "gradient");
         var learnable = new Option<bool>("--learnable") { Description = "Also time learning on BP moments of a known dense N = 675 model (a problem BP learning can solve)", DefaultValueFactory = _ => true };
         var damping = new Option<double>("--bp-damping") { Description = "BP damping inside learning (escalated when BP stalls)", DefaultValueFactory = _ => 0.5 }.InRange(0, 0.99);
+        var budget = FitCommand.SweepBudgetOption();
         var seed = CommonOptions.Seed();
         var command = new Command("fit", "Time BP Boltzmann learning (per step, full FULL fit) and pseudolikelihood at N = 675; baseline: numpy BP 0.19 s/step")
         {
-            steps, fitIter, configs, plIter, bpTol, anderson, fraction, plTol, gemm, plCompare, gemmDetail, plHistory, plWarmup, update, learnable, damping, seed,
+            steps, fitIter, configs, plIter, bpTol, anderson, fraction, plTol, gemm, plCompare, gemmDetail, plHistory, plWarmup, update, learnable, damping, budget, seed,
         };
         command.SetAction(parse => Run(new Settings(parse.GetValue(steps), parse.GetValue(fitIter), parse.GetValue(configs),
             parse.GetValue(plIter), parse.GetValue(bpTol), parse.GetValue(seed), parse.GetValue(anderson), parse.GetValue(fraction),
             parse.GetValue(plTol), parse.GetValue(gemmDetail), parse.GetValue(gemm), parse.GetValue(plCompare),
-            parse.GetValue(plHistory), parse.GetValue(plWarmup), FitCommand.Update(parse.GetValue(update)), parse.GetValue(learnable), parse.GetValue(damping)), Console.Out));
+            parse.GetValue(plHistory), parse.GetValue(plWarmup), FitCommand.Update(parse.GetValue(update)), parse.GetValue(learnable), parse.GetValue(damping), parse.GetValue(budget)), Console.Out));
         return command;
     }
 
@@ -78,7 +79,8 @@ internal static class BenchFitCommand
         output.WriteLine($"  BP inside learning: warm start from the previous step, damping {bp.Damping} (escalating after {bp.StallSweeps} sweeps without a new low of the change), Anderson depth {bp.AndersonDepth}, " +
                          $"tolerance = clamp({settings.ToleranceFraction:G2} × best RMSE, {bp.Tolerance:G2}, 1e-3) on the largest cavity-field change " +
                          "(moment error ≈ 0.1–1 × tolerance, so ≤ 10 % of the mismatch a step corrects); final RMSE re-estimated at the floor; " +
-                         $"update rule {settings.Update}");
+                         $"update rule {settings.Update}" +
+                         (settings.Update == BoltzmannUpdate.Gradient ? $", at most {settings.SweepBudget} sweeps per step's estimate (0 = no budget; a step over it is undone)" : ""));
 
         if (settings.Learnable)
         {
@@ -172,7 +174,7 @@ internal static class BenchFitCommand
         output.WriteLine($"{label}:");
         var initial = new MeanFieldInversion(MeanFieldVariant.Tap).Fit(target, null, new FitOptions()).Model;
         // Warm-started steps: the first step (cold BP) is excluded; the rest reuse the previous messages.
-        var estimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction);
+        var estimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction) { SweepBudget = settings.Update == BoltzmannUpdate.Gradient ? settings.SweepBudget : 0 };
         var learningOptions = new BoltzmannLearningOptions(Update: settings.Update);
         var learning = new BoltzmannLearning(estimator, learningOptions);
         // Warm-up (not timed): 40 steps take every method of the loop past the JIT's tiering (re-compiled optimised after
@@ -183,12 +185,17 @@ internal static class BenchFitCommand
         int before = estimator.Sweeps.Count;
         TimeSpan sweepsBefore = estimator.SweepTime, estimatesBefore = estimator.EstimateTime;
         var timer = Stopwatch.StartNew();
-        var timed = learning.Fit(target, initial, new FitOptions(MaxIterations: settings.Steps - 1, RmseTolerance: 1e-12));
+        var stepClock = new StepClock(timer);
+        var timed = learning.Fit(target, initial, new FitOptions(MaxIterations: settings.Steps - 1, RmseTolerance: 1e-12), stepClock);
         double perStep = timer.Elapsed.TotalSeconds / (timed.Iterations + 1);
         var sweeps = estimator.Sweeps.Skip(before).ToArray();
+        // Steps whose BP needed more than one sweep (a one-sweep estimate is a step too small to move BP's fixed point,
+        // as when the rate has halved to its stall): their mean wall time, the update before each estimate included.
+        var moving = Enumerable.Range(1, Math.Min(sweeps.Length, stepClock.Times.Count) - 1).Where(k => sweeps[k] > 1)
+            .Select(k => stepClock.Times[k] - stepClock.Times[k - 1]).ToArray();
         output.WriteLine($"  BP learning step (warm-started)  {perStep * 1000,9:F1} ms/step over {timed.Iterations + 1} estimates; sweeps per step " +
                          $"mean {sweeps.Average():F1}, max {sweeps.Max()} [{string.Join(" ", sweeps)}]; rejected steps {timed.Diagnostics["rejected_steps"]}, undone {timed.Diagnostics["undone_steps"]}, " +
-                         $"BP failures {timed.Diagnostics["failed_estimates"]}; best BP RMSE {timed.Diagnostics["best_rmse"]:F4}; baseline {BaselineStepSeconds * 1000:F0} ms ⇒ " +
+                         $"BP failures {timed.Diagnostics["failed_estimates"]}{(moving.Length > 0 ? $"; the {moving.Length} steps of more than one sweep {moving.Average() * 1000:F1} ms each" : "")}; best BP RMSE {timed.Diagnostics["best_rmse"]:F4}; baseline {BaselineStepSeconds * 1000:F0} ms ⇒ " +
                          $"{BaselineStepSeconds / perStep:F1}x faster; target ≤ {TargetStepSeconds * 1000:F0} ms: {(perStep <= TargetStepSeconds ? "met" : "NOT met")}");
         // Where a step's time goes: BP sweeps, the BP work around them (tanh J, start copy, final pass with the pair
         // moments), and the learning update (model check, RMSE, TAP inversion of the model moments, parameter step).
@@ -206,7 +213,7 @@ internal static class BenchFitCommand
         if (settings.FitIterations > 0)
         {
             timer.Restart();
-            var fitEstimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction);
+            var fitEstimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction) { SweepBudget = settings.Update == BoltzmannUpdate.Gradient ? settings.SweepBudget : 0 };
             var clock = new StepClock(timer);
             var fit = new BoltzmannLearning(fitEstimator, learningOptions).Fit(target, initial,
                 new FitOptions(MaxIterations: settings.FitIterations, RmseTolerance: 1e-3), clock);
@@ -217,12 +224,30 @@ internal static class BenchFitCommand
                 ? $"{target.Moments.Rmse(BeliefPropagation.Moments(fit.Model, check)):F4} at BP tolerance {bp.Tolerance:G2}"
                 : $"n/a ({check.Describe()})";
             var fitSweeps = fitEstimator.Sweeps;
+            // The sweeps of the estimates that lowered the best RMSE (the steps the fit kept) against all others: what a
+            // sweep budget would cut.
+            var (kept, others) = KeptSweeps(fit.RmseHistory, fitSweeps);
             output.WriteLine($"  full BP fit                      {seconds,9:F1} s ({fit.Iterations} steps, {seconds / Math.Max(1, fitSweeps.Count) * 1000:F0} ms/step, " +
-                             $"{fitSweeps.Sum()} sweeps, {fit.Diagnostics["undone_steps"]} undone, stop {fit.StopReason}, best BP RMSE {fit.Diagnostics["best_rmse"]:F4} at step {fit.BestIteration}, " +
+                             $"{fitSweeps.Sum()} sweeps, steps that lowered the best RMSE {kept.Count} (sweeps max {(kept.Count > 0 ? kept.Max() : 0)}), others {others.Count} (sweeps max {(others.Count > 0 ? others.Max() : 0)}), {fit.Diagnostics["undone_steps"]} undone, stop {fit.StopReason}, best BP RMSE {fit.Diagnostics["best_rmse"]:F4} at step {fit.BestIteration}, " +
                              $"re-estimated {verified}); target < {TargetFitSeconds:F0} s to RMSE 1e-3: " +
                              (fit.StopReason != FitStopReason.Converged ? $"not reached (stop {fit.StopReason})" : seconds < TargetFitSeconds ? "met" : "NOT met"));
             if (bethe) BetheCheck(target.Moments, bp, output);
         }
+    }
+
+    // Sweeps of the steps' estimates that set a new best RMSE, and of the rest (History and Sweeps hold one entry per
+    // estimate; the first, of the start model from a cold start, is neither).
+    private static (List<int> Kept, List<int> Others) KeptSweeps(IReadOnlyList<double> history, IReadOnlyList<int> sweeps)
+    {
+        var kept = new List<int>();
+        var others = new List<int>();
+        double best = history.Count > 0 ? history[0] : double.PositiveInfinity;
+        for (int k = 1; k < Math.Min(history.Count, sweeps.Count); k++)
+        {
+            if (history[k] < best) { best = history[k]; kept.Add(sweeps[k]); }
+            else others.Add(sweeps[k]);
+        }
+        return (kept, others);
     }
 
     // Objective evaluations of all stages weighted by their share of the data (the work in full-data evaluations).

@@ -16,6 +16,14 @@ internal static class FitCommand
         return option;
     }
 
+    /// <summary>The sweep budget of a gradient-rule learning step as an option (shared with <c>fsi bench fit</c>).</summary>
+    internal static Option<int> SweepBudgetOption() =>
+        new Option<int>("--bp-sweep-budget")
+        {
+            Description = "gradient rule: BP sweeps allowed to a learning step's estimate (0 = none); a step whose BP has not converged within them is undone and the rate halved",
+            DefaultValueFactory = _ => FitPipeline.LearningSweepBudget,
+        }.InRange(0, 1_000_000);
+
     internal static BoltzmannUpdate Update(string? name) => name switch
     {
         "gradient" => BoltzmannUpdate.Gradient,
@@ -50,6 +58,7 @@ internal static class FitCommand
         var bpTol = new Option<double>("--bp-tol") { Description = "BP convergence tolerance", DefaultValueFactory = _ => 1e-8 };
         var bpDamping = new Option<double>("--bp-damping") { Description = "BP damping (escalated on non-convergence)", DefaultValueFactory = _ => 0.5 };
         var bpUpdate = UpdateOption("--bp-update");
+        var bpBudget = SweepBudgetOption();
         var mcChains = new Option<int>("--mc-chains") { Description = "Monte-Carlo check: chains", DefaultValueFactory = _ => 16 };
         var mcSamples = new Option<int>("--mc-samples") { Description = "Monte-Carlo check: samples per chain (0 = skip the check)", DefaultValueFactory = _ => 4000 };
         var mcBurnIn = new Option<int>("--mc-burn-in") { Description = "Monte-Carlo check: burn-in sweeps", DefaultValueFactory = _ => 2000 };
@@ -60,7 +69,7 @@ internal static class FitCommand
 
         var command = new Command("fit", "Fit maximum-entropy Ising models per part (FULL/LB/ITER/RB) and check them by BP and Monte Carlo; writes J/h .npy + JSON sidecar, RMSE curve, scatter and histogram figures")
         {
-            moments, momentsText, ensemble, spins, method, parts, init, maxIter, tolerance, l2, l1, bpTol, bpDamping, bpUpdate,
+            moments, momentsText, ensemble, spins, method, parts, init, maxIter, tolerance, l2, l1, bpTol, bpDamping, bpUpdate, bpBudget,
             mcChains, mcSamples, mcBurnIn, mcThin, tripletTol, seed, output, refine, refineIter, initModel, pcdChains, pcdSweeps, pcdStep, pcdRidge,
         };
         command.SetAction(parse =>
@@ -85,6 +94,7 @@ internal static class FitCommand
                 InitModels = parse.GetValue(initModel),
                 RefineIterations = Math.Max(0, parse.GetValue(refineIter)),
                 BpUpdate = Update(parse.GetValue(bpUpdate)),
+                BpSweepBudget = parse.GetValue(bpBudget),
                 // Learning chains use a seed distinct from the check's, so the check samples are independent.
                 Chains = new PersistentChainOptions(Chains: parse.GetValue(pcdChains), SweepsPerStep: parse.GetValue(pcdSweeps),
                     StepSize: parse.GetValue(pcdStep), Ridge: parse.GetValue(pcdRidge), Seed: parse.GetValue(seed) ^ 0x5EED5EED5EEDUL),

@@ -158,9 +158,24 @@ public sealed class BoltzmannLearning : IInverseSolver
                 // BP already escalated its damping; the step that led here is undone below.
                 failure = e.Message;
             }
+            double rmse = failure == null ? data.Rmse(estimate!) : double.NaN;
+            if (rmse < options.RmseTolerance && steered != null)
+            {
+                // A loose estimate met the stopping RMSE: confirm it at the estimator's best accuracy before stopping (a
+                // BP run stopped early on a slowly converging model can look matched when its fixed point is not).
+                try
+                {
+                    if (steered.Confirm(model, ct) is { } confirmed)
+                    {
+                        if (estimate != bestEstimate) steered.Recycle(estimate!);
+                        estimate = confirmed;
+                        rmse = data.Rmse(confirmed);
+                    }
+                }
+                catch (BpConvergenceException e) { failure = e.Message; rmse = double.NaN; estimate = null; }
+            }
             estimateTicks += Stopwatch.GetTimestamp() - estimateStart;
             previousEstimate = estimate;
-            double rmse = failure == null ? data.Rmse(estimate!) : double.NaN;
             history.Add(rmse);
             if (iteration % Options.ProgressEvery == 0 || rmse < options.RmseTolerance)
                 progress?.Report(new ProgressReport(Name, iteration, options.MaxIterations, "steps",
@@ -191,6 +206,15 @@ public sealed class BoltzmannLearning : IInverseSolver
                 double largest = 0;
                 for (int k = 0; k < p; k++) { step[k] = Math.Max(Options.MinStep, step[k] * 0.5); largest = Math.Max(largest, step[k]); }
                 Array.Clear(previousGradient);
+                if (Options.Update == BoltzmannUpdate.Gradient && bestEstimate != null)
+                {
+                    // Step again at once from the best model's kept moments (its re-estimate would cost a BP run for
+                    // nothing). The rule's own stopping test is its rate (the Rprop steps above do not apply to it).
+                    if (eta < 1e-6 * Options.GradientRate) { reason = failure != null ? FitStopReason.Diverged : FitStopReason.Stalled; break; }
+                    lastAcceptedRmse = bestRmse;
+                    GradientStep(h, j, data, bestEstimate, eta, options.L2);
+                    continue;
+                }
                 if (largest <= Options.MinStep) { reason = failure != null ? FitStopReason.Diverged : FitStopReason.Stalled; break; }
                 continue;
             }

@@ -49,9 +49,11 @@ public class BetheInversionTests
     public void InexactEstimatorTiesItsToleranceToTheError()
     {
         var estimator = new InexactBpMomentEstimator(new BpOptions(Tolerance: 1e-8), fraction: 0.1, ceiling: 1e-3);
-        Assert.Equal(1e-3, estimator.NextTolerance);          // no RMSE yet: the ceiling
+        Assert.Equal(1e-8, estimator.NextTolerance);          // no RMSE yet (the start model, cold): the floor
         estimator.SetErrorScale(0.002);
         Assert.Equal(2e-4, estimator.NextTolerance, 15);
+        estimator.SetErrorScale(1);
+        Assert.Equal(1e-3, estimator.NextTolerance);          // the ceiling
         estimator.SetErrorScale(1e-12);
         Assert.Equal(1e-8, estimator.NextTolerance);          // the floor
         var model = InverseTestModels.Random(10, 0.2, 0.2, 3);
@@ -103,6 +105,30 @@ public class BetheInversionTests
             }
             estimator.Recycle(moments);
         }
+    }
+
+    [Fact]
+    public void InexactEstimatorFailsAStepOverItsSweepBudgetWithoutEscalating()
+    {
+        // The budget binds only once the learning has a best model (a finite error scale): the first estimate, from a cold
+        // start, runs to convergence however long it takes; a later one that has not converged within the budget fails at
+        // once at the given damping, and a return to the best model restarts from the best model's fixed point.
+        var model = InverseTestModels.Random(10, 0.2, 0.2, 3);
+        var estimator = new InexactBpMomentEstimator(new BpOptions(Tolerance: 1e-10), fraction: 1e-9, ceiling: 1e-10) { SweepBudget = 3 };
+        estimator.Estimate(model);
+        Assert.True(estimator.LastResult!.Converged);
+        Assert.True(estimator.LastResult.Iterations > 3, $"the cold start took {estimator.LastResult.Iterations} sweeps");
+        estimator.MarkBest();
+        estimator.SetErrorScale(0.01);
+        var j = model.Couplings.ToArray();
+        for (int k = 0; k < j.Length; k++) j[k] *= 1.5;
+        var failure = Assert.Throws<BpConvergenceException>(() => estimator.Estimate(new IsingModel(model.Fields, j)));
+        Assert.Equal(3, failure.Result.Iterations);
+        Assert.Equal(0.5, failure.Result.DampingUsed);
+        Assert.Equal(BpStopReason.IterationCap, failure.Result.StopReason);
+        estimator.ReturnToBest();
+        estimator.Estimate(model);
+        Assert.Equal(1, estimator.LastResult!.Iterations);
     }
 
     private static double[] Clone(BpMessages messages) =>

@@ -94,6 +94,29 @@ public class LearningOnExactMomentsTests
     }
 
     [Fact]
+    public void GradientLearningWithASweepBudgetUndoesTheStepsOverItAndStillRecoversTheModel()
+    {
+        // As above, with BP at a tolerance of a tenth of the best RMSE (fsi fit's gradient rule) and a budget so small that
+        // some steps exceed it: those steps are undone with the rate halved, which costs steps but not the answer.
+        var model = InverseTestModels.Random(12, 0.2, 0.3, 41);
+        var bp = new BpOptions(Tolerance: 1e-13);
+        var target = FitTarget.FromMoments(new BpMomentEstimator(bp).Estimate(model), "BP moments of a planted model");
+        var estimator = new InexactBpMomentEstimator(bp, 0.1) { SweepBudget = Budget };
+        var fit = new BoltzmannLearning(estimator, new BoltzmannLearningOptions(Update: BoltzmannUpdate.Gradient))
+            .Fit(target, Tap(target), new FitOptions(MaxIterations: 3000, RmseTolerance: 1e-10));
+        Assert.True(fit.StopReason == FitStopReason.Converged, $"{fit.StopReason} after {fit.Iterations}, best {fit.Diagnostics["best_rmse"]}");
+        Assert.True((int)fit.Diagnostics["failed_estimates"]! > 0, "no step exceeded the budget: the test does not exercise it");
+        // The first estimate (the start, cold) and the last (the confirmation of convergence at the floor tolerance) are
+        // outside the budget; every step's estimate is within it.
+        Assert.True(estimator.Sweeps.Skip(1).SkipLast(1).All(s => s <= Budget), $"a step's estimate ran past the budget: {string.Join(" ", estimator.Sweeps)}");
+        Assert.Equal(bp.Tolerance, estimator.LastTolerance);
+        for (int k = 0; k < model.Couplings.Length; k++) Assert.Equal(model.Couplings[k], fit.Model.Couplings[k], 1e-7);
+        for (int i = 0; i < model.Size; i++) Assert.Equal(model.Fields[i], fit.Model.Fields[i], 1e-7);
+    }
+
+    private const int Budget = 6;
+
+    [Fact]
     public void MonteCarloRefinementMatchesExactMomentsWithinItsStatisticalError()
     {
         var model = InverseTestModels.Random(10, 0.4, 0.4, 29);
