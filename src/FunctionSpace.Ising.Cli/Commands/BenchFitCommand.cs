@@ -79,8 +79,8 @@ internal static class BenchFitCommand
         output.WriteLine($"  BP inside learning: warm start from the previous step, damping {bp.Damping} (escalating after {bp.StallSweeps} sweeps without a new low of the change), Anderson depth {bp.AndersonDepth}, " +
                          $"tolerance = clamp({settings.ToleranceFraction:G2} × best RMSE, {bp.Tolerance:G2}, 1e-3) on the largest cavity-field change " +
                          "(moment error ≈ 0.1–1 × tolerance, so ≤ 10 % of the mismatch a step corrects); final RMSE re-estimated at the floor; " +
-                         $"update rule {settings.Update}" +
-                         (settings.Update == BoltzmannUpdate.Gradient ? $", at most {settings.SweepBudget} sweeps per step's estimate (0 = no budget; a step over it is undone)" : ""));
+                         $"at most {settings.SweepBudget} sweeps per step's estimate (0 = no budget; a step over it is undone); update rule {settings.Update}; " +
+                         "as `fsi fit --method bp --bp-inexact`");
 
         if (settings.Learnable)
         {
@@ -174,7 +174,7 @@ internal static class BenchFitCommand
         output.WriteLine($"{label}:");
         var initial = new MeanFieldInversion(MeanFieldVariant.Tap).Fit(target, null, new FitOptions()).Model;
         // Warm-started steps: the first step (cold BP) is excluded; the rest reuse the previous messages.
-        var estimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction) { SweepBudget = settings.Update == BoltzmannUpdate.Gradient ? settings.SweepBudget : 0 };
+        var estimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction) { SweepBudget = settings.SweepBudget };
         var learningOptions = new BoltzmannLearningOptions(Update: settings.Update);
         var learning = new BoltzmannLearning(estimator, learningOptions);
         // Warm-up (not timed): 40 steps take every method of the loop past the JIT's tiering (re-compiled optimised after
@@ -213,7 +213,7 @@ internal static class BenchFitCommand
         if (settings.FitIterations > 0)
         {
             timer.Restart();
-            var fitEstimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction) { SweepBudget = settings.Update == BoltzmannUpdate.Gradient ? settings.SweepBudget : 0 };
+            var fitEstimator = new InexactBpMomentEstimator(bp, settings.ToleranceFraction) { SweepBudget = settings.SweepBudget };
             var clock = new StepClock(timer);
             var fit = new BoltzmannLearning(fitEstimator, learningOptions).Fit(target, initial,
                 new FitOptions(MaxIterations: settings.FitIterations, RmseTolerance: 1e-3), clock);

@@ -95,7 +95,13 @@ public sealed record FitSettings(FitInput Input, IReadOnlyList<string> Parts, st
     /// <summary>How BP Boltzmann learning (method bp) turns the moment mismatch into a step.</summary>
     public BoltzmannUpdate BpUpdate { get; init; } = BoltzmannUpdate.MeanFieldNewton;
 
-    /// <summary>BP sweeps allowed to a learning step's estimate under the gradient rule (0 = none); see
+    /// <summary>
+    /// Learn with <see cref="InexactBpMomentEstimator"/> (what `fsi bench fit` times): BP to a tenth of the best RMSE within
+    /// <see cref="BpSweepBudget"/> sweeps per step. False: BP to the given tolerance at every step.
+    /// </summary>
+    public bool BpInexact { get; init; }
+
+    /// <summary>BP sweeps allowed to a learning step's estimate when <see cref="BpInexact"/> (0 = none); see
     /// <see cref="FitPipeline.LearningSweepBudget"/>.</summary>
     public int BpSweepBudget { get; init; } = FitPipeline.LearningSweepBudget;
 }
@@ -161,7 +167,7 @@ public static class FitPipeline
     public const int LearningStallSweeps = 100;
 
     /// <summary>
-    /// BP sweeps allowed to the estimate of a learning step under the gradient rule (<see cref="InexactBpMomentEstimator.SweepBudget"/>):
+    /// BP sweeps allowed to the estimate of a learning step with the inexact estimator (<see cref="InexactBpMomentEstimator.SweepBudget"/>):
     /// a step whose BP has not converged within them is undone and the rate halved, as for a step that raised the RMSE.
     /// </summary>
     /// <remarks>
@@ -176,11 +182,11 @@ public static class FitPipeline
     public const int LearningSweepBudget = 40;
 
     /// <summary>The solver for a method name (bp, pl, nmf, tap, mc); <paramref name="update"/> is the step rule of bp.</summary>
-    /// <remarks>Under the gradient rule BP runs to a tolerance of a tenth of the best RMSE (at most 1e-3, at least the
-    /// given tolerance; <see cref="InexactBpMomentEstimator"/>) within <paramref name="sweepBudget"/> sweeps per step, and a
-    /// convergence is confirmed at the given tolerance; the other rules run BP to the given tolerance.</remarks>
+    /// <remarks>With <paramref name="inexact"/> BP runs to a tolerance of a tenth of the best RMSE (at most 1e-3, at least
+    /// the given tolerance; <see cref="InexactBpMomentEstimator"/>) within <paramref name="sweepBudget"/> sweeps per step,
+    /// and a convergence is confirmed at the given tolerance; otherwise every estimate runs BP to the given tolerance.</remarks>
     public static IInverseSolver Solver(string method, BpOptions bp, out IMomentEstimator? estimator, PersistentChainOptions? chains = null,
-        BoltzmannUpdate update = BoltzmannUpdate.MeanFieldNewton, int sweepBudget = LearningSweepBudget)
+        BoltzmannUpdate update = BoltzmannUpdate.MeanFieldNewton, bool inexact = false, int sweepBudget = LearningSweepBudget)
     {
         estimator = null;
         switch (method.ToLowerInvariant())
@@ -190,7 +196,7 @@ public static class FitPipeline
                 // A damping that stops converging as the model moves is given up after 100 sweeps without a new low
                 // instead of at the cap (unless the caller chose a stall window).
                 var learningBp = bp.StallSweeps > 0 ? bp : bp with { StallSweeps = LearningStallSweeps };
-                estimator = update == BoltzmannUpdate.Gradient
+                estimator = inexact
                     ? new InexactBpMomentEstimator(learningBp, 0.1, Math.Max(1e-3, bp.Tolerance)) { SweepBudget = sweepBudget }
                     : new BpMomentEstimator(learningBp);
                 return new BoltzmannLearning(estimator, new BoltzmannLearningOptions(Update: update));
@@ -205,7 +211,7 @@ public static class FitPipeline
     public static PartFitReport FitPart(FitSettings settings, SpinSlice part, FitTarget target, DataMoments partMoments,
         IProgress<ProgressReport>? progress, CancellationToken ct)
     {
-        var solver = Solver(settings.Method, settings.Bp, out _, settings.Chains, settings.BpUpdate, settings.BpSweepBudget);
+        var solver = Solver(settings.Method, settings.Bp, out _, settings.Chains, settings.BpUpdate, settings.BpInexact, settings.BpSweepBudget);
         IsingModel? initial = null;
         if (settings.InitModels is { Count: > 0 }) initial = AssembleBlocks(settings.InitModels, part, target.Moments);
         else if (solver is not MeanFieldInversion && settings.Init != "zero")
@@ -292,7 +298,8 @@ public static class FitPipeline
                 init = settings.Init,
                 hyper_parameters = new { settings.Fit.MaxIterations, settings.Fit.RmseTolerance, settings.Fit.L2, settings.Fit.L1, bp = settings.Bp,
                     bp_update = settings.Method.Equals("bp", StringComparison.OrdinalIgnoreCase) ? settings.BpUpdate.ToString() : null,
-                    bp_sweep_budget = settings.Method.Equals("bp", StringComparison.OrdinalIgnoreCase) && settings.BpUpdate == BoltzmannUpdate.Gradient ? settings.BpSweepBudget : (int?)null },
+                    bp_inexact = settings.Method.Equals("bp", StringComparison.OrdinalIgnoreCase) ? settings.BpInexact : (bool?)null,
+                    bp_sweep_budget = settings.Method.Equals("bp", StringComparison.OrdinalIgnoreCase) && settings.BpInexact ? settings.BpSweepBudget : (int?)null },
                 iterations = fit.Iterations,
                 stop_reason = fit.StopReason.ToString(),
                 best_iteration = fit.BestIteration,

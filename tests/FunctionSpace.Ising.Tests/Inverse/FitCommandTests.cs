@@ -26,6 +26,16 @@ public class FitCommandTests
             Assert.True(code == CliApp.ExitOk, stderr.ToString());
             string sidecar = File.ReadAllText(Path.Combine(output, "RB_bp.json"));
             Assert.Contains("\"update\": \"Gradient\"", sidecar);
+            Assert.Contains("\"bp_inexact\": false", sidecar);
+            Assert.Contains("\"bp_sweep_budget\": null", sidecar);
+
+            // The bench's estimator: BP to a tenth of the best RMSE within a sweep budget, recorded in the sidecar.
+            code = CliApp.Run(["fit", "--moments-text", dir, "--method", "bp", "--bp-update", "gradient", "--bp-inexact", "--bp-sweep-budget", "25",
+                "--part", "RB", "--max-iter", "3", "--quiet", "--mc-samples", "0", "-o", output], stdout, stderr);
+            Assert.True(code == CliApp.ExitOk, stderr.ToString());
+            sidecar = File.ReadAllText(Path.Combine(output, "RB_bp.json"));
+            Assert.Contains("\"bp_inexact\": true", sidecar);
+            Assert.Contains("\"bp_sweep_budget\": 25", sidecar);
 
             var badStderr = new StringWriter();
             code = CliApp.Run(["fit", "--moments-text", dir, "--method", "bp", "--bp-update", "sgd", "--part", "RB", "--quiet"], stdout, badStderr);
