@@ -41,7 +41,7 @@ public static class Pca
         Tensor x = ToScaledTensor(images);
         Tensor mean = x.mean([0]);
         Tensor centred = x - mean;
-        Tensor covariance = centred.t().matmul(centred) / n;
+        Tensor covariance = centred.t().matmul(centred).OverInPlace(n);
         var (eigenvalues, eigenvectors) = linalg.eigh(covariance);   // ascending order
         double total = covariance.diagonal().sum().item<double>();
         double[] allValues = eigenvalues.data<double>().ToArray();
@@ -77,6 +77,6 @@ public static class Pca
     private static Tensor ToScaledTensor(IdxImages images)
     {
         Tensor raw = tensor(images.Pixels, [images.Count, images.PixelsPerImage], dtype: ScalarType.Byte);
-        return raw.to_type(ScalarType.Float64) / 255.0;
+        return raw.to_type(ScalarType.Float64).OverInPlace(255.0);
     }
 }

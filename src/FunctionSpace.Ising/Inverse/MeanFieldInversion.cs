@@ -83,7 +83,7 @@ public sealed class MeanFieldInversion : IInverseSolver
         using (NewDisposeScope())
         {
             var c = tensor(inverse, [n, n], ScalarType.Float64);
-            if (ridge > 0) c = c + ridge * eye(n, dtype: ScalarType.Float64);
+            if (ridge > 0) c = c.Plus(eye(n, dtype: ScalarType.Float64).TimesInPlace(ridge));
             var (factor, info) = linalg.cholesky_ex(c);
             if (info.item<int>() != 0)
                 throw new InputException($"connected correlation matrix ({n}x{n}) is not positive definite (frozen or duplicated spins?); use --ridge > 0");

@@ -182,9 +182,9 @@ public sealed class PersistentChainLearning : IInverseSolver
     {
         using var scope = NewDisposeScope();
         var c = tensor(connected, [n, n], ScalarType.Float64);
-        c = 0.5 * (c + c.t());
+        c = c.Plus(c.t()).TimesInPlace(0.5);
         double scale = c.diagonal().mean().item<double>();
-        c = c + Math.Max(ridge * scale, 1e-12) * eye(n, dtype: ScalarType.Float64);
+        c = c.Plus(eye(n, dtype: ScalarType.Float64).TimesInPlace(Math.Max(ridge * scale, 1e-12)));
         var (factor, info) = linalg.cholesky_ex(c);
         if (info.item<int>() != 0)
             throw new InputException($"connected correlation matrix ({n}x{n}) is not positive definite even with ridge {ridge}; raise the ridge");
@@ -198,8 +198,8 @@ public sealed class PersistentChainLearning : IInverseSolver
         var a = tensor(precond, [n, n], ScalarType.Float64);
         var dc = tensor(deltaC, [n, n], ScalarType.Float64);
         var dj = a.mm(dc).mm(a);
-        dj = 0.5 * (dj + dj.t());
-        dj.diagonal().fill_(0.0);
+        dj = dj.Plus(dj.t()).TimesInPlace(0.5);
+        dj.diagonal().FillWith(0.0);
         var dm = tensor(deltaM, [n, 1], ScalarType.Float64);
         var m = tensor(mData, [n, 1], ScalarType.Float64);
         var dh = a.mm(dm) - dj.mm(m);
@@ -213,8 +213,8 @@ public sealed class PersistentChainLearning : IInverseSolver
         var xs = tensor(x, [rows, n], ScalarType.Float64);
         var ts = tensor(t, [rows, n], ScalarType.Float64);
         var p = ts.t().mm(xs);                      // p_ij = Σ tanh L_i s_j
-        var c = (p + p.t()) * (0.5 / rows);
-        c.diagonal().fill_(1.0);
+        var c = p.Plus(p.t()).TimesInPlace(0.5 / rows);
+        c.diagonal().FillWith(1.0);
         var m = ts.mean([0]);
         return (m.contiguous().data<double>().ToArray(), c.contiguous().data<double>().ToArray());
     }

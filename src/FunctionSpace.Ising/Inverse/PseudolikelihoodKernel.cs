@@ -119,11 +119,11 @@ public sealed class PseudolikelihoodKernel : IDisposable
             // two products: z = −2 s∘H, the loss Σ softplus(z) accumulated in float64 without converting the chunk,
             // then G = −2 s∘σ(z)/M overwriting z.
             var z = torch.addmm(h.unsqueeze(0), x, w.t(), 1, 1);        // H = h + X Wᵀ  (rows: samples)
-            z.mul_(x).mul_(-2);                                          // −2 s_i H_i
+            z.mul_(x).TimesInPlace(-2);                                          // −2 s_i H_i
             loss += nn.functional.softplus(z).sum(ScalarType.Float64).item<double>();
-            var g = z.sigmoid_().mul_(x).mul_(-2 * scale);               // ∂/∂H of the mean loss
+            var g = z.sigmoid_().mul_(x).TimesInPlace(-2 * scale);               // ∂/∂H of the mean loss
             gradW.addmm_(g.t(), x, 1, 1);
-            gradH.add_(g.sum(0L, type: ScalarType.Float64));
+            gradH.PlusInPlace(g.sum(0L, type: ScalarType.Float64));
         }
         loss *= scale;
         gradW.mul_(_offDiagonal!);
@@ -132,7 +132,7 @@ public sealed class PseudolikelihoodKernel : IDisposable
         {
             var w64 = w.to_type(ScalarType.Float64);
             penalty = 0.5 * L2 * w64.square().sum().item<double>();
-            gradW.add_(w.mul(L2));
+            gradW.PlusInPlace(w.Times(L2));
         }
         gradW.to_type(ScalarType.Float64).contiguous().data<double>().CopyTo(gradient, 0);
         gradH.contiguous().data<double>().CopyTo(gradient, n * n);

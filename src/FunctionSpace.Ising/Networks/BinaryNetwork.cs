@@ -175,10 +175,10 @@ public sealed class BinaryEvaluator : IDisposable
             Tensor z = activity.view(size, c, widths[1]).transpose(0, 1);                      // [C, b, n1]
             for (int l = 1; l < layers; l++)
             {
-                nn.functional.leaky_relu(z, BinaryNetwork.LeakySlope, inplace: true);
+                z.LeakyReluInPlace(BinaryNetwork.LeakySlope);
                 z = bmm(z, transposed[l]);                                                     // [C, b, n_l+1]
             }
-            correct.add_(z.argmax(2).eq(_labels.narrow(0, start, size)).sum(1));
+            correct.PlusInPlace(z.argmax(2).eq(_labels.narrow(0, start, size)).sum(1));
         }
         return correct.MoveToOuterDisposeScope();
     }
@@ -219,8 +219,8 @@ public sealed class BinaryEvaluator : IDisposable
             var z = layer == 0 ? matmul(w, activity) : bmm(w, activity);
             if (layer == Architecture.Layers - 1) return z;
             preActivations?.Add(z.mean([2]));
-            activity = nn.functional.leaky_relu(z, BinaryNetwork.LeakySlope, inplace: true);
-            if (scaleHidden) activity.div_(Math.Sqrt(nIn));
+            activity = z.LeakyReluInPlace(BinaryNetwork.LeakySlope);
+            if (scaleHidden) activity.OverInPlace(Math.Sqrt(nIn));
         }
         return activity;
     }

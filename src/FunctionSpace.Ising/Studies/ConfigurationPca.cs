@@ -33,7 +33,7 @@ public static class ConfigurationPca
         double total = centred.square().sum().item<double>() / count;
         // Gram G = Xc Xcᵀ / m: eigenpairs (λ, u) give the projections sqrt(λ·m)·u of the rows on the
         // covariance eigenvectors v = Xcᵀ u / sqrt(λ m), i.e. coordinates Xc v = sqrt(λ m) u.
-        var gram = centred.matmul(centred.t()) / count;
+        var gram = centred.matmul(centred.t()).OverInPlace(count);
         var (eigenvalues, eigenvectors) = linalg.eigh(gram);   // ascending
         var lambda = eigenvalues.data<double>().ToArray();
         var vectors = eigenvectors.contiguous().data<double>().ToArray();   // column c = eigenvector c

@@ -23,7 +23,7 @@ public static class DenseNetwork
             // [n, in]·[K, in, out] broadcasts to [K, n, out]; later layers are [K, n, in]·[K, in, out].
             var z = matmul(activity, weights[l].transpose(1, 2));
             if (l == architecture.Layers - 1) return z;
-            activity = nn.functional.leaky_relu(z, BinaryNetwork.LeakySlope).div_(Math.Sqrt(architecture.Widths[l]));
+            activity = z.LeakyRelu(BinaryNetwork.LeakySlope).OverInPlace(Math.Sqrt(architecture.Widths[l]));
         }
         return activity;
     }
@@ -76,13 +76,13 @@ public static class DenseNetwork
         if (outputs.shape[2] == 1)
         {
             if (signs is null) throw new ArgumentException("one output unit needs ±1 labels");
-            wrong = outputs.squeeze(2).mul(signs).le(0);
+            wrong = outputs.squeeze(2).mul(signs).AtMost(0);
         }
         else
         {
             if (classLabels is null) throw new ArgumentException("several output units need class labels");
             wrong = outputs.argmax(2).ne(classLabels);
         }
-        return wrong.to_type(ScalarType.Float64).sum(1).div(n).to_type(ScalarType.Float32).data<float>().ToArray();
+        return wrong.to_type(ScalarType.Float64).sum(1).OverInPlace(n).to_type(ScalarType.Float32).data<float>().ToArray();
     }
 }

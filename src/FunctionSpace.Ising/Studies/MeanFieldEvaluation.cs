@@ -27,7 +27,7 @@ public static class MeanFieldEvaluation
     public static float[] MeanFieldAccuracy(Architecture architecture, float[] theta, int networks, float[] inputs, byte[] labels)
     {
         using var scope = NewDisposeScope();
-        var mu = DenseNetwork.Layers(architecture, theta, networks).Select(t => t.div(2).tanh_()).ToArray();
+        var mu = DenseNetwork.Layers(architecture, theta, networks).Select(t => t.Over(2).tanh_()).ToArray();
         var x = tensor(inputs, [labels.Length, architecture.Widths[0]]);
         var output = DenseNetwork.Forward(architecture, mu, x);
         var classes = tensor(labels.Select(l => (long)l).ToArray());

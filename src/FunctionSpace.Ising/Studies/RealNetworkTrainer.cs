@@ -237,7 +237,7 @@ public static class RealNetworkTrainer
             var w = l < largest.Layers - 1 ? weights[l].mul(masks[l]) : weights[l];
             var z = matmul(activity, w.transpose(1, 2));
             if (l == largest.Layers - 1) return z;
-            activity = nn.functional.leaky_relu(z, BinaryNetwork.LeakySlope).mul_(scales[l]);
+            activity = z.LeakyRelu(BinaryNetwork.LeakySlope).mul_(scales[l]);
         }
         return activity;
     }
@@ -259,7 +259,7 @@ public static class RealNetworkTrainer
     internal static Tensor PerNetworkLoss(Tensor outputs, StudyTask task, Tensor classLabels, Tensor signs)
     {
         if (task == StudyTask.Parity)
-            return nn.functional.relu(1 - outputs.squeeze(2).mul(signs)).mean([1]);   // max(0, 1 − y f)
+            return nn.functional.relu(outputs.squeeze(2).mul(signs).SubtractedFrom(1)).mean([1]);   // max(0, 1 − y f)
         var logProbabilities = outputs.log_softmax(2);
         long k = outputs.shape[0];
         var index = classLabels.unsqueeze(0).expand(k, -1).unsqueeze(2);
@@ -296,7 +296,7 @@ public static class RealNetworkTrainer
         for (int net = 0; net < k; net++)
         {
             using var generator = new Generator(networkSeeds[net]);
-            using var values = randn([total], generator: generator).mul_(std);
+            using var values = randn([total], generator: generator).TimesInPlace(std);
             values.data<float>().CopyTo(flat.AsSpan(net * total, total));
         }
         return DenseNetwork.Layers(architecture, flat, k);

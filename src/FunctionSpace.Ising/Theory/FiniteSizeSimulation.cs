@@ -112,16 +112,16 @@ public static class FiniteSizeSimulation
                     {
                         wHat = randn(new long[] { n, n }, dtype: ScalarType.Float32, generator: generator);
                         var noise = randn(new long[] { n, n }, dtype: ScalarType.Float32, generator: generator);
-                        w = (float)Math.Sqrt(1 - strength * strength) * wHat + (float)strength * noise;
+                        w = wHat.Times((float)Math.Sqrt(1 - strength * strength)).Plus(noise.Times((float)strength));
                     }
                     else
                     {
                         wHat = RandomSpins(new long[] { n, n }, 0, generator);
-                        var flip = rand(new long[] { n, n }, dtype: ScalarType.Float32, generator: generator).lt((float)strength);
+                        var flip = rand(new long[] { n, n }, dtype: ScalarType.Float32, generator: generator).LessThan((float)strength);
                         w = where(flip, -wHat, wHat);
                     }
-                    reference = Units(matmul(wHat, reference) * (float)scale, settings.Beta, generator);
-                    perturbed = Units(matmul(w, perturbed) * (float)scale, settings.Beta, generator);
+                    reference = Units(matmul(wHat, reference).TimesInPlace((float)scale), settings.Beta, generator);
+                    perturbed = Units(matmul(w, perturbed).TimesInPlace((float)scale), settings.Beta, generator);
                     overlap[r, l + 1] = (reference * perturbed).to_type(ScalarType.Float64).mean().item<double>();
                     magnet[r, l + 1] = perturbed.to_type(ScalarType.Float64).mean().item<double>();
                 }
@@ -135,14 +135,14 @@ public static class FiniteSizeSimulation
 
     // ±1 spins with mean m: +1 with probability (1 + m)/2.
     private static Tensor RandomSpins(long[] shape, double mean, Generator generator) =>
-        rand(shape, dtype: ScalarType.Float32, generator: generator).lt((float)(0.5 * (1 + mean))).to_type(ScalarType.Float32) * 2 - 1;
+        rand(shape, dtype: ScalarType.Float32, generator: generator).LessThan((float)(0.5 * (1 + mean))).to_type(ScalarType.Float32).TimesInPlace(2).PlusInPlace(-1);
 
     // Stochastic sign units: s = +1 with probability (1 + tanh βh)/2; at β = ∞ this is sgn h with ties (h = 0,
     // possible for ±1 weights) broken by a fair coin, the β → ∞ limit of the same rule.
     private static Tensor Units(Tensor field, double beta, Generator generator)
     {
-        var up = double.IsPositiveInfinity(beta) ? 0.5f * (field.sign() + 1) : 0.5f * ((field * (float)beta).tanh() + 1);
-        return rand(field.shape, dtype: ScalarType.Float32, generator: generator).lt(up).to_type(ScalarType.Float32) * 2 - 1;
+        var up = double.IsPositiveInfinity(beta) ? field.sign().PlusInPlace(1).TimesInPlace(0.5f) : field.Times((float)beta).tanh_().PlusInPlace(1).TimesInPlace(0.5f);
+        return rand(field.shape, dtype: ScalarType.Float32, generator: generator).lt(up).to_type(ScalarType.Float32).TimesInPlace(2).PlusInPlace(-1);
     }
 
     /// <summary>Runs the sparse MAJ-k simulation (plain loops; gates are cheap).</summary>

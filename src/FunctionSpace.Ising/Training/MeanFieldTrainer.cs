@@ -206,15 +206,15 @@ public static class MeanFieldTrainer
         for (int l = 0; l < layers; l++)
         {
             inputs[l] = activity;
-            mus[l] = theta[l].div(2).tanh_();
-            variances[l] = 1 - mus[l].square();
+            mus[l] = theta[l].Over(2).tanh_();
+            variances[l] = mus[l].square().SubtractedFrom(1);
             var mean = bmm(activity, mus[l].transpose(1, 2));
             var variance = bmm(activity.square(), variances[l].transpose(1, 2));
-            sigmas[l] = variance.add_(VarianceFloor).sqrt_();
-            var z = mean.addcmul_(sigmas[l], noise[l], 1.0);
+            sigmas[l] = variance.PlusInPlace(VarianceFloor).sqrt_();
+            var z = mean.AddProductInPlace(sigmas[l], noise[l], 1.0);
             preActivations[l] = z;
             if (l < layers - 1)
-                activity = nn.functional.leaky_relu(z, BinaryNetwork.LeakySlope).div_(Math.Sqrt(architecture.Widths[l]));
+                activity = z.LeakyRelu(BinaryNetwork.LeakySlope).OverInPlace(Math.Sqrt(architecture.Widths[l]));
         }
         var logits = preActivations[layers - 1];
         var logProbabilities = logits.log_softmax(2);
@@ -222,21 +222,21 @@ public static class MeanFieldTrainer
         if (gradients == null) return losses;
 
         // ∂L/∂z_out = (softmax − onehot)/B.
-        var dz = logProbabilities.exp().scatter_add_(2, targets.unsqueeze(2), full_like(targets.unsqueeze(2), -1.0, dtype: logits.dtype)).div_(batch);
+        var dz = logProbabilities.exp().scatter_add_(2, targets.unsqueeze(2), TorchScalars.FullLike(targets.unsqueeze(2), -1.0, logits.dtype)).OverInPlace(batch);
         for (int l = layers - 1; l >= 0; l--)
         {
             // z = m + s·ε, s = sqrt(v), v = (1−μ²)·a²: ∂L/∂v = ∂L/∂z · ε / (2s).
-            var dVariance = dz.mul(noise[l]).div_(sigmas[l].mul(2));
+            var dVariance = dz.mul(noise[l]).div_(sigmas[l].Times(2));
             var a = inputs[l];
             var dMu = bmm(dz.transpose(1, 2), a);                             // Σ_b ∂L/∂z · a
             var dVar = bmm(dVariance.transpose(1, 2), a.square());             // Σ_b ∂L/∂v · a²
             // ∂L/∂μ = dMu − 2μ·dVar; dμ/dθ = (1 − μ²)/2.
-            gradients[l] = dMu.sub_(dVar.mul_(mus[l]).mul_(2)).mul_(variances[l]).div_(2);
+            gradients[l] = dMu.sub_(dVar.mul_(mus[l]).TimesInPlace(2)).mul_(variances[l]).OverInPlace(2);
             if (l == 0) break;
             // ∂L/∂a = ∂L/∂z·μ + 2a·(∂L/∂v·(1−μ²)); back through a = LReLU(z_prev)/sqrt(n_in,prev).
-            var dA = bmm(dz, mus[l]).add_(bmm(dVariance, variances[l]).mul_(a).mul_(2));
-            var slope = where(preActivations[l - 1] > 0, 1.0, BinaryNetwork.LeakySlope).to_type(dA.dtype);
-            dz = dA.mul_(slope).div_(Math.Sqrt(architecture.Widths[l - 1]));
+            var dA = bmm(dz, mus[l]).PlusInPlace(bmm(dVariance, variances[l]).mul_(a).TimesInPlace(2));
+            var slope = TorchScalars.Select(preActivations[l - 1].GreaterThan(0), 1.0, BinaryNetwork.LeakySlope).to_type(dA.dtype);
+            dz = dA.mul_(slope).OverInPlace(Math.Sqrt(architecture.Widths[l - 1]));
         }
         return losses;
     }
