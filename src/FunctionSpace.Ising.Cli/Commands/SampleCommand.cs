@@ -24,7 +24,7 @@ internal static class SampleCommand
         var rule = new Option<string>("--rule") { Description = "Single-spin update: metropolis or heat-bath", DefaultValueFactory = _ => "metropolis" };
         rule.AcceptOnlyFromAmong("metropolis", "heat-bath");
         var seed = CommonOptions.Seed();
-        var output = new Option<string>("--out") { Description = "Samples file (.npy, int8, (chains·samples) × N); beside it STEM.energies.npy, STEM.m.npy, STEM.C.npy, STEM.json", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Samples file (.npy, int8, (chains·samples) × N); beside it STEM.energies.npy, STEM.m.npy, STEM.C.npy, STEM.json", Required = true };
 
         var command = new Command("sample", "Monte-Carlo samples of an Ising model (Metropolis or heat bath, parallel seeded chains) with their moments")
         {

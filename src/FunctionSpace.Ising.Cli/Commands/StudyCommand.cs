@@ -17,7 +17,7 @@ internal static class StudyCommand
     private sealed class CommonOptionSet
     {
         public readonly Option<string> Preset = new("--preset") { Description = "quick (minutes on two cores) or full (the study's protocol)", DefaultValueFactory = _ => "quick" };
-        public readonly Option<string?> Out = new("--out") { Description = "Output directory. Default: models/studies/<study>" };
+        public readonly Option<string?> Out = new("--out", "-o") { Description = "Output directory. Default: models/studies/<study>" };
         public readonly Option<ulong> Seed = CommonOptions.Seed();
         public readonly Option<string?> DataDir = CommonOptions.DataDir();
         public readonly Option<string?> CacheDir = CommonOptions.CacheDir();

@@ -33,7 +33,7 @@ internal static class TheoryCommand
         return command;
     }
 
-    private static Option<string> Out(string sub) => new("--out")
+    private static Option<string> Out(string sub) => new("--out", "-o")
     {
         Description = "Output directory for the CSV and PNG figures",
         DefaultValueFactory = _ => Path.Combine("models", "theory", sub),
