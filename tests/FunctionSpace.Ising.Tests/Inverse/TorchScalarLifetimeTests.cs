@@ -9,6 +9,7 @@ namespace FunctionSpace.Ising.Tests.Inverse;
 /// in `fsi fit --method mc` over four parts. These tests run the learning's kernels while another thread collects
 /// garbage without pause, which made that window wide enough to hit.
 /// </summary>
+[Collection(nameof(TorchScalarLifetimeTests))]
 public class TorchScalarLifetimeTests
 {
     [Fact]
@@ -57,3 +58,8 @@ public class TorchScalarLifetimeTests
         }
     }
 }
+
+/// <summary>The stress test runs alone: its collecting thread would widen the same window for torch code of other tests
+/// running in parallel, including the TorchSharp-internal temporaries this project cannot reach (optim.Adam, softplus).</summary>
+[CollectionDefinition(nameof(TorchScalarLifetimeTests), DisableParallelization = true)]
+public class TorchScalarLifetimeCollection;
