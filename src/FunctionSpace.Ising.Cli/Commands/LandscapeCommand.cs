@@ -28,16 +28,17 @@ internal static class LandscapeCommand
         var hcNodes = new Option<int>("--heat-capacity-nodes") { Description = "Gauss–Legendre β nodes of the heat-capacity integral", DefaultValueFactory = _ => 12 }.InRange(2, 200);
         var mcSweeps = new Option<int>("--mc-samples") { Description = "Monte-Carlo samples per chain per β node", DefaultValueFactory = _ => 2000 }.InRange(10, 10_000_000);
         var mcChains = new Option<int>("--mc-chains") { Description = "Monte-Carlo chains per β node", DefaultValueFactory = _ => 8 }.InRange(2, 1024);
+        var stall = new Option<int>("--stall-sweeps") { Description = "Give up a damping attempt (and escalate) after this many sweeps without a new low of the largest change (0 = run to the cap)", DefaultValueFactory = _ => LandscapeSettings.DefaultStallSweeps }.InRange(0, 10_000_000);
         var seed = CommonOptions.Seed();
         var output = LandscapeOptions.Out("landscape-out");
         var command = new Command("landscape", "Entropy landscape around a reference: s(d) per part with the bound s_max(d), d(x) forward/backward (jumps, hysteresis), iso-energy curve");
         foreach (var o in inputs.All) command.Options.Add(o);
-        foreach (Option o in new Option[] { parts, range, points, damping, tolerance, maxIterations, iso, hcPoints, hcNodes, mcSweeps, mcChains, seed, output })
+        foreach (Option o in new Option[] { parts, range, points, damping, tolerance, maxIterations, stall, iso, hcPoints, hcNodes, mcSweeps, mcChains, seed, output })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
             var (xmin, xmax) = LandscapeOptions.ParseRange(parse.GetValue(range)!, "--x-range");
-            var bp = new BpOptions(parse.GetValue(damping), parse.GetValue(tolerance), parse.GetValue(maxIterations));
+            var bp = new BpOptions(parse.GetValue(damping), parse.GetValue(tolerance), parse.GetValue(maxIterations)) { StallSweeps = parse.GetValue(stall) };
             var settings = new Settings(parse.GetValue(output)!, ReferenceChoice.Parse(parse.GetValue(inputs.Reference)!),
                 new LandscapeSettings(xmin, xmax, parse.GetValue(points), bp), parse.GetValue(iso), parse.GetValue(hcPoints), parse.GetValue(hcNodes),
                 new MonteCarloOptions(Chains: parse.GetValue(mcChains), BurnInSweeps: 500, Samples: parse.GetValue(mcSweeps), Seed: parse.GetValue(seed)));
