@@ -196,7 +196,7 @@ internal static class BenchFitCommand
         output.WriteLine($"  BP learning step (warm-started)  {perStep * 1000,9:F1} ms/step over {timed.Iterations + 1} estimates; sweeps per step " +
                          $"mean {sweeps.Average():F1}, max {sweeps.Max()} [{string.Join(" ", sweeps)}]; rejected steps {timed.Diagnostics["rejected_steps"]}, undone {timed.Diagnostics["undone_steps"]}, " +
                          $"BP failures {timed.Diagnostics["failed_estimates"]}{(moving.Length > 0 ? $"; the {moving.Length} steps of more than one sweep {moving.Average() * 1000:F1} ms each" : "")}; best BP RMSE {timed.Diagnostics["best_rmse"]:F4}; baseline {BaselineStepSeconds * 1000:F0} ms ⇒ " +
-                         $"{BaselineStepSeconds / perStep:F1}x faster; target ≤ {TargetStepSeconds * 1000:F0} ms: {(perStep <= TargetStepSeconds ? "met" : "NOT met")}");
+                         $"{BaselineStepSeconds / perStep:F1}x faster; target ≤ {TargetStepSeconds * 1000:F0} ms: {StepVerdict(perStep, moving)}");
         // Where a step's time goes: BP sweeps, the BP work around them (tanh J, start copy, final pass with the pair
         // moments), and the learning update (model check, RMSE, TAP inversion of the model moments, parameter step).
         int estimates = timed.Iterations + 1;
@@ -233,6 +233,15 @@ internal static class BenchFitCommand
                              (fit.StopReason != FitStopReason.Converged ? $"not reached (stop {fit.StopReason})" : seconds < TargetFitSeconds ? "met" : "NOT met"));
             if (bethe) BetheCheck(target.Moments, bp, output);
         }
+    }
+
+    // The 20 ms target on the mean step and on the steps that move BP (more than one sweep): a mean pulled down by
+    // one-sweep steps of a collapsing rate does not count as met.
+    private static string StepVerdict(double perStep, double[] moving)
+    {
+        bool mean = perStep <= TargetStepSeconds;
+        bool movingMet = moving.Length == 0 || moving.Average() <= TargetStepSeconds;
+        return mean && movingMet ? "met" : mean ? "met on the mean, NOT met on the steps of more than one sweep" : "NOT met";
     }
 
     // Sweeps of the steps' estimates that set a new best RMSE, and of the rest (History and Sweeps hold one entry per
