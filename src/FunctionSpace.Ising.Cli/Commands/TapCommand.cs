@@ -16,15 +16,16 @@ internal static class TapCommand
         var damping = LandscapeOptions.Damping(0);
         var tolerance = LandscapeOptions.Tolerance(1e-9);
         var maxIterations = LandscapeOptions.MaxIterations(10000);
+        var stall = new Option<int>("--stall-iterations") { Description = "Give a start up after this many iterations without a new low of its change (0 = run to the cap)", DefaultValueFactory = _ => TapLandscape.DefaultTap.StallIterations }.InRange(0, 10_000_000);
         var seed = CommonOptions.Seed();
         var output = LandscapeOptions.Out("tap-out");
         var command = new Command("tap", "TAP free-energy census: TAP iterations from random starts, histogram of the converged free energies, number of peaks");
         foreach (var o in inputs.All.Where(o => o != inputs.Reference)) command.Options.Add(o);
-        foreach (Option o in new Option[] { part, starts, bins, damping, tolerance, maxIterations, seed, output }) command.Options.Add(o);
+        foreach (Option o in new Option[] { part, starts, bins, damping, tolerance, maxIterations, stall, seed, output }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var settings = new TapCensusSettings(parse.GetValue(starts), parse.GetValue(seed),
-                new TapOptions(parse.GetValue(damping), parse.GetValue(tolerance), parse.GetValue(maxIterations)), parse.GetValue(bins));
+                new TapOptions(parse.GetValue(damping), parse.GetValue(tolerance), parse.GetValue(maxIterations)) { StallIterations = parse.GetValue(stall) }, parse.GetValue(bins));
             string? partName = parse.GetValue(part);
             var (models, _, scenario) = inputs.Resolve(parse, partName is null ? [] : [partName.ToUpperInvariant()]);
             var model = models[0];

@@ -12,9 +12,17 @@ namespace FunctionSpace.Ising.Inference;
 /// <param name="MaxIterations">Iteration cap.</param>
 public sealed record TapOptions(double Damping = 0, double Tolerance = 1e-9, int MaxIterations = 10000)
 {
+    /// <summary>
+    /// Give a start up (not converged) when its largest change has not reached a new low for this many iterations
+    /// (0 = run to <see cref="MaxIterations"/>). A converging iteration keeps setting new lows; a start caught in a cycle
+    /// (the undamped iteration's period-2 orbits) does not, and ran the whole cap.
+    /// </summary>
+    public int StallIterations { get; init; }
+
     /// <summary>Checks the settings; a bad value gives a one-line <see cref="InputException"/>.</summary>
     public void Validate()
     {
+        if (StallIterations < 0) throw new InputException($"tap stall iterations: {StallIterations} must be ≥ 0");
         if (!(Damping >= 0 && Damping < 1)) throw new InputException($"tap damping: {Damping} is outside [0, 1)");
         if (!(Tolerance > 0)) throw new InputException($"tap tolerance: {Tolerance} must be positive");
         if (MaxIterations < 1) throw new InputException($"tap max iterations: {MaxIterations} must be at least 1");
@@ -54,7 +62,8 @@ public static class Tap
         var current = (double[])initialMagnetisations.Clone();
         var next = new double[n];
         var oneMinusM2 = new double[n];
-        double change = double.NaN;
+        double change = double.NaN, lowest = double.PositiveInfinity;
+        int lowestAt = 0;
         for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
         {
             if ((iteration & 63) == 0) ct.ThrowIfCancellationRequested();
@@ -71,6 +80,9 @@ public static class Tap
             (previous, current, next) = (current, next, previous);
             if (!double.IsFinite(change)) return new TapResult(false, iteration, change, current, double.NaN);
             if (change < options.Tolerance) return new TapResult(true, iteration, change, current, FreeEnergy(model, current));
+            if (change < lowest) { lowest = change; lowestAt = iteration; }
+            else if (options.StallIterations > 0 && iteration - lowestAt >= options.StallIterations)
+                return new TapResult(false, iteration, change, current, FreeEnergy(model, current));
         }
         return new TapResult(false, options.MaxIterations, change, current, FreeEnergy(model, current));
     }
@@ -131,6 +143,9 @@ public static class Tap
         var next = new double[permutedStarts.Length];
         var oneMinusM2 = new double[permutedStarts.Length];
         var changes = new double[count];
+        var lowest = new double[count];
+        Array.Fill(lowest, double.PositiveInfinity);
+        var lowestAt = new int[count];
         var active = Enumerable.Range(0, count).ToArray();
         double d = options.Damping;
         for (int iteration = 1; iteration <= options.MaxIterations && active.Length > 0; iteration++)
@@ -169,7 +184,9 @@ public static class Tap
                 Array.Copy(current, (long)id * n, previous, (long)id * n, n);
                 Array.Copy(next, (long)id * n, current, (long)id * n, n);
                 double c = changes[id];
-                bool finished = c < options.Tolerance || !double.IsFinite(c) || iteration == options.MaxIterations;
+                if (c < lowest[id]) { lowest[id] = c; lowestAt[id] = iteration; }
+                bool stalled = options.StallIterations > 0 && iteration - lowestAt[id] >= options.StallIterations;
+                bool finished = c < options.Tolerance || !double.IsFinite(c) || iteration == options.MaxIterations || stalled;
                 if (!finished) { keep.Add(id); continue; }
                 iterationsOf[id] = iteration;
                 changeOf[id] = c;

@@ -137,6 +137,36 @@ public class TapTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AStalledStartIsGivenUpAndAConvergingOneIsNot()
+    {
+        // Two spins with J = −3, h = 0: the undamped iteration from a symmetric start cycles between two states (the
+        // change never falls), so a 50-iteration stall window ends it long before the cap, batched or alone. On a weak
+        // model every start converges with the window exactly as without it.
+        var cycle = new IsingModel([0.0, 0.0], [0.0, -3.0, -3.0, 0.0]);
+        var stalled = new TapOptions(MaxIterations: 10000) { StallIterations = 50 };
+        var single = Tap.Solve(cycle, [0.5, 0.5], stalled);
+        var batched = Tap.SolveMany(cycle, [0.5, 0.5, 0.3, 0.3], 2, stalled);
+        Assert.False(single.Converged);
+        Assert.InRange(single.Iterations, 50, 200);
+        Assert.All(batched, r => { Assert.False(r.Converged); Assert.InRange(r.Iterations, 50, 200); });
+        Assert.Equal(10000, Tap.Solve(cycle, [0.5, 0.5], stalled with { StallIterations = 0 }).Iterations);
+
+        var weak = PlantedModels.Dense(40, 0.5, seed: 32);
+        var rng = new Random(8);
+        var starts = Enumerable.Range(0, 6 * 40).Select(_ => 2 * rng.NextDouble() - 1).ToArray();
+        var plain = Tap.SolveMany(weak, starts, 6, new TapOptions(Tolerance: 1e-11));
+        var watched = Tap.SolveMany(weak, starts, 6, new TapOptions(Tolerance: 1e-11) { StallIterations = 50 });
+        for (int k = 0; k < 6; k++)
+        {
+            Assert.True(plain[k].Converged);
+            Assert.Equal(plain[k].Iterations, watched[k].Iterations);
+            Assert.Equal(plain[k].Magnetisations, watched[k].Magnetisations);
+        }
+        Assert.Equal("tap stall iterations: -1 must be ≥ 0",
+            Assert.Throws<InputException>(() => Tap.Solve(weak, new double[40], new TapOptions { StallIterations = -1 })).Message);
+    }
+
+    [Fact]
     public void CapAndBadInputAreReported()
     {
         var model = PlantedModels.Dense(20, 0.5, seed: 33);
