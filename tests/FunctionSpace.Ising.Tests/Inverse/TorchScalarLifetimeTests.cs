@@ -39,7 +39,7 @@ public class TorchScalarLifetimeTests
         }, TaskCreationOptions.LongRunning);
         try
         {
-            // 300 rounds: before the fix they failed in 3 of 3 runs (within 2–3 s alone); 100 rounds missed it in 3 of 3.
+            // 300 rounds: before the fix each of 3 runs failed (within 2–3 s, run alone); 100 rounds missed it in 3 of 3 runs.
             for (int repeat = 0; repeat < 300; repeat++)
             {
                 var step = PersistentChainLearning.NewtonStep(precond, deltaC, deltaM, mData, n);
