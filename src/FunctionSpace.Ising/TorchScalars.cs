@@ -26,9 +26,6 @@ internal static class TorchScalars
     /// <summary>a += b in place.</summary>
     public static Tensor PlusInPlace(this Tensor a, Tensor b) => a.add_(b, One);
 
-    /// <summary>a + v.</summary>
-    public static Tensor Plus(this Tensor a, double v) { using var s = v.ToScalar(); return a.add(s, One); }
-
     /// <summary>a += v in place.</summary>
     public static Tensor PlusInPlace(this Tensor a, double v) { using var s = v.ToScalar(); return a.add_(s, One); }
 

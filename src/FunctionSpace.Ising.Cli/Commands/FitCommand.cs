@@ -20,7 +20,7 @@ internal static class FitCommand
     internal static Option<int> SweepBudgetOption() =>
         new Option<int>("--bp-sweep-budget")
         {
-            Description = "With --bp-inexact: BP sweeps allowed to a learning step's estimate (0 = none); a step whose BP has not converged within them is undone and the rate halved",
+            Description = "BP sweeps allowed to a learning step's estimate by the inexact estimator (fsi fit: with --bp-inexact; 0 = none); a step whose BP has not converged within them is undone and the rate halved",
             DefaultValueFactory = _ => FitPipeline.LearningSweepBudget,
         }.InRange(0, 1_000_000);
 

@@ -167,7 +167,7 @@ public sealed class BoltzmannLearning : IInverseSolver
                 {
                     if (steered.Confirm(model, ct) is { } confirmed)
                     {
-                        if (estimate != bestEstimate) steered.Recycle(estimate!);
+                        steered.Recycle(estimate!);   // the loose estimate is no longer read
                         estimate = confirmed;
                         rmse = data.Rmse(confirmed);
                     }
@@ -203,18 +203,18 @@ public sealed class BoltzmannLearning : IInverseSolver
                 lastAcceptedRmse = double.PositiveInfinity;   // the restored model is re-estimated: accept it as is
                 Array.Copy(bestH, h, n); Array.Copy(bestJ, j, n * n);
                 steered?.ReturnToBest();
-                double largest = 0;
-                for (int k = 0; k < p; k++) { step[k] = Math.Max(Options.MinStep, step[k] * 0.5); largest = Math.Max(largest, step[k]); }
-                Array.Clear(previousGradient);
                 if (Options.Update == BoltzmannUpdate.Gradient && bestEstimate != null)
                 {
                     // Step again at once from the best model's kept moments (its re-estimate would cost a BP run for
-                    // nothing). The rule's own stopping test is its rate (the Rprop steps above do not apply to it).
+                    // nothing). The rule's own stopping test is its rate (the Rprop steps below do not apply to it).
                     if (eta < 1e-6 * Options.GradientRate) { reason = failure != null ? FitStopReason.Diverged : FitStopReason.Stalled; break; }
                     lastAcceptedRmse = bestRmse;
                     GradientStep(h, j, data, bestEstimate, eta, options.L2);
                     continue;
                 }
+                double largest = 0;
+                for (int k = 0; k < p; k++) { step[k] = Math.Max(Options.MinStep, step[k] * 0.5); largest = Math.Max(largest, step[k]); }
+                Array.Clear(previousGradient);
                 if (largest <= Options.MinStep) { reason = failure != null ? FitStopReason.Diverged : FitStopReason.Stalled; break; }
                 continue;
             }

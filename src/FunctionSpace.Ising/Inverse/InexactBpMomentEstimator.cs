@@ -158,20 +158,19 @@ public sealed class InexactBpMomentEstimator : ILearningEstimator
     public Moments? Confirm(IsingModel model, CancellationToken ct = default)
     {
         if (!(LastTolerance > Options.Tolerance)) return null;
-        return Run(model, Options.Tolerance, Options, ct);
+        return Run(model, Options, ct);
     }
 
     /// <inheritdoc />
     public Moments Estimate(IsingModel model, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        double tolerance = NextTolerance;
-        var options = Options with { Tolerance = tolerance };
+        var options = Options with { Tolerance = NextTolerance };
         if (SweepBudget > 0 && double.IsFinite(_scale)) options = options with { MaxIterations = SweepBudget, EscalateDamping = false };
-        return Run(model, tolerance, options, ct);
+        return Run(model, options, ct);
     }
 
-    private Moments Run(IsingModel model, double tolerance, BpOptions options, CancellationToken ct)
+    private Moments Run(IsingModel model, BpOptions options, CancellationToken ct)
     {
         var warm = _warm is { } w && w.Size == model.Size ? w : null;
         long start = Stopwatch.GetTimestamp();
@@ -181,7 +180,7 @@ public sealed class InexactBpMomentEstimator : ILearningEstimator
         EstimateTime += Stopwatch.GetElapsedTime(start);
         SweepTime += result.SweepTime;
         LastResult = result;
-        LastTolerance = tolerance;
+        LastTolerance = options.Tolerance;
         _sweeps.Add(result.Iterations);
         if (!result.Converged) throw new BpConvergenceException(result);
         _warm = result.Messages;
