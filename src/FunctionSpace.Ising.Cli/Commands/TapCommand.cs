@@ -16,7 +16,7 @@ internal static class TapCommand
         var damping = LandscapeOptions.Damping(0);
         var tolerance = LandscapeOptions.Tolerance(1e-9);
         var maxIterations = LandscapeOptions.MaxIterations(10000);
-        var stall = new Option<int>("--stall-iterations") { Description = "Give a start up after this many iterations without a new low of its change (0 = run to the cap)", DefaultValueFactory = _ => TapLandscape.DefaultTap.StallIterations }.InRange(0, 10_000_000);
+        var stall = new Option<int>("--stall-iterations") { Description = "Give a start up after this many iterations without a new low of its change (0 = run to the cap)", DefaultValueFactory = _ => 0 }.InRange(0, 10_000_000);
         var seed = CommonOptions.Seed();
         var output = LandscapeOptions.Out("tap-out");
         var command = new Command("tap", "TAP free-energy census: TAP iterations from random starts, histogram of the converged free energies, number of peaks");

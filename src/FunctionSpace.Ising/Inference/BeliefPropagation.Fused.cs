@@ -176,17 +176,4 @@ public static partial class BeliefPropagation
         }
         return max;
     }
-
-    // Tracks the lowest change so far; stalled when none lower came for `window` sweeps (window 0: never).
-    private struct StallWatch(int window)
-    {
-        private double _best = double.PositiveInfinity;
-        private int _bestAt;
-
-        public bool Stalled(double change, int iteration)
-        {
-            if (change < _best) { _best = change; _bestAt = iteration; return false; }
-            return window > 0 && iteration - _bestAt >= window;
-        }
-    }
 }

@@ -36,20 +36,13 @@ public sealed record TapCensus(int Size, int Starts, double[] FreeEnergies, int[
 /// </summary>
 public static class TapLandscape
 {
-    /// <summary>The census's TAP settings when none are given: the plain iteration, every start run to convergence or the cap.</summary>
-    /// <remarks>A stall window (<see cref="TapOptions.StallIterations"/>, `fsi tap --stall-iterations`) is off here: on the
-    /// N = 675 benchmark models a window of 500 iterations gave up 6–8 of 1,000 starts that converge later (2,000 gave up
-    /// none), and a census must not lose converging starts. It pays where starts cycle: on the over-para quick run's
-    /// FULL model none of 100 undamped starts converged and each ran the 10,000-iteration cap (60 s).</remarks>
-    public static TapOptions DefaultTap { get; } = new();
-
     /// <summary>Runs the census: all starts batched through <see cref="Tap.SolveMany"/>; each start stops on its own.</summary>
     public static TapCensus Run(IsingModel model, TapCensusSettings settings, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
         if (settings.Starts < 1) throw new InputException($"--starts: need at least 1, got {settings.Starts}");
         if (settings.Bins < 1) throw new InputException($"--bins: need at least 1, got {settings.Bins}");
         int n = model.Size;
-        var options = settings.Tap ?? DefaultTap;
+        var options = settings.Tap ?? new TapOptions();
         // Start k draws its initial magnetisations from its own generator, so results do not depend on batching.
         var starts = new double[(long)settings.Starts * n];
         for (int k = 0; k < settings.Starts; k++)
