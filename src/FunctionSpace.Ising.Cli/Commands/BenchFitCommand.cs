@@ -184,10 +184,14 @@ internal static class BenchFitCommand
         learning.Fit(target, initial, new FitOptions(MaxIterations: 0, RmseTolerance: 1e-12));
         int before = estimator.Sweeps.Count;
         TimeSpan sweepsBefore = estimator.SweepTime, estimatesBefore = estimator.EstimateTime;
+        long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        int gen2Before = GC.CollectionCount(2);
         var timer = Stopwatch.StartNew();
         var stepClock = new StepClock(timer);
         var timed = learning.Fit(target, initial, new FitOptions(MaxIterations: settings.Steps - 1, RmseTolerance: 1e-12), stepClock);
         double perStep = timer.Elapsed.TotalSeconds / (timed.Iterations + 1);
+        double allocatedMb = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / 1048576.0 / (timed.Iterations + 1);
+        int gen2 = GC.CollectionCount(2) - gen2Before;
         var sweeps = estimator.Sweeps.Skip(before).ToArray();
         // Steps whose BP needed more than one sweep (a one-sweep estimate is a step too small to move BP's fixed point,
         // as when the rate has halved to its stall): their mean wall time, the update before each estimate included.
@@ -208,7 +212,7 @@ internal static class BenchFitCommand
                          $"{estimateMs - sweepMs:F1} ms (tanh J, start copy, final pass: m and pair moments), learning update " +
                          $"{updateMs:F1} ms (model check, RMSE, {learning.Options.Update} step{(learning.Options.Update == BoltzmannUpdate.MeanFieldNewton ? " incl. the TAP inverse of the model moments" : "")}) = " +
                          $"{estimateMs + updateMs:F1} ms per step in the loop; plus the fit's one-time setup (TAP inverse of the data, copies) " +
-                         $"{setupMs * estimates:F0} ms = {setupMs:F1} ms per step over {estimates}; load average {MachineState.LoadAverage()}");
+                         $"{setupMs * estimates:F0} ms = {setupMs:F1} ms per step over {estimates}; allocated {allocatedMb:F1} MB per step, {gen2} full GCs; load average {MachineState.LoadAverage()}");
 
         if (settings.FitIterations > 0)
         {

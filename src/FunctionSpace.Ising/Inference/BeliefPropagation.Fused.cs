@@ -97,11 +97,7 @@ public static partial class BeliefPropagation
             int c0 = ranges[r], c1 = ranges[r + 1], len = c1 - c0;
             for (int i = i0; i < i1; i++)
                 VectorMath.MessageFromCavityField(g.AsSpan(i * n + c0, len), t.AsSpan(i * n + c0, len), scratch.AsSpan((i - i0) * n + c0, len));
-            for (int j = c0; j < c1; j++)
-            {
-                var column = target.AsSpan(j * n + i0, rows);
-                for (int k = 0; k < rows; k++) column[k] = scratch[k * n + j];
-            }
+            VectorMath.TransposeBlock(scratch, target.AsSpan(i0), n, rows, c0, c1);
         }
     }
 

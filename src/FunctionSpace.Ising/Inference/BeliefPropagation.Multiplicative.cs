@@ -298,11 +298,7 @@ public static partial class BeliefPropagation
     {
         int i0 = block * FusedRows, rows = Math.Min(i0 + FusedRows, n) - i0;
         for (int r = 0; r < ranges.Length; r += 2)
-            for (int j = ranges[r]; j < ranges[r + 1]; j++)
-            {
-                var column = target.AsSpan(j * n + i0, rows);
-                for (int k = 0; k < rows; k++) column[k] = scratch[k * n + j];
-            }
+            VectorMath.TransposeBlock(scratch, target.AsSpan(i0), n, rows, ranges[r], ranges[r + 1]);
     }
 
     // The messages U_{i→j} of the rows of block b from their Y over the block's live column ranges, stored as

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FunctionSpace.Ising.Inference;
 
@@ -137,6 +139,81 @@ internal static class VectorMath
             double tk = t[k];
             u[k] = 0.5 * Math.Log((e * (1 + tk) + (1 - tk)) / (e * (1 - tk) + (1 + tk)));
         }
+    }
+
+    /// <summary>
+    /// target[j·stride + k] = source[k·stride + j] for k &lt; <paramref name="rows"/> and j in [c0, c1): a block of rows of
+    /// a row-major matrix written out as the matching columns of another (BP's messages from their sender rows into
+    /// their receiver rows).
+    /// </summary>
+    /// <remarks>
+    /// 8×8 tiles with AVX-512 (unpack within 128-bit lanes, then two rounds of 128-bit lane shuffles), 4×4 tiles with
+    /// AVX, element by element for the edges and elsewhere. Only data moves, so every path writes the same bits.
+    /// Element by element, this write was about a quarter of a BP sweep's time at N = 675 on one core.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void TransposeBlock(ReadOnlySpan<double> source, Span<double> target, int stride, int rows, int c0, int c1)
+    {
+        if (rows <= 0 || c1 <= c0) return;
+        if (c0 < 0 || c1 > stride || rows > stride || source.Length < (rows - 1) * stride + c1 || target.Length < (c1 - 1) * stride + rows)
+            throw new ArgumentOutOfRangeException(nameof(rows), "transposed block outside its matrices");
+        ref double s = ref MemoryMarshal.GetReference(source);
+        ref double d = ref MemoryMarshal.GetReference(target);
+        int tile = Avx512F.IsSupported ? 8 : Avx.IsSupported ? 4 : 0;
+        int tiledRows = tile == 0 ? 0 : rows - rows % tile, j = c0;
+        if (tiledRows > 0)
+            for (; j <= c1 - tile; j += tile)
+                for (int k = 0; k < tiledRows; k += tile)
+                {
+                    nuint from = (nuint)(k * stride + j), to = (nuint)(j * stride + k);
+                    if (tile == 8) Tile8(ref s, from, ref d, to, (nuint)stride);
+                    else Tile4(ref s, from, ref d, to, (nuint)stride);
+                }
+        // Columns past the last whole tile, and rows past the last whole tile in the tiled columns.
+        for (int column = c0; column < c1; column++)
+            for (int k = column < j ? tiledRows : 0; k < rows; k++)
+                Unsafe.Add(ref d, column * stride + k) = Unsafe.Add(ref s, k * stride + column);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile8(ref double s, nuint from, ref double d, nuint to, nuint stride)
+    {
+        var r0 = Vector512.LoadUnsafe(ref s, from); var r1 = Vector512.LoadUnsafe(ref s, from + stride);
+        var r2 = Vector512.LoadUnsafe(ref s, from + 2 * stride); var r3 = Vector512.LoadUnsafe(ref s, from + 3 * stride);
+        var r4 = Vector512.LoadUnsafe(ref s, from + 4 * stride); var r5 = Vector512.LoadUnsafe(ref s, from + 5 * stride);
+        var r6 = Vector512.LoadUnsafe(ref s, from + 6 * stride); var r7 = Vector512.LoadUnsafe(ref s, from + 7 * stride);
+        // Pairs of rows interleaved within each 128-bit lane: t0 = (r0₀ r1₀ r0₂ r1₂ r0₄ r1₄ r0₆ r1₆), t1 the odd columns.
+        var t0 = Avx512F.UnpackLow(r0, r1); var t1 = Avx512F.UnpackHigh(r0, r1);
+        var t2 = Avx512F.UnpackLow(r2, r3); var t3 = Avx512F.UnpackHigh(r2, r3);
+        var t4 = Avx512F.UnpackLow(r4, r5); var t5 = Avx512F.UnpackHigh(r4, r5);
+        var t6 = Avx512F.UnpackLow(r6, r7); var t7 = Avx512F.UnpackHigh(r6, r7);
+        // 0x88 takes 128-bit lanes (a₀, a₂, b₀, b₂), 0xDD (a₁, a₃, b₁, b₃): u0 = (r0₀ r1₀ r0₄ r1₄ r2₀ r3₀ r2₄ r3₄).
+        var u0 = Avx512F.Shuffle4x128(t0, t2, 0x88); var u1 = Avx512F.Shuffle4x128(t0, t2, 0xDD);
+        var u2 = Avx512F.Shuffle4x128(t1, t3, 0x88); var u3 = Avx512F.Shuffle4x128(t1, t3, 0xDD);
+        var u4 = Avx512F.Shuffle4x128(t4, t6, 0x88); var u5 = Avx512F.Shuffle4x128(t4, t6, 0xDD);
+        var u6 = Avx512F.Shuffle4x128(t5, t7, 0x88); var u7 = Avx512F.Shuffle4x128(t5, t7, 0xDD);
+        Avx512F.Shuffle4x128(u0, u4, 0x88).StoreUnsafe(ref d, to);
+        Avx512F.Shuffle4x128(u2, u6, 0x88).StoreUnsafe(ref d, to + stride);
+        Avx512F.Shuffle4x128(u1, u5, 0x88).StoreUnsafe(ref d, to + 2 * stride);
+        Avx512F.Shuffle4x128(u3, u7, 0x88).StoreUnsafe(ref d, to + 3 * stride);
+        Avx512F.Shuffle4x128(u0, u4, 0xDD).StoreUnsafe(ref d, to + 4 * stride);
+        Avx512F.Shuffle4x128(u2, u6, 0xDD).StoreUnsafe(ref d, to + 5 * stride);
+        Avx512F.Shuffle4x128(u1, u5, 0xDD).StoreUnsafe(ref d, to + 6 * stride);
+        Avx512F.Shuffle4x128(u3, u7, 0xDD).StoreUnsafe(ref d, to + 7 * stride);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile4(ref double s, nuint from, ref double d, nuint to, nuint stride)
+    {
+        var r0 = Vector256.LoadUnsafe(ref s, from); var r1 = Vector256.LoadUnsafe(ref s, from + stride);
+        var r2 = Vector256.LoadUnsafe(ref s, from + 2 * stride); var r3 = Vector256.LoadUnsafe(ref s, from + 3 * stride);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);      // (r0₀ r1₀ r0₂ r1₂), (r0₁ r1₁ r0₃ r1₃)
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        // 0x20 joins the low 128-bit halves of its operands, 0x31 the high ones.
+        Avx.Permute2x128(t0, t2, 0x20).StoreUnsafe(ref d, to);
+        Avx.Permute2x128(t1, t3, 0x20).StoreUnsafe(ref d, to + stride);
+        Avx.Permute2x128(t0, t2, 0x31).StoreUnsafe(ref d, to + 2 * stride);
+        Avx.Permute2x128(t1, t3, 0x31).StoreUnsafe(ref d, to + 3 * stride);
     }
 
     /// <summary>y = tanh x as sign(x)(1 − 2/(e^{2|x|} + 1)); absolute error ~1e-16.</summary>

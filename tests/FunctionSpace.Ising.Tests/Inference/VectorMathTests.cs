@@ -64,4 +64,21 @@ public class VectorMathTests
             Assert.True(Math.Abs(u[k] - exact) <= 1e-13 * Math.Max(1, Math.Abs(exact)), $"g = {g[k]}, t = {t[k]}: {u[k]} vs {exact}");
         }
     }
+
+    [Theory]
+    [InlineData(16, 675, 0, 675)]   // BP's whole row block at the study's N
+    [InlineData(3, 675, 0, 675)]    // its last block (675 = 42·16 + 3): no whole tile of rows
+    [InlineData(13, 40, 5, 37)]     // a live column range that starts and ends inside tiles
+    [InlineData(8, 8, 0, 8)]        // one 8×8 tile exactly
+    [InlineData(7, 9, 1, 2)]        // a single column
+    public void TransposeBlockWritesEachEntryWhereTheElementwiseLoopDoes(int rows, int stride, int c0, int c1)
+    {
+        var source = Sample(-1, 1, rows * stride, 7);
+        var expected = Sample(-1, 1, stride * stride, 8);
+        var actual = (double[])expected.Clone();
+        for (int j = c0; j < c1; j++)
+            for (int k = 0; k < rows; k++) expected[j * stride + k] = source[k * stride + j];
+        VectorMath.TransposeBlock(source, actual, stride, rows, c0, c1);
+        Assert.Equal(expected, actual); // exact: only data moves; entries outside the block are left as they were
+    }
 }
