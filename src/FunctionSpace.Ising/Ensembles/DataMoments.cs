@@ -101,11 +101,13 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
     /// <summary>
     /// Checks the moments are those of ±1 spins: sizes agree, all finite, |m_i| ≤ 1, |⟨s_i s_j⟩| ≤ 1,
     /// second moments symmetric (|C_ij − C_ji| ≤ 1e-8), diagonal 1 (within 1e-8). Throws a one-line
-    /// <see cref="InputException"/> naming <paramref name="what"/>; returns this for chaining.
+    /// <see cref="InputException"/> naming <paramref name="what"/>, or for a fault in the second moments
+    /// <paramref name="secondMomentsWhat"/> where they came from a file of their own; returns this for chaining.
     /// </summary>
-    public DataMoments Validate(string what)
+    public DataMoments Validate(string what, string? secondMomentsWhat = null)
     {
         int n = Size;
+        string pairs = secondMomentsWhat ?? what;
         if (n == 0) throw new InputException($"{what}: no magnetisations");
         if (SecondMoments.LongLength != (long)n * n)
             throw new InputException($"{what}: {n} magnetisations but {SecondMoments.Length} second moments (expected {n}x{n})");
@@ -119,11 +121,11 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
             for (int j = 0; j < n; j++)
             {
                 double cij = SecondMoments[i * n + j];
-                if (!double.IsFinite(cij)) throw new InputException($"{what}: C[{i},{j}] = {Fmt(cij)} is not finite");
-                if (Math.Abs(cij) > 1 + 1e-12) throw new InputException($"{what}: |C[{i},{j}]| = {Fmt(Math.Abs(cij))} exceeds 1");
-                if (i == j && Math.Abs(cij - 1) > 1e-8) throw new InputException($"{what}: C[{i},{i}] = {Fmt(cij)} but <s_i s_i> = 1 for ±1 spins");
+                if (!double.IsFinite(cij)) throw new InputException($"{pairs}: C[{i},{j}] = {Fmt(cij)} is not finite");
+                if (Math.Abs(cij) > 1 + 1e-12) throw new InputException($"{pairs}: |C[{i},{j}]| = {Fmt(Math.Abs(cij))} exceeds 1");
+                if (i == j && Math.Abs(cij - 1) > 1e-8) throw new InputException($"{pairs}: C[{i},{i}] = {Fmt(cij)} but <s_i s_i> = 1 for ±1 spins");
                 if (j > i && Math.Abs(cij - SecondMoments[j * n + i]) > 1e-8)
-                    throw new InputException($"{what}: C[{i},{j}] = {Fmt(cij)} but C[{j},{i}] = {Fmt(SecondMoments[j * n + i])} (not symmetric)");
+                    throw new InputException($"{pairs}: C[{i},{j}] = {Fmt(cij)} but C[{j},{i}] = {Fmt(SecondMoments[j * n + i])} (not symmetric)");
             }
         if ((TripletIndices == null) != (TripletMoments == null) ||
             (TripletIndices != null && TripletIndices.Length != 3 * TripletMoments!.Length))
@@ -190,7 +192,8 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
             t3 = Npy.Read(stem + ".t3.npy").ToDoubles();
             if (triplets.Any(t => t < 0 || t >= m.Length)) throw new InputException($"{stem}.triplets.npy: index outside 0..{m.Length - 1}");
         }
-        return new DataMoments(m, cArray.ToDoubles(), count, source) { TripletIndices = triplets, TripletMoments = t3 }.Validate(json);
+        return new DataMoments(m, cArray.ToDoubles(), count, source) { TripletIndices = triplets, TripletMoments = t3 }
+            .Validate(stem + ".m.npy", stem + ".C.npy");
     }
 
     /// <summary>
@@ -206,7 +209,7 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
         if (rows != m.Length || columns != m.Length)
             throw new InputException($"{cPath}: {rows}x{columns} matrix does not match the {m.Length} magnetisations of {mPath}");
         for (int i = 0; i < m.Length; i++) c[i * m.Length + i] = 1;
-        return new DataMoments(m, c, 0, Path.GetFullPath(directory)).Validate(cPath);
+        return new DataMoments(m, c, 0, Path.GetFullPath(directory)).Validate(mPath, cPath);
     }
 
     /// <summary>Moments of an int8 <c>.npy</c> array of shape M×N holding ±1 spins.</summary>

@@ -174,8 +174,9 @@ public sealed class InexactBpMomentEstimator : ILearningEstimator
     {
         var warm = _warm is { } w && w.Size == model.Size ? w : null;
         long start = Stopwatch.GetTimestamp();
+        var pairBuffer = Interlocked.Exchange(ref _sparePairs, null);
         var (result, moments) = BeliefPropagation.RunWithMomentsInto(model, options, warm,
-            SpareMessages(model.Size * model.Size), Interlocked.Exchange(ref _sparePairs, null), ct, thermodynamics: false);
+            SpareMessages(model.Size * model.Size), pairBuffer, ct, thermodynamics: false, onlyIfConverged: true);
         if (!_ownedMessages.Contains(result.Messages.CavityFields)) _ownedMessages.Add(result.Messages.CavityFields);
         EstimateTime += Stopwatch.GetElapsedTime(start);
         SweepTime += result.SweepTime;
@@ -184,13 +185,13 @@ public sealed class InexactBpMomentEstimator : ILearningEstimator
         _sweeps.Add(result.Iterations);
         if (!result.Converged)
         {
-            // Nothing reads a failed run's pair moments: their array serves the next estimate (its messages' array is
-            // owned, and neither the warm start nor the best, so it is reused too). Dropped, each failure cost the next
-            // estimate a fresh N×N array: 2.8 ms of page faults per step at N = 675 on the published FULL data.
-            _sparePairs = moments.SecondMoments;
+            // A failed run computes no moments, so the pair array it was given is still free for the next estimate (its
+            // messages' array is owned, and neither the warm start nor the best, so it is reused too). Dropped, each
+            // failure cost the next estimate a fresh N×N array: 2.8 ms of page faults per step at N = 675 on FULL.
+            _sparePairs = pairBuffer;
             throw new BpConvergenceException(result);
         }
         _warm = result.Messages;
-        return moments;
+        return moments!;
     }
 }

@@ -91,6 +91,20 @@ public class MomentAccumulatorTests
     }
 
     [Fact]
+    public void TextMomentErrorsNameTheFileAtFault()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("mi_data.txt"), "0.1\n1.5\n");
+        File.WriteAllText(dir.File("Ca_data.txt"), "1 0.2\n0.2 1\n");
+        Assert.Equal($"{dir.File("mi_data.txt")}: |m[1]| = 1.5 exceeds 1",
+            Assert.Throws<InputException>(() => DataMoments.LoadText(dir.Path)).Message);
+        File.WriteAllText(dir.File("mi_data.txt"), "0.1\n0.5\n");
+        File.WriteAllText(dir.File("Ca_data.txt"), "1 0.2\n0.3 1\n");
+        Assert.Equal($"{dir.File("Ca_data.txt")}: C[0,1] = 0.2 but C[1,0] = 0.3 (not symmetric)",
+            Assert.Throws<InputException>(() => DataMoments.LoadText(dir.Path)).Message);
+    }
+
+    [Fact]
     public void PublishedUnderParaMomentsLoadAndSlice()
     {
         var data = DataMoments.LoadText(Path.Combine(IO.SharedData.ReferenceDirectory(), "under-para"));

@@ -209,6 +209,28 @@ public class BeliefPropagationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void LearningRunsComputeMomentsOnlyForAConvergedRun()
+    {
+        var model = PlantedModels.Dense(12, 0.5, seed: 4);
+        var pairs = new double[12 * 12];
+        Array.Fill(pairs, 7.0);
+        // One sweep cannot reach 1e-12 from the uncoupled start: the failed run gets no moments, its buffer is untouched.
+        var (failed, none) = BeliefPropagation.RunWithMomentsInto(model, new BpOptions(Tolerance: 1e-12, MaxIterations: 1) { EscalateDamping = false },
+            null, null, pairs, CancellationToken.None, thermodynamics: false, onlyIfConverged: true);
+        Assert.False(failed.Converged);
+        Assert.Null(none);
+        Assert.All(pairs, v => Assert.Equal(7.0, v));
+        // A converged run fills the buffer with the moments the plain call gives (same iteration, same final pass).
+        var (converged, moments) = BeliefPropagation.RunWithMomentsInto(model, new BpOptions(Tolerance: 1e-12), null, null, pairs,
+            CancellationToken.None, thermodynamics: false, onlyIfConverged: true);
+        Assert.True(converged.Converged, converged.Describe());
+        Assert.Same(pairs, moments!.SecondMoments);
+        var (_, plain) = BeliefPropagation.RunWithMoments(model, new BpOptions(Tolerance: 1e-12));
+        Assert.Equal(plain.SecondMoments, moments.SecondMoments);
+        Assert.Equal(plain.Magnetisations, moments.Magnetisations);
+    }
+
+    [Fact]
     public void PublishedIterModelReproducesItsDataMoments()
     {
         // Zou & Huang fitted J_ITER/h_ITER (spins 300..524 of the under-para network) by Boltzmann learning with
