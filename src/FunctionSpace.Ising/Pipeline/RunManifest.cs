@@ -79,6 +79,7 @@ public sealed class RunManifest
         Machine["os"] = RuntimeInformation.OSDescription;
         Machine["architecture"] = RuntimeInformation.OSArchitecture.ToString();
         Machine["cores"] = Environment.ProcessorCount.ToString();
+        Machine["mkl_cbwr"] = MklReproducibility.Current ?? "unset";
         Machine["memory_gib"] = (GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024)).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
         Machine["host"] = Environment.MachineName;
     }
