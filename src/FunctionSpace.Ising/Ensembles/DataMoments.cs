@@ -192,8 +192,7 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
             t3 = Npy.Read(stem + ".t3.npy").ToDoubles();
             if (triplets.Any(t => t < 0 || t >= m.Length)) throw new InputException($"{stem}.triplets.npy: index outside 0..{m.Length - 1}");
         }
-        return new DataMoments(m, cArray.ToDoubles(), count, source) { TripletIndices = triplets, TripletMoments = t3 }
-            .Validate(stem + ".m.npy", stem + ".C.npy");
+        return new DataMoments(m, cArray.ToDoubles(), count, source) { TripletIndices = triplets, TripletMoments = t3 }.Validate(json);
     }
 
     /// <summary>

@@ -7,26 +7,8 @@ namespace FunctionSpace.Ising.Tests.Pipeline;
 /// <summary>Scale-out: four separate `fsi collect --shard i/4` processes, merged, equal one process.</summary>
 public class ShardProcessTests
 {
-    private static readonly string Fsi = Path.Combine(AppContext.BaseDirectory, "fsi.dll");
-
-    private static Process Start(string arguments, string cacheDir)
-    {
-        var info = new ProcessStartInfo("dotnet", $"\"{Fsi}\" {arguments}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["FSI_CACHE_DIR"] = cacheDir;
-        return Process.Start(info)!;
-    }
-
-    private static void Finish(Process process)
-    {
-        string stdout = process.StandardOutput.ReadToEnd(), stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"fsi exited {process.ExitCode}: {stderr}\n{stdout}");
-    }
+    private static Process Start(string arguments, string cacheDir) =>
+        FsiProcess.Start(arguments, new Dictionary<string, string?> { ["FSI_CACHE_DIR"] = cacheDir });
 
     [Fact]
     public void Four_shard_processes_merged_give_the_same_moments_as_one_process()
@@ -36,13 +18,13 @@ public class ShardProcessTests
         data.SyntheticIdx(300, 60);
         string common = $"collect --data-dir \"{data.Path}\" -k 4 --scenario shallow --train-count 300 --networks 8 --block 2 " +
                         "--samples 10 --epochs 1 --seed 5 --created 0 --threads 1 --quiet";
-        Finish(Start($"{common} --out \"{work.File("single.fsie")}\"", work.File("cache")));
+        FsiProcess.Finish(Start($"{common} --out \"{work.File("single.fsie")}\"", work.File("cache")));
         var shards = Enumerable.Range(0, 4)
             .Select(i => Start($"{common} --shard {i}/4 --out \"{work.File($"s{i}.fsie")}\"", work.File("cache"))).ToArray();
-        foreach (var p in shards) Finish(p);
-        Finish(Start($"ensemble merge {string.Join(" ", Enumerable.Range(0, 4).Select(i => $"\"{work.File($"s{i}.fsie")}\""))} --out \"{work.File("merged.fsie")}\"", work.File("cache")));
-        Finish(Start($"moments --ensemble \"{work.File("single.fsie")}\" --triplets 20 --seed 2 -o \"{work.File("single")}\"", work.File("cache")));
-        Finish(Start($"moments --ensemble \"{work.File("merged.fsie")}\" --triplets 20 --seed 2 -o \"{work.File("merged")}\"", work.File("cache")));
+        foreach (var p in shards) FsiProcess.Finish(p);
+        FsiProcess.Finish(Start($"ensemble merge {string.Join(" ", Enumerable.Range(0, 4).Select(i => $"\"{work.File($"s{i}.fsie")}\""))} --out \"{work.File("merged.fsie")}\"", work.File("cache")));
+        FsiProcess.Finish(Start($"moments --ensemble \"{work.File("single.fsie")}\" --triplets 20 --seed 2 -o \"{work.File("single")}\"", work.File("cache")));
+        FsiProcess.Finish(Start($"moments --ensemble \"{work.File("merged.fsie")}\" --triplets 20 --seed 2 -o \"{work.File("merged")}\"", work.File("cache")));
 
         Assert.Equal(File.ReadAllBytes(work.File("single.fsie")), File.ReadAllBytes(work.File("merged.fsie")));
         foreach (string part in new[] { "m", "C", "t3" })
