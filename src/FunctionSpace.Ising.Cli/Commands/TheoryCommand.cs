@@ -292,6 +292,12 @@ internal static class TheoryCommand
         int recurrentWidth = widths.Length > 0 ? widths.Max() : 0;
         double[] ls = Enumerable.Range(1, s.Layers).Select(l => (double)l).ToArray();
         static string Key(DenseBooleanSetting g) => $"{(g.Activation == Activation.Sign ? "sign" : "relu")}";
+        // One colour per setting (theory line and its simulated points), one marker per width.
+        static string Colour(DenseBooleanSetting g) => (g.Activation, g.Constants) switch
+        {
+            (Activation.Sign, false) => "#1f77b4", (Activation.Sign, true) => "#2ca02c", (_, false) => "#d62728", _ => "#ff7f0e",
+        };
+        ScottPlot.MarkerShape[] markers = [ScottPlot.MarkerShape.OpenCircle, ScottPlot.MarkerShape.FilledSquare, ScottPlot.MarkerShape.OpenTriangleUp, ScottPlot.MarkerShape.FilledDiamond];
 
         // P^l(f): one row per setting, layer and function; simulations side by side.
         var distributionRows = new List<IReadOnlyList<object?>>();
@@ -353,18 +359,18 @@ internal static class TheoryCommand
             var curves = new List<Curve>();
             foreach (var c in result.Cases)
             {
-                curves.Add(new Curve($"{c.Setting.Label} (theory)", ls, c.Theory.Select(theory).ToArray()));
-                foreach (var sim in c.Layered)
-                    curves.Add(new Curve($"{c.Setting.Label}, N = {sim.Settings.Width}", ls, sim.Layers.Select(e => simulated(e).Item1).ToArray(),
-                        sim.Layers.Select(e => simulated(e).Item2).ToArray(), MarkersOnly: true));
+                curves.Add(new Curve($"{c.Setting.Label}: theory", ls, c.Theory.Select(theory).ToArray(), Color: Colour(c.Setting)));
+                for (int w = 0; w < c.Layered.Length; w++)
+                    curves.Add(new Curve($"{c.Setting.Label}: N = {c.Layered[w].Settings.Width}", ls, c.Layered[w].Layers.Select(e => simulated(e).Item1).ToArray(),
+                        c.Layered[w].Layers.Select(e => simulated(e).Item2).ToArray(), MarkersOnly: true, Color: Colour(c.Setting), Marker: markers[w % markers.Length]));
             }
-            TheoryFigures.Lines(Path.Combine(outDir, file), title, "depth L", yLabel, curves);
+            TheoryFigures.Lines(Path.Combine(outDir, file), title, "depth L", yLabel, curves, legendOutside: true);
         }
-        string sims = widths.Length > 0 ? $"; points: {s.Networks} simulated networks per width, ± 1 s.e." : "";
-        SummaryFigure("dense_entropy.png", $"Entropy of the function distribution, n = {n} (max {F(Math.Pow(2, n) * Math.Log(2), "F3")}){sims}", "H^L (nats)", t => t.Entropy, e => (e.Entropy, e.EntropyError));
+        string sims = widths.Length > 0 ? $" (points: {s.Networks} networks, ± 1 s.e.)" : "";
+        SummaryFigure("dense_entropy.png", $"Entropy of P^L(f), n = {n}, max ln {functions} = {F(Math.Log(functions), "F3")}{sims}", "H^L (nats)", t => t.Entropy, e => (e.Entropy, e.EntropyError));
         SummaryFigure("dense_constant.png", $"P^L(FALSE) + P^L(TRUE), n = {n}{sims}", "probability", t => t.ConstantProbability, e => (e.ConstantProbability, e.ConstantError));
         SummaryFigure("dense_parity.png", $"P^L(parity) + P^L(¬parity), n = {n}{sims}", "probability", t => t.ParityProbability, e => (e.ParityProbability, e.ParityError));
-        SummaryFigure("dense_sensitivity.png", $"Input sensitivity: mean fraction of output flips under a one-bit input flip, n = {n}{sims}", "sensitivity", t => t.Sensitivity, e => (e.Sensitivity, e.SensitivityError));
+        SummaryFigure("dense_sensitivity.png", $"Input sensitivity (output flips per one-bit input flip), n = {n}{sims}", "sensitivity", t => t.Sensitivity, e => (e.Sensitivity, e.SensitivityError));
         // Class probabilities at the first and last depth, the largest width beside the theory.
         foreach (int depth in new[] { 1, s.Layers }.Distinct())
         {
@@ -372,28 +378,31 @@ internal static class TheoryCommand
             var curves = new List<Curve>();
             foreach (var c in result.Cases)
             {
-                curves.Add(new Curve($"{c.Setting.Label} (theory)", xs, DenseBooleanStudy.ClassProbabilities(classes, c.Theory[depth - 1].Probabilities)));
+                curves.Add(new Curve($"{c.Setting.Label}: theory", xs, DenseBooleanStudy.ClassProbabilities(classes, c.Theory[depth - 1].Probabilities), Color: Colour(c.Setting)));
                 if (c.Layered.Length > 0)
                 {
                     var e = c.Layered[^1].Layers[depth - 1];
-                    curves.Add(new Curve($"{c.Setting.Label}, N = {c.Layered[^1].Settings.Width}", xs, e.ClassProbabilities, e.ClassErrors, MarkersOnly: true));
+                    curves.Add(new Curve($"{c.Setting.Label}: N = {c.Layered[^1].Settings.Width}", xs, e.ClassProbabilities, e.ClassErrors, MarkersOnly: true,
+                        Color: Colour(c.Setting), Marker: markers[(c.Layered.Length - 1) % markers.Length]));
                 }
             }
-            string legend = string.Join(", ", classes.Select((cl, k) => $"{k}: {DenseBooleanFunctions.Name(n, cl[0])}{(cl.Length > 1 ? $" ×{cl.Length}" : "")}"));
-            if (legend.Length > 90) legend = $"{classes.Length} classes, see dense_classes.csv";
-            TheoryFigures.Lines(Path.Combine(outDir, $"dense_classes_L{depth}.png"), $"P(class) at depth {depth}, n = {n} — {legend}", "class", "probability", curves);
+            string legend = string.Join(", ", classes.Select((cl, k) => $"{k} {DenseBooleanFunctions.Name(n, cl[0])}{(cl.Length > 1 ? $"×{cl.Length}" : "")}"));
+            if (legend.Length > 60) legend = "classes as in dense_classes.csv";
+            TheoryFigures.Lines(Path.Combine(outDir, $"dense_classes_L{depth}.png"), $"P(class), depth {depth}, n = {n}: {legend}", "class", "probability", curves, legendOutside: true);
         }
         if (result.Cases[0].Recurrent is not null)
         {
             var curves = new List<Curve>();
             foreach (var c in result.Cases)
             {
-                curves.Add(new Curve($"{c.Setting.Label} (theory)", ls, c.Theory.Select(t => t.Entropy).ToArray()));
+                curves.Add(new Curve($"{c.Setting.Label}: theory", ls, c.Theory.Select(t => t.Entropy).ToArray(), Color: Colour(c.Setting)));
                 var layered = c.Layered[Array.IndexOf(widths, recurrentWidth)];
-                curves.Add(new Curve($"layered, N = {recurrentWidth}", ls, layered.Layers.Select(e => e.Entropy).ToArray(), layered.Layers.Select(e => e.EntropyError).ToArray(), MarkersOnly: true));
-                curves.Add(new Curve($"recurrent, N = {recurrentWidth}", ls, c.Recurrent!.Layers.Select(e => e.Entropy).ToArray(), c.Recurrent.Layers.Select(e => e.EntropyError).ToArray(), MarkersOnly: true));
+                curves.Add(new Curve($"{c.Setting.Label}: layered", ls, layered.Layers.Select(e => e.Entropy).ToArray(), layered.Layers.Select(e => e.EntropyError).ToArray(),
+                    MarkersOnly: true, Color: Colour(c.Setting), Marker: ScottPlot.MarkerShape.OpenCircle));
+                curves.Add(new Curve($"{c.Setting.Label}: recurrent", ls, c.Recurrent!.Layers.Select(e => e.Entropy).ToArray(), c.Recurrent.Layers.Select(e => e.EntropyError).ToArray(),
+                    MarkersOnly: true, Color: Colour(c.Setting), Marker: ScottPlot.MarkerShape.FilledTriangleUp));
             }
-            TheoryFigures.Lines(Path.Combine(outDir, "dense_recurrent.png"), $"Layered vs recurrent (one weight matrix reused in every layer), n = {n}", "depth L", "H^L (nats)", curves);
+            TheoryFigures.Lines(Path.Combine(outDir, "dense_recurrent.png"), $"Layered vs recurrent (one N×N matrix in every layer), N = {recurrentWidth}, n = {n}", "depth L", "H^L (nats)", curves, legendOutside: true);
         }
 
         output.WriteLine($"boolean (dense): n = {n} inputs ({DenseBooleanFunctions.Patterns(n)} patterns, {functions} functions, {classes.Length} classes), L = {s.Layers}" +

@@ -7,7 +7,8 @@ namespace FunctionSpace.Ising.Theory;
 /// d − 1 times per point). Φ(x) for x ≤ 0 is the Taylor series about the nearest node of a 1/32-spaced table
 /// (nodes from MathNet's erfc), Φ^{(k+1)}(x) = (−1)^k He_k(x) φ(x) with the probabilists' Hermite polynomials:
 /// relative error below 1e−12 down to x = −38 (where Φ underflows). The quantile starts from Abramowitz &amp;
-/// Stegun 26.2.23 (|error| &lt; 4.5e−4) and takes two Halley steps on that Φ.
+/// Stegun 26.2.23 (|error| &lt; 4.5e−4) and takes one Halley step on that Φ (cubic convergence: relative error
+/// below 3e−10 for 1e−300 ≤ p ≤ ½, far below the orthant integration's own error).
 /// </summary>
 public static class StandardNormal
 {
@@ -17,6 +18,7 @@ public static class StandardNormal
     private const int CoreTerms = 10, TailTerms = 22;
     private static readonly double[] InverseIndex = Enumerable.Range(0, TailTerms).Select(k => 1.0 / (k + 2)).ToArray();
     private const double InvSqrt2Pi = 0.3989422804014327;
+    private const int HalleySteps = 1;
     private static readonly double[] CdfNodes = Nodes(x => 0.5 * SpecialFunctions.Erfc(-x / Math.Sqrt(2)));
     private static readonly double[] DensityNodes = Nodes(Density);
 
@@ -47,7 +49,7 @@ public static class StandardNormal
         return CdfNodes[i] + DensityNodes[i] * sum;
     }
 
-    /// <summary>Φ⁻¹(p) for 0 &lt; p &lt; 1 (−∞ at 0, +∞ at 1); relative accuracy ~1e−12 in the lower tail.</summary>
+    /// <summary>Φ⁻¹(p) for 0 &lt; p &lt; 1 (−∞ at 0, +∞ at 1); relative accuracy 3e−10.</summary>
     public static double Quantile(double p)
     {
         if (!(p >= 0 && p <= 1)) throw new ArgumentOutOfRangeException(nameof(p), "p must lie in [0, 1]");
@@ -56,7 +58,7 @@ public static class StandardNormal
         if (p > 0.5) return -Quantile(1 - p);
         double t = Math.Sqrt(-2 * Math.Log(p));
         double x = -(t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308))));
-        for (int step = 0; step < 2; step++)
+        for (int step = 0; step < HalleySteps; step++)
         {
             double density = Density(x);
             if (density == 0) break;

@@ -94,7 +94,7 @@ public class DenseBooleanFunctionTests
     [Fact]
     public void ThreeInputsWithConstantsSumToOneWithinTheQuotedError()
     {
-        var orthant = new OrthantSettings(PointsPerShift: 1024);
+        var orthant = new OrthantSettings(PointsPerShift: 256);
         var layers = DenseBooleanFunctions.Layers(new DenseBooleanSetting(Activation.ReLU, 3, true), 2, orthant);
         foreach (var layer in layers)
         {
