@@ -46,7 +46,7 @@ public sealed record DenseFunctionLayer(int Layer, double[,] Correlation, double
 /// A function is its truth table: bit r of the code is f on input row r, input k of row r is +1 iff bit k of r is set.
 /// </summary>
 /// <remarks>
-/// Li, Mozeika &amp; Saad, "Space of functions computed by deep-layered machines" (PRL 125, 168301 (2020));
+/// Mozeika, Li &amp; Saad, "Space of functions computed by deep-layered machines" (PRL 125, 168301 (2020));
 /// K_sign is the arcsine law of <see cref="DenseOverlap.ArcsineLaw"/>, K_ReLU the degree-1 arc-cosine kernel
 /// (Cho &amp; Saul 2009) of <see cref="SignalPropagation.CorrelationMap"/>.
 /// </remarks>
