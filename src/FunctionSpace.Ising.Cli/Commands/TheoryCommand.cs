@@ -322,7 +322,9 @@ internal static class TheoryCommand
                     foreach (var sim in c.Layered)
                     {
                         var e = sim.Layers[l];
-                        row.Add(e.ClassProbabilities[k]); row.Add(e.ClassErrors[k]); row.Add(DenseBooleanStudy.Deviation(e.ClassProbabilities[k] - theoryClasses[k], e.ClassErrors[k]));
+                        double units = (double)sim.Settings.Networks * sim.Settings.Width;
+                        double sampling = Math.Max(e.ClassErrors[k], Math.Sqrt(theoryClasses[k] * (1 - theoryClasses[k]) / units)), numerical = classes[k].Sum(f => theory.Errors[f]);
+                        row.Add(e.ClassProbabilities[k]); row.Add(e.ClassErrors[k]); row.Add(DenseBooleanStudy.Deviation(e.ClassProbabilities[k] - theoryClasses[k], Math.Sqrt(sampling * sampling + numerical * numerical)));
                     }
                     if (c.Recurrent is { } rec)
                     {
@@ -340,7 +342,7 @@ internal static class TheoryCommand
                     var e = sim.Layers[l];
                     summaryRows.Add([Key(c.Setting), c.Setting.Constants, l + 1, sim.Settings.Recurrent ? "recurrent" : "layered", sim.Settings.Width,
                         e.Entropy, e.EntropyError, e.ConstantProbability, e.ConstantError, e.ParityProbability, e.ParityError, e.Sensitivity, e.SensitivityError,
-                        DenseBooleanStudy.WorstClass(classes, theory.Probabilities, e).Z, "", "", sim.Settings.Seed]);
+                        DenseBooleanStudy.WorstClass(classes, theory, sim, l + 1).Z, "", "", sim.Settings.Seed]);
                 }
             }
         }
@@ -416,7 +418,7 @@ internal static class TheoryCommand
                 $"(Σ P = {F(sum, "F8")}, {last.Method}, max error {F(c.Theory.Max(t => t.Errors.Max()), "G2")})");
             foreach (var sim in c.Layered.Append(c.Recurrent).OfType<DenseBooleanSimulationResult>())
             {
-                var worst = Enumerable.Range(0, s.Layers).Select(l => (DenseBooleanStudy.WorstClass(classes, c.Theory[l].Probabilities, sim.Layers[l]), Layer: l + 1)).MaxBy(x => x.Item1.Z);
+                var worst = Enumerable.Range(0, s.Layers).Select(l => (DenseBooleanStudy.WorstClass(classes, c.Theory[l], sim, l + 1), Layer: l + 1)).MaxBy(x => x.Item1.Z);
                 output.WriteLine($"    {(sim.Settings.Recurrent ? "recurrent" : "layered"),-9} N = {sim.Settings.Width}: H^L = {F(sim.Layers[^1].Entropy, "F4")} ± {F(sim.Layers[^1].EntropyError, "F4")}; " +
                     $"largest class deviation from theory {F(worst.Item1.Z, "F2")} s.e. ({DenseBooleanFunctions.Name(n, classes[worst.Item1.Class][0])}, L = {worst.Layer})");
             }

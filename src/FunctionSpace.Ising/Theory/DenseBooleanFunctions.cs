@@ -18,7 +18,7 @@ public sealed record DenseBooleanSetting(Activation Activation, int Inputs, bool
         if (Activation is not (Activation.Sign or Activation.ReLU)) throw new InputException($"--activation: {Activation} is not supported (sign or relu)");
     }
 
-    /// <summary>Short label, e.g. "sign, S′ = (s, −s, 1, −1)".</summary>
+    /// <summary>Short label, e.g. "sign, with constants".</summary>
     public string Label => $"{(Activation == Activation.Sign ? "sign" : "ReLU")}, {(Constants ? "with constants" : "no constants")}";
 }
 

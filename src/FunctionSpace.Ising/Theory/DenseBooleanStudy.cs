@@ -84,20 +84,32 @@ public static class DenseBooleanStudy
     public static double[] ClassProbabilities(int[][] classes, IReadOnlyList<double> p) => classes.Select(c => c.Sum(f => p[f])).ToArray();
 
     /// <summary>
-    /// Largest |simulated − theory| / standard error over the classes (a class the theory forbids and the
-    /// simulation never shows counts 0; one shown against a forbidding theory counts +∞).
+    /// Largest |simulated − theory| / error over the classes, the error combining the simulation's standard error,
+    /// floored at the binomial √(p(1 − p)/units) of the theory's p (a class never seen in a finite sample has a
+    /// spread-based error of 0, which says nothing about a rare class), and the theory's numerical error (the
+    /// sum over the class: errors within an orbit are copies).
     /// </summary>
-    public static (double Z, int Class) WorstClass(int[][] classes, IReadOnlyList<double> theory, FunctionEstimate simulated)
+    /// <param name="classes">The function classes.</param>
+    /// <param name="theory">The theory layer.</param>
+    /// <param name="simulated">The simulated layer.</param>
+    /// <param name="units">Units tabulated for the estimate: networks × width.</param>
+    public static (double Z, int Class) WorstClass(int[][] classes, DenseFunctionLayer theory, FunctionEstimate simulated, double units)
     {
-        double[] expected = ClassProbabilities(classes, theory);
+        double[] expected = ClassProbabilities(classes, theory.Probabilities);
         double worst = 0; int at = 0;
         for (int c = 0; c < classes.Length; c++)
         {
-            double z = Deviation(simulated.ClassProbabilities[c] - expected[c], simulated.ClassErrors[c]);
+            double binomial = Math.Sqrt(expected[c] * (1 - expected[c]) / units);
+            double sampling = Math.Max(simulated.ClassErrors[c], binomial), numerical = classes[c].Sum(f => theory.Errors[f]);
+            double z = Deviation(simulated.ClassProbabilities[c] - expected[c], Math.Sqrt(sampling * sampling + numerical * numerical));
             if (z > worst) { worst = z; at = c; }
         }
         return (worst, at);
     }
+
+    /// <summary><see cref="WorstClass(int[][], DenseFunctionLayer, FunctionEstimate, double)"/> for layer l (1-based) of a simulation.</summary>
+    public static (double Z, int Class) WorstClass(int[][] classes, DenseFunctionLayer theory, DenseBooleanSimulationResult simulation, int layer) =>
+        WorstClass(classes, theory, simulation.Layers[layer - 1], (double)simulation.Settings.Networks * simulation.Settings.Width);
 
     /// <summary>Largest |a − b| / √(se_a² + se_b²) over the classes of two independent simulations.</summary>
     public static (double Z, int Class) WorstClassDifference(FunctionEstimate a, FunctionEstimate b)

@@ -15,7 +15,7 @@ public class DenseBooleanSimulationTests
         var classes = DenseBooleanFunctions.FunctionClasses(setting.Inputs);
         foreach (int depth in depths)
         {
-            var (z, at) = DenseBooleanStudy.WorstClass(classes, theory[depth - 1].Probabilities, simulated.Layers[depth - 1]);
+            var (z, at) = DenseBooleanStudy.WorstClass(classes, theory[depth - 1], simulated, depth);
             Assert.True(z < 3, $"{setting.Label}, N = {width}, L = {depth}: class {DenseBooleanFunctions.Name(2, classes[at][0])} is {z:F2} s.e. from theory");
         }
     }
@@ -43,7 +43,7 @@ public class DenseBooleanSimulationTests
         for (int l = 1; l < 3; l++)
         {
             Assert.True(DenseBooleanStudy.WorstClassDifference(layered.Layers[l], recurrent.Layers[l]).Z < 3, $"L = {l + 1}");
-            Assert.True(DenseBooleanStudy.WorstClass(classes, theory[l].Probabilities, recurrent.Layers[l]).Z < 3, $"recurrent vs theory, L = {l + 1}");
+            Assert.True(DenseBooleanStudy.WorstClass(classes, theory[l], recurrent, l + 1).Z < 3, $"recurrent vs theory, L = {l + 1}");
         }
         // Layer 1 is the same map in both, so the deeper layers are where reuse could have shown.
         Assert.NotEqual(layered.Layers[2].Probabilities, recurrent.Layers[2].Probabilities);
