@@ -221,17 +221,35 @@ internal static class TheoryCommand
     private static Command Boolean()
     {
         var output = Out("boolean");
-        var gate = new Option<string>("--gate") { Description = "Gate α: maj, and, or, xor, nand, nor", DefaultValueFactory = _ => "maj" };
-        var k = new Option<int>("--k") { Description = "Gate fan-in k (≤ 6: the recursion enumerates 16^k parent tuples)", DefaultValueFactory = _ => 3 };
+        var model = new Option<string>("--model") { Description = "sparse (layered gate networks) or dense (random sign and ReLU networks)", DefaultValueFactory = _ => "sparse" };
+        model.AcceptOnlyFromAmong("sparse", "dense");
+        var gate = new Option<string>("--gate") { Description = "sparse: gate α: maj, and, or, xor, nand, nor", DefaultValueFactory = _ => "maj" };
+        var k = new Option<int>("--k") { Description = "sparse: gate fan-in k (≤ 6: the recursion enumerates 16^k parent tuples)", DefaultValueFactory = _ => 3 };
         var layers = new Option<int>("--layers") { Description = "Depth L", DefaultValueFactory = _ => 12 }.InRange(1, 10000);
-        var ps = DoubleList("--p", "Wire-negation (weight-flip) probabilities, one curve each", [0, 0.05, 0.1, 0.2, 0.5]);
-        var negations = new Option<bool>("--negations") { Description = "Layer-0 units are x1, x2, ¬x1, ¬x2 (default: x1, x2)" };
-        var command = new Command("boolean", "Distribution P^L(f) over the 16 Boolean functions of 2 inputs computed by sparse layered gate networks, and its entropy H^L vs depth")
+        var ps = DoubleList("--p", "sparse: wire-negation (weight-flip) probabilities, one curve each", [0, 0.05, 0.1, 0.2, 0.5]);
+        var negations = new Option<bool>("--negations") { Description = "sparse: layer-0 units are x1, x2, ¬x1, ¬x2 (default: x1, x2)" };
+        var inputs = new Option<int>("--inputs") { Description = "dense: number of binary inputs n (2^n patterns, 2^(2^n) functions)", DefaultValueFactory = _ => 2 }.InRange(1, DenseBooleanSetting.MaxInputs);
+        var widths = new Option<int[]>("--width")
         {
-            output, gate, k, layers, ps, negations,
+            Description = "dense: widths N of the simulated networks, one simulation each (odd for binary weights)",
+            DefaultValueFactory = _ => [65, 257],
+            AllowMultipleArgumentsPerToken = true,
         };
-        command.SetAction(parse => RunBoolean(new BooleanSettings(parse.GetValue(output)!, parse.GetValue(gate)!, parse.GetValue(k), parse.GetValue(layers),
-            parse.GetValue(ps)!, parse.GetValue(negations)), parse.InvocationConfiguration.Output));
+        var networks = new Option<int>("--networks") { Description = "dense: independent networks per simulation (error bars from their spread); 0 = theory only", DefaultValueFactory = _ => 200 }.InRange(0, 1_000_000);
+        var weights = new Option<string>("--weights") { Description = "dense: weights of the simulated networks, gaussian or binary (±1); the N → ∞ theory is the same", DefaultValueFactory = _ => "gaussian" };
+        weights.AcceptOnlyFromAmong("gaussian", "binary");
+        var orthantPoints = new Option<int>("--orthant-points") { Description = "dense, n = 3: lattice points per shift of the orthant integration (10 shifts)", DefaultValueFactory = _ => 4096 }.InRange(16, 10_000_000);
+        var seed = CommonOptions.Seed();
+        var command = new Command("boolean", "Distribution P^L(f) of the Boolean functions computed by random networks and its entropy H^L vs depth: sparse layered gate networks (2 inputs) or dense sign/ReLU networks (n inputs, with and without constant inputs, with finite-size simulations)")
+        {
+            output, model, gate, k, layers, ps, negations, inputs, widths, networks, weights, orthantPoints, seed,
+        };
+        command.SetAction(parse => parse.GetValue(model) == "dense"
+            ? RunDenseBoolean(new DenseBooleanStudySettings(parse.GetValue(inputs), parse.GetValue(layers), parse.GetValue(widths)!, parse.GetValue(networks),
+                parse.GetValue(weights) == "binary" ? WeightDistribution.Binary : WeightDistribution.Gaussian, parse.GetValue(seed),
+                new OrthantSettings(PointsPerShift: parse.GetValue(orthantPoints))), parse.GetValue(output)!, Progress(parse), parse.InvocationConfiguration.Output)
+            : RunBoolean(new BooleanSettings(parse.GetValue(output)!, parse.GetValue(gate)!, parse.GetValue(k), parse.GetValue(layers),
+                parse.GetValue(ps)!, parse.GetValue(negations)), parse.InvocationConfiguration.Output));
         return command;
     }
 
@@ -259,6 +277,159 @@ internal static class TheoryCommand
         CsvTable.Write(Path.Combine(s.Out, "distribution.csv"), ["p", "layer", "entropy_bits", .. BooleanFunctionDistribution.FunctionNames.Select(n => $"P[{n}]")], rows);
         TheoryFigures.Lines(Path.Combine(s.Out, "entropy.png"), $"Entropy of the function distribution, {s.Gate}-{s.FanIn} gates", "layer l", "H^l (bits)", curves);
         output.WriteLine($"wrote {Path.GetFullPath(s.Out)} in {watch.Elapsed.TotalSeconds:F1} s");
+        return CliApp.ExitOk;
+    }
+
+    private static int RunDenseBoolean(DenseBooleanStudySettings s, string outDir, IProgress<ProgressReport> progress, TextWriter output)
+    {
+        var watch = Stopwatch.StartNew();
+        s.Validate();
+        var result = DenseBooleanStudy.Run(s, progress);
+        Directory.CreateDirectory(outDir);
+        int n = s.Inputs, functions = DenseBooleanFunctions.FunctionCount(n);
+        var classes = result.Classes;
+        int[] widths = s.Networks > 0 ? s.Widths : [];
+        int recurrentWidth = widths.Length > 0 ? widths.Max() : 0;
+        double[] ls = Enumerable.Range(1, s.Layers).Select(l => (double)l).ToArray();
+        static string Key(DenseBooleanSetting g) => $"{(g.Activation == Activation.Sign ? "sign" : "relu")}";
+        // One colour per setting (theory line and its simulated points), one marker per width.
+        static string Colour(DenseBooleanSetting g) => (g.Activation, g.Constants) switch
+        {
+            (Activation.Sign, false) => "#1f77b4", (Activation.Sign, true) => "#2ca02c", (_, false) => "#d62728", _ => "#ff7f0e",
+        };
+        ScottPlot.MarkerShape[] markers = [ScottPlot.MarkerShape.OpenCircle, ScottPlot.MarkerShape.FilledSquare, ScottPlot.MarkerShape.OpenTriangleUp, ScottPlot.MarkerShape.FilledDiamond];
+
+        // P^l(f): one row per setting, layer and function; simulations side by side.
+        var distributionRows = new List<IReadOnlyList<object?>>();
+        var classRows = new List<IReadOnlyList<object?>>();
+        var summaryRows = new List<IReadOnlyList<object?>>();
+        foreach (var c in result.Cases)
+        {
+            for (int l = 0; l < s.Layers; l++)
+            {
+                var theory = c.Theory[l];
+                for (int f = 0; f < functions; f++)
+                {
+                    var row = new List<object?> { Key(c.Setting), c.Setting.Constants, l + 1, f, DenseBooleanFunctions.Name(n, f), theory.Probabilities[f], theory.Errors[f] };
+                    foreach (var sim in c.Layered) { row.Add(sim.Layers[l].Probabilities[f]); row.Add(sim.Layers[l].StandardErrors[f]); }
+                    if (c.Recurrent is { } rec) { row.Add(rec.Layers[l].Probabilities[f]); row.Add(rec.Layers[l].StandardErrors[f]); }
+                    distributionRows.Add(row);
+                }
+                double[] theoryClasses = DenseBooleanStudy.ClassProbabilities(classes, theory.Probabilities);
+                for (int k = 0; k < classes.Length; k++)
+                {
+                    var row = new List<object?> { Key(c.Setting), c.Setting.Constants, l + 1, DenseBooleanFunctions.Name(n, classes[k][0]), classes[k].Length, theoryClasses[k] };
+                    foreach (var sim in c.Layered)
+                    {
+                        var e = sim.Layers[l];
+                        double units = (double)sim.Settings.Networks * sim.Settings.Width;
+                        double sampling = Math.Max(e.ClassErrors[k], Math.Sqrt(theoryClasses[k] * (1 - theoryClasses[k]) / units)), numerical = classes[k].Sum(f => theory.Errors[f]);
+                        row.Add(e.ClassProbabilities[k]); row.Add(e.ClassErrors[k]); row.Add(DenseBooleanStudy.Deviation(e.ClassProbabilities[k] - theoryClasses[k], Math.Sqrt(sampling * sampling + numerical * numerical)));
+                    }
+                    if (c.Recurrent is { } rec)
+                    {
+                        var e = rec.Layers[l];
+                        var layered = c.Layered[Array.IndexOf(widths, recurrentWidth)].Layers[l];
+                        row.Add(e.ClassProbabilities[k]); row.Add(e.ClassErrors[k]);
+                        row.Add(DenseBooleanStudy.Deviation(e.ClassProbabilities[k] - layered.ClassProbabilities[k], Math.Sqrt(e.ClassErrors[k] * e.ClassErrors[k] + layered.ClassErrors[k] * layered.ClassErrors[k])));
+                    }
+                    classRows.Add(row);
+                }
+                summaryRows.Add([Key(c.Setting), c.Setting.Constants, l + 1, "theory", 0, theory.Entropy, 0.0, theory.ConstantProbability, 0.0, theory.ParityProbability, 0.0,
+                    theory.Sensitivity, 0.0, "", theory.Errors.Max(), theory.Method.ToString(), ""]);
+                foreach (var sim in c.Layered.Append(c.Recurrent).OfType<DenseBooleanSimulationResult>())
+                {
+                    var e = sim.Layers[l];
+                    summaryRows.Add([Key(c.Setting), c.Setting.Constants, l + 1, sim.Settings.Recurrent ? "recurrent" : "layered", sim.Settings.Width,
+                        e.Entropy, e.EntropyError, e.ConstantProbability, e.ConstantError, e.ParityProbability, e.ParityError, e.Sensitivity, e.SensitivityError,
+                        DenseBooleanStudy.WorstClass(classes, theory, sim, l + 1).Z, "", "", sim.Settings.Seed]);
+                }
+            }
+        }
+        string[] simulationHeaders(string what) => [.. widths.SelectMany(w => new[] { $"{what}_N{w}", $"{what}_stderr_N{w}" }),
+            .. (result.Cases[0].Recurrent is null ? Array.Empty<string>() : [$"{what}_recurrent_N{recurrentWidth}", $"{what}_recurrent_stderr_N{recurrentWidth}"])];
+        CsvTable.Write(Path.Combine(outDir, "dense_distribution.csv"), ["activation", "constants", "layer", "function", "name", "p_theory", "p_theory_error", .. simulationHeaders("p")], distributionRows);
+        CsvTable.Write(Path.Combine(outDir, "dense_classes.csv"), ["activation", "constants", "layer", "class", "size", "p_theory",
+            .. widths.SelectMany(w => new[] { $"p_N{w}", $"stderr_N{w}", $"z_N{w}" }),
+            .. (result.Cases[0].Recurrent is null ? Array.Empty<string>() : [$"p_recurrent_N{recurrentWidth}", $"stderr_recurrent_N{recurrentWidth}", "z_recurrent_vs_layered"])], classRows);
+        CsvTable.Write(Path.Combine(outDir, "dense_summary.csv"), ["activation", "constants", "layer", "source", "width", "entropy_nats", "entropy_stderr",
+            "p_constant", "p_constant_stderr", "p_parity", "p_parity_stderr", "sensitivity", "sensitivity_stderr", "max_class_z", "theory_max_error", "method", "seed"], summaryRows);
+
+        // Figures: each summary vs depth, theory lines with simulated points (± 1 s.e.) beside them.
+        void SummaryFigure(string file, string title, string yLabel, Func<DenseFunctionLayer, double> theory, Func<FunctionEstimate, (double, double)> simulated)
+        {
+            var curves = new List<Curve>();
+            foreach (var c in result.Cases)
+            {
+                curves.Add(new Curve($"{c.Setting.Label}: theory", ls, c.Theory.Select(theory).ToArray(), Color: Colour(c.Setting)));
+                for (int w = 0; w < c.Layered.Length; w++)
+                    curves.Add(new Curve($"{c.Setting.Label}: N = {c.Layered[w].Settings.Width}", ls, c.Layered[w].Layers.Select(e => simulated(e).Item1).ToArray(),
+                        c.Layered[w].Layers.Select(e => simulated(e).Item2).ToArray(), MarkersOnly: true, Color: Colour(c.Setting), Marker: markers[w % markers.Length]));
+            }
+            TheoryFigures.Lines(Path.Combine(outDir, file), title, "depth L", yLabel, curves, legendOutside: true);
+        }
+        string sims = widths.Length > 0 ? $" (points: {s.Networks} networks, ± 1 s.e.)" : "";
+        SummaryFigure("dense_entropy.png", $"Entropy of P^L(f), n = {n}, max ln {functions} = {F(Math.Log(functions), "F3")}{sims}", "H^L (nats)", t => t.Entropy, e => (e.Entropy, e.EntropyError));
+        SummaryFigure("dense_constant.png", $"P^L(FALSE) + P^L(TRUE), n = {n}{sims}", "probability", t => t.ConstantProbability, e => (e.ConstantProbability, e.ConstantError));
+        SummaryFigure("dense_parity.png", $"P^L(parity) + P^L(¬parity), n = {n}{sims}", "probability", t => t.ParityProbability, e => (e.ParityProbability, e.ParityError));
+        SummaryFigure("dense_sensitivity.png", $"Input sensitivity (output flips per one-bit input flip), n = {n}{sims}", "sensitivity", t => t.Sensitivity, e => (e.Sensitivity, e.SensitivityError));
+        // Class probabilities at the first and last depth, the largest width beside the theory.
+        foreach (int depth in new[] { 1, s.Layers }.Distinct())
+        {
+            double[] xs = Enumerable.Range(0, classes.Length).Select(k => (double)k).ToArray();
+            var curves = new List<Curve>();
+            foreach (var c in result.Cases)
+            {
+                curves.Add(new Curve($"{c.Setting.Label}: theory", xs, DenseBooleanStudy.ClassProbabilities(classes, c.Theory[depth - 1].Probabilities), Color: Colour(c.Setting)));
+                if (c.Layered.Length > 0)
+                {
+                    var e = c.Layered[^1].Layers[depth - 1];
+                    curves.Add(new Curve($"{c.Setting.Label}: N = {c.Layered[^1].Settings.Width}", xs, e.ClassProbabilities, e.ClassErrors, MarkersOnly: true,
+                        Color: Colour(c.Setting), Marker: markers[(c.Layered.Length - 1) % markers.Length]));
+                }
+            }
+            string legend = string.Join(", ", classes.Select((cl, k) => $"{k} {DenseBooleanFunctions.Name(n, cl[0])}{(cl.Length > 1 ? $"×{cl.Length}" : "")}"));
+            if (legend.Length > 60) legend = "classes as in dense_classes.csv";
+            TheoryFigures.Lines(Path.Combine(outDir, $"dense_classes_L{depth}.png"), $"P(class), depth {depth}, n = {n}: {legend}", "class", "probability", curves, legendOutside: true);
+        }
+        if (result.Cases[0].Recurrent is not null)
+        {
+            var curves = new List<Curve>();
+            foreach (var c in result.Cases)
+            {
+                curves.Add(new Curve($"{c.Setting.Label}: theory", ls, c.Theory.Select(t => t.Entropy).ToArray(), Color: Colour(c.Setting)));
+                var layered = c.Layered[Array.IndexOf(widths, recurrentWidth)];
+                curves.Add(new Curve($"{c.Setting.Label}: layered", ls, layered.Layers.Select(e => e.Entropy).ToArray(), layered.Layers.Select(e => e.EntropyError).ToArray(),
+                    MarkersOnly: true, Color: Colour(c.Setting), Marker: ScottPlot.MarkerShape.OpenCircle));
+                curves.Add(new Curve($"{c.Setting.Label}: recurrent", ls, c.Recurrent!.Layers.Select(e => e.Entropy).ToArray(), c.Recurrent.Layers.Select(e => e.EntropyError).ToArray(),
+                    MarkersOnly: true, Color: Colour(c.Setting), Marker: ScottPlot.MarkerShape.FilledTriangleUp));
+            }
+            TheoryFigures.Lines(Path.Combine(outDir, "dense_recurrent.png"), $"Layered vs recurrent (one N×N matrix in every layer), N = {recurrentWidth}, n = {n}", "depth L", "H^L (nats)", curves, legendOutside: true);
+        }
+
+        output.WriteLine($"boolean (dense): n = {n} inputs ({DenseBooleanFunctions.Patterns(n)} patterns, {functions} functions, {classes.Length} classes), L = {s.Layers}" +
+            (widths.Length > 0 ? $", {s.Weights.ToString().ToLowerInvariant()} weights, widths {string.Join(", ", widths)}, {s.Networks} networks each, seed {s.Seed}" : ", theory only"));
+        foreach (var c in result.Cases)
+        {
+            var first = c.Theory[0]; var last = c.Theory[^1];
+            double sum = last.Probabilities.Sum();
+            output.WriteLine($"  {c.Setting.Label}: H = {F(first.Entropy, "F4")} → {F(last.Entropy, "F4")} nats, P(const) = {F(first.ConstantProbability, "F4")} → {F(last.ConstantProbability, "F4")}, " +
+                $"P(parity) = {F(first.ParityProbability, "F4")} → {F(last.ParityProbability, "F4")}, sensitivity = {F(first.Sensitivity, "F4")} → {F(last.Sensitivity, "F4")} " +
+                $"(Σ P = {F(sum, "F8")}, {last.Method}, max error {F(c.Theory.Max(t => t.Errors.Max()), "G2")})");
+            foreach (var sim in c.Layered.Append(c.Recurrent).OfType<DenseBooleanSimulationResult>())
+            {
+                var worst = Enumerable.Range(0, s.Layers).Select(l => (DenseBooleanStudy.WorstClass(classes, c.Theory[l], sim, l + 1), Layer: l + 1)).MaxBy(x => x.Item1.Z);
+                output.WriteLine($"    {(sim.Settings.Recurrent ? "recurrent" : "layered"),-9} N = {sim.Settings.Width}: H^L = {F(sim.Layers[^1].Entropy, "F4")} ± {F(sim.Layers[^1].EntropyError, "F4")}; " +
+                    $"largest class deviation from theory {F(worst.Item1.Z, "F2")} s.e. ({DenseBooleanFunctions.Name(n, classes[worst.Item1.Class][0])}, L = {worst.Layer})");
+            }
+            if (c.Recurrent is { } recurrent)
+            {
+                var layered = c.Layered[Array.IndexOf(widths, recurrentWidth)];
+                var worst = Enumerable.Range(0, s.Layers).Select(l => (DenseBooleanStudy.WorstClassDifference(recurrent.Layers[l], layered.Layers[l]), Layer: l + 1)).MaxBy(x => x.Item1.Z);
+                output.WriteLine($"    recurrent vs layered (N = {recurrentWidth}): largest class difference {F(worst.Item1.Z, "F2")} s.e. ({DenseBooleanFunctions.Name(n, classes[worst.Item1.Class][0])}, L = {worst.Layer})");
+            }
+        }
+        output.WriteLine($"wrote {Path.GetFullPath(outDir)} in {watch.Elapsed.TotalSeconds:F1} s");
         return CliApp.ExitOk;
     }
 

@@ -49,6 +49,34 @@ public class TheoryCommandTests
     }
 
     [Fact]
+    public void DenseBooleanWritesTheoryAndSimulation()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"fsi-theory-{Guid.NewGuid():N}");
+        try
+        {
+            var (code, stdout, err) = Run("theory", "boolean", "--model", "dense", "--layers", "3", "--width", "31", "--networks", "4", "--out", dir, "--quiet");
+            Assert.True(code == 0, err);
+            Assert.Contains("sign, with constants: H = 2.5408 →", stdout);
+            Assert.Contains("recurrent vs layered (N = 31)", stdout);
+            foreach (string file in new[] { "dense_distribution.csv", "dense_classes.csv", "dense_summary.csv", "dense_entropy.png", "dense_constant.png",
+                "dense_parity.png", "dense_sensitivity.png", "dense_classes_L1.png", "dense_classes_L3.png", "dense_recurrent.png" })
+                Assert.True(File.Exists(Path.Combine(dir, file)), file);
+            var (headers, rows) = FunctionSpace.Ising.Reporting.CsvTable.Read(Path.Combine(dir, "dense_distribution.csv"));
+            Assert.Equal(["activation", "constants", "layer", "function", "name", "p_theory", "p_theory_error", "p_N31", "p_stderr_N31", "p_recurrent_N31", "p_recurrent_stderr_N31"], headers);
+            Assert.Equal(4 * 3 * 16, rows.Count);
+        }
+        finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void DenseBooleanRejectsAnEvenBinaryWidth()
+    {
+        var (code, _, err) = Run("theory", "boolean", "--model", "dense", "--weights", "binary", "--width", "64", "--out", Path.GetTempPath());
+        Assert.Equal(CliApp.ExitBadInput, code);
+        Assert.Equal("fsi: error: --width: 64 must be odd with binary weights (an even number of ±1 terms can sum to zero)", err.Trim());
+    }
+
+    [Fact]
     public void BadBetaIsAOneLineError()
     {
         var (code, _, err) = Run("theory", "dense", "--beta", "hot", "--out", Path.GetTempPath());
