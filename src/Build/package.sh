@@ -8,6 +8,9 @@
 #
 #   src/Build/package.sh [--rid linux-x64] [--out artifacts/dist] [--check] [--keep]
 #
+# Another --rid (osx-arm64, win-x64) is untested: the apphost is renamed as on Linux. --check runs the archive
+# here, so it only works for this machine's runtime; --keep keeps the check's directory.
+#
 # The archive is artifacts/dist/fsising-<version>-<rid>.tar.gz; the build's own bin/obj go to
 # artifacts/package-build/, apart from the developer build's.
 set -euo pipefail
@@ -22,7 +25,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --check) check=true; shift ;;
     --keep) keep=true; shift ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "package.sh: error: unknown argument '$1' (see --help)" >&2; exit 1 ;;
   esac
 done
@@ -44,14 +47,17 @@ echo "package: publishing $name (self-contained)"
 # library is patched whatever this machine has (see src/Build/LibTorchSharpCompat.targets).
 dotnet publish "$cli" -c Release -r "$rid" --self-contained true \
   --artifacts-path "$repo/artifacts/package-build" \
-  -p:FsiForceLibTorchSharpPatch=true -o "$stage/$name" 2>&1 | tail -n 3
+  -p:FsiForceLibTorchSharpPatch=true -o "$stage/$name/lib" 2>&1 | tail -n 3
 
-app="$stage/$name"
-exe=fsi
-[ -e "$app/fsi.exe" ] && exe=fsi.exe
+# Layout: the command, README.txt, LICENSE, CITATION.cff and licenses/ at the top; the runtime, the libraries
+# and the embedded MNIST in lib/.
+top="$stage/$name"
+app="$top/lib"
 # The command is called fsising: `fsi` is F# Interactive's name (`dotnet fsi`). The apphost finds fsi.dll
-# by the name compiled into it, so renaming the host is enough.
-mv "$app/$exe" "$app/${exe/fsi/fsising}"
+# by the name compiled into it, so renaming the host is enough; it resolves its own symbolic link, so the
+# top-level fsising (and any link to it, e.g. in ~/.local/bin) runs lib/fsising beside its files.
+mv "$app/fsi" "$app/fsising"
+ln -s lib/fsising "$top/fsising"
 
 # libtorch's Python bindings and its test and mobile backends: nothing TorchSharp loads needs them
 # (LibTorchSharp needs libtorch, libtorch_cpu and libc10; `readelf -d` shows none of these among them).
@@ -60,31 +66,31 @@ rm -f "$app"/libtorch_python.so "$app"/libnnapi_backend.so "$app"/libjitbackend_
 
 # Licences travel with the binaries they cover.
 packages=$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')
-mkdir -p "$app/licenses"
-cp "$repo/LICENSE" "$app/LICENSE"
-cp "$repo/CITATION.cff" "$app/CITATION.cff"
-cp "$repo/datasets/mnist/README.md" "$app/licenses/MNIST.md"
+mkdir -p "$top/licenses"
+cp "$repo/LICENSE" "$top/LICENSE"
+cp "$repo/CITATION.cff" "$top/CITATION.cff"
+cp "$repo/datasets/mnist/README.md" "$top/licenses/MNIST.md"
 for package in torchsharp libtorch-cpu-linux-x64; do
   for file in "$packages/$package"/*/LICENSE*.txt; do
-    [ -e "$file" ] && cp "$file" "$app/licenses/$package-$(basename "$file")"
+    [ -e "$file" ] && cp "$file" "$top/licenses/$package-$(basename "$file")"
   done
 done
-cat > "$app/README.txt" <<EOF
+cat > "$top/README.txt" <<EOF
 fsising $version ($rid, self-contained: no .NET installation needed)
 
   ./fsising --help
-  ./fsising run --preset quick        # the whole pipeline on the embedded MNIST, about 2 minutes on 2 cores
+  ./fsising run --preset quick        # the whole pipeline on the embedded MNIST
 
-Add this directory to PATH to call it as \`fsising\`. Results go to models/runs/<name> under the current
-directory (--runs-dir to choose). The PCA cache goes to \$FSI_CACHE_DIR, else \$XDG_CACHE_HOME/fsi, else
-~/.cache/fsi. Licences: LICENSE (this software, MIT), licenses/ (libtorch, TorchSharp, MNIST).
-How to cite: CITATION.cff.
+To call it as \`fsising\` from anywhere: ln -s "\$PWD/fsising" ~/.local/bin/fsising (or add this
+directory to PATH). Results go to models/runs/<name> under the current directory (--runs-dir to
+choose). The PCA cache goes to \$FSI_CACHE_DIR, else \$XDG_CACHE_HOME/fsi, else ~/.cache/fsi.
+Licences: LICENSE (this software, MIT), licenses/ (libtorch, TorchSharp, MNIST). How to cite: CITATION.cff.
 EOF
 
 archive="$out/$name.tar.gz"
 tar -C "$stage" -czf "$archive.tmp" "$name"
 mv "$archive.tmp" "$archive"
-echo "package: $archive ($(du -h "$archive" | cut -f1), $(du -sh "$app" | cut -f1) unpacked)"
+echo "package: $archive ($(du -h "$archive" | cut -f1), $(du -sh "$top" | cut -f1) unpacked)"
 
 $check || exit 0
 
