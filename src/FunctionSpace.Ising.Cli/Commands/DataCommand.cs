@@ -52,7 +52,8 @@ internal static class DataCommand
             _ => "cache was corrupt: recomputed, cache rewritten",
         };
         output.WriteLine($"PCA: k = {reduced.Dimension} of {reduced.Pca.InputDimension} components, fitted on the {raw.Train.Count} training images " +
-                         "(pixels scaled to [0,1], centred on the training mean)");
+                         "(pixels scaled to [0,1]; training images centred on the training mean, test images on the test mean; " +
+                         "components oriented as the study's eigensolver, LAPACK dgeev, returns them)");
         output.WriteLine($"  explained variance: {reduced.Pca.ExplainedVarianceFraction * 100:F2} %");
         output.WriteLine($"  top variances: {string.Join(" ", reduced.Pca.Variances.Take(5).Select(v => v.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))} …");
         output.WriteLine($"  {cacheText}: {loaded.CachePath}");

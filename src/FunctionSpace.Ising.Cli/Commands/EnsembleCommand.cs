@@ -31,6 +31,15 @@ internal static class EnsembleCommand
             foreach (var (key, value) in h.Parameters) output.WriteLine($"  {key}: {value}");
             output.WriteLine($"  chunks: {summary.Chunks} verified, configurations: {summary.Configurations} from {summary.Networks} networks");
             if (summary.Accuracies.Length > 0) output.WriteLine($"  accuracy: {CollectCommand.Stats(summary.Accuracies)}");
+            if (summary.Statistics is { } statistics)
+            {
+                output.WriteLine($"  effective sample size: {statistics.EffectiveSampleSize} independently trained networks");
+                foreach (var overlap in statistics.Overlaps)
+                    output.WriteLine(string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                        "  overlap {0,-4}: within a network {1}, between networks {2}", overlap.Part,
+                        double.IsFinite(overlap.Within) ? overlap.Within.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "- (one configuration per network)",
+                        double.IsFinite(overlap.Between) ? overlap.Between.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : "-"));
+            }
             if (summary.Problem != null)
             {
                 output.WriteLine($"  problem: {summary.Problem}");

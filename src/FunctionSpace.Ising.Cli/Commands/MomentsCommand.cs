@@ -1,45 +1,114 @@
 using System.CommandLine;
 using System.Globalization;
 using FunctionSpace.Ising.Ensembles;
-using FunctionSpace.Ising.Inverse;
+using FunctionSpace.Ising.Networks;
 
 namespace FunctionSpace.Ising.Cli.Commands;
 
-/// <summary><c>fsi moments</c>: data moments (m, ⟨s s⟩, sampled connected triplets) of an ensemble, saved as .npy + JSON.</summary>
+/// <summary>
+/// <c>fsi moments</c>: data moments (m, ⟨s s⟩, sampled triplets) of an ensemble, optionally of its hidden-node-permutation
+/// symmetric distribution, with the effective sample size, overlaps and the bootstrap noise over networks; .npy + JSON.
+/// </summary>
 internal static class MomentsCommand
 {
     public static Command Create()
     {
         var ensemble = new Option<string[]>("--ensemble") { Description = "Ensemble file(s) (shards merge exactly)", AllowMultipleArgumentsPerToken = true };
-        var spins = new Option<string?>("--spins") { Description = "int8 M×N .npy of ±1 spins" };
-        var triplets = new Option<int>("--triplets") { Description = "Random triplets for three-point correlations", DefaultValueFactory = _ => 10000 };
-        var seed = CommonOptions.Seed();
-        var output = new Option<string>("--out", "-o") { Description = "Output stem (writes stem.m.npy, stem.C.npy, stem.triplets.npy, stem.t3.npy, stem.json)", DefaultValueFactory = _ => "models/moments" };
-        var command = new Command("moments", "Magnetisations, second moments and sampled three-point correlations of an ensemble (streamed, matrix products)")
+        var spins = new Option<string?>("--spins") { Description = "int8 M×N .npy of ±1 spins (no network ids: each row counts as its own network)" };
+        var architectureOption = new Option<string?>("--architecture")
         {
-            ensemble, spins, triplets, seed, output,
+            Description = "Network widths of --spins, e.g. 20-15-15-10 (needed there for --symmetrize; an ensemble file records its own)",
+        };
+        var triplets = new Option<int>("--triplets") { Description = "Random triplets for three-point correlations", DefaultValueFactory = _ => 10000 }.InRange(0, int.MaxValue);
+        var symmetrize = new Option<bool>("--symmetrize")
+        {
+            Description = "Also the moments of the hidden-node-permutation-symmetric distribution (every moment averaged exactly over the " +
+                          "relabellings of each hidden layer); they become stem.*, the plain moments stem.raw.*",
+        };
+        var bootstrap = new Option<int>("--bootstrap")
+        {
+            Description = "Bootstrap replicates over networks for standard errors and the noise floor (stem.noise.*); 0 = none",
+            DefaultValueFactory = _ => BootstrapSettings.DefaultReplicates,
+        }.InRange(0, 100000);
+        var seed = CommonOptions.Seed();
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "Output stem (stem.m.npy, stem.C.npy, stem.triplets.npy, stem.t3.npy, stem.json; stem.raw.* with --symmetrize; stem.noise.*)",
+            DefaultValueFactory = _ => "models/moments",
+        };
+        var command = new Command("moments",
+            "Magnetisations, second moments and sampled three-point correlations of an ensemble (streamed, matrix products), " +
+            "optionally symmetrised over hidden-node relabellings, with the effective sample size and the bootstrap noise over networks")
+        {
+            ensemble, spins, architectureOption, triplets, symmetrize, bootstrap, seed, output,
         };
         command.SetAction(parse =>
         {
-            var input = new FitInput(Ensembles: parse.GetValue(ensemble), SpinsNpy: parse.GetValue(spins));
-            if (input.Ensembles is not { Count: > 0 } && input.SpinsNpy == null) throw new InputException("give --ensemble or --spins");
+            string[]? ensembles = parse.GetValue(ensemble);
+            string? spinsPath = parse.GetValue(spins);
+            if ((ensembles is { Length: > 0 }) == (spinsPath != null)) throw new InputException("give exactly one input: --ensemble or --spins");
+            string? widths = parse.GetValue(architectureOption);
+            if (widths != null && spinsPath == null) throw new InputException("--architecture: only for --spins (an ensemble file records its architecture)");
+            Architecture? architecture;
+            IEnumerable<EnsembleChunk> chunks;
             int n;
-            if (input.SpinsNpy != null) n = IO.Npy.Read(input.SpinsNpy).Shape[^1];
-            else { using var reader = EnsembleReader.Open(input.Ensembles![0]); n = reader.Header.Architecture.WeightCount; }
+            string source;
+            if (spinsPath != null)
+            {
+                var chunk = EnsembleMoments.ReadSpinsNpy(spinsPath);
+                architecture = widths == null ? null : Architecture.Parse(widths);
+                n = chunk.SpinCount;
+                if (architecture != null && architecture.WeightCount != n)
+                    throw new InputException($"--architecture: {architecture} has {architecture.WeightCount} weights, {spinsPath} has {n} spins per row");
+                chunks = [chunk];
+                source = Path.GetFullPath(spinsPath);
+            }
+            else
+            {
+                (architecture, chunks) = EnsembleMoments.OpenEnsembles(ensembles!);
+                n = architecture.WeightCount;
+                source = string.Join(",", ensembles!.Select(Path.GetFullPath));
+            }
             ulong seedValue = parse.GetValue(seed);
-            var sample = TripletSampler.Sample(n, parse.GetValue(triplets), new Random(unchecked((int)seedValue)));
-            var (moments, _, _, architecture) = input.Load(sample, keepSamples: false);
-            long count = moments.Count;
+            var settings = new MomentsSettings
+            {
+                Triplets = TripletSampler.Sample(n, parse.GetValue(triplets), new Random(unchecked((int)seedValue))),
+                Symmetrize = parse.GetValue(symmetrize),
+                BootstrapReplicates = parse.GetValue(bootstrap),
+                BootstrapSeed = seedValue,
+            };
+            var progress = new ConsoleProgress(parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Quiet));
+            var result = EnsembleMoments.Compute(chunks, n, architecture, settings, source, networkIdsKnown: spinsPath == null, progress);
+            progress.Finish();
             string stem = parse.GetValue(output)!;
-            moments.Save(stem, new Dictionary<string, object?> { ["seed"] = seedValue, ["architecture"] = architecture?.ToString() });
-            var connected = moments.ConnectedCorrelations();
-            double meanAbs = 0; int pairs = 0;
-            for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) { meanAbs += Math.Abs(connected[i * n + j]); pairs++; }
-            Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                "moments of {0} configurations x {1} spins: mean |m| {2:F4}, mean |C_conn| {3:F4}, {4} triplets -> {5}.*",
-                count, n, moments.Magnetisations.Average(Math.Abs), pairs == 0 ? 0 : meanAbs / pairs, moments.TripletCount, stem));
+            EnsembleMoments.Write(result, stem, new Dictionary<string, object?> { ["seed"] = seedValue, ["architecture"] = architecture?.ToString() });
+            WriteSummary(parse.InvocationConfiguration.Output, result, n, stem);
             return CliApp.ExitOk;
         });
         return command;
+    }
+
+    private static void WriteSummary(TextWriter output, MomentsResult result, int n, string stem)
+    {
+        var moments = result.Moments;
+        var connected = moments.ConnectedCorrelations();
+        double meanAbs = 0;
+        int pairs = 0;
+        for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) { meanAbs += Math.Abs(connected[i * n + j]); pairs++; }
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Format(c, "moments of {0} configurations x {1} spins{2}: mean |m| {3:F4}, mean |C_conn| {4:F4}, {5} triplets -> {6}.*",
+            moments.Count, n, result.Symmetric != null ? " (symmetrised over hidden-node relabellings; plain moments in .raw.*)" : "",
+            moments.Magnetisations.Average(Math.Abs), pairs == 0 ? 0 : meanAbs / pairs, moments.TripletCount, stem));
+        output.WriteLine(result.NetworkIdsKnown
+            ? string.Format(c, "effective sample size: {0} independently trained networks ({1} configurations)", result.Statistics.Networks, result.Statistics.Configurations)
+            : string.Format(c, "effective sample size: unknown (no network ids in the input); {0} configurations counted as independent", result.Statistics.Configurations));
+        foreach (var overlap in result.Statistics.Overlaps)
+            output.WriteLine(string.Format(c, "  overlap {0,-4}: within a network {1}, between networks {2}", overlap.Part,
+                double.IsFinite(overlap.Within) ? overlap.Within.ToString("F4", c) : "- (one configuration per network)",
+                double.IsFinite(overlap.Between) ? overlap.Between.ToString("F4", c) : "-"));
+        if (result.Noise != null)
+            output.WriteLine(string.Format(c, "noise floor (bootstrap over {0} networks, {1} replicates; RMSE a perfect model would show): {2}",
+                result.Noise.Networks, result.Noise.Settings.Replicates,
+                string.Join(", ", result.Noise.Parts.Select(p => $"{p.Part} {p.NoiseFloor.ToString("F4", c)}"))));
     }
 }

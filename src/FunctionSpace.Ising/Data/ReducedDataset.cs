@@ -7,7 +7,8 @@ namespace FunctionSpace.Ising.Data;
 /// <param name="Pca">The basis fitted on the training images.</param>
 /// <param name="TrainInputs">Training inputs, n_train × k row-major.</param>
 /// <param name="TrainLabels">Training labels.</param>
-/// <param name="TestInputs">Test inputs, n_test × k row-major (projected with the training mean).</param>
+/// <param name="TestInputs">Test inputs, n_test × k row-major: projected on the training basis, centred on the test set's own
+/// mean (the study's convention, <see cref="PcaCache.Convention"/>).</param>
 /// <param name="TestLabels">Test labels.</param>
 /// <param name="SourceKey">Hash of the source files and k: identifies the data a result was computed on.</param>
 public sealed record ReducedDataset(PcaBasis Pca, double[] TrainInputs, byte[] TrainLabels,

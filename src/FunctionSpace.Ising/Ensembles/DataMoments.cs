@@ -5,6 +5,19 @@ using FunctionSpace.Ising.IO;
 
 namespace FunctionSpace.Ising.Ensembles;
 
+/// <summary>Which distribution a set of moments describes.</summary>
+public enum MomentSymmetry
+{
+    /// <summary>The configurations as stored (the plain empirical moments).</summary>
+    None,
+
+    /// <summary>
+    /// The hidden-node-permutation-symmetric distribution of the configurations: every moment averaged over the orbit of
+    /// its indices under relabelling of each hidden layer (<see cref="NodeOrbits"/>, <see cref="OrbitTriplets"/>).
+    /// </summary>
+    HiddenNodePermutation,
+}
+
 /// <summary>
 /// Moments of a set of ±1 configurations: magnetisations m_i = ⟨s_i⟩, raw second moments ⟨s_i s_j⟩
 /// (N×N row-major, diagonal 1) and optionally raw three-point moments ⟨s_i s_j s_k⟩ of sampled triplets.
@@ -20,6 +33,9 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
 
     /// <summary>Raw ⟨s_i s_j s_k⟩ of each sampled triplet (length T), or null.</summary>
     public double[]? TripletMoments { get; init; }
+
+    /// <summary>Whether these are the plain moments or those of the permutation-symmetric distribution.</summary>
+    public MomentSymmetry Symmetry { get; init; } = MomentSymmetry.None;
 
     /// <summary>Number of spins N.</summary>
     public int Size => Magnetisations.Length;
@@ -95,6 +111,7 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
         {
             TripletIndices = idx?.ToArray(),
             TripletMoments = t3?.ToArray(),
+            Symmetry = Symmetry,
         };
     }
 
@@ -152,6 +169,7 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
             ["spins"] = Size,
             ["count"] = Count,
             ["source"] = Source,
+            ["symmetry"] = SymmetryName(Symmetry),
             ["magnetisations"] = Path.GetFileName(stem + ".m.npy"),
             ["second_moments"] = Path.GetFileName(stem + ".C.npy"),
             ["created_utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
@@ -183,6 +201,10 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
         if (cArray.Shape.Length != 2 || cArray.Shape[0] != m.Length || cArray.Shape[1] != m.Length)
             throw new InputException($"{stem}.C.npy: shape ({string.Join(",", cArray.Shape)}) does not match {m.Length} magnetisations");
         long count = meta["count"]?.GetValue<long>() ?? 0;
+        // Files written before the field existed hold plain moments.
+        string symmetryName = meta["symmetry"]?.GetValue<string>() ?? SymmetryName(MomentSymmetry.None);
+        var symmetry = ParseSymmetry(symmetryName) ?? throw new InputException(
+            $"{json}: symmetry '{symmetryName}' is not one of {SymmetryName(MomentSymmetry.None)}, {SymmetryName(MomentSymmetry.HiddenNodePermutation)}");
         string source = meta["source"]?.GetValue<string>() ?? stem;
         int[]? triplets = null;
         double[]? t3 = null;
@@ -192,8 +214,24 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
             t3 = Npy.Read(stem + ".t3.npy").ToDoubles();
             if (triplets.Any(t => t < 0 || t >= m.Length)) throw new InputException($"{stem}.triplets.npy: index outside 0..{m.Length - 1}");
         }
-        return new DataMoments(m, cArray.ToDoubles(), count, source) { TripletIndices = triplets, TripletMoments = t3 }.Validate(json);
+        return new DataMoments(m, cArray.ToDoubles(), count, source) { TripletIndices = triplets, TripletMoments = t3, Symmetry = symmetry }.Validate(json);
     }
+
+    /// <summary>The name a <see cref="MomentSymmetry"/> has in the JSON sidecar: "none" or "hidden-node-permutation".</summary>
+    public static string SymmetryName(MomentSymmetry symmetry) => symmetry switch
+    {
+        MomentSymmetry.None => "none",
+        MomentSymmetry.HiddenNodePermutation => "hidden-node-permutation",
+        _ => throw new ArgumentOutOfRangeException(nameof(symmetry)),
+    };
+
+    /// <summary>The symmetry named <paramref name="name"/> (see <see cref="SymmetryName"/>), or null.</summary>
+    public static MomentSymmetry? ParseSymmetry(string name) => name switch
+    {
+        "none" => MomentSymmetry.None,
+        "hidden-node-permutation" => MomentSymmetry.HiddenNodePermutation,
+        _ => null,
+    };
 
     /// <summary>
     /// The study's published data moments in <paramref name="directory"/>: <c>mi_data.txt</c> (N values)

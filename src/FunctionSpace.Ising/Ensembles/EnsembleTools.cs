@@ -9,17 +9,25 @@ namespace FunctionSpace.Ising.Ensembles;
 /// <param name="Networks">Distinct network ids.</param>
 /// <param name="Accuracies">Test accuracy of every configuration, file order.</param>
 /// <param name="Problem">The first unreadable chunk, or null when the whole file verified.</param>
-public sealed record EnsembleSummary(EnsembleHeader Header, int Chunks, long Configurations, int Networks, float[] Accuracies, string? Problem);
+public sealed record EnsembleSummary(EnsembleHeader Header, int Chunks, long Configurations, int Networks, float[] Accuracies, string? Problem)
+{
+    /// <summary>Effective sample size and within/between-network overlaps of the verified chunks (null when there are none).</summary>
+    public EnsembleStatistics? Statistics { get; init; }
+}
 
 /// <summary>Whole-file operations on ensembles: summary, merge of shards, export to NumPy.</summary>
 public static class EnsembleTools
 {
-    /// <summary>Reads and verifies every chunk of <paramref name="path"/>; stops at the first bad one and says so.</summary>
+    /// <summary>
+    /// Reads and verifies every chunk of <paramref name="path"/>; stops at the first bad one and says so. Also the
+    /// ensemble's statistics over networks (<see cref="EnsembleStatistics"/>).
+    /// </summary>
     public static EnsembleSummary Summarize(string path, CancellationToken ct = default)
     {
         using var reader = EnsembleReader.Open(path);
         var accuracies = new List<float>();
         var networks = new HashSet<int>();
+        var overlaps = new EnsembleStatistics.Accumulator(reader.Header.SpinCount);
         int chunks = 0;
         string? problem = null;
         try
@@ -29,13 +37,17 @@ public static class EnsembleTools
                 chunks++;
                 accuracies.AddRange(chunk.Accuracies);
                 networks.UnionWith(chunk.NetworkIds);
+                overlaps.Add(chunk.Spins, chunk.NetworkIds, chunk.Count);
             }
         }
         catch (InputException e)
         {
             problem = e.Message;
         }
-        return new EnsembleSummary(reader.Header, chunks, accuracies.Count, networks.Count, accuracies.ToArray(), problem);
+        return new EnsembleSummary(reader.Header, chunks, accuracies.Count, networks.Count, accuracies.ToArray(), problem)
+        {
+            Statistics = accuracies.Count > 0 ? overlaps.Result(reader.Header.Architecture.Parts()) : null,
+        };
     }
 
     /// <summary>
