@@ -15,10 +15,10 @@ internal static class RunCommand
     {
         var preset = new Option<string>("--preset")
         {
-            Description = "quick (default: minutes on 2 cores, the qualitative picture) or paper (the study's scale: 2,000,000 / 1,000,000 / 500,000 configurations)",
-            DefaultValueFactory = _ => "quick",
+            Description = "standard (the sized default: fits at the data's noise floor, halves that agree), quick (a smoke test of every stage) or paper (the study's scale: one network per published configuration)",
+            DefaultValueFactory = _ => RunConfig.KnownPresets[0],
         };
-        preset.AcceptOnlyFromAmong("quick", "paper");
+        preset.AcceptOnlyFromAmong(RunConfig.KnownPresets);
         var scenario = new Option<string?>("--scenario") { Description = "under, over, shallow, a comma list, or all. Default: under,shallow" };
         var config = new Option<string?>("--config") { Description = "A run configuration (JSON, e.g. a previous run's config.json); options given here override it" };
         var name = new Option<string?>("--name") { Description = "Run name: the directory under --runs-dir. Default: the preset name" };

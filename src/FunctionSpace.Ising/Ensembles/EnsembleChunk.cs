@@ -25,6 +25,22 @@ public sealed record EnsembleChunk(int Count, int SpinCount, sbyte[] Spins, floa
     /// <summary>The spins of configuration <paramref name="index"/>.</summary>
     public ReadOnlySpan<sbyte> Configuration(int index) => Spins.AsSpan(index * SpinCount, SpinCount);
 
+    /// <summary>The configurations whose network id <paramref name="keepNetwork"/> accepts, in their order.</summary>
+    public EnsembleChunk Where(Func<int, bool> keepNetwork)
+    {
+        ArgumentNullException.ThrowIfNull(keepNetwork);
+        var rows = Enumerable.Range(0, Count).Where(c => keepNetwork(NetworkIds[c])).ToArray();
+        if (rows.Length == Count) return this;
+        var spins = new sbyte[(long)rows.Length * SpinCount];
+        for (int r = 0; r < rows.Length; r++) Configuration(rows[r]).CopyTo(spins.AsSpan(r * SpinCount, SpinCount));
+        return new EnsembleChunk(rows.Length, SpinCount, spins, rows.Select(c => Accuracies[c]).ToArray(), rows.Select(c => NetworkIds[c]).ToArray(),
+            rows.Select(c => TrainingLosses[c]).ToArray())
+        {
+            Seeds = rows.Select(c => Seeds[c]).ToArray(),
+            Block = Block,
+        };
+    }
+
     /// <summary>Checks array lengths and spin values; throws <see cref="ArgumentException"/> when inconsistent.</summary>
     public void Validate()
     {

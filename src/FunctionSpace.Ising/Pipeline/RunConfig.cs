@@ -5,13 +5,15 @@ namespace FunctionSpace.Ising.Pipeline;
 
 /// <summary>Collection settings of a run (null: the scenario's study default).</summary>
 /// <param name="Networks">Networks trained per scenario.</param>
-/// <param name="Samples">Configurations drawn from each trained network.</param>
+/// <param name="Samples">Configurations drawn from each trained network (with <c>best</c>, the candidates of which the best is kept).</param>
 /// <param name="Threshold">Minimal test accuracy of a kept configuration.</param>
-/// <param name="Selection">all or best.</param>
+/// <param name="Selection">best (the study's design: one configuration per independently trained network, the best of
+/// <paramref name="Samples"/> on the test set) or all (every sample; samples of one trained network differ in about 1 % of
+/// their weights, so they are not independent draws and the sample size stays the number of networks).</param>
 /// <param name="Epochs">Training epochs (null: 50).</param>
 /// <param name="BlockSize">Networks trained together as one batch.</param>
 /// <param name="TrainCount">Training images (null: the scenario's).</param>
-public sealed record CollectConfig(int Networks = 64, int Samples = 100, double Threshold = 0.0, string Selection = "all",
+public sealed record CollectConfig(int Networks = 512, int Samples = 50, double Threshold = 0.0, string Selection = "best",
     int? Epochs = null, int BlockSize = 64, int? TrainCount = null);
 
 /// <summary>Fit settings of a run.</summary>
@@ -51,12 +53,22 @@ public sealed record LandscapeConfig(double XMin = -1.0, double XMax = 4.0, int 
     [JsonIgnore] public IReadOnlyList<string> ReferenceList => References ?? ["lowest", "median", "highest"];
 }
 
+/// <summary>Sample-statistics settings of a run: how the moments are formed and how their noise is measured.</summary>
+/// <param name="Symmetrize">Average the moments over relabellings of each hidden layer's units (exact orbit averages).
+/// The study's ensemble is the hidden-node-permutation-symmetric distribution (one configuration per independently
+/// trained network, unit labels arbitrary; its published moments are equal within each orbit to 0.001), and without
+/// the averaging every label-dependent pair correlation of N networks carries noise ≈ 1/√N.</param>
+/// <param name="BootstrapReplicates">Bootstrap replicates over networks for the data's noise floor (0: none).</param>
+/// <param name="SplitHalf">Fit and analyse two disjoint halves of the networks and compare their landscapes: whether
+/// the result is converged in the number of networks.</param>
+public sealed record StatisticsConfig(bool Symmetrize = true, int BootstrapReplicates = 200, bool SplitHalf = true);
+
 /// <summary>
 /// Everything that determines an <c>fsi run</c>. Written into <c>manifest.json</c> and <c>config.json</c>;
 /// <c>fsi run --config config.json</c> reproduces the run exactly.
 /// </summary>
 /// <param name="Name">Run name: the directory under models/runs/.</param>
-/// <param name="Preset">The preset the values started from (quick or paper).</param>
+/// <param name="Preset">The preset the values started from (standard, quick or paper).</param>
 /// <param name="Scenarios">under, over, shallow.</param>
 /// <param name="Seed">Master seed; every stage derives its seeds from it.</param>
 /// <param name="Components">PCA components (the network input width).</param>
@@ -65,9 +77,13 @@ public sealed record LandscapeConfig(double XMin = -1.0, double XMax = 4.0, int 
 /// <param name="Fit">Fit settings.</param>
 /// <param name="Landscape">Landscape settings.</param>
 /// <param name="FromEnsembles">Ensemble files (e.g. merged shards) to start from instead of collecting; the scenarios are read from their headers.</param>
+/// <param name="Statistics">Sample-statistics settings (null: the defaults).</param>
 public sealed record RunConfig(string Name, string Preset, string[] Scenarios, ulong Seed, int Components, string? DataDir,
-    CollectConfig Collect, FitConfig Fit, LandscapeConfig Landscape, string[]? FromEnsembles = null)
+    CollectConfig Collect, FitConfig Fit, LandscapeConfig Landscape, string[]? FromEnsembles = null, StatisticsConfig? Statistics = null)
 {
+    /// <summary>The sample-statistics settings, defaulting to <see cref="StatisticsConfig"/>'s.</summary>
+    [JsonIgnore] public StatisticsConfig StatisticsOrDefault => Statistics ?? new StatisticsConfig();
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -78,22 +94,35 @@ public sealed record RunConfig(string Name, string Preset, string[] Scenarios, u
     /// <summary>The scenarios every run knows.</summary>
     public static readonly string[] KnownScenarios = ["under", "over", "shallow"];
 
+    /// <summary>The presets every run knows, the default first.</summary>
+    public static readonly string[] KnownPresets = ["standard", "quick", "paper"];
+
     /// <summary>
-    /// A preset. <c>quick</c> (the default) finishes in minutes on 2 cores and shows the qualitative picture;
-    /// <c>paper</c> is the study's scale (2,000,000 / 1,000,000 / 500,000 configurations for under / over / shallow,
-    /// reached by the network count × samples with threshold selection).
+    /// A preset. Every preset follows the study's collection design: one configuration per independently trained network
+    /// (the best of 50 samples on the test set), moments averaged over hidden-node relabellings. <c>standard</c> (the
+    /// default) is the smallest size at which the fits reach the data's noise floor and the two halves of the networks
+    /// give the same landscapes (docs/collect.md, "Sizing the default run"); <c>quick</c> is a smoke test of every stage
+    /// whose report says so; <c>paper</c> is the study's scale, one network per configuration of its published ensembles
+    /// (2,000,000 for under; run its collection as shards).
     /// </summary>
     public static RunConfig FromPreset(string preset, IReadOnlyList<string> scenarios) => preset switch
     {
+        "standard" => new RunConfig("standard", "standard", scenarios.ToArray(), 1, 20, null,
+            new CollectConfig(Networks: 512, Samples: 50, Selection: "best", Epochs: 20, BlockSize: 64),
+            new FitConfig(MaxIterations: 200, McSamples: 2000, Triplets: 2000, Chains: 256),
+            new LandscapeConfig(Points: 100, TapStarts: 200, DynamicsSweeps: 100, DynamicsReferences: 5),
+            Statistics: new StatisticsConfig(Symmetrize: true, BootstrapReplicates: 200, SplitHalf: true)),
         "quick" => new RunConfig("quick", "quick", scenarios.ToArray(), 1, 20, null,
-            new CollectConfig(Networks: 64, Samples: 100, Threshold: 0.0, Epochs: 20, BlockSize: 64),
+            new CollectConfig(Networks: 128, Samples: 50, Selection: "best", Epochs: 20, BlockSize: 64),
             new FitConfig(MaxIterations: 100, McSamples: 1000, Triplets: 1000, Chains: 128),
-            new LandscapeConfig(Points: 60, TapStarts: 100, DynamicsSweeps: 60, DynamicsReferences: 4)),
+            new LandscapeConfig(Points: 60, TapStarts: 100, DynamicsSweeps: 60, DynamicsReferences: 4),
+            Statistics: new StatisticsConfig(Symmetrize: true, BootstrapReplicates: 100, SplitHalf: true)),
         "paper" => new RunConfig("paper", "paper", scenarios.ToArray(), 1, 20, null,
-            new CollectConfig(Networks: 20000, Samples: 100, Threshold: 0.0, BlockSize: 128),
+            new CollectConfig(Networks: 2_000_000, Samples: 50, Selection: "best", BlockSize: 128),
             new FitConfig(MaxIterations: 300, McSamples: 4000, Triplets: 10000, Chains: 256),
-            new LandscapeConfig(Points: 200, TapStarts: 1000, DynamicsSweeps: 400, DynamicsReferences: 20)),
-        _ => throw new InputException($"--preset: '{preset}' is not one of quick, paper"),
+            new LandscapeConfig(Points: 200, TapStarts: 1000, DynamicsSweeps: 400, DynamicsReferences: 20),
+            Statistics: new StatisticsConfig(Symmetrize: true, BootstrapReplicates: 200, SplitHalf: true)),
+        _ => throw new InputException($"--preset: '{preset}' is not one of {string.Join(", ", KnownPresets)}"),
     };
 
     /// <summary>Expands "all" and validates scenario names.</summary>

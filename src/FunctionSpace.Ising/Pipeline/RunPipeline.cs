@@ -105,7 +105,7 @@ public static class RunPipeline
         string ensembleRelative = Path.Combine(dir, EnsembleFile);
         var collection = CollectionSettingsFor(config, scenario, runner.PathOf(ensembleRelative));
         var architecture = collection.Architecture;
-        string collectKey = StageRunner.Key("collect-v1", data.SourceKey, Convert.ToHexString(collection.Header().ToBytes()));
+        string collectKey = StageRunner.Key("collect-v2", data.SourceKey, Convert.ToHexString(collection.Header().ToBytes()));
 
         string[] shards = ShardsOf(config, scenario);
         if (shards.Length > 0)
@@ -147,6 +147,20 @@ public static class RunPipeline
             }
             if (kept.Length == 0)
                 throw new InputException($"collect ({scenario}): no configuration reached the threshold {collection.Threshold}; lower --threshold or train longer");
+            // Samples of one trained network are nearly identical, so the sample size of every moment is the number
+            // of independently trained networks, not of configurations.
+            using (var reader = EnsembleReader.Open(path))
+            {
+                var statistics = EnsembleStatistics.FromChunks(reader.ReadChunks(ct), reader.Header.Architecture, ct);
+                summary["effective_sample_size"] = statistics.EffectiveSampleSize;
+                summary["selection"] = reader.Header.Parameter("selection") ?? "all";
+                summary["overlaps"] = new JsonArray(statistics.Overlaps.Select(o => (JsonNode)new JsonObject
+                {
+                    ["part"] = o.Part,
+                    ["within_network"] = Finite(o.Within),
+                    ["between_networks"] = Finite(o.Between),
+                }).ToArray());
+            }
             summary["threshold"] = collection.Threshold;
             summary["accuracy_mean"] = kept.Average();
             summary["accuracy_max"] = kept.Max();
@@ -157,16 +171,13 @@ public static class RunPipeline
         });
 
         string momentsStem = Path.Combine(dir, "moments", "moments");
-        stage($"{scenario}/moments", StageRunner.Key("moments-v1", config.Fit.Triplets.ToString(CultureInfo.InvariantCulture),
-            config.Seed.ToString(CultureInfo.InvariantCulture), runner.OutputsKey($"{scenario}/collect")), () =>
+        var statistics = config.StatisticsOrDefault;
+        stage($"{scenario}/moments", StageRunner.Key("moments-v2", config.Fit.Triplets.ToString(CultureInfo.InvariantCulture),
+            config.Seed.ToString(CultureInfo.InvariantCulture), JsonSerializer.Serialize(statistics), runner.OutputsKey($"{scenario}/collect")), () =>
         {
             ResetDirectory(runner, Path.Combine(dir, "moments"));
-            var triplets = TripletSampler.Sample(architecture.WeightCount, config.Fit.Triplets, new Random(unchecked((int)DerivedSeed(config.Seed, scenario, 1))));
-            var accumulator = new MomentAccumulator(architecture.WeightCount, triplets);
-            using (var reader = EnsembleReader.Open(runner.PathOf(ensembleRelative)))
-                foreach (var chunk in reader.ReadChunks(ct)) accumulator.Add(chunk.Spins, chunk.Count, ensembleRelative);
-            var moments = accumulator.ToMoments(ensembleRelative);
-            moments.Save(runner.PathOf(momentsStem), new Dictionary<string, object?> { ["architecture"] = architecture.ToString(), ["seed"] = config.Seed });
+            var result = ScenarioMoments(config, scenario, architecture, [runner.PathOf(ensembleRelative)], ensembleRelative, networkFilter: null, progress, ct);
+            EnsembleMoments.Write(result, runner.PathOf(momentsStem), new Dictionary<string, object?> { ["architecture"] = architecture.ToString(), ["seed"] = config.Seed });
             return FilesUnder(runner, Path.Combine(dir, "moments"));
         });
 
@@ -315,6 +326,28 @@ public static class RunPipeline
                 return FilesUnder(runner, dynamicsDir);
             });
         }
+    }
+
+    /// <summary>
+    /// The moments of a scenario's ensemble as the run forms them: sampled triplets, the hidden-node-permutation
+    /// averaging and the bootstrap over networks of <see cref="RunConfig.StatisticsOrDefault"/>; restricted to the
+    /// networks <paramref name="networkFilter"/> accepts when given (the split-half check).
+    /// </summary>
+    public static MomentsResult ScenarioMoments(RunConfig config, string scenario, Architecture architecture, IReadOnlyList<string> ensembles,
+        string source, Func<int, bool>? networkFilter, IProgress<ProgressReport>? progress, CancellationToken ct)
+    {
+        var statistics = config.StatisticsOrDefault;
+        var triplets = TripletSampler.Sample(architecture.WeightCount, config.Fit.Triplets, new Random(unchecked((int)DerivedSeed(config.Seed, scenario, 1))));
+        var (_, chunks) = EnsembleMoments.OpenEnsembles(ensembles, ct);
+        if (networkFilter != null) chunks = chunks.Select(c => c.Where(networkFilter)).Where(c => c.Count > 0);
+        var settings = new MomentsSettings
+        {
+            Triplets = triplets,
+            Symmetrize = statistics.Symmetrize && !new NodeOrbits(architecture).IsTrivial,
+            BootstrapReplicates = statistics.BootstrapReplicates,
+            BootstrapSeed = DerivedSeed(config.Seed, scenario, 6),
+        };
+        return EnsembleMoments.Compute(chunks, architecture.WeightCount, architecture, settings, source, networkIdsKnown: true, progress, ct);
     }
 
     /// <summary>The scenarios of a run: from the configuration, or from the headers of the ensembles it starts from.</summary>

@@ -80,6 +80,7 @@ public sealed record CollectionSettings(string Scenario, Architecture Architectu
             ["l2"] = t.L2.ToString("R", c),
             ["learning_rate"] = t.LearningRate.ToString("R", c),
             ["networks"] = Networks.ToString(c),
+            ["pca_convention"] = Data.PcaCache.Convention,
             ["samples"] = Samples.ToString(c),
             ["selection"] = Selection == SelectionMode.All ? "all" : "best",
             ["shard"] = $"{ShardIndex}/{ShardCount}",
