@@ -17,9 +17,9 @@ using System.Runtime.Intrinsics.X86;
 // 256-bit halves on a 64-byte struct kept in memory. This is what Inference/VectorMath (float64 exp, log, tanh and
 // the BP message kernels) does. There it costs about 1.3x a native Vector256 copy, because each element passes
 // through a short load-compute-store chain. A kernel that keeps values in registers across many operations loses
-// far more: the 512-bit-only training kernel took 2.3-2.5x the CPU time on AVX2 (numbers in the remarks of Lanes<TV>). Those
-// float64 span kernels are tested bit for bit on both kinds of machine and stay as they are. A new float64 kernel
-// that needs its own vector code adds a float64 lane type on the pattern of Lanes<TV> instead.
+// far more: the 512-bit-only training kernel took 2.3-2.5x the CPU time on AVX2 (numbers in the remarks of
+// Lanes<TV>). Those float64 span kernels are tested bit for bit on both kinds of machine and stay as they are. A new
+// float64 kernel that needs its own vector code adds a float64 lane type on the pattern of Lanes<TV> instead.
 //
 // Either way, a kernel called per row or per span from a parallel loop is [MethodImpl(NoInlining |
 // AggressiveOptimization)]: it is compiled fully optimised once, and tiered PGO does not inline it into its caller
@@ -33,9 +33,9 @@ namespace FunctionSpace.Ising.Simd;
 /// <summary>
 /// A float32 SIMD vector of either width a kernel runs at (the SIMD policy at the top of this file says
 /// when to use it): <typeparamref name="TV"/> is <see cref="Vector512{T}"/> of float (16 lanes, AVX-512) or
-/// <see cref="Vector256{T}"/> of float (8 lanes, AVX2). A kernel is written once over this type; the JIT compiles one specialised copy per width, in
-/// which each operator below is the single native instruction of that width (the test on
-/// <typeparamref name="TV"/> is a JIT-time constant, the other branch is dropped).
+/// <see cref="Vector256{T}"/> of float (8 lanes, AVX2). A kernel is written once over this type; the JIT compiles
+/// one specialised copy per width, in which each operator below is the single native instruction of that width
+/// (the test on <typeparamref name="TV"/> is a JIT-time constant, the other branch is dropped).
 /// </summary>
 /// <remarks>
 /// Why not <see cref="Vector512{T}"/> everywhere: without AVX-512 the JIT does not treat Vector512 as a
