@@ -105,9 +105,12 @@ public sealed class BinaryEvaluator : IDisposable
     /// <summary>Correct counts of the batched SIMD kernel; null without 256-bit vectors.</summary>
     public int[]? CorrectCountsBatched(ReadOnlySpan<sbyte> spins, int count) => _simd?.CorrectCounts(spins, count);
 
-    /// <summary>The 256-bit kernel even on AVX-512 hardware (so that both kernels are tested).</summary>
+    /// <summary>The 256-bit kernel even on AVX-512 hardware (so that both widths are tested).</summary>
     internal float[] AccuracyNarrowKernel(ReadOnlySpan<sbyte> spins, int count) =>
         _narrowSimd!.CorrectCounts(spins, count).Select(c => (float)((double)c / ExampleCount)).ToArray();
+
+    /// <summary>Both SIMD kernels at 8 lanes even on AVX-512 hardware; null without 256-bit vectors.</summary>
+    internal SimdEvaluator? NarrowKernels => _narrowSimd;
 
     /// <summary>The network widths.</summary>
     public Architecture Architecture { get; }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using FunctionSpace.Ising.Networks;
+using FunctionSpace.Ising.Simd;
 
 namespace FunctionSpace.Ising.Training;
 

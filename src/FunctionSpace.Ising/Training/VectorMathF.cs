@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using FunctionSpace.Ising.Simd;
 
 namespace FunctionSpace.Ising.Training;
 

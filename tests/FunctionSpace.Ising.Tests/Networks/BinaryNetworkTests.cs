@@ -100,6 +100,9 @@ public class BinaryNetworkTests
         Assert.NotNull(reference);
         Assert.NotNull(batched);
         float[] narrow = evaluator.AccuracyNarrowKernel(spins, count);
+        // Both kernels at 8 lanes as well (on AVX-512 hardware the evaluator's own kernels run at 16).
+        int[] narrowReference = evaluator.NarrowKernels!.CorrectCountsPerConfiguration(spins, count);
+        int[] narrowBatched = evaluator.NarrowKernels.CorrectCounts(spins, count);
         var floats = x.Select(v => (float)v).ToArray();
         int width = arch.Widths[0];
         for (int c = 0; c < count; c++)
@@ -111,6 +114,8 @@ public class BinaryNetworkTests
             Assert.Equal(scalar, reference[c]);
             Assert.Equal(scalar, batched[c]);
             Assert.Equal((float)((double)scalar / y.Length), narrow[c]);
+            Assert.Equal(scalar, narrowReference[c]);
+            Assert.Equal(scalar, narrowBatched[c]);
         }
         // Split work items (a single group is divided over example ranges) sum to the same counts.
         Assert.Equal(batched.Take(5), evaluator.CorrectCountsBatched(spins.AsSpan(0, 5 * arch.WeightCount), 5)!);

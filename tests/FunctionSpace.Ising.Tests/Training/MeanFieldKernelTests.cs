@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using FunctionSpace.Ising.Networks;
+using FunctionSpace.Ising.Simd;
 using FunctionSpace.Ising.Training;
 using static TorchSharp.torch;
 

@@ -2,14 +2,40 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace FunctionSpace.Ising.Training;
+// SIMD policy: which vector type a new kernel is written on.
+//
+// Write a hot kernel once over Lanes<TV> (this file): a generic method or class with TV = Vector512<float> where
+// AVX-512 is accelerated and TV = Vector256<float> otherwise (dispatch once, at the top, on Lanes<TV>.Wide or
+// Vector512.IsHardwareAccelerated). The JIT compiles one copy per width in which every operation is one native
+// instruction of that width, so the AVX2 copy keeps its accumulators in ymm registers. Lanes<TV>.Wide lets the
+// body choose its blocking per width (32 zmm against 16 ymm registers) without a second copy. Results must not
+// depend on the width: use lane-wise operations only, and define any sum across lanes on groups of 16 (as
+// Lanes<TV>.Sum does), so that an 8-lane machine reproduces the 16-lane bits. Test both widths against each other
+// (the kernels take a width argument for this) and run the tests with DOTNET_EnableAVX512=0 as well.
+//
+// Do not write a new kernel on Vector512 alone. Without AVX-512 the JIT runs each Vector512 operation as two
+// 256-bit halves on a 64-byte struct kept in memory. This is what Inference/VectorMath (float64 exp, log, tanh and
+// the BP message kernels) does. There it costs about 1.3x a native Vector256 copy, because each element passes
+// through a short load-compute-store chain. A kernel that keeps values in registers across many operations loses
+// far more: the 512-bit-only training kernel took 2.3-2.5x the CPU time on AVX2 (numbers in the remarks of
+// Lanes<TV>). Those float64 span kernels are tested bit for bit on both kinds of machine and stay as they are. A new
+// float64 kernel that needs its own vector code adds a float64 lane type on the pattern of Lanes<TV> instead.
+//
+// Either way, a kernel called per row or per span from a parallel loop is [MethodImpl(NoInlining |
+// AggressiveOptimization)]: it is compiled fully optimised once, and tiered PGO does not inline it into its caller
+// (where only AVX2 exists, that inlined code ran 5-25x slower; VectorMath.IsAccelerated has the measurements).
+// Loop-carried FMA accumulators use Lanes<TV>.FmaAccumulate(ref acc, a, b) rather than acc = Fma(a, b, acc) (its
+// remarks say why). Read the JIT's code of a new inner loop at both widths before timing it: DOTNET_JitDisasm=
+// "Name*" prints it (with DOTNET_EnableAVX512=0 for the 8-lane copy).
+
+namespace FunctionSpace.Ising.Simd;
 
 /// <summary>
-/// A float32 SIMD vector of either width the training kernel runs at: <typeparamref name="TV"/> is
-/// <see cref="Vector512{T}"/> of float (16 lanes, AVX-512) or <see cref="Vector256{T}"/> of float (8 lanes,
-/// AVX2). The kernel is written once over this type; the JIT compiles one specialised copy per width, in
-/// which each operator below is the single native instruction of that width (the test on
-/// <typeparamref name="TV"/> is a JIT-time constant, the other branch is dropped).
+/// A float32 SIMD vector of either width a kernel runs at (the SIMD policy at the top of this file says
+/// when to use it): <typeparamref name="TV"/> is <see cref="Vector512{T}"/> of float (16 lanes, AVX-512) or
+/// <see cref="Vector256{T}"/> of float (8 lanes, AVX2). A kernel is written once over this type; the JIT compiles
+/// one specialised copy per width, in which each operator below is the single native instruction of that width
+/// (the test on <typeparamref name="TV"/> is a JIT-time constant, the other branch is dropped).
 /// </summary>
 /// <remarks>
 /// Why not <see cref="Vector512{T}"/> everywhere: without AVX-512 the JIT does not treat Vector512 as a
@@ -85,6 +111,11 @@ internal readonly struct Lanes<TV> where TV : struct
         else N(_v).StoreUnsafe(ref destination, offset);
     }
 
+    /// <summary>Count floats from <paramref name="source"/> (unaligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Lanes<TV> Load(float* source) =>
+        typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.Load(source)) : Of(Vector256.Load(source));
+
     /// <summary>Lane <paramref name="index"/>.</summary>
     public float this[int index] => typeof(TV) == typeof(Vector512<float>) ? W(_v)[index] : N(_v)[index];
 
@@ -106,6 +137,22 @@ internal readonly struct Lanes<TV> where TV : struct
     public static Lanes<TV> Fma(Lanes<TV> a, Lanes<TV> b, Lanes<TV> c) =>
         typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.FusedMultiplyAdd(W(a._v), W(b._v), W(c._v))) : Of(Vector256.FusedMultiplyAdd(N(a._v), N(b._v), N(c._v)));
 
+    /// <summary>accumulator ← a·b + accumulator with one rounding (the same bits as <see cref="Fma"/>).</summary>
+    /// <remarks>
+    /// For loop-carried accumulators: the JIT then computes the FMA in the accumulator's own register. With
+    /// acc = Fma(a, b, acc) through this wrapper type it put the result in the register of an operand used for the
+    /// last time and copied it back (vfmadd213ps + vmovaps instead of one vfmadd231ps: 9 extra moves in the 34
+    /// instructions of the evaluator's 8-row loop).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void FmaAccumulate(ref Lanes<TV> accumulator, Lanes<TV> a, Lanes<TV> b)
+    {
+        if (typeof(TV) == typeof(Vector512<float>))
+            Unsafe.As<Lanes<TV>, Vector512<float>>(ref accumulator) = Vector512.FusedMultiplyAdd(W(a._v), W(b._v), W(accumulator._v));
+        else
+            Unsafe.As<Lanes<TV>, Vector256<float>>(ref accumulator) = Vector256.FusedMultiplyAdd(N(a._v), N(b._v), N(accumulator._v));
+    }
+
     /// <summary>Correctly rounded square root.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes<TV> Sqrt(Lanes<TV> a) => typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.Sqrt(W(a._v))) : Of(Vector256.Sqrt(N(a._v)));
@@ -117,6 +164,19 @@ internal readonly struct Lanes<TV> where TV : struct
     public static Lanes<TV> Max(Lanes<TV> a, Lanes<TV> b) => typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.Max(W(a._v), W(b._v))) : Of(Vector256.Max(N(a._v), N(b._v)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes<TV> Min(Lanes<TV> a, Lanes<TV> b) => typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.Min(W(a._v), W(b._v))) : Of(Vector256.Min(N(a._v), N(b._v)));
+
+    /// <summary>
+    /// max(a, b) by the native instruction (vmaxps): the same as <see cref="Max"/> except for NaN operands and for
+    /// the order of +0 and −0 when the operands compare equal (then it returns b).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes<TV> MaxNative(Lanes<TV> a, Lanes<TV> b) =>
+        typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.MaxNative(W(a._v), W(b._v))) : Of(Vector256.MaxNative(N(a._v), N(b._v)));
+
+    /// <summary>All-ones lanes where a == b (IEEE: never for NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes<TV> EqualsMask(Lanes<TV> a, Lanes<TV> b) =>
+        typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.Equals(W(a._v), W(b._v))) : Of(Vector256.Equals(N(a._v), N(b._v)));
 
     /// <summary>All-ones lanes where a &lt; b.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -142,6 +202,11 @@ internal readonly struct Lanes<TV> where TV : struct
 
     /// <summary>The same bits as int32 lanes.</summary>
     public IntLanes<TV> AsInt32() => IntLanes<TV>.FromBits(_v);
+
+    /// <summary>The sign bit of each lane, lane j at bit j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint ExtractMostSignificantBits() =>
+        typeof(TV) == typeof(Vector512<float>) ? (uint)W(_v).ExtractMostSignificantBits() : N(_v).ExtractMostSignificantBits();
 
     /// <summary>
     /// The sum of the lanes in the order of <see cref="Vector512.Sum{T}(Vector512{T})"/>: each 256-bit half
