@@ -55,7 +55,8 @@ internal static class BenchLandscapeCommand
         double sweepSeconds = clock.Elapsed.TotalSeconds;
         int failed = sweep.FailedPoints.Count();
         int iterations = sweep.Forward.Concat(sweep.Backward).Sum(p => p.Iterations);
-        output.WriteLine($"  sweep: {2 * settings.Points} BP solves ({iterations} iterations, {failed} not converged, {sweep.Jumps.Count} jump(s)) in {sweepSeconds:F2} s; " +
+        output.WriteLine($"  sweep: {sweep.BpSolves} BP solves for {sweep.Forward.Count + sweep.Backward.Count} points ({iterations} iterations of the kept points, {failed} not converged, " +
+                         $"{sweep.Jumps.Count} jump(s), {sweep.SteepStretches.Count} steep stretch(es)) in {sweepSeconds:F2} s; " +
                          $"target {SweepBaselineSeconds} s; ratio {sweepSeconds / SweepBaselineSeconds:F3}");
         if (compare)
         {

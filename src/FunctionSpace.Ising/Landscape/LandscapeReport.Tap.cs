@@ -26,7 +26,7 @@ public static partial class LandscapeReport
         foreach (double peak in census.Peaks) plot.Add.VerticalLine(peak, 1, Colors.Red, LinePattern.Dashed);
         plot.Title($"TAP free energies, {label}: {census.Converged}/{census.Starts} starts converged, {census.Peaks.Length} peak(s)");
         plot.XLabel("TAP free energy density f"); plot.YLabel("count");
-        files.Add(Save(plot, directory, "tap_histogram.png"));
+        files.AddRange(Save(plot, directory, "tap_histogram.png"));
         var text = new StringBuilder();
         text.AppendLine(Inv, $"{label} (N = {census.Size}): {census.Converged} of {census.Starts} TAP starts converged (seed {census.Seed}); " +
             $"{census.DistinctStates} distinct fixed point(s); free-energy density {(census.Converged > 0 ? $"{census.FreeEnergies.Min():F5} … {census.FreeEnergies.Max():F5}" : "n/a")}; " +

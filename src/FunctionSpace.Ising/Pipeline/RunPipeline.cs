@@ -250,14 +250,18 @@ public static class RunPipeline
                     ["reference"] = choice.ToString(),
                     ["label"] = label,
                     ["summary"] = written.Summary,
-                    ["parts"] = new JsonArray(sweeps.Select(s => (JsonNode)new JsonObject
+                    ["findings"] = JsonNode.Parse(LandscapeFindings.ToJson(written.Findings)),
+                    ["parts"] = new JsonArray(written.Findings.Select(f => (JsonNode)new JsonObject
                     {
-                        ["part"] = s.Name,
-                        ["size"] = s.Size,
-                        ["max_gap_to_bound"] = Finite(s.MaxGapToBound),
-                        ["jumps"] = s.Jumps.Count,
-                        ["hysteresis_width"] = s.Hysteresis is { } h ? h.XHigh - h.XLow : 0,
-                        ["failed_points"] = s.FailedPoints.Count(),
+                        ["part"] = f.Part,
+                        ["size"] = f.Size,
+                        ["max_gap_to_bound"] = Finite(f.MaxGapToBound),
+                        ["jumps"] = f.Jumps.Count,
+                        ["small_bistabilities"] = f.SmallBistabilities.Count,
+                        ["hysteresis_width"] = f.Hysteresis.Sum(h => h.Width),
+                        ["coverage"] = f.Coverage,
+                        ["failed_points"] = f.FailedPoints,
+                        ["points"] = f.Points,
                     }).ToArray()),
                 });
             }

@@ -2,16 +2,115 @@ using ScottPlot;
 
 namespace FunctionSpace.Ising.Reporting;
 
-/// <summary>Saves ScottPlot figures as PNG, atomically.</summary>
+/// <summary>
+/// Saves ScottPlot figures as PNG with an SVG beside it, atomically, and the conventions every figure of the project
+/// follows: titles that fit the image, legends outside the data, count axes from zero, log axes for logarithmic data,
+/// thinned and translucent dense scatters, distinct markers per series.
+/// </summary>
 public static class Figure
 {
     /// <summary>Default figure size in pixels.</summary>
     public const int DefaultWidth = 900, DefaultHeight = 600;
 
-    /// <summary>Renders <paramref name="plot"/> to a PNG file at <paramref name="path"/>.</summary>
+    /// <summary>Most points a scatter draws (the CSV beside it keeps them all).</summary>
+    public const int MaxScatterPoints = 20_000;
+
+    /// <summary>Marker shapes told apart in print, one per series (e.g. per part), cycled.</summary>
+    public static IReadOnlyList<MarkerShape> SeriesMarkers { get; } =
+        [MarkerShape.Cross, MarkerShape.OpenTriangleUp, MarkerShape.OpenSquare, MarkerShape.OpenDiamond, MarkerShape.Asterisk, MarkerShape.OpenTriangleDown];
+
+    /// <summary>Renders <paramref name="plot"/> to a PNG file at <paramref name="path"/> and to an SVG beside it (same name, .svg).</summary>
     public static void SavePng(Plot plot, string path, int width = DefaultWidth, int height = DefaultHeight)
     {
         byte[] png = plot.GetImageBytes(width, height, ImageFormat.Png);
         IO.AtomicFile.WriteAllBytes(path, png);
+        IO.AtomicFile.WriteAllText(SvgPath(path), plot.GetSvgXml(width, height));
+    }
+
+    /// <summary>The SVG written beside a PNG.</summary>
+    public static string SvgPath(string pngPath) => Path.ChangeExtension(pngPath, ".svg");
+
+    /// <summary>
+    /// Sets a title centred on the whole figure that fits it (<paramref name="width"/> pixels, less a 40-pixel margin):
+    /// on one line at 16 px when it fits, else broken at the space nearest the middle, and the font reduced (to 10 px at
+    /// least) until the wider line fits. Widths are measured with the title's own font.
+    /// </summary>
+    public static void Title(Plot plot, string text, int width = DefaultWidth)
+    {
+        const float largest = 16, smallest = 10;
+        double available = width - 40;
+        var label = plot.Axes.Title.Label;
+        using var paint = Paint.NewDisposablePaint();
+        double Measure(string line, float size)
+        {
+            label.FontSize = size;
+            return label.Measure(line, paint).Width;
+        }
+        string[] lines = [text];
+        if (Measure(text, largest) > available)
+        {
+            int middle = text.Length / 2, split = -1;
+            for (int offset = 0; offset <= middle && split < 0; offset++)
+            {
+                if (middle + offset < text.Length && text[middle + offset] == ' ') split = middle + offset;
+                else if (middle - offset >= 0 && text[middle - offset] == ' ') split = middle - offset;
+            }
+            if (split > 0) lines = [text[..split], text[(split + 1)..]];
+        }
+        float size = largest;
+        while (size > smallest && lines.Max(l => Measure(l, size)) > available) size -= 0.5f;
+        plot.Title(string.Join("\n", lines), size);
+        plot.Axes.Title.FullFigureCenter = true;
+    }
+
+    /// <summary>Shows the legend in a panel right of the data area, where it covers nothing.</summary>
+    public static void LegendOutside(Plot plot) => plot.ShowLegend(Edge.Right);
+
+    /// <summary>A count axis: from 0 to a little above the largest count (counts are never negative).</summary>
+    public static void CountAxis(Plot plot, double largestCount) => plot.Axes.SetLimitsY(0, Math.Max(1, largestCount) * 1.08);
+
+    /// <summary>
+    /// Labels the y axis as logarithmic for data plotted as log10 values: ticks at whole decades labelled 10^k, with
+    /// minor ticks at 2..9 × 10^k.
+    /// </summary>
+    public static void LogAxisY(Plot plot) => plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+    {
+        MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+        IntegerTicksOnly = true,
+        LabelFormatter = y => Math.Pow(10, y).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>
+    /// At most <paramref name="maxPoints"/> of the (x, y) pairs, chosen by a fixed stride (every point when there are
+    /// fewer): a dense scatter stays readable and its SVG small; the caller says in the figure how many are shown.
+    /// </summary>
+    public static (double[] X, double[] Y) Thin(IReadOnlyList<double> x, IReadOnlyList<double> y, int maxPoints = MaxScatterPoints)
+    {
+        if (x.Count != y.Count) throw new ArgumentException("x and y differ in length");
+        if (x.Count <= maxPoints) return (x.ToArray(), y.ToArray());
+        double stride = (double)x.Count / maxPoints;
+        var xs = new double[maxPoints];
+        var ys = new double[maxPoints];
+        for (int k = 0; k < maxPoints; k++)
+        {
+            int i = (int)(k * stride);
+            (xs[k], ys[k]) = (x[i], y[i]);
+        }
+        return (xs, ys);
+    }
+
+    /// <summary>
+    /// Maximal runs of consecutive indices 0..count−1 not separated by a break (<paramref name="breakAfter"/>(k) true
+    /// means no line joins point k to point k+1): a curve drawn run by run leaves gaps there.
+    /// </summary>
+    public static IEnumerable<(int Start, int End)> Runs(int count, Func<int, bool> breakAfter)
+    {
+        int start = 0;
+        for (int k = 0; k < count; k++)
+            if (k == count - 1 || breakAfter(k))
+            {
+                yield return (start, k + 1);
+                start = k + 1;
+            }
     }
 }

@@ -138,12 +138,15 @@ public class LandscapeToolsTests
             var (code, output, err) = Cli("landscape", "--reference-dir", Scenario("under-para"), "--part", "RB", "--points", "5",
                 "--iso-energy-points", "0", "--out", dir, "--quiet");
             Assert.True(code == 0, err);
-            Assert.Contains("RB (N = 150): entropy within", output);
-            foreach (string f in new[] { "landscape.csv", "entropy_vs_distance.png", "distance_vs_x.png", "summary.txt",
+            Assert.Contains("| RB | 150 |", output);
+            Assert.Contains("- RB (N = 150): x ∈ [-2, 2] (5 grid points,", output);
+            foreach (string f in new[] { "landscape.csv", "transitions.csv", "entropy_vs_distance.png", "entropy_vs_distance.svg", "distance_vs_x.png", "summary.md",
                          "RB/energy_accuracy.csv", "RB/energy_accuracy.png", "RB/couplings_histogram.png", "RB/fields_histogram.csv" })
                 Assert.True(File.Exists(Path.Combine(dir, f)), f);
             var (headers, rows) = Reporting.CsvTable.Read(Path.Combine(dir, "landscape.csv"));
-            Assert.Equal(2 * 5, rows.Count);
+            // Every grid point both ways, plus the points refinement added where d moved by more than 0.02 per step.
+            Assert.True(rows.Count >= 2 * 5, $"{rows.Count} rows");
+            Assert.Equal(5, rows.Count(r => r[1] == "forward" && new[] { "-2", "-1", "0", "1", "2" }.Contains(r[2])));
             Assert.Equal("part", headers[0]);
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }
