@@ -232,7 +232,7 @@ public static class RunPipeline
         var full = models.First(m => m.Name == "FULL");
         var references = ReferenceSource.Ensemble(runner.PathOf(ensembleRelative));
         string landscapeDir = Path.Combine(dir, "landscape");
-        stage($"{scenario}/landscape", StageRunner.Key("landscape-v1", JsonSerializer.Serialize(config.Landscape), runner.OutputsKey($"{scenario}/fit")), () =>
+        stage($"{scenario}/landscape", StageRunner.Key("landscape-v2", JsonSerializer.Serialize(config.Landscape), runner.OutputsKey($"{scenario}/fit")), () =>
         {
             ResetDirectory(runner, landscapeDir);
             var sweepSettings = new LandscapeSettings(config.Landscape.XMin, config.Landscape.XMax, config.Landscape.Points);
@@ -272,7 +272,7 @@ public static class RunPipeline
         string tapDir = Path.Combine(dir, "tap");
         if (config.Landscape.TapStarts > 0)
         {
-            stage($"{scenario}/tap", StageRunner.Key("tap-v1", config.Landscape.TapStarts.ToString(CultureInfo.InvariantCulture), config.Seed.ToString(CultureInfo.InvariantCulture),
+            stage($"{scenario}/tap", StageRunner.Key("tap-v2", config.Landscape.TapStarts.ToString(CultureInfo.InvariantCulture), config.Seed.ToString(CultureInfo.InvariantCulture),
                 runner.OutputsKey($"{scenario}/fit")), () =>
             {
                 ResetDirectory(runner, tapDir);
@@ -284,6 +284,12 @@ public static class RunPipeline
                     ["converged"] = census.Converged,
                     ["distinct_states"] = census.DistinctStates,
                     ["peaks"] = census.Peaks.Length,
+                    ["passes"] = new JsonArray(census.Passes.Select(p => (JsonNode)new JsonObject
+                    {
+                        ["damping"] = p.Damping,
+                        ["attempted"] = p.Attempted,
+                        ["converged"] = p.Converged,
+                    }).ToArray()),
                     ["summary"] = written.Summary,
                 };
                 WriteJson(runner, Path.Combine(tapDir, "tap.json"), summary);
@@ -294,7 +300,7 @@ public static class RunPipeline
         string dynamicsDir = Path.Combine(dir, "dynamics");
         if (config.Landscape.DynamicsSweeps > 0)
         {
-            stage($"{scenario}/dynamics", StageRunner.Key("dynamics-v1", config.Landscape.DynamicsSweeps.ToString(CultureInfo.InvariantCulture),
+            stage($"{scenario}/dynamics", StageRunner.Key("dynamics-v2", config.Landscape.DynamicsSweeps.ToString(CultureInfo.InvariantCulture),
                 config.Landscape.DynamicsReferences.ToString(CultureInfo.InvariantCulture), config.Seed.ToString(CultureInfo.InvariantCulture),
                 runner.OutputsKey($"{scenario}/fit")), () =>
             {

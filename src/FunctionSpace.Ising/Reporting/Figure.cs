@@ -19,10 +19,14 @@ public static class Figure
     public static IReadOnlyList<MarkerShape> SeriesMarkers { get; } =
         [MarkerShape.Cross, MarkerShape.OpenTriangleUp, MarkerShape.OpenSquare, MarkerShape.OpenDiamond, MarkerShape.Asterisk, MarkerShape.OpenTriangleDown];
 
-    /// <summary>Renders <paramref name="plot"/> to a PNG file at <paramref name="path"/> and to an SVG beside it (same name, .svg).</summary>
+    /// <summary>
+    /// Renders <paramref name="plot"/> to a PNG file at <paramref name="path"/> and to an SVG beside it (same name, .svg).
+    /// A title is first fitted to the rendered layout (<see cref="FitTitle"/>).
+    /// </summary>
     public static void SavePng(Plot plot, string path, int width = DefaultWidth, int height = DefaultHeight)
     {
         byte[] png = plot.GetImageBytes(width, height, ImageFormat.Png);
+        if (FitTitle(plot, width)) png = plot.GetImageBytes(width, height, ImageFormat.Png);
         IO.AtomicFile.WriteAllBytes(path, png);
         IO.AtomicFile.WriteAllText(SvgPath(path), plot.GetSvgXml(width, height));
     }
@@ -30,37 +34,49 @@ public static class Figure
     /// <summary>The SVG written beside a PNG.</summary>
     public static string SvgPath(string pngPath) => Path.ChangeExtension(pngPath, ".svg");
 
+    /// <summary>Sets the title (fitted to the figure when it is saved, <see cref="FitTitle"/>).</summary>
+    public static void Title(Plot plot, string text) => plot.Title(text, TitleSize);
+
+    private const float TitleSize = 16, SmallestTitleSize = 10;
+
     /// <summary>
-    /// Sets a title centred on the whole figure that fits it (<paramref name="width"/> pixels, less a 40-pixel margin):
-    /// on one line at 16 px when it fits, else broken at the space nearest the middle, and the font reduced (to 10 px at
-    /// least) until the wider line fits. Widths are measured with the title's own font.
+    /// Fits the title of a rendered plot inside the figure: ScottPlot centres it over the data area, so the widest line
+    /// may be twice the distance from that centre to the nearer edge of the figure (less 8 pixels). A title that is wider
+    /// is broken at the space nearest its middle, then its font reduced (to 10 px at least) until it fits. Widths are
+    /// measured with the title's own font. True when the title changed (the plot must be rendered again).
     /// </summary>
-    public static void Title(Plot plot, string text, int width = DefaultWidth)
+    public static bool FitTitle(Plot plot, int width)
     {
-        const float largest = 16, smallest = 10;
-        double available = width - 40;
         var label = plot.Axes.Title.Label;
+        string text = label.Text;
+        if (string.IsNullOrEmpty(text)) return false;
+        var data = plot.RenderManager.LastRender.DataRect;
+        double centre = 0.5 * (data.Left + data.Right);
+        double available = 2 * Math.Min(centre, width - centre) - 16;
         using var paint = Paint.NewDisposablePaint();
+        float original = label.FontSize;
         double Measure(string line, float size)
         {
             label.FontSize = size;
             return label.Measure(line, paint).Width;
         }
-        string[] lines = [text];
-        if (Measure(text, largest) > available)
+        string[] lines = text.Split('\n');
+        bool fits = lines.Max(l => Measure(l, original)) <= available;
+        label.FontSize = original;
+        if (fits) return false;
+        string flat = text.Replace('\n', ' ');
+        lines = [flat];
+        int middle = flat.Length / 2, split = -1;
+        for (int offset = 0; offset <= middle && split < 0; offset++)
         {
-            int middle = text.Length / 2, split = -1;
-            for (int offset = 0; offset <= middle && split < 0; offset++)
-            {
-                if (middle + offset < text.Length && text[middle + offset] == ' ') split = middle + offset;
-                else if (middle - offset >= 0 && text[middle - offset] == ' ') split = middle - offset;
-            }
-            if (split > 0) lines = [text[..split], text[(split + 1)..]];
+            if (middle + offset < flat.Length && flat[middle + offset] == ' ') split = middle + offset;
+            else if (middle - offset >= 0 && flat[middle - offset] == ' ') split = middle - offset;
         }
-        float size = largest;
-        while (size > smallest && lines.Max(l => Measure(l, size)) > available) size -= 0.5f;
+        if (split > 0 && Measure(flat, TitleSize) > available) lines = [flat[..split], flat[(split + 1)..]];
+        float size = TitleSize;
+        while (size > SmallestTitleSize && lines.Max(l => Measure(l, size)) > available) size -= 0.5f;
         plot.Title(string.Join("\n", lines), size);
-        plot.Axes.Title.FullFigureCenter = true;
+        return true;
     }
 
     /// <summary>Shows the legend in a panel right of the data area, where it covers nothing.</summary>
