@@ -55,15 +55,15 @@ internal static class LandscapeCommand
     {
         // One reference for every part: chosen by the first part's ranking (published: the file's energy column).
         var reference = source.Select(models[0], settings.Reference)[0];
-        var sweeps = new List<LandscapeSweep>();
         var iso = new Dictionary<string, IReadOnlyList<IsoEnergyPoint>>();
         var heat = new Dictionary<string, IReadOnlyList<HeatCapacityCheck>>();
         var extra = new List<string>();
-        foreach (var part in models)
+        // The parts' sweeps run together; the analyses that build on them follow part by part.
+        var sweeps = EntropyLandscape.SweepAll(models.Select(p => new EntropyLandscape.SweepJob(p.Name, p.Model, reference.Slice(p.Part.Start, p.Part.Length))).ToArray(),
+            settings.Sweep, "landscape", progress);
+        foreach (var (part, sweep) in models.Zip(sweeps))
         {
             var sigma = reference.Slice(part.Part.Start, part.Part.Length);
-            var sweep = EntropyLandscape.Sweep(part.Name, part.Model, sigma, settings.Sweep, progress);
-            sweeps.Add(sweep);
             if (settings.IsoEnergyPoints > 0)
                 iso[part.Name] = LandscapeAnalyses.IsoEnergyCurve(part.Model, sigma, sweep, settings.IsoEnergyPoints, new IsoEnergySettings(), progress);
             if (settings.HeatCapacityPoints > 0)

@@ -36,13 +36,13 @@ public sealed record LandscapeSettings(double XMin = -2, double XMax = 2, int Po
     /// A damping attempt of a landscape point is given up (and the damping escalated) after this many sweeps without a new
     /// low of the largest change (<see cref="BpOptions.StallSweeps"/>).
     /// </summary>
-    /// <remarks>A point where BP does not converge used to run the 5,000-sweep cap at each of its four dampings: on the
-    /// over-para quick run's FULL model (60 points each way) the 8 such points took 100 of the sweep's 119 s. With the
-    /// window the converged points are bit-identical (their iteration keeps setting new lows; the slowest took fewer than
-    /// 400 sweeps) and the same points fail, in 12 s. The quick run's under-para landscapes (3 references, 22 ± 2 failing
-    /// points of 480 each): 96.7 s → 21.3 s, the same points failing, converged points within 3e-15 (a failed point's
-    /// messages seed the next start, and they now come from an earlier stop).</remarks>
-    public const int DefaultStallSweeps = 200;
+    /// <remarks>A point where BP does not converge used to run the 5,000-sweep cap at each of its three dampings. A
+    /// converging iteration keeps setting new lows; one that cycles or wanders does not. On the over-para quick run's
+    /// FULL and RB models (60 grid points over [−1, 4]) windows of 200, 100 and 50 sweeps fail at the same points
+    /// (8 and 14) and the points' sweeps fall from 6,285 and 12,431 (200) to 3,885 and 6,018 (100); on the published
+    /// models (121 points over [−3, 3]) 100 and 200 give the same jumps and failures, while 50 lost one point of the
+    /// shallow model near x = 0.</remarks>
+    public const int DefaultStallSweeps = 100;
 
     /// <summary>The default BP options of a sweep.</summary>
     public static BpOptions DefaultBp { get; } = new(Damping: 0, Tolerance: 1e-9) { StallSweeps = DefaultStallSweeps };
@@ -111,6 +111,9 @@ public sealed record LandscapeSweep(string Name, int Size, LandscapeSettings Set
 {
     /// <summary>BP solves run, both directions, including rejected trial steps and the solves that proved coexistence.</summary>
     public int BpSolves { get; init; }
+
+    /// <summary>BP sweeps of all those solves (every damping attempt): the sweep's cost in units independent of the machine.</summary>
+    public long BpSweeps { get; init; }
 
     /// <summary>
     /// x of the refinement probes (trial steps off the grid) where BP did not converge. They are not points of the
@@ -288,8 +291,49 @@ public static class EntropyLandscape
             forward.Steep.Concat(backward.Steep).ToArray(), referenceEnergy)
         {
             BpSolves = forward.Solves + backward.Solves,
+            BpSweeps = forward.Sweeps + backward.Sweeps,
             FailedProbes = forward.FailedProbes.Concat(backward.FailedProbes).Order().ToArray(),
         };
+    }
+
+    /// <summary>One sweep to run: the curve's name, the model and the reference (sliced to the model's spins).</summary>
+    /// <param name="Name">Label of the curve (the part).</param>
+    /// <param name="Model">The model.</param>
+    /// <param name="Reference">The reference configuration, N spins.</param>
+    public sealed record SweepJob(string Name, IsingModel Model, sbyte[] Reference);
+
+    /// <summary>
+    /// Runs <see cref="Sweep"/> for every job, as many at once as there are cores (each with its two directions at once
+    /// when <see cref="LandscapeSettings.ParallelDirections"/>); the results, in job order, are those of running them one
+    /// by one. Progress is reported as one stage, <paramref name="stage"/>, counting grid points over all jobs.
+    /// </summary>
+    public static IReadOnlyList<LandscapeSweep> SweepAll(IReadOnlyList<SweepJob> jobs, LandscapeSettings settings, string stage,
+        IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        settings.Validate();
+        var results = new LandscapeSweep[jobs.Count];
+        long done = 0, total = 2L * settings.Points * jobs.Count;
+        // Each sweep reports per grid point; the jobs together make one stage with one count.
+        var combined = progress == null ? null : new CallbackProgress(r =>
+        {
+            if (r.Unit == "grid points") progress.Report(new ProgressReport(stage, Interlocked.Increment(ref done), total, "grid points", $"{r.Stage}: {r.Detail}"));
+        });
+        try
+        {
+            Parallel.For(0, jobs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct },
+                k => results[k] = Sweep(jobs[k].Name, jobs[k].Model, jobs[k].Reference, settings, combined, ct));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
+        return results;
+    }
+
+    // Forwards reports to a delegate on the reporting thread (Progress<T> would post them to a synchronisation context).
+    private sealed class CallbackProgress(Action<ProgressReport> report) : IProgress<ProgressReport>
+    {
+        public void Report(ProgressReport value) => report(value);
     }
 
     // One direction of a sweep: adaptive continuation of the branch through the grid (see Sweep).
@@ -311,6 +355,7 @@ public static class EntropyLandscape
         public readonly List<SteepStretch> Steep = [];
         public readonly List<double> FailedProbes = [];
         public int Solves;
+        public long Sweeps;
 
         public void Run(double[] grid)
         {
@@ -451,7 +496,9 @@ public static class EntropyLandscape
         private (LandscapePoint Point, BpResult Result) Solve(double x, BpMessages? start)
         {
             Solves++;
-            return SolvePoint(model, reference, x, _options, start, _free.Count > 0 ? _free.Pop() : null, ct);
+            var solved = SolvePoint(model, reference, x, _options, start, _free.Count > 0 ? _free.Pop() : null, ct);
+            Sweeps += solved.Result.Iterations;
+            return solved;
         }
 
         // Adds a point to the sweep; a converged one joins the history of its branch, a failed one restarts the

@@ -165,17 +165,22 @@ public sealed record LandscapeComparison(string? MostLiquid, string? MostConstra
         var compared = parts.Where(p => p != "FULL").ToArray();
         if (compared.Length < 2) return new LandscapeComparison(null, null, [], "fewer than two sub-networks to compare");
         var reasons = new List<string>();
+        var thin = new List<string>();
+        var badFits = new List<string>();
         foreach (string part in compared)
         {
             var rows = findings.Where(f => f.Part == part).ToArray();
             var low = rows.MinBy(f => f.Coverage)!;
             if (low.Coverage < minimumCoverage)
-                reasons.Add(string.Create(Inv, $"BP covers only {low.Coverage:P0} of d ∈ [0, 0.5] for {part}{(rows.Length > 1 ? $" ({low.Reference})" : "")}, at least {minimumCoverage:P0} needed"));
+                thin.Add(string.Create(Inv, $"{part} {low.Coverage:P0}{(rows.Length > 1 ? $" ({low.Reference})" : "")}"));
             else if (rows.Any(f => double.IsNaN(f.MaxGapToBound)))
                 reasons.Add($"{part} has no converged point with d ≤ 0.5");
-            if (fits != null && fits.TryGetValue(part, out var fit) && !fit.ReproducesData)
-                reasons.Add($"the fit of {part} {fit.Description}");
+            if (fits != null && fits.TryGetValue(part, out var fit) && !fit.ReproducesData) badFits.Add(part);
         }
+        if (thin.Count > 0)
+            reasons.Insert(0, string.Create(Inv, $"BP covers too little of d ∈ [0, 0.5] (at least {minimumCoverage:P0} needed): {string.Join(", ", thin)}"));
+        if (badFits.Count > 0)
+            reasons.Add(badFits.Count == 1 ? $"the fit of {badFits[0]} {fits![badFits[0]].Description}" : $"the fits of {string.Join(", ", badFits)} do not reproduce the data");
         var gaps = compared.Select(p => (Part: p, Gap: findings.Where(f => f.Part == p).Select(f => f.MaxGapToBound).DefaultIfEmpty(double.NaN).Max()))
             .OrderBy(g => g.Gap).ToArray();
         if (reasons.Count > 0) return new LandscapeComparison(null, null, gaps, string.Join("; ", reasons));

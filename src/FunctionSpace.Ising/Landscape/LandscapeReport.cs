@@ -302,6 +302,8 @@ public static partial class LandscapeReport
             var plot = new Plot();
             var fill = plot.Add.FillY(xs, mean.Zip(std, (m, s) => m - s).ToArray(), mean.Zip(std, (m, s) => m + s).ToArray());
             fill.LegendText = "± std over references";
+            fill.FillStyle.Color = Colors.SteelBlue.WithAlpha(0.3);
+            fill.LineStyle.Width = 0;
             var line = plot.Add.Scatter(xs, mean);
             line.LegendText = $"mean over {result.Trajectories.Count} references"; line.MarkerSize = 0; line.LineWidth = 2;
             Figure.Title(plot, $"Metropolis dynamics from {result.Trajectories.Count} references, {label}: {ylabel}");

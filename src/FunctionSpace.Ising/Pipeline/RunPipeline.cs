@@ -237,11 +237,18 @@ public static class RunPipeline
             ResetDirectory(runner, landscapeDir);
             var sweepSettings = new LandscapeSettings(config.Landscape.XMin, config.Landscape.XMax, config.Landscape.Points);
             var summaries = new JsonArray();
-            foreach (string choiceText in config.Landscape.ReferenceList)
+            // Every (reference, part) sweep is independent: all of them run together (as many at once as there are cores).
+            var chosen = config.Landscape.ReferenceList.Select(text =>
             {
-                var choice = ReferenceChoice.Parse(choiceText, "landscape.references");
-                var reference = references.Select(full, choice, 1, ct)[0];
-                var sweeps = models.Select(m => EntropyLandscape.Sweep(m.Name, m.Model, reference.Slice(m.Part.Start, m.Part.Length), sweepSettings, progress, ct)).ToList();
+                var choice = ReferenceChoice.Parse(text, "landscape.references");
+                return (Choice: choice, Reference: references.Select(full, choice, 1, ct)[0]);
+            }).ToArray();
+            var jobs = chosen.SelectMany(c => models.Select(m => new EntropyLandscape.SweepJob(m.Name, m.Model, c.Reference.Slice(m.Part.Start, m.Part.Length)))).ToArray();
+            var sweepsAll = EntropyLandscape.SweepAll(jobs, sweepSettings, $"landscape {scenario}", progress, ct);
+            for (int r = 0; r < chosen.Length; r++)
+            {
+                var (choice, reference) = chosen[r];
+                var sweeps = sweepsAll.Skip(r * models.Count).Take(models.Count).ToList();
                 string label = $"{scenario}, {choice} energy reference ({reference.Label}, test accuracy {reference.Accuracy:F3})";
                 var written = LandscapeReport.WriteSweeps(runner.PathOf(Path.Combine(landscapeDir, choice.ToString())), sweeps, label,
                     new Dictionary<string, IReadOnlyList<IsoEnergyPoint>>(), new Dictionary<string, IReadOnlyList<HeatCapacityCheck>>());
@@ -250,7 +257,9 @@ public static class RunPipeline
                     ["reference"] = choice.ToString(),
                     ["label"] = label,
                     ["summary"] = written.Summary,
-                    ["findings"] = JsonNode.Parse(LandscapeFindings.ToJson(written.Findings)),
+                    ["bp_solves"] = sweeps.Sum(s => s.BpSolves),
+                    ["bp_sweeps"] = sweeps.Sum(s => s.BpSweeps),
+                    ["findings"] = JsonNode.Parse(LandscapeFindings.ToJson(written.Findings.Select(f => f with { Reference = choice.ToString() }).ToArray())),
                     ["parts"] = new JsonArray(written.Findings.Select(f => (JsonNode)new JsonObject
                     {
                         ["part"] = f.Part,

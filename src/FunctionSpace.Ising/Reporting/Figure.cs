@@ -28,8 +28,46 @@ public static class Figure
         byte[] png = plot.GetImageBytes(width, height, ImageFormat.Png);
         if (FitTitle(plot, width)) png = plot.GetImageBytes(width, height, ImageFormat.Png);
         IO.AtomicFile.WriteAllBytes(path, png);
-        IO.AtomicFile.WriteAllText(SvgPath(path), plot.GetSvgXml(width, height));
+        IO.AtomicFile.WriteAllText(SvgPath(path), Svg(plot, width, height));
     }
+
+    /// <summary>
+    /// The plot as SVG, dashed and dotted lines as SVG dash arrays. Skia's SVG canvas has no path effects: it dashes such
+    /// a line into filled pieces and prints a warning per line. So each patterned line is drawn solid in a colour of its
+    /// own that nothing else uses, and that colour's strokes get the original colour and the pattern's dash array.
+    /// </summary>
+    public static string Svg(Plot plot, int width, int height)
+    {
+        var patterned = plot.GetPlottables().OfType<IHasLine>().Where(p => p.LineWidth > 0 && p.LinePattern.Intervals is { Length: > 0 }).ToArray();
+        var saved = patterned.Select(p => (Line: p, p.LinePattern, p.LineColor)).ToArray();
+        var marks = new List<(string Mark, Color Colour, float[] Intervals)>();
+        for (int k = 0; k < patterned.Length; k++)
+        {
+            // Marker colours: an unlikely green-blue ramp, opaque, distinct per line.
+            var mark = new Color(3, (byte)(7 + k / 200), (byte)(11 + k % 200));
+            marks.Add((Hex(mark), saved[k].LineColor, saved[k].LinePattern.Intervals));
+            patterned[k].LineColor = mark;
+            patterned[k].LinePattern = LinePattern.Solid;
+        }
+        string xml;
+        try { xml = plot.GetSvgXml(width, height); }
+        finally
+        {
+            foreach (var (line, pattern, colour) in saved) { line.LinePattern = pattern; line.LineColor = colour; }
+        }
+        foreach (var (mark, colour, intervals) in marks)
+        {
+            string dashes = string.Join(",", intervals.Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)));
+            string original = Hex(colour);
+            string opacity = colour.A < 255 ? $" stroke-opacity=\"{(colour.A / 255.0).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}\"" : "";
+            xml = xml.Replace($"stroke=\"{mark}\"", $"stroke=\"{original}\"{opacity} stroke-dasharray=\"{dashes}\"", StringComparison.OrdinalIgnoreCase)
+                     .Replace($"fill=\"{mark}\"", $"fill=\"{original}\"", StringComparison.OrdinalIgnoreCase);
+        }
+        return xml;
+    }
+
+    // #RRGGBB, as Skia's SVG canvas writes colours.
+    private static string Hex(Color colour) => $"#{colour.R:X2}{colour.G:X2}{colour.B:X2}";
 
     /// <summary>The SVG written beside a PNG.</summary>
     public static string SvgPath(string pngPath) => Path.ChangeExtension(pngPath, ".svg");

@@ -85,8 +85,8 @@ public class LandscapeBasicsTests
 
         var poorCoverage = LandscapeComparison.Of([good[0], good[1], Finding("RB", 0.05, 0.17)]);
         Assert.Null(poorCoverage.MostLiquid);
-        Assert.Equal("BP covers only 17 % of d ∈ [0, 0.5] for RB, at least 90 % needed", poorCoverage.Withheld);
-        Assert.StartsWith("Most liquid / most constrained: not stated, because BP covers only 17 %", poorCoverage.Sentence());
+        Assert.Equal("BP covers too little of d ∈ [0, 0.5] (at least 90 % needed): RB 17 %", poorCoverage.Withheld);
+        Assert.Equal("Most liquid / most constrained: not stated, because BP covers too little of d ∈ [0, 0.5] (at least 90 % needed): RB 17 %.", poorCoverage.Sentence());
 
         var fits = new Dictionary<string, PartFitVerdict> { ["LB"] = new(false, "does not reproduce the data"), ["ITER"] = new(true, "reproduces the data") };
         var poorFit = LandscapeComparison.Of(good, fits);
@@ -95,7 +95,10 @@ public class LandscapeBasicsTests
 
         // Several references: the worst coverage and the largest gap of each part count.
         var two = LandscapeComparison.Of([.. good, Finding("ITER", 0.05, 0.5, "median")]);
-        Assert.Equal("BP covers only 50 % of d ∈ [0, 0.5] for ITER (median), at least 90 % needed", two.Withheld);
+        Assert.Equal("BP covers too little of d ∈ [0, 0.5] (at least 90 % needed): ITER 50 % (median)", two.Withheld);
+        var both = LandscapeComparison.Of([Finding("LB", 0.08, 0.3), Finding("ITER", 0.04, 0.2), good[2]],
+            new Dictionary<string, PartFitVerdict> { ["LB"] = new(false, "does not reproduce the data"), ["RB"] = new(false, "does not reproduce the data") });
+        Assert.Equal("BP covers too little of d ∈ [0, 0.5] (at least 90 % needed): LB 30 %, ITER 20 %; the fits of LB, RB do not reproduce the data", both.Withheld);
 
         Assert.Equal("No cross-part comparison: fewer than two sub-networks to compare.", LandscapeComparison.Of([good[3]]).Sentence());
     }
