@@ -341,6 +341,9 @@ public static class EntropyLandscape
         Action<string, LandscapePoint> report, CancellationToken ct)
     {
         private readonly BpOptions _options = settings.BpOptionsOrDefault;
+        // After a failure next to a converged point (typically just past a spinodal, where the iteration crawls past the
+        // lost branch for a while before it settles on the other), the next trial gets a stall window four times longer.
+        private readonly BpOptions _patient = settings.BpOptionsOrDefault with { StallSweeps = 4 * settings.BpOptionsOrDefault.StallSweeps };
         // Converged points of the branch being followed (oldest first), for the warm-start predictor.
         private readonly List<(double X, BpMessages Messages)> _history = [];
         // N×N message arrays no longer referenced by anything: BP writes the next result into one of them (a fresh
@@ -383,7 +386,7 @@ public static class EntropyLandscape
                 double h = bypass ? remaining : Math.Min(step, remaining);
                 if (remaining - h < 0.5 * resolution) h = remaining;   // no sliver of a step before the grid point
                 double x = h == remaining ? goal : current.X + _sign * h;
-                var (trial, result) = Solve(x, Predict(_history, x, _prediction));
+                var (trial, result) = Solve(x, Predict(_history, x, _prediction), patient: current.Converged && (retried || bypass));
                 if (!trial.Converged && current.Converged && !bypass && Affordable())
                 {
                     // BP may fail from a start too far from the fixed point (near a spinodal its basin shrinks, and just
@@ -493,10 +496,10 @@ public static class EntropyLandscape
             _stretch = null;
         }
 
-        private (LandscapePoint Point, BpResult Result) Solve(double x, BpMessages? start)
+        private (LandscapePoint Point, BpResult Result) Solve(double x, BpMessages? start, bool patient = false)
         {
             Solves++;
-            var solved = SolvePoint(model, reference, x, _options, start, _free.Count > 0 ? _free.Pop() : null, ct);
+            var solved = SolvePoint(model, reference, x, patient ? _patient : _options, start, _free.Count > 0 ? _free.Pop() : null, ct);
             Sweeps += solved.Result.Iterations;
             return solved;
         }
