@@ -253,8 +253,11 @@ public static class EntropyLandscape
     /// warm-started from the new point's messages, then, if that found one branch only, up to four bisections solving the
     /// midpoint from both ends. Two converged d further apart than <see cref="LandscapeSettings.CoexistenceTolerance"/>
     /// at one x prove a discontinuity (Zou &amp; Huang's first-order transition of the tilted ensemble shows as such a
-    /// pair of branches); otherwise the step is an unresolved part of a steep continuous stretch. A step across points
-    /// where BP failed is accepted as it is (the failure is reported, not refined).
+    /// pair of branches); otherwise the step is an unresolved part of a steep continuous stretch. A failed trial next to a
+    /// converged point is retried once at half the step (a grid point tried again gets a longer stall window); a failed trial off the grid is not
+    /// kept as a point (<see cref="LandscapeSweep.FailedProbes"/>), a failed grid point is. Where d moves by more than the
+    /// distance step across failed x (at most two grid steps), the interval is bisected from both converged ends and
+    /// tested for coexistence the same way.
     /// </remarks>
     public static LandscapeSweep Sweep(string name, IsingModel model, sbyte[] reference, LandscapeSettings settings,
         IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
@@ -341,8 +344,9 @@ public static class EntropyLandscape
         Action<string, LandscapePoint> report, CancellationToken ct)
     {
         private readonly BpOptions _options = settings.BpOptionsOrDefault;
-        // After a failure next to a converged point (typically just past a spinodal, where the iteration crawls past the
-        // lost branch for a while before it settles on the other), the next trial gets a stall window four times longer.
+        // A grid point tried again after a failure next to a converged point (typically just past a spinodal, where the
+        // iteration crawls past the lost branch for a while before it settles on the other) gets a stall window four
+        // times longer: a grid point is kept, so worth the sweeps; a refinement probe is not.
         private readonly BpOptions _patient = settings.BpOptionsOrDefault with { StallSweeps = 4 * settings.BpOptionsOrDefault.StallSweeps };
         // Converged points of the branch being followed (oldest first), for the warm-start predictor.
         private readonly List<(double X, BpMessages Messages)> _history = [];
@@ -386,7 +390,7 @@ public static class EntropyLandscape
                 double h = bypass ? remaining : Math.Min(step, remaining);
                 if (remaining - h < 0.5 * resolution) h = remaining;   // no sliver of a step before the grid point
                 double x = h == remaining ? goal : current.X + _sign * h;
-                var (trial, result) = Solve(x, Predict(_history, x, _prediction), patient: current.Converged && (retried || bypass));
+                var (trial, result) = Solve(x, Predict(_history, x, _prediction), patient: x == goal && current.Converged && (retried || bypass));
                 if (!trial.Converged && current.Converged && !bypass && Affordable())
                 {
                     // BP may fail from a start too far from the fixed point (near a spinodal its basin shrinks, and just

@@ -68,8 +68,8 @@ public static partial class LandscapeReport
         {
             var sweep = sweeps[k];
             var c = palette.GetColor(k);
-            AddCurve(plot, sweep.Forward, sweep.ProvenJumps, p => (p.Distance, p.Entropy), c, LinePattern.Solid, $"{sweep.Name} forward (x ↑)");
-            AddCurve(plot, sweep.Backward, sweep.ProvenJumps, p => (p.Distance, p.Entropy), c, LinePattern.Dashed, $"{sweep.Name} backward (x ↓)");
+            AddCurve(plot, sweep.Forward, Along(sweep, "forward"), p => (p.Distance, p.Entropy), c, LinePattern.Solid, $"{sweep.Name} forward (x ↑)");
+            AddCurve(plot, sweep.Backward, Along(sweep, "backward"), p => (p.Distance, p.Entropy), c, LinePattern.Dashed, $"{sweep.Name} backward (x ↓)");
             AddFailures(plot, sweep.FailedPoints.Select(p => (p.Distance, p.Entropy)).ToArray(), sweep.Name, k, c);
             if (isoEnergy != null && isoEnergy.TryGetValue(sweep.Name, out var iso))
             {
@@ -103,8 +103,8 @@ public static partial class LandscapeReport
                 var span = dplot.Add.HorizontalSpan(loop.XLow, loop.XHigh, c.WithAlpha(0.12));
                 span.LegendText = $"{sweep.Name} hysteresis";
             }
-            AddCurve(dplot, sweep.Forward, sweep.ProvenJumps, p => (p.X, p.Distance), c, LinePattern.Solid, $"{sweep.Name} forward (x ↑)");
-            AddCurve(dplot, sweep.Backward, sweep.ProvenJumps, p => (p.X, p.Distance), c, LinePattern.Dashed, $"{sweep.Name} backward (x ↓)");
+            AddCurve(dplot, sweep.Forward, Along(sweep, "forward"), p => (p.X, p.Distance), c, LinePattern.Solid, $"{sweep.Name} forward (x ↑)");
+            AddCurve(dplot, sweep.Backward, Along(sweep, "backward"), p => (p.X, p.Distance), c, LinePattern.Dashed, $"{sweep.Name} backward (x ↓)");
             AddFailures(dplot, sweep.FailedPoints.Select(p => (p.X, p.Distance)).ToArray(), sweep.Name, k, c);
         }
         Figure.Title(dplot, $"Distance to the reference vs coupling field x, {partsLabel}: {referenceLabel}");
@@ -136,14 +136,17 @@ public static partial class LandscapeReport
         return new ReportOutput(files, summary) { Findings = sweeps.Select(s => LandscapeFindings.Of(s, referenceLabel)).ToArray() };
     }
 
-    // One direction's converged points in sweep order, drawn as lines broken wherever a proven jump lies between two
-    // neighbours or BP failed between them (no line through states BP did not find).
+    // The proven jumps of one direction.
+    private static DistanceJump[] Along(LandscapeSweep sweep, string direction) => sweep.ProvenJumps.Where(j => j.Direction == direction).ToArray();
+
+    // One direction's converged points in sweep order, drawn as lines broken wherever one of its proven jumps lies between
+    // two neighbours or BP failed between them (no line through states BP did not find).
     private static void AddCurve(Plot plot, IReadOnlyList<LandscapePoint> points, IReadOnlyList<DistanceJump> jumps,
         Func<LandscapePoint, (double X, double Y)> coordinates, Color colour, LinePattern pattern, string label)
     {
         bool labelled = false;
         bool JumpBetween(LandscapePoint a, LandscapePoint b) => jumps.Any(j =>
-            (j.XBefore == a.X && j.XAfter == b.X) || (j.XBefore == b.X && j.XAfter == a.X));
+            j.Location >= Math.Min(a.X, b.X) && j.Location <= Math.Max(a.X, b.X));
         foreach (var (start, end) in Figure.Runs(points.Count, k => !points[k].Converged || !points[k + 1].Converged || JumpBetween(points[k], points[k + 1])))
         {
             var run = Enumerable.Range(start, end - start).Select(k => points[k]).Where(p => p.Converged).Select(coordinates)
