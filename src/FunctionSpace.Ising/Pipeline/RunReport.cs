@@ -182,30 +182,36 @@ public static class RunReport
                $"{worstFit} | {gap} | {jumps} | {TapPeaks(tap)} |";
     }
 
-    // The study's contrast (only the shallow net's FULL landscape has a first-order transition), stated only where BP covers
-    // d ∈ [0, 0.5] well for every FULL landscape compared and both FULL fits reproduce their data.
     // The peak count of a census, or why there is none (a census with no converged start has no distribution).
     private static string TapPeaks(JsonNode? tap) => tap == null ? "—"
         : tap["converged"]?.GetValue<int>() == 0 ? $"none of {tap["starts"]} starts converged" : tap["peaks"]?.ToString() ?? "—";
 
+    // The study's contrast (only the shallow net's FULL landscape has a first-order transition), stated only where BP covers
+    // d ∈ [0, 0.5] well for every FULL landscape compared and both FULL fits reproduce their data.
     private static string DeepVersusShallow(StageRunner runner, RunConfig config)
     {
         var deep = config.Scenarios.Where(s => s != "shallow").ToArray();
-        var reasons = new List<string>();
+        var missing = new List<string>();
+        var thin = new List<string>();
+        var badFits = new List<string>();
         int Jumps(string scenario)
         {
             var entries = Read(runner, $"{scenario}/landscape/landscape.json")?.AsArray();
-            if (entries == null) { reasons.Add($"{scenario} has no landscape"); return 0; }
+            if (entries == null) { missing.Add(scenario); return 0; }
             var full = entries.Where(e => e?["findings"] != null).SelectMany(e => LandscapeFindings.FromJson(e!["findings"]!.ToJsonString()))
                 .Where(f => f.Part == "FULL").ToArray();
-            foreach (var f in full.Where(f => f.Coverage < LandscapeComparison.MinimumCoverage))
-                reasons.Add(string.Create(Inv, $"BP covers only {f.Coverage:P0} of d ∈ [0, 0.5] for {scenario} FULL ({f.Reference})"));
+            thin.AddRange(full.Where(f => f.Coverage < LandscapeComparison.MinimumCoverage).Select(f => string.Create(Inv, $"{scenario} {f.Coverage:P0} ({f.Reference})")));
             var verdicts = FitVerdicts(Read(runner, $"{scenario}/fit/fit.json")?.AsArray());
-            if (verdicts != null && verdicts.TryGetValue("FULL", out var v) && !v.ReproducesData) reasons.Add($"the {scenario} FULL fit {v.Description}");
+            if (verdicts != null && verdicts.TryGetValue("FULL", out var v) && !v.ReproducesData) badFits.Add(scenario);
             return full.Sum(f => f.Jumps.Count);
         }
         int shallowJumps = Jumps("shallow");
         int deepJumps = deep.Sum(Jumps);
+        var reasons = new List<string>();
+        if (missing.Count > 0) reasons.Add($"there is no landscape of {string.Join(", ", missing)}");
+        if (thin.Count > 0)
+            reasons.Add(string.Create(Inv, $"BP covers too little of d ∈ [0, 0.5] for FULL (at least {LandscapeComparison.MinimumCoverage:P0} needed): {string.Join(", ", thin)}"));
+        if (badFits.Count > 0) reasons.Add($"the FULL fit{(badFits.Count > 1 ? "s" : "")} of {string.Join(" and ", badFits)} do{(badFits.Count > 1 ? "" : "es")} not reproduce the data");
         if (reasons.Count > 0)
             return $"**Deep vs shallow.** Not compared, because {string.Join("; ", reasons)}.\n";
         return $"**Deep vs shallow.** The shallow network's FULL landscape shows {shallowJumps} proven first-order jump(s) in d(x) " +
