@@ -202,7 +202,11 @@ public static class EntropyLandscape
     /// The prediction is written into <paramref name="buffer"/> when given (BP copies its start, so one buffer
     /// serves a whole sweep: no 3.6 MB allocation per point at N = 675).
     /// </remarks>
-    internal static BpMessages? Predict(IReadOnlyList<(double X, BpMessages Messages)> history, double x, double[]? buffer = null)
+    internal static BpMessages? Predict(IReadOnlyList<(double X, BpMessages Messages)> history, double x, double[]? buffer = null) =>
+        Predict(history, x, 1.000001, buffer);
+
+    // As above, a step allowed to be up to `maxStepGrowth` times the one before it.
+    internal static BpMessages? Predict(IReadOnlyList<(double X, BpMessages Messages)> history, double x, double maxStepGrowth, double[]? buffer)
     {
         if (history.Count == 0) return null;
         var last = history[^1];
@@ -214,7 +218,7 @@ public static class EntropyLandscape
             var (newer, older) = (history[^count], history[^(count + 1)]);
             double step = newer.X - older.X;
             double reference = count == 1 ? ahead : history[^(count - 1)].X - newer.X;
-            if (!(step * ahead > 0 && Math.Abs(reference) <= 1.000001 * Math.Abs(step)) || older.Messages.Size != last.Messages.Size) break;
+            if (!(step * ahead > 0 && Math.Abs(reference) <= maxStepGrowth * Math.Abs(step)) || older.Messages.Size != last.Messages.Size) break;
             count++;
         }
         if (count == 1) return last.Messages;
@@ -390,7 +394,7 @@ public static class EntropyLandscape
                 double h = bypass ? remaining : Math.Min(step, remaining);
                 if (remaining - h < 0.5 * resolution) h = remaining;   // no sliver of a step before the grid point
                 double x = h == remaining ? goal : current.X + _sign * h;
-                var (trial, result) = Solve(x, Predict(_history, x, _prediction), patient: x == goal && current.Converged && (retried || bypass));
+                var (trial, result) = Solve(x, Predict(_history, x, 2.000001, _prediction), patient: x == goal && current.Converged && (retried || bypass));
                 if (!trial.Converged && current.Converged && !bypass && Affordable())
                 {
                     // BP may fail from a start too far from the fixed point (near a spinodal its basin shrinks, and just

@@ -60,8 +60,11 @@ public static partial class LandscapeReport
     public static string TapSummary(string label, TapCensus census)
     {
         var text = new StringBuilder();
-        string passes = string.Join(", ", census.Passes.Where(p => p.Attempted > 0).Select(p =>
-            $"{p.Converged} of {p.Attempted} {(p.Damping == 0 ? "undamped" : string.Create(Inv, $"at damping {p.Damping:G2}"))}"));
+        // The last pass repeats the first damping with a longer window: said so.
+        string Pass(TapPass p, int k) => $"{p.Converged} of {p.Attempted} " +
+            (p.Damping == 0 ? "undamped" : string.Create(Inv, $"at damping {p.Damping:G2}")) +
+            (k > 0 && k == census.Passes.Count - 1 && p.Damping == census.Passes[0].Damping ? string.Create(Inv, $" again, stall window {p.StallIterations:N0}") : "");
+        string passes = string.Join(", ", census.Passes.Select((p, k) => (p, k)).Where(t => t.p.Attempted > 0).Select(t => Pass(t.p, t.k)));
         text.Append(Inv, $"{label} (N = {census.Size}): {census.Converged} of {census.Starts} TAP starts converged (seed {census.Seed}; {passes}). ");
         if (census.Converged == 0)
             text.AppendLine("No start converged at any damping: there is no free-energy distribution, so no states or peaks are reported.");

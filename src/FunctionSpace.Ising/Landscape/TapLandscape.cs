@@ -17,7 +17,7 @@ public sealed record TapCensusSettings(int Starts = 1000, ulong Seed = 1, TapOpt
     /// <summary>
     /// Stall window of the first pass. A start that cycles (the undamped iteration's period-2 orbits) sets no new low
     /// and is handed to the next damping instead of running the 10,000-iteration cap; the damped passes scale the
-    /// window by 1/(1 − damping), the iteration's slower time scale.
+    /// window by 1/(1 − damping), the iteration's slower time scale, up to four times this.
     /// </summary>
     /// <remarks>On the N = 675 benchmark models a window of 500 gave up 6–8 of 1,000 undamped starts that would have
     /// converged later; they now converge in the next pass instead of being lost.</remarks>
@@ -53,11 +53,12 @@ public sealed record TapCensusSettings(int Starts = 1000, ulong Seed = 1, TapOpt
     public IReadOnlyList<double> Schedule() => [FirstPass.Damping, .. FallbackDampings.Where(d => d > FirstPass.Damping).Distinct().Order()];
 }
 
-/// <summary>One damping of the census: how many starts it was given and how many of them converged.</summary>
+/// <summary>One pass of the census: its damping and stall window, how many starts it was given and how many converged.</summary>
 /// <param name="Damping">The damping.</param>
-/// <param name="Attempted">Starts iterated at this damping (those no earlier pass converged).</param>
+/// <param name="Attempted">Starts iterated in this pass (those no earlier pass converged).</param>
 /// <param name="Converged">Of those, the converged ones.</param>
-public sealed record TapPass(double Damping, int Attempted, int Converged);
+/// <param name="StallIterations">The pass's stall window (0: none).</param>
+public sealed record TapPass(double Damping, int Attempted, int Converged, int StallIterations);
 
 /// <summary>The TAP fixed points found from many starts and the distribution of their free energies.</summary>
 /// <param name="Size">N.</param>
@@ -91,7 +92,8 @@ public static class TapLandscape
     /// <summary>
     /// Runs the census: all starts batched through <see cref="Tap.SolveMany"/>, each stopping on its own; starts that
     /// do not converge are retried from their own initial point with the next damping of the schedule
-    /// (<see cref="TapCensusSettings.Schedule"/>), the pilot starts first (<see cref="TapCensusSettings.PilotStarts"/>).
+    /// (<see cref="TapCensusSettings.Schedule"/>), the pilot starts first (<see cref="TapCensusSettings.PilotStarts"/>);
+    /// those no damping converged get a last pass at the first damping with a four times longer stall window.
     /// </summary>
     public static TapCensus Run(IsingModel model, TapCensusSettings settings, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
@@ -106,20 +108,25 @@ public static class TapLandscape
             var random = new Random(unchecked((int)SeedMix.Mix(settings.Seed, (ulong)k)));
             for (int i = 0; i < n; i++) starts[(long)k * n + i] = settings.InitialScale * (2 * random.NextDouble() - 1);
         }
+        // The passes: the schedule, then the first damping again with a window four times longer for the starts no pass
+        // converged (a slowly converging plain iteration can take longer than the first window; on the N = 675 benchmark
+        // models 3 of 1,000 starts needed it).
+        // A damped pass's window grows with its slower time scale, 1/(1 − damping), up to four times the first.
+        var passes = schedule.Select(d => (Damping: d, Stall: first.StallIterations == 0 ? 0
+                : (int)Math.Min(first.MaxIterations, Math.Min(4.0 * first.StallIterations, Math.Round(first.StallIterations / (1 - d)))))).ToList();
+        if (first.StallIterations > 0) passes.Add((first.Damping, (int)Math.Min(first.MaxIterations, 4L * first.StallIterations)));
         var results = new TapResult?[settings.Starts];
         var convergedAt = new int[settings.Starts];
-        var attempted = new int[schedule.Count];
-        var converged = new int[schedule.Count];
+        var attempted = new int[passes.Count];
+        var converged = new int[passes.Count];
 
         // Runs the given starts from pass `level` on, each pass taking those still unconverged.
         void RunFrom(int[] indices, int level)
         {
             var pending = indices;
-            for (int p = level; p < schedule.Count && pending.Length > 0; p++)
+            for (int p = level; p < passes.Count && pending.Length > 0; p++)
             {
-                double damping = schedule[p];
-                int stall = first.StallIterations == 0 ? 0 : (int)Math.Min(first.MaxIterations, Math.Round(first.StallIterations / (1 - damping)));
-                var options = first with { Damping = damping, StallIterations = stall };
+                var options = first with { Damping = passes[p].Damping, StallIterations = passes[p].Stall };
                 var batch = new double[(long)pending.Length * n];
                 for (int k = 0; k < pending.Length; k++) Array.Copy(starts, (long)pending[k] * n, batch, (long)k * n, n);
                 var solved = Tap.SolveMany(model, batch, pending.Length, options, progress, ct);
@@ -153,8 +160,8 @@ public static class TapLandscape
         var peaks = PeakCounting.Modes(energies);
         return new TapCensus(n, settings.Starts, energies, indices, distinct, histogram, peaks, settings.Seed)
         {
-            Passes = schedule.Select((d, p) => new TapPass(d, attempted[p], converged[p])).ToArray(),
-            Dampings = indices.Select(k => schedule[convergedAt[k]]).ToArray(),
+            Passes = passes.Select((q, p) => new TapPass(q.Damping, attempted[p], converged[p], q.Stall)).ToArray(),
+            Dampings = indices.Select(k => passes[convergedAt[k]].Damping).ToArray(),
         };
     }
 

@@ -55,7 +55,9 @@ public class LandscapeToolsTests
         Assert.Equal(1, census.DistinctStates);
         Assert.Single(census.Peaks);
         // The pilot's 16 starts meet every damping until one converges; the other 24 start at that damping.
-        Assert.Equal([new TapPass(0, 16, 0), new TapPass(0.5, 40, 40), new TapPass(0.8, 0, 0), new TapPass(0.95, 0, 0)], census.Passes);
+        // Stall windows 500 / (1 − damping), at most 2,000; the last pass repeats the plain iteration with 2,000.
+        Assert.Equal([new TapPass(0, 16, 0, 500), new TapPass(0.5, 40, 40, 1000), new TapPass(0.8, 0, 0, 2000), new TapPass(0.95, 0, 0, 2000),
+            new TapPass(0, 0, 0, 2000)], census.Passes);
         Assert.All(census.Dampings, d => Assert.Equal(0.5, d));
         // The fixed point m = 0: F/N = −ln 2 − (1/N) Σ_{i<j} ½ J_ij² (Tap.FreeEnergy at m = 0), to the iteration's tolerance.
         double exact = -Math.Log(2) - 0.5 * (n - 1) / 2.0 * (2.0 / n) * (2.0 / n);
@@ -70,10 +72,10 @@ public class LandscapeToolsTests
         Assert.Equal(0, census.Converged);
         Assert.Empty(census.Peaks);
         Assert.Equal(0, census.DistinctStates);
-        Assert.Equal([new TapPass(0, 10, 0)], census.Passes);
+        Assert.Equal([new TapPass(0, 10, 0, 500), new TapPass(0, 10, 0, 2000)], census.Passes);
         using var dir = new TempDirectory();
         var written = LandscapeReport.WriteTap(dir.Path, "AF", census);
-        Assert.Equal("AF (N = 20): 0 of 10 TAP starts converged (seed 4; 0 of 10 undamped). No start converged at any damping: there is no " +
+        Assert.Equal("AF (N = 20): 0 of 10 TAP starts converged (seed 4; 0 of 10 undamped, 0 of 10 undamped again, stall window 2,000). No start converged at any damping: there is no " +
                      "free-energy distribution, so no states or peaks are reported.\n", written.Summary.ReplaceLineEndings("\n"));
         Assert.DoesNotContain("peak(s)", written.Summary);
         Assert.True(File.Exists(dir.File("tap_histogram.png")) && File.Exists(dir.File("tap_histogram.svg")));
