@@ -55,7 +55,8 @@ internal static class BenchLandscapeCommand
         double sweepSeconds = clock.Elapsed.TotalSeconds;
         int failed = sweep.FailedPoints.Count();
         int iterations = sweep.Forward.Concat(sweep.Backward).Sum(p => p.Iterations);
-        output.WriteLine($"  sweep: {2 * settings.Points} BP solves ({iterations} iterations, {failed} not converged, {sweep.Jumps.Count} jump(s)) in {sweepSeconds:F2} s; " +
+        output.WriteLine($"  sweep: {sweep.BpSolves} BP solves ({sweep.BpSweeps} sweeps) for {sweep.Forward.Count + sweep.Backward.Count} points ({iterations} sweeps of the kept points, {failed} not converged, " +
+                         $"{sweep.Jumps.Count} jump(s), {sweep.SteepStretches.Count} steep stretch(es)) in {sweepSeconds:F2} s; " +
                          $"target {SweepBaselineSeconds} s; ratio {sweepSeconds / SweepBaselineSeconds:F3}");
         if (compare)
         {
@@ -73,7 +74,8 @@ internal static class BenchLandscapeCommand
         clock.Restart();
         var census = TapLandscape.Run(model, new TapCensusSettings(starts));
         double tapSeconds = clock.Elapsed.TotalSeconds;
-        output.WriteLine($"  tap: {census.Starts} starts ({census.Converged} converged, {census.DistinctStates} distinct, {census.Peaks.Length} peak(s)) in {tapSeconds:F2} s; " +
+        output.WriteLine($"  tap: {census.Starts} starts ({census.Converged} converged: {string.Join(", ", census.Passes.Where(p => p.Attempted > 0).Select(p => $"{p.Converged}/{p.Attempted} at damping {p.Damping}"))}; " +
+                         $"{census.DistinctStates} distinct, {census.Peaks.Length} peak(s)) in {tapSeconds:F2} s; " +
                          $"target {TapBaselineSeconds} s; ratio {tapSeconds / TapBaselineSeconds:F3}");
     }
 

@@ -7,7 +7,7 @@ namespace FunctionSpace.Ising.Cli.Commands;
 /// <summary>
 /// <c>fsi landscape</c>: entropy landscape s(d) around a reference per part (BP with a coupling field, swept forward
 /// and backward), iso-energy curve, optional heat-capacity (Monte Carlo) entropies, energy-vs-accuracy and parameter
-/// histograms. Writes CSV + PNG + summary.txt.
+/// histograms. Writes CSV + PNG/SVG + summary.md (the findings table).
 /// </summary>
 internal static class LandscapeCommand
 {
@@ -19,7 +19,10 @@ internal static class LandscapeCommand
         var inputs = new LandscapeOptions();
         var parts = new Option<string[]>("--part") { Description = "Parts FULL, LB, ITER, RB (comma-separated or repeated; default: every part with a model)", AllowMultipleArgumentsPerToken = true };
         var range = new Option<string>("--x-range") { Description = "Coupling-field range XMIN:XMAX", DefaultValueFactory = _ => "-2:2" };
-        var points = new Option<int>("--points") { Description = "Grid points (each swept forward and backward)", DefaultValueFactory = _ => 200 }.InRange(2, 100_000);
+        var points = new Option<int>("--points") { Description = "Coarse grid points (each visited forward and backward; points are added where d(x) moves faster)", DefaultValueFactory = _ => 200 }.InRange(2, 100_000);
+        var distanceStep = new Option<double>("--distance-step") { Description = "Largest change of d between neighbouring points before x is refined", DefaultValueFactory = _ => 0.02 }.InRange(1e-6, 0.999);
+        var resolution = new Option<double>("--x-resolution") { Description = "Smallest x step of the refinement (jumps are located to within it)", DefaultValueFactory = _ => 0.002 }.InRange(1e-9, 1e6);
+        var minimumJump = new Option<double>("--minimum-jump") { Description = "Smallest proven jump in d reported as a first-order transition (smaller ones: small bistabilities)", DefaultValueFactory = _ => 0.05 }.InRange(0, 1);
         var damping = LandscapeOptions.Damping(0);
         var tolerance = LandscapeOptions.Tolerance(1e-9);
         var maxIterations = LandscapeOptions.MaxIterations(5000);
@@ -33,14 +36,14 @@ internal static class LandscapeCommand
         var output = LandscapeOptions.Out("landscape-out");
         var command = new Command("landscape", "Entropy landscape around a reference: s(d) per part with the bound s_max(d), d(x) forward/backward (jumps, hysteresis), iso-energy curve");
         foreach (var o in inputs.All) command.Options.Add(o);
-        foreach (Option o in new Option[] { parts, range, points, damping, tolerance, maxIterations, stall, iso, hcPoints, hcNodes, mcSweeps, mcChains, seed, output })
+        foreach (Option o in new Option[] { parts, range, points, distanceStep, resolution, minimumJump, damping, tolerance, maxIterations, stall, iso, hcPoints, hcNodes, mcSweeps, mcChains, seed, output })
             command.Options.Add(o);
         command.SetAction(parse =>
         {
             var (xmin, xmax) = LandscapeOptions.ParseRange(parse.GetValue(range)!, "--x-range");
             var bp = new BpOptions(parse.GetValue(damping), parse.GetValue(tolerance), parse.GetValue(maxIterations)) { StallSweeps = parse.GetValue(stall) };
             var settings = new Settings(parse.GetValue(output)!, ReferenceChoice.Parse(parse.GetValue(inputs.Reference)!),
-                new LandscapeSettings(xmin, xmax, parse.GetValue(points), bp), parse.GetValue(iso), parse.GetValue(hcPoints), parse.GetValue(hcNodes),
+                new LandscapeSettings(xmin, xmax, parse.GetValue(points), bp, parse.GetValue(distanceStep), parse.GetValue(resolution), parse.GetValue(minimumJump)), parse.GetValue(iso), parse.GetValue(hcPoints), parse.GetValue(hcNodes),
                 new MonteCarloOptions(Chains: parse.GetValue(mcChains), BurnInSweeps: 500, Samples: parse.GetValue(mcSweeps), Seed: parse.GetValue(seed)));
             var (models, references, scenario) = inputs.Resolve(parse, LandscapeOptions.SplitParts(parse.GetValue(parts)));
             return Run(settings, models, references, scenario, parse.InvocationConfiguration.Output, new ConsoleProgress(parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Quiet)));
@@ -52,15 +55,15 @@ internal static class LandscapeCommand
     {
         // One reference for every part: chosen by the first part's ranking (published: the file's energy column).
         var reference = source.Select(models[0], settings.Reference)[0];
-        var sweeps = new List<LandscapeSweep>();
         var iso = new Dictionary<string, IReadOnlyList<IsoEnergyPoint>>();
         var heat = new Dictionary<string, IReadOnlyList<HeatCapacityCheck>>();
         var extra = new List<string>();
-        foreach (var part in models)
+        // The parts' sweeps run together; the analyses that build on them follow part by part.
+        var sweeps = EntropyLandscape.SweepAll(models.Select(p => new EntropyLandscape.SweepJob(p.Name, p.Model, reference.Slice(p.Part.Start, p.Part.Length))).ToArray(),
+            settings.Sweep, "landscape", progress);
+        foreach (var (part, sweep) in models.Zip(sweeps))
         {
             var sigma = reference.Slice(part.Part.Start, part.Part.Length);
-            var sweep = EntropyLandscape.Sweep(part.Name, part.Model, sigma, settings.Sweep, progress);
-            sweeps.Add(sweep);
             if (settings.IsoEnergyPoints > 0)
                 iso[part.Name] = LandscapeAnalyses.IsoEnergyCurve(part.Model, sigma, sweep, settings.IsoEnergyPoints, new IsoEnergySettings(), progress);
             if (settings.HeatCapacityPoints > 0)
@@ -69,7 +72,7 @@ internal static class LandscapeCommand
             var written = LandscapeReport.WriteEnergyAccuracy(Path.Combine(settings.Out, part.Name), $"{scenario} {part.Name}", table, EnergyAccuracy.Parameters(part.Model));
             extra.Add(written.Summary.TrimEnd());
         }
-        var report = LandscapeReport.WriteSweeps(settings.Out, sweeps, $"{reference.Label} ({scenario})", iso, heat);
+        var report = LandscapeReport.WriteSweeps(settings.Out, sweeps, $"{scenario}, {reference.Label}", iso, heat);
         output.Write(report.Summary);
         foreach (string line in extra) output.WriteLine(line);
         output.WriteLine($"wrote {report.Files.Count} files to {Path.GetFullPath(settings.Out)} (plus energy/accuracy and parameter histograms per part)");

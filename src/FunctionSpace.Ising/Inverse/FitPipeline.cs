@@ -317,7 +317,7 @@ public static class FitPipeline
                 created_utc = DateTime.UtcNow,
             };
             ModelFile.Save(stem, fit.Model, metadata);
-            FitFigures.Write(stem, fit, target.Moments, mc?.Moments);
+            FitFigures.Write(stem, fit, target.Moments, mc?.Moments, new FitFigureContext(target.Source, settings.Fit.RmseTolerance, mcNoise));
         }
         return new PartFitReport(part, fit, bpRmse, mcRmse, mcNoise, tripletFraction, tripletCount, stem);
     }

@@ -24,13 +24,13 @@ public static class LandscapeAnalyses
 
     /// <summary>
     /// Heat-capacity entropies (App. H) of the tilted model at <paramref name="points"/> evenly spaced x values of the
-    /// sweep plus every x where BP failed in either direction; d from a Monte-Carlo run at β = 1; BP's forward entropy
+    /// sweep's grid plus every x where BP failed in either direction; d from a Monte-Carlo run at β = 1; BP's forward entropy
     /// beside it. Each x uses its own seed derived from <paramref name="monteCarlo"/>.Seed.
     /// </summary>
     public static IReadOnlyList<HeatCapacityCheck> HeatCapacityChecks(IsingModel model, sbyte[] reference, LandscapeSweep sweep, int points,
         int nodes, MonteCarloOptions monteCarlo, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
-        var grid = sweep.Forward.Select(p => p.X).ToArray();
+        var grid = sweep.Settings.Grid();
         var xs = new SortedSet<double>(sweep.FailedPoints.Select(p => p.X));
         for (int k = 0; k < points; k++) xs.Add(grid[points == 1 ? 0 : (int)Math.Round((double)k * (grid.Length - 1) / (points - 1))]);
         var checks = new List<HeatCapacityCheck>();

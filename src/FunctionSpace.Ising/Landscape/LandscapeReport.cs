@@ -7,8 +7,12 @@ namespace FunctionSpace.Ising.Landscape;
 
 /// <summary>Files written by a landscape report (CSV behind every PNG, and the summary text).</summary>
 /// <param name="Files">Paths written.</param>
-/// <param name="Summary">The summary text (also written to summary.txt).</param>
-public sealed record ReportOutput(IReadOnlyList<string> Files, string Summary);
+/// <param name="Summary">The summary (also written to the directory: summary.md for landscapes).</param>
+public sealed record ReportOutput(IReadOnlyList<string> Files, string Summary)
+{
+    /// <summary>The findings per part behind a landscape summary (empty for the other reports).</summary>
+    public IReadOnlyList<LandscapeFindings> Findings { get; init; } = [];
+}
 
 /// <summary>
 /// Writes the landscape analyses as CSV + PNG (ScottPlot) + a short text summary. Every figure has its CSV; points
@@ -18,10 +22,21 @@ public static partial class LandscapeReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>Entropy landscapes of one or more parts (s(d) with the bound, d(x) forward/backward) and optional iso-energy curves.</summary>
+    /// <summary>
+    /// Entropy landscapes of one or more parts: landscape.csv (every point), jumps.csv (every proven jump and loop),
+    /// entropy_vs_distance and distance_vs_x figures (PNG + SVG), optional iso-energy and heat-capacity tables, and
+    /// summary.md (the findings table, <see cref="Summarise"/>).
+    /// </summary>
+    /// <param name="directory">Output directory.</param>
+    /// <param name="sweeps">One sweep per part, all around the same reference.</param>
+    /// <param name="referenceLabel">The reference and the scenario, e.g. "under, lowest energy reference (…)"; titles carry it.</param>
+    /// <param name="isoEnergy">Iso-energy curves per part.</param>
+    /// <param name="heatCapacity">Heat-capacity checks per part.</param>
+    /// <param name="fits">The fit verdict per part, if known.</param>
     public static ReportOutput WriteSweeps(string directory, IReadOnlyList<LandscapeSweep> sweeps, string referenceLabel,
         IReadOnlyDictionary<string, IReadOnlyList<IsoEnergyPoint>>? isoEnergy = null,
-        IReadOnlyDictionary<string, IReadOnlyList<HeatCapacityCheck>>? heatCapacity = null)
+        IReadOnlyDictionary<string, IReadOnlyList<HeatCapacityCheck>>? heatCapacity = null,
+        IReadOnlyDictionary<string, PartFitVerdict>? fits = null)
     {
         Directory.CreateDirectory(directory);
         var files = new List<string>();
@@ -31,33 +46,31 @@ public static partial class LandscapeReport
                 .Select(t => (IReadOnlyList<object?>)[t.Item1, t.Item2, t.p.X, t.p.Overlap, t.p.Distance, t.p.Entropy, t.p.Energy, t.p.FreeEnergy,
                     EntropyBound.MaxEntropy(t.p.Distance), t.p.Converged, t.p.StopReason.ToString(), t.p.Iterations, t.p.DampingUsed]));
         files.Add(csv);
+        string jumpsCsv = Path.Combine(directory, "transitions.csv");
+        CsvTable.Write(jumpsCsv, ["part", "kind", "direction", "x_low", "x_high", "distance_before", "distance_after", "coexistence_x", "distance_ending_branch", "distance_other_branch"],
+            sweeps.SelectMany(s => s.ProvenJumps.Select(j => (IReadOnlyList<object?>)[s.Name, j.Size >= s.Settings.MinimumJump ? "jump" : "small bistability", j.Direction,
+                    Math.Min(j.XBefore, j.XAfter), Math.Max(j.XBefore, j.XAfter), j.DistanceBefore, j.DistanceAfter, j.CoexistenceX, j.EndingBranchDistance, j.OtherBranchDistance])
+                .Concat(s.Loops.Select(l => (IReadOnlyList<object?>)[s.Name, l.JumpSize >= s.Settings.MinimumJump ? "hysteresis" : "small hysteresis",
+                    l.Open ? "open" : "both", l.XLow, l.XHigh, null, null, null, l.MaxDistanceGap, l.Area]))
+                .Concat(s.SteepStretches.Select(t => (IReadOnlyList<object?>)[s.Name, t.Resolved ? "steep, resolved" : "steep, unresolved", t.Direction,
+                    Math.Min(t.XFrom, t.XTo), Math.Max(t.XFrom, t.XTo), t.DistanceFrom, t.DistanceTo, null, null, null]))));
+        files.Add(jumpsCsv);
+        string partsLabel = (sweeps.Count == 1 ? "part " : "parts ") + string.Join(", ", sweeps.Select(s => s.Name));
 
-        // s(d): one curve per part, the bound, iso-energy and heat-capacity points, failures as crosses.
+        // s(d): one curve per part and direction (broken where d jumps or BP failed), the bound over the whole d range,
+        // iso-energy and heat-capacity points, failed points with the part's own marker.
         var plot = new Plot();
-        var bound = Enumerable.Range(0, 201).Select(k => k / 400.0).ToArray();
+        var bound = Enumerable.Range(0, 401).Select(k => k / 400.0).ToArray();
         var boundLine = plot.Add.Scatter(bound, bound.Select(EntropyBound.MaxEntropy).ToArray());
-        boundLine.LegendText = "s_max(d)"; boundLine.MarkerSize = 0; boundLine.LinePattern = LinePattern.Dashed; boundLine.Color = Colors.Black;
+        boundLine.LegendText = "bound s_max(d)"; boundLine.MarkerSize = 0; boundLine.LinePattern = LinePattern.Dashed; boundLine.Color = Colors.Black;
         var palette = new ScottPlot.Palettes.Category10();
-        int colour = 0;
-        foreach (var sweep in sweeps)
+        for (int k = 0; k < sweeps.Count; k++)
         {
-            var c = palette.GetColor(colour++);
-            var ok = sweep.Forward.Where(p => p.Converged).OrderBy(p => p.Distance).ToArray();
-            // The curve is broken where d jumps (no states in between): one line per run of points closer than MaxBracket.
-            bool labelled = false;
-            foreach (var run in Runs(ok, MaxBracket))
-            {
-                var line = plot.Add.Scatter(run.Select(p => p.Distance).ToArray(), run.Select(p => p.Entropy).ToArray());
-                line.MarkerSize = run.Length == 1 ? 5 : 0; line.LineWidth = 2; line.Color = c;
-                if (!labelled) { line.LegendText = sweep.Name; labelled = true; }
-            }
-            var backOk = sweep.Backward.Where(p => p.Converged).ToArray();
-            if (backOk.Length > 0)
-            {
-                var back = plot.Add.Markers(backOk.Select(p => p.Distance).ToArray(), backOk.Select(p => p.Entropy).ToArray(), MarkerShape.OpenCircle, 3, c);
-                back.LegendText = $"{sweep.Name} backward";
-            }
-            AddFailures(plot, sweep.FailedPoints.Select(p => (p.Distance, p.Entropy)).ToArray(), $"{sweep.Name}: BP not converged");
+            var sweep = sweeps[k];
+            var c = palette.GetColor(k);
+            AddCurve(plot, sweep.Forward, Along(sweep, "forward"), p => (p.Distance, p.Entropy), c, LinePattern.Solid, $"{sweep.Name} forward (x ↑)");
+            AddCurve(plot, sweep.Backward, Along(sweep, "backward"), p => (p.Distance, p.Entropy), c, LinePattern.Dashed, $"{sweep.Name} backward (x ↓)");
+            AddFailures(plot, sweep.FailedPoints.Select(p => (p.Distance, p.Entropy)).ToArray(), sweep.Name, k, c);
             if (isoEnergy != null && isoEnergy.TryGetValue(sweep.Name, out var iso))
             {
                 var good = iso.Where(p => p.Converged).OrderBy(p => p.Distance).ToArray();
@@ -73,35 +86,32 @@ public static partial class LandscapeReport
                 m.LegendText = $"{sweep.Name} heat capacity (MC)";
             }
         }
-        plot.Title($"Entropy landscape around {referenceLabel}");
-        plot.XLabel("distance d"); plot.YLabel("entropy density s");
-        plot.ShowLegend();
-        files.Add(Save(plot, directory, "entropy_vs_distance.png"));
+        Figure.Title(plot, $"Entropy landscape s(d), {partsLabel}: {referenceLabel}");
+        plot.XLabel("distance d to the reference"); plot.YLabel("entropy density s");
+        plot.Axes.SetLimits(0, 1, 0, Math.Log(2) * 1.06);
+        Figure.LegendOutside(plot);
+        files.AddRange(Save(plot, directory, "entropy_vs_distance.png"));
 
-        // d(x), both directions.
+        // d(x), both directions, with the hysteresis loops shaded.
         var dplot = new Plot();
-        colour = 0;
-        foreach (var sweep in sweeps)
+        for (int k = 0; k < sweeps.Count; k++)
         {
-            var c = palette.GetColor(colour++);
-            var f = sweep.Forward.Where(p => p.Converged).ToArray();
-            var b = sweep.Backward.Where(p => p.Converged).ToArray();
-            if (f.Length > 0)
+            var sweep = sweeps[k];
+            var c = palette.GetColor(k);
+            foreach (var loop in sweep.Hysteresis)
             {
-                var fl = dplot.Add.Scatter(f.Select(p => p.X).ToArray(), f.Select(p => p.Distance).ToArray());
-                fl.LegendText = $"{sweep.Name} forward (x ↑)"; fl.Color = c; fl.MarkerSize = 0; fl.LineWidth = 2;
+                var span = dplot.Add.HorizontalSpan(loop.XLow, loop.XHigh, c.WithAlpha(0.12));
+                span.LegendText = $"{sweep.Name} hysteresis";
             }
-            if (b.Length > 0)
-            {
-                var bl = dplot.Add.Scatter(b.Select(p => p.X).ToArray(), b.Select(p => p.Distance).ToArray());
-                bl.LegendText = $"{sweep.Name} backward (x ↓)"; bl.Color = c; bl.MarkerSize = 0; bl.LinePattern = LinePattern.Dashed; bl.LineWidth = 2;
-            }
-            AddFailures(dplot, sweep.FailedPoints.Select(p => (p.X, p.Distance)).ToArray(), $"{sweep.Name}: BP not converged");
+            AddCurve(dplot, sweep.Forward, Along(sweep, "forward"), p => (p.X, p.Distance), c, LinePattern.Solid, $"{sweep.Name} forward (x ↑)");
+            AddCurve(dplot, sweep.Backward, Along(sweep, "backward"), p => (p.X, p.Distance), c, LinePattern.Dashed, $"{sweep.Name} backward (x ↓)");
+            AddFailures(dplot, sweep.FailedPoints.Select(p => (p.X, p.Distance)).ToArray(), sweep.Name, k, c);
         }
-        dplot.Title("Distance to the reference vs coupling field");
+        Figure.Title(dplot, $"Distance to the reference vs coupling field x, {partsLabel}: {referenceLabel}");
         dplot.XLabel("coupling field x"); dplot.YLabel("distance d");
-        dplot.ShowLegend();
-        files.Add(Save(dplot, directory, "distance_vs_x.png"));
+        dplot.Axes.SetLimitsY(0, 1.02);
+        Figure.LegendOutside(dplot);
+        files.AddRange(Save(dplot, directory, "distance_vs_x.png"));
 
         if (isoEnergy != null && isoEnergy.Count > 0)
         {
@@ -119,59 +129,91 @@ public static partial class LandscapeReport
                     p.BpEntropy, p.BpConverged, p.Seed])));
             files.Add(hcCsv);
         }
-        string summary = Summarise(sweeps, referenceLabel, isoEnergy, heatCapacity);
-        string summaryPath = Path.Combine(directory, "summary.txt");
+        string summary = Summarise(sweeps, referenceLabel, isoEnergy, heatCapacity, fits);
+        string summaryPath = Path.Combine(directory, "summary.md");
         IO.AtomicFile.WriteAllText(summaryPath, summary);
         files.Add(summaryPath);
-        return new ReportOutput(files, summary);
+        return new ReportOutput(files, summary) { Findings = sweeps.Select(s => LandscapeFindings.Of(s, referenceLabel)).ToArray() };
     }
 
-    /// <summary>The summary text of a set of sweeps: gap to the bound, jumps, hysteresis, failures.</summary>
+    // The proven jumps of one direction.
+    private static DistanceJump[] Along(LandscapeSweep sweep, string direction) => sweep.ProvenJumps.Where(j => j.Direction == direction).ToArray();
+
+    // One direction's converged points in sweep order, drawn as lines broken wherever one of its proven jumps lies between
+    // two neighbours or BP failed between them (no line through states BP did not find).
+    private static void AddCurve(Plot plot, IReadOnlyList<LandscapePoint> points, IReadOnlyList<DistanceJump> jumps,
+        Func<LandscapePoint, (double X, double Y)> coordinates, Color colour, LinePattern pattern, string label)
+    {
+        bool labelled = false;
+        bool JumpBetween(LandscapePoint a, LandscapePoint b) => jumps.Any(j =>
+            j.Location >= Math.Min(a.X, b.X) && j.Location <= Math.Max(a.X, b.X));
+        foreach (var (start, end) in Figure.Runs(points.Count, k => !points[k].Converged || !points[k + 1].Converged || JumpBetween(points[k], points[k + 1])))
+        {
+            var run = Enumerable.Range(start, end - start).Select(k => points[k]).Where(p => p.Converged).Select(coordinates)
+                .Where(c => double.IsFinite(c.X) && double.IsFinite(c.Y)).ToArray();
+            if (run.Length == 0) continue;
+            var line = plot.Add.Scatter(run.Select(c => c.X).ToArray(), run.Select(c => c.Y).ToArray());
+            line.MarkerSize = run.Length == 1 ? 5 : 0; line.LineWidth = pattern.Equals(LinePattern.Solid) ? 2 : 1.5f; line.Color = colour; line.LinePattern = pattern;
+            if (!labelled) { line.LegendText = label; labelled = true; }
+        }
+    }
+
+    /// <summary>
+    /// The summary of a set of sweeps in markdown: the findings table (<see cref="LandscapeFindingsTable"/>), the
+    /// cross-part comparison or why it is withheld, and per part the ranges, steep stretches, disagreements and checks.
+    /// </summary>
+    /// <param name="sweeps">The sweeps, one per part.</param>
+    /// <param name="referenceLabel">The reference configuration.</param>
+    /// <param name="isoEnergy">Iso-energy curves per part, if computed.</param>
+    /// <param name="heatCapacity">Heat-capacity checks per part, if computed.</param>
+    /// <param name="fits">The fit stage's verdict per part, if known: a model that does not reproduce its data withholds the comparison.</param>
     public static string Summarise(IReadOnlyList<LandscapeSweep> sweeps, string referenceLabel,
         IReadOnlyDictionary<string, IReadOnlyList<IsoEnergyPoint>>? isoEnergy = null,
-        IReadOnlyDictionary<string, IReadOnlyList<HeatCapacityCheck>>? heatCapacity = null)
+        IReadOnlyDictionary<string, IReadOnlyList<HeatCapacityCheck>>? heatCapacity = null,
+        IReadOnlyDictionary<string, PartFitVerdict>? fits = null)
     {
+        var findings = sweeps.Select(s => LandscapeFindings.Of(s, referenceLabel)).ToArray();
         var text = new StringBuilder();
-        text.AppendLine(Inv, $"reference: {referenceLabel}");
-        foreach (var s in sweeps)
+        text.AppendLine(Inv, $"Reference: {referenceLabel}.");
+        text.AppendLine();
+        text.Append(LandscapeFindingsTable.Markdown(findings, fits));
+        text.AppendLine();
+        text.AppendLine(LandscapeComparison.Of(findings, fits).Sentence());
+        text.AppendLine();
+        foreach (var (s, f) in sweeps.Zip(findings))
         {
-            var failed = s.FailedPoints.ToArray();
-            double gap = s.MaxGapToBound;
             var parts = new List<string>
             {
-                double.IsNaN(gap) ? "no converged point" : $"entropy within {gap:F4} of the bound at all converged d (max s_max − s)",
-                $"x ∈ [{s.Settings.XMin:G4}, {s.Settings.XMax:G4}], d ∈ [{MinD(s):F4}, {MaxD(s):F4}]",
-                $"reference energy density {s.ReferenceEnergy:F4}",
+                string.Create(Inv, $"x ∈ [{s.Settings.XMin:G4}, {s.Settings.XMax:G4}] ({s.Settings.Points} grid points, {f.Points} points with refinement, {s.BpSolves} BP solves)"),
+                double.IsNaN(MinD(s)) ? "no converged point" : string.Create(Inv, $"converged d ∈ [{MinD(s):F4}, {MaxD(s):F4}]"),
+                string.Create(Inv, $"reference energy density {s.ReferenceEnergy:F4}"),
             };
-            var probes = new[] { 0.05, 0.1, 0.2, 0.3 }.Where(d => d >= MinD(s) && d <= MaxD(s)).Select(d => (d, g: GapAt(s, d))).ToArray();
-            var gapsAt = probes.Where(t => double.IsFinite(t.g)).ToArray();
-            var skipped = probes.Where(t => !double.IsFinite(t.g)).ToArray();
-            if (gapsAt.Length > 0) parts.Add("s_max − s at " + string.Join(", ", gapsAt.Select(t => $"d = {t.d:G2}: {t.g:F4}")));
-            if (skipped.Length > 0) parts.Add("no converged point near d = " + string.Join(", ", skipped.Select(t => t.d.ToString("G2", Inv))) + " (d(x) jumps over it)");
-            parts.Add(s.Jumps.Count == 0 ? "no discontinuity in d(x)"
-                : string.Join("; ", s.Jumps.Select(j => $"{j.Direction} jump in d of {j.Size:F4} at x ≈ {j.Location:F4} (d {j.DistanceBefore:F4} → {j.DistanceAfter:F4})")));
-            parts.Add(s.Hysteresis is { } h ? $"hysteresis for x ∈ [{h.XLow:F4}, {h.XHigh:F4}] (width {h.Width:F4}, max |d_fwd − d_bwd| {h.MaxDistanceGap:F4}, loop area {h.Area:G4})"
-                : "no hysteresis (forward and backward agree)");
-            parts.Add(failed.Length == 0 ? "BP converged at every point"
-                : $"BP NOT CONVERGED at {failed.Length} of {s.Forward.Count + s.Backward.Count} points (x = {string.Join(", ", failed.Take(8).Select(p => p.X.ToString("F3", Inv)))}{(failed.Length > 8 ? ", …" : "")})");
+            var skipped = f.GapsAt.Where(g => !double.IsFinite(g.Gap) && g.Distance >= MinD(s) && g.Distance <= MaxD(s)).ToArray();
+            if (skipped.Length > 0)
+                parts.Add("no converged points bracket d = " + string.Join(", ", skipped.Select(g => g.Distance.ToString("G2", Inv))) + " (d(x) jumps over it or BP failed)");
+            if (f.UnexplainedDisagreement > s.Settings.CoexistenceTolerance)
+                parts.Add(string.Create(Inv, $"forward and backward differ by up to {f.UnexplainedDisagreement:F4} in d outside any proven loop (below the distance step {s.Settings.DistanceStep:G2}, or across failed points)"));
+            var small = s.Loops.Where(l => l.JumpSize < s.Settings.MinimumJump).ToArray();
+            if (small.Length > 0) parts.Add("small bistabilities coexist over " + LandscapeFindingsTable.Loops(small));
+            var failed = s.FailedPoints.ToArray();
+            if (failed.Length > 0)
+                parts.Add($"BP did not converge at x = {string.Join(", ", failed.Select(p => p.X).Distinct().Order().Take(8).Select(x => x.ToString("F3", Inv)))}{(failed.Length > 8 ? ", …" : "")}");
+            if (s.FailedProbes.Count > 0)
+                parts.Add($"BP also failed at {s.FailedProbes.Count} refinement probe(s) off the grid near x = " +
+                          string.Join(", ", s.FailedProbes.Select(x => x.ToString("F3", Inv)).Distinct().Take(6)) + (s.FailedProbes.Count > 6 ? ", …" : "") +
+                          " (left out of the curves; the change there was resolved between converged points)");
             if (isoEnergy != null && isoEnergy.TryGetValue(s.Name, out var iso))
             {
                 int ok = iso.Count(p => p.Converged);
-                parts.Add($"iso-energy: {ok} of {iso.Count} distances solved" + (ok > 0 ? $", max s_free − s_iso {MaxIsoGap(s, iso):F4}" : ""));
+                parts.Add($"iso-energy: {ok} of {iso.Count} distances solved" + (ok > 0 ? string.Create(Inv, $", max s_free − s_iso {MaxIsoGap(s, iso):F4}") : ""));
             }
             if (heatCapacity != null && heatCapacity.TryGetValue(s.Name, out var hc) && hc.Count > 0)
             {
                 var both = hc.Where(p => p.BpConverged).ToArray();
                 parts.Add($"heat-capacity (MC) entropy at {hc.Count} x" + (both.Length > 0
-                    ? $"; max |s_MC − s_BP| {both.Max(p => Math.Abs(p.EntropyDensity - p.BpEntropy)):F4} (stderr ≤ {both.Max(p => p.StandardError):F4})" : ""));
+                    ? string.Create(Inv, $"; max |s_MC − s_BP| {both.Max(p => Math.Abs(p.EntropyDensity - p.BpEntropy)):F4} (stderr ≤ {both.Max(p => p.StandardError):F4})") : ""));
             }
-            text.AppendLine(Inv, $"{s.Name} (N = {s.Size}): {string.Join("; ", parts)}.");
-        }
-        if (sweeps.Count > 1)
-        {
-            var ranked = sweeps.Where(s => !double.IsNaN(s.MaxGapToBound)).OrderByDescending(s => s.MaxGapToBound).ToArray();
-            if (ranked.Length > 0)
-                text.AppendLine(Inv, $"most constrained (largest gap to the bound): {ranked[0].Name}; closest to the bound: {ranked[^1].Name}.");
+            text.AppendLine(Inv, $"- {s.Name} (N = {s.Size}): {string.Join("; ", parts)}.");
         }
         return text.ToString();
     }
@@ -186,18 +228,6 @@ public static partial class LandscapeReport
             if (double.IsFinite(s)) max = double.IsNaN(max) ? s - p.Entropy : Math.Max(max, s - p.Entropy);
         }
         return max;
-    }
-
-    // Consecutive points (sorted by d) split wherever neighbours are more than maxGap apart in d.
-    private static IEnumerable<LandscapePoint[]> Runs(LandscapePoint[] sorted, double maxGap)
-    {
-        int start = 0;
-        for (int k = 1; k <= sorted.Length; k++)
-            if (k == sorted.Length || sorted[k].Distance - sorted[k - 1].Distance > maxGap)
-            {
-                if (k > start) yield return sorted[start..k];
-                start = k;
-            }
     }
 
     /// <summary>Widest d-interval between two converged points that is bridged by interpolation.</summary>
@@ -236,19 +266,23 @@ public static partial class LandscapeReport
     private static double MinD(LandscapeSweep s) => s.Forward.Concat(s.Backward).Where(p => p.Converged).Select(p => p.Distance).DefaultIfEmpty(double.NaN).Min();
     private static double MaxD(LandscapeSweep s) => s.Forward.Concat(s.Backward).Where(p => p.Converged).Select(p => p.Distance).DefaultIfEmpty(double.NaN).Max();
 
-    private static void AddFailures(Plot plot, (double X, double Y)[] points, string label)
+    // Points where BP failed, in the part's colour with the part's own marker (parts stay apart in print too).
+    private static void AddFailures(Plot plot, (double X, double Y)[] points, string part, int series, Color colour)
     {
         var finite = points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToArray();
         if (finite.Length == 0) return;
-        var m = plot.Add.Markers(finite.Select(p => p.X).ToArray(), finite.Select(p => p.Y).ToArray(), MarkerShape.Cross, 10, Colors.Red);
-        m.LegendText = label;
+        var m = plot.Add.Markers(finite.Select(p => p.X).ToArray(), finite.Select(p => p.Y).ToArray(),
+            Figure.SeriesMarkers[series % Figure.SeriesMarkers.Count], 9, colour);
+        m.MarkerLineWidth = 1.5f;
+        m.LegendText = $"{part}: BP not converged ({points.Length})";
     }
 
-    private static string Save(Plot plot, string directory, string name)
+    // The PNG and the SVG beside it.
+    private static IEnumerable<string> Save(Plot plot, string directory, string name)
     {
         string path = Path.Combine(directory, name);
         Figure.SavePng(plot, path);
-        return path;
+        return [path, Figure.SvgPath(path)];
     }
 
     /// <summary>Monte-Carlo dynamics: energy and accuracy mean ± std along the trajectories.</summary>
@@ -271,12 +305,14 @@ public static partial class LandscapeReport
             var plot = new Plot();
             var fill = plot.Add.FillY(xs, mean.Zip(std, (m, s) => m - s).ToArray(), mean.Zip(std, (m, s) => m + s).ToArray());
             fill.LegendText = "± std over references";
+            fill.FillStyle.Color = Colors.SteelBlue.WithAlpha(0.3);
+            fill.LineStyle.Width = 0;
             var line = plot.Add.Scatter(xs, mean);
             line.LegendText = $"mean over {result.Trajectories.Count} references"; line.MarkerSize = 0; line.LineWidth = 2;
-            plot.Title($"Metropolis dynamics from references, {label}");
+            Figure.Title(plot, $"Metropolis dynamics from {result.Trajectories.Count} references, {label}: {ylabel}");
             plot.XLabel("Monte-Carlo sweeps"); plot.YLabel(ylabel);
-            plot.ShowLegend();
-            files.Add(Save(plot, directory, name));
+            Figure.LegendOutside(plot);
+            files.AddRange(Save(plot, directory, name));
         }
         int last = result.Sweeps.Length - 1;
         string summary = string.Create(Inv, $"{label}: {result.Trajectories.Count} trajectories of {result.Sweeps[last]} sweeps (seed {result.Seed}); " +
@@ -298,10 +334,17 @@ public static partial class LandscapeReport
         CsvTable.Write(csv, ["configuration", "energy_density", "accuracy"], table.Labels.Select((l, k) => (IReadOnlyList<object?>)[l, table.Energy[k], table.Accuracy[k]]));
         files.Add(csv);
         var plot = new Plot();
-        plot.Add.Markers(table.Energy, table.Accuracy, MarkerShape.FilledCircle, 5, Colors.Blue);
-        plot.Title($"Energy vs test accuracy, {label} (Pearson r = {table.Correlation:F3})");
+        var (shownEnergy, shownAccuracy) = Figure.Thin(table.Energy, table.Accuracy);
+        // Translucent markers: where thousands overlap, the density shows.
+        var markers = plot.Add.Markers(shownEnergy, shownAccuracy, MarkerShape.FilledCircle, shownEnergy.Length > 2000 ? 3 : 5,
+            Colors.Blue.WithAlpha(shownEnergy.Length > 2000 ? 0.15 : 0.6));
+        markers.LegendText = shownEnergy.Length < table.Energy.Length
+            ? $"{shownEnergy.Length:N0} of {table.Energy.Length:N0} configurations (every {table.Energy.Length / (double)shownEnergy.Length:G3}th)"
+            : $"{table.Energy.Length:N0} configurations";
+        Figure.Title(plot, $"Energy vs test accuracy, {label} (Pearson r = {table.Correlation:F3})");
+        Figure.LegendOutside(plot);
         plot.XLabel("model energy density e"); plot.YLabel("test accuracy");
-        files.Add(Save(plot, directory, "energy_accuracy.png"));
+        files.AddRange(Save(plot, directory, "energy_accuracy.png"));
         foreach (var (name, hist) in new[] { ("couplings", parameters.Couplings), ("fields", parameters.Fields) })
         {
             string hcsv = Path.Combine(directory, $"{name}_histogram.csv");
@@ -313,8 +356,10 @@ public static partial class LandscapeReport
             var bars = hp.Add.Bars(centres, hist.Counts.Select(c => (double)c).ToArray());
             double width = centres.Length > 1 ? centres[1] - centres[0] : 1;
             foreach (var bar in bars.Bars) bar.Size = width * 0.95;
-            hp.Title($"{label}: {name}"); hp.XLabel(name == "couplings" ? "J_ij" : "h_i"); hp.YLabel("count");
-            files.Add(Save(hp, directory, $"{name}_histogram.png"));
+            Figure.Title(hp, $"Histogram of the {(name == "couplings" ? "couplings J_ij" : "fields h_i")}, {label}");
+            hp.XLabel(name == "couplings" ? "J_ij" : "h_i"); hp.YLabel("count");
+            Figure.CountAxis(hp, hist.Counts.DefaultIfEmpty(0).Max());
+            files.AddRange(Save(hp, directory, $"{name}_histogram.png"));
         }
         string summary = string.Create(Inv, $"{label}: {table.Energy.Length} configurations, Pearson r(energy, accuracy) = {table.Correlation:F4}; " +
             $"J mean {parameters.CouplingMean:G4} std {parameters.CouplingStd:G4}; h mean {parameters.FieldMean:G4} std {parameters.FieldStd:G4}.\n");

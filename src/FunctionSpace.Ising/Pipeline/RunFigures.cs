@@ -7,7 +7,7 @@ public static class RunFigures
 {
     /// <summary>
     /// Histogram of the test accuracies of the collected configurations and of each network's best sample:
-    /// <c>&lt;stem&gt;.png</c> and <c>&lt;stem&gt;.csv</c>. Returns the two file names.
+    /// <c>&lt;stem&gt;.png</c> (with <c>.svg</c>) and <c>&lt;stem&gt;.csv</c>. Returns the file names.
     /// </summary>
     public static IReadOnlyList<string> AccuracyHistogram(string stem, string scenario, IReadOnlyList<float> kept, IReadOnlyList<float> bestPerNetwork)
     {
@@ -37,11 +37,12 @@ public static class RunFigures
             foreach (var bar in best.Bars) bar.Size = width * 0.5;
             best.LegendText = $"best sample per network ({bestPerNetwork.Count})";
         }
-        plot.Title($"{scenario}: test accuracy of the weight ensemble");
+        Figure.Title(plot, $"Test accuracy of the weight ensemble, {scenario} (all parts)");
         plot.XLabel("test accuracy");
         plot.YLabel("count");
-        plot.ShowLegend();
+        Figure.CountAxis(plot, Math.Max(keptCounts.Max(), bestCounts.DefaultIfEmpty(0).Max()));
+        Figure.LegendOutside(plot);
         Figure.SavePng(plot, stem + ".png");
-        return [Path.GetFileName(stem) + ".csv", Path.GetFileName(stem) + ".png"];
+        return [Path.GetFileName(stem) + ".csv", Path.GetFileName(stem) + ".png", Path.GetFileName(stem) + ".svg"];
     }
 }

@@ -243,16 +243,23 @@ public static class RunPipeline
         var full = models.First(m => m.Name == "FULL");
         var references = ReferenceSource.Ensemble(runner.PathOf(ensembleRelative));
         string landscapeDir = Path.Combine(dir, "landscape");
-        stage($"{scenario}/landscape", StageRunner.Key("landscape-v1", JsonSerializer.Serialize(config.Landscape), runner.OutputsKey($"{scenario}/fit")), () =>
+        stage($"{scenario}/landscape", StageRunner.Key("landscape-v2", JsonSerializer.Serialize(config.Landscape), runner.OutputsKey($"{scenario}/fit")), () =>
         {
             ResetDirectory(runner, landscapeDir);
             var sweepSettings = new LandscapeSettings(config.Landscape.XMin, config.Landscape.XMax, config.Landscape.Points);
             var summaries = new JsonArray();
-            foreach (string choiceText in config.Landscape.ReferenceList)
+            // Every (reference, part) sweep is independent: all of them run together (as many at once as there are cores).
+            var chosen = config.Landscape.ReferenceList.Select(text =>
             {
-                var choice = ReferenceChoice.Parse(choiceText, "landscape.references");
-                var reference = references.Select(full, choice, 1, ct)[0];
-                var sweeps = models.Select(m => EntropyLandscape.Sweep(m.Name, m.Model, reference.Slice(m.Part.Start, m.Part.Length), sweepSettings, progress, ct)).ToList();
+                var choice = ReferenceChoice.Parse(text, "landscape.references");
+                return (Choice: choice, Reference: references.Select(full, choice, 1, ct)[0]);
+            }).ToArray();
+            var jobs = chosen.SelectMany(c => models.Select(m => new EntropyLandscape.SweepJob(m.Name, m.Model, c.Reference.Slice(m.Part.Start, m.Part.Length)))).ToArray();
+            var sweepsAll = EntropyLandscape.SweepAll(jobs, sweepSettings, $"landscape {scenario}", progress, ct);
+            for (int r = 0; r < chosen.Length; r++)
+            {
+                var (choice, reference) = chosen[r];
+                var sweeps = sweepsAll.Skip(r * models.Count).Take(models.Count).ToList();
                 string label = $"{scenario}, {choice} energy reference ({reference.Label}, test accuracy {reference.Accuracy:F3})";
                 var written = LandscapeReport.WriteSweeps(runner.PathOf(Path.Combine(landscapeDir, choice.ToString())), sweeps, label,
                     new Dictionary<string, IReadOnlyList<IsoEnergyPoint>>(), new Dictionary<string, IReadOnlyList<HeatCapacityCheck>>());
@@ -261,14 +268,20 @@ public static class RunPipeline
                     ["reference"] = choice.ToString(),
                     ["label"] = label,
                     ["summary"] = written.Summary,
-                    ["parts"] = new JsonArray(sweeps.Select(s => (JsonNode)new JsonObject
+                    ["bp_solves"] = sweeps.Sum(s => s.BpSolves),
+                    ["bp_sweeps"] = sweeps.Sum(s => s.BpSweeps),
+                    ["findings"] = JsonNode.Parse(LandscapeFindings.ToJson(written.Findings.Select(f => f with { Reference = choice.ToString() }).ToArray())),
+                    ["parts"] = new JsonArray(written.Findings.Select(f => (JsonNode)new JsonObject
                     {
-                        ["part"] = s.Name,
-                        ["size"] = s.Size,
-                        ["max_gap_to_bound"] = Finite(s.MaxGapToBound),
-                        ["jumps"] = s.Jumps.Count,
-                        ["hysteresis_width"] = s.Hysteresis is { } h ? h.XHigh - h.XLow : 0,
-                        ["failed_points"] = s.FailedPoints.Count(),
+                        ["part"] = f.Part,
+                        ["size"] = f.Size,
+                        ["max_gap_to_bound"] = Finite(f.MaxGapToBound),
+                        ["jumps"] = f.Jumps.Count,
+                        ["small_bistabilities"] = f.SmallBistabilities.Count,
+                        ["hysteresis_width"] = f.Hysteresis.Sum(h => h.Width),
+                        ["coverage"] = f.Coverage,
+                        ["failed_points"] = f.FailedPoints,
+                        ["points"] = f.Points,
                     }).ToArray()),
                 });
             }
@@ -279,7 +292,7 @@ public static class RunPipeline
         string tapDir = Path.Combine(dir, "tap");
         if (config.Landscape.TapStarts > 0)
         {
-            stage($"{scenario}/tap", StageRunner.Key("tap-v1", config.Landscape.TapStarts.ToString(CultureInfo.InvariantCulture), config.Seed.ToString(CultureInfo.InvariantCulture),
+            stage($"{scenario}/tap", StageRunner.Key("tap-v2", config.Landscape.TapStarts.ToString(CultureInfo.InvariantCulture), config.Seed.ToString(CultureInfo.InvariantCulture),
                 runner.OutputsKey($"{scenario}/fit")), () =>
             {
                 ResetDirectory(runner, tapDir);
@@ -291,6 +304,12 @@ public static class RunPipeline
                     ["converged"] = census.Converged,
                     ["distinct_states"] = census.DistinctStates,
                     ["peaks"] = census.Peaks.Length,
+                    ["passes"] = new JsonArray(census.Passes.Select(p => (JsonNode)new JsonObject
+                    {
+                        ["damping"] = p.Damping,
+                        ["attempted"] = p.Attempted,
+                        ["converged"] = p.Converged,
+                    }).ToArray()),
                     ["summary"] = written.Summary,
                 };
                 WriteJson(runner, Path.Combine(tapDir, "tap.json"), summary);
@@ -301,7 +320,7 @@ public static class RunPipeline
         string dynamicsDir = Path.Combine(dir, "dynamics");
         if (config.Landscape.DynamicsSweeps > 0)
         {
-            stage($"{scenario}/dynamics", StageRunner.Key("dynamics-v1", config.Landscape.DynamicsSweeps.ToString(CultureInfo.InvariantCulture),
+            stage($"{scenario}/dynamics", StageRunner.Key("dynamics-v2", config.Landscape.DynamicsSweeps.ToString(CultureInfo.InvariantCulture),
                 config.Landscape.DynamicsReferences.ToString(CultureInfo.InvariantCulture), config.Seed.ToString(CultureInfo.InvariantCulture),
                 runner.OutputsKey($"{scenario}/fit")), () =>
             {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using FunctionSpace.Ising.Landscape;
 
 namespace FunctionSpace.Ising.Pipeline;
 
@@ -85,29 +86,36 @@ public static class RunReport
             var landscape = Read(runner, $"{scenario}/landscape/landscape.json")?.AsArray();
             if (landscape != null)
             {
-                md.AppendLine("**Entropy landscapes.** Per reference configuration, what the numbers show:");
+                var fits = FitVerdicts(fit);
+                md.AppendLine("**Entropy landscapes.** Per reference configuration, what the sweeps show: the gap s_max(d) − s(d) to the " +
+                              "bound, jumps of d(x) only where BP found two branches at one x (proven first-order transitions; smaller " +
+                              "ones as small bistabilities), hysteresis over the x-interval where both branches exist, the stretches " +
+                              "where d(x) is steep but continuous, how much of d ∈ [0, 0.5] the converged points reach, and the fit " +
+                              "verdict of each part's model.");
                 md.AppendLine();
+                var all = new List<LandscapeFindings>();
                 foreach (var entry in landscape)
                 {
                     string reference = entry!["reference"]!.GetValue<string>();
+                    var findings = entry["findings"] is { } node ? LandscapeFindings.FromJson(node.ToJsonString()) : [];
+                    all.AddRange(findings);
                     md.AppendLine(Inv, $"*{entry["label"]}*");
                     md.AppendLine();
-                    md.AppendLine("```");
-                    md.AppendLine(entry["summary"]!.GetValue<string>().TrimEnd());
-                    md.AppendLine("```");
+                    md.Append(LandscapeFindingsTable.Markdown(findings, fits));
+                    md.AppendLine();
+                    md.AppendLine(LandscapeComparison.Of(findings, fits).Sentence());
                     md.AppendLine();
                     md.AppendLine(Inv, $"![s(d)]({scenario}/landscape/{reference}/entropy_vs_distance.png) ![d(x)]({scenario}/landscape/{reference}/distance_vs_x.png)");
                     md.AppendLine();
                 }
-                md.AppendLine(Verdicts(landscape));
+                if (landscape.Count > 1) md.AppendLine("Over all references: " + LandscapeComparison.Of(all, fits).Sentence());
                 md.AppendLine();
             }
 
             var tap = Read(runner, $"{scenario}/tap/tap.json");
             if (tap != null)
             {
-                md.AppendLine(Inv, $"**TAP free energies** (full model): {tap["converged"]} of {tap["starts"]} random starts converged to " +
-                                   $"{tap["distinct_states"]} distinct fixed points; the free-energy histogram has {tap["peaks"]} peak(s).");
+                md.AppendLine(Inv, $"**TAP free energies** (full model): {tap["summary"]?.GetValue<string>().Trim() ?? ""}");
                 md.AppendLine();
                 md.AppendLine(Inv, $"![TAP histogram]({scenario}/tap/tap_histogram.png)");
                 md.AppendLine();
@@ -119,9 +127,7 @@ public static class RunReport
                 md.AppendLine(Inv, $"**Monte-Carlo dynamics** from {dynamics["references"]} low-energy references, {dynamics["sweeps"]} Metropolis sweeps; " +
                                    $"energy–accuracy correlation over the ensemble {F(dynamics, "energy_accuracy_correlation")}.");
                 md.AppendLine();
-                md.AppendLine("```");
                 md.AppendLine(dynamics["summary"]!.GetValue<string>().TrimEnd());
-                md.AppendLine("```");
                 md.AppendLine();
                 md.AppendLine(Inv, $"![energy]({scenario}/dynamics/dynamics_energy.png) ![accuracy]({scenario}/dynamics/dynamics_accuracy.png) ![energy vs accuracy]({scenario}/dynamics/energy_accuracy.png)");
                 md.AppendLine();
@@ -132,7 +138,7 @@ public static class RunReport
 
         md.AppendLine("## Key numbers");
         md.AppendLine();
-        md.AppendLine("| scenario | configurations | mean test accuracy | worst fit RMSE (MC) | max gap to the bound (part) | discontinuities in d(x) | TAP peaks |");
+        md.AppendLine("| scenario | configurations | mean test accuracy | worst fit RMSE (MC) | max gap to the bound, d ≤ 0.5 (part) | first-order jumps in d(x) (proven) | TAP peaks |");
         md.AppendLine("| --- | ---: | ---: | ---: | --- | ---: | ---: |");
         foreach (string row in keyRows) md.AppendLine(row);
         md.AppendLine();
@@ -152,30 +158,9 @@ public static class RunReport
         return ["report.md"];
     }
 
-    private static string Verdicts(JsonArray landscape)
-    {
-        // Across references: per part, the largest gap to the bound and whether any sweep jumped.
-        var parts = new Dictionary<string, (double Gap, int Jumps, int Failed)>();
-        foreach (var entry in landscape)
-            foreach (var p in entry!["parts"]!.AsArray())
-            {
-                string name = p!["part"]!.GetValue<string>();
-                double gap = p["max_gap_to_bound"]?.GetValue<double>() ?? double.NaN;
-                var (g, j, f) = parts.GetValueOrDefault(name, (double.NaN, 0, 0));
-                parts[name] = (double.IsNaN(g) ? gap : double.IsNaN(gap) ? g : Math.Max(g, gap),
-                    j + p["jumps"]!.GetValue<int>(), f + p["failed_points"]!.GetValue<int>());
-            }
-        var text = new StringBuilder("In short: ");
-        text.Append(string.Join("; ", parts.Select(p =>
-            $"{p.Key}: entropy within {p.Value.Gap.ToString("F3", Inv)} of the bound at all d, " +
-            (p.Value.Jumps == 0 ? "no discontinuity" : $"{p.Value.Jumps} discontinuit{(p.Value.Jumps == 1 ? "y" : "ies")} in d(x)") +
-            (p.Value.Failed > 0 ? $", BP failed at {p.Value.Failed} points" : ""))));
-        var ranked = parts.Where(p => !double.IsNaN(p.Value.Gap) && p.Key != "FULL").OrderBy(p => p.Value.Gap).ToArray();
-        if (ranked.Length >= 2)
-            text.Append(Inv, $". Closest to the bound (most liquid): {ranked[0].Key}; most constrained: {ranked[^1].Key}.");
-        else text.Append('.');
-        return text.ToString();
-    }
+    // The fit stage's verdict per part, as the landscape comparison reads it (null without a fit table).
+    private static Dictionary<string, PartFitVerdict>? FitVerdicts(JsonArray? fit) => fit?.Where(r => r != null).ToDictionary(
+        r => r!["part"]!.GetValue<string>(), r => new PartFitVerdict(!FitVerdict(r!).StartsWith("does not", StringComparison.Ordinal), FitVerdict(r!)));
 
     private static string KeyRow(string scenario, JsonNode? collect, JsonArray? fit, JsonArray? landscape, JsonNode? tap)
     {
@@ -194,17 +179,42 @@ public static class RunReport
             jumps = landscape.SelectMany(e => e!["parts"]!.AsArray()).Sum(p => p!["jumps"]!.GetValue<int>());
         }
         return $"| {scenario} | {collect?["configurations"]?.ToString() ?? "—"} | {(collect == null ? "—" : D(collect, "accuracy_mean").ToString("F4", Inv))} | " +
-               $"{worstFit} | {gap} | {jumps} | {tap?["peaks"]?.ToString() ?? "—"} |";
+               $"{worstFit} | {gap} | {jumps} | {TapPeaks(tap)} |";
     }
 
+    // The peak count of a census, or why there is none (a census with no converged start has no distribution).
+    private static string TapPeaks(JsonNode? tap) => tap == null ? "—"
+        : tap["converged"]?.GetValue<int>() == 0 ? $"none of {tap["starts"]} starts converged" : tap["peaks"]?.ToString() ?? "—";
+
+    // The study's contrast (only the shallow net's FULL landscape has a first-order transition), stated only where BP covers
+    // d ∈ [0, 0.5] well for every FULL landscape compared and both FULL fits reproduce their data.
     private static string DeepVersusShallow(StageRunner runner, RunConfig config)
     {
-        int Jumps(string scenario) => Read(runner, $"{scenario}/landscape/landscape.json")?.AsArray()
-            .SelectMany(e => e!["parts"]!.AsArray()).Where(p => p!["part"]!.GetValue<string>() == "FULL").Sum(p => p!["jumps"]!.GetValue<int>()) ?? 0;
         var deep = config.Scenarios.Where(s => s != "shallow").ToArray();
+        var missing = new List<string>();
+        var thin = new List<string>();
+        var badFits = new List<string>();
+        int Jumps(string scenario)
+        {
+            var entries = Read(runner, $"{scenario}/landscape/landscape.json")?.AsArray();
+            if (entries == null) { missing.Add(scenario); return 0; }
+            var full = entries.Where(e => e?["findings"] != null).SelectMany(e => LandscapeFindings.FromJson(e!["findings"]!.ToJsonString()))
+                .Where(f => f.Part == "FULL").ToArray();
+            thin.AddRange(full.Where(f => f.Coverage < LandscapeComparison.MinimumCoverage).Select(f => string.Create(Inv, $"{scenario} {f.Coverage:P0} ({f.Reference})")));
+            var verdicts = FitVerdicts(Read(runner, $"{scenario}/fit/fit.json")?.AsArray());
+            if (verdicts != null && verdicts.TryGetValue("FULL", out var v) && !v.ReproducesData) badFits.Add(scenario);
+            return full.Sum(f => f.Jumps.Count);
+        }
         int shallowJumps = Jumps("shallow");
         int deepJumps = deep.Sum(Jumps);
-        return $"**Deep vs shallow.** The shallow network's FULL landscape shows {shallowJumps} discontinuit{(shallowJumps == 1 ? "y" : "ies")} in d(x) " +
+        var reasons = new List<string>();
+        if (missing.Count > 0) reasons.Add($"there is no landscape of {string.Join(", ", missing)}");
+        if (thin.Count > 0)
+            reasons.Add(string.Create(Inv, $"BP covers too little of d ∈ [0, 0.5] for FULL (at least {LandscapeComparison.MinimumCoverage:P0} needed): {string.Join(", ", thin)}"));
+        if (badFits.Count > 0) reasons.Add($"the FULL fit{(badFits.Count > 1 ? "s" : "")} of {string.Join(" and ", badFits)} do{(badFits.Count > 1 ? "" : "es")} not reproduce the data");
+        if (reasons.Count > 0)
+            return $"**Deep vs shallow.** Not compared, because {string.Join("; ", reasons)}.\n";
+        return $"**Deep vs shallow.** The shallow network's FULL landscape shows {shallowJumps} proven first-order jump(s) in d(x) " +
                $"across its references; the deep network(s) ({string.Join(", ", deep)}) show {deepJumps}. " +
                (shallowJumps > 0 && deepJumps == 0 ? "As in the study, only the shallow net has a first-order transition." :
                 shallowJumps == 0 && deepJumps == 0 ? "Neither shows a first-order transition at this scale." :

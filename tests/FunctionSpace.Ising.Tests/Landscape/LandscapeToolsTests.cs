@@ -36,6 +36,51 @@ public class LandscapeToolsTests
         for (int k = 0; k < plain.FreeEnergies.Length; k++) Assert.Equal(damped.FreeEnergies[k], plain.FreeEnergies[k], 8);
     }
 
+    // An antiferromagnet J_ij = −2/N, no field: the plain TAP iteration m ← tanh(−2 m̄ + …) has slope −2 at its only
+    // fixed point m = 0 and settles on the period-2 orbit m̄ ↔ −m̄; at damping ½ the slope is ½ − ½·2 = −½ and it converges.
+    private static IsingModel Antiferromagnet(int n)
+    {
+        var j = new double[n * n];
+        for (int a = 0; a < n; a++) for (int b = 0; b < n; b++) if (a != b) j[a * n + b] = -2.0 / n;
+        return new IsingModel(new double[n], j);
+    }
+
+    [Fact]
+    public void A_census_whose_plain_iteration_cycles_converges_with_damping_and_says_so()
+    {
+        int n = 20;
+        var model = Antiferromagnet(n);
+        var census = TapLandscape.Run(model, new TapCensusSettings(Starts: 40, Seed: 4));
+        Assert.Equal(40, census.Converged);
+        Assert.Equal(1, census.DistinctStates);
+        Assert.Single(census.Peaks);
+        // The pilot's 16 starts meet every damping until one converges; the other 24 start at that damping.
+        // Stall windows 500 / (1 − damping), at most 2,000; the last pass repeats the plain iteration with 2,000.
+        Assert.Equal([new TapPass(0, 16, 0, 500), new TapPass(0.5, 40, 40, 1000), new TapPass(0.8, 0, 0, 2000), new TapPass(0.95, 0, 0, 2000),
+            new TapPass(0, 0, 0, 2000)], census.Passes);
+        Assert.All(census.Dampings, d => Assert.Equal(0.5, d));
+        // The fixed point m = 0: F/N = −ln 2 − (1/N) Σ_{i<j} ½ J_ij² (Tap.FreeEnergy at m = 0), to the iteration's tolerance.
+        double exact = -Math.Log(2) - 0.5 * (n - 1) / 2.0 * (2.0 / n) * (2.0 / n);
+        Assert.All(census.FreeEnergies, f => Assert.Equal(exact, f, 12));
+        Assert.Contains("40 of 40 TAP starts converged (seed 4; 0 of 16 undamped, 40 of 40 at damping 0.5)", LandscapeReport.TapSummary("AF", census));
+    }
+
+    [Fact]
+    public void A_census_with_no_converged_start_reports_no_peaks()
+    {
+        var census = TapLandscape.Run(Antiferromagnet(20), new TapCensusSettings(Starts: 10, Seed: 4) { FallbackDampings = [] });
+        Assert.Equal(0, census.Converged);
+        Assert.Empty(census.Peaks);
+        Assert.Equal(0, census.DistinctStates);
+        Assert.Equal([new TapPass(0, 10, 0, 500), new TapPass(0, 10, 0, 2000)], census.Passes);
+        using var dir = new TempDirectory();
+        var written = LandscapeReport.WriteTap(dir.Path, "AF", census);
+        Assert.Equal("AF (N = 20): 0 of 10 TAP starts converged (seed 4; 0 of 10 undamped, 0 of 10 undamped again, stall window 2,000). No start converged at any damping: there is no " +
+                     "free-energy distribution, so no states or peaks are reported.\n", written.Summary.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("peak(s)", written.Summary);
+        Assert.True(File.Exists(dir.File("tap_histogram.png")) && File.Exists(dir.File("tap_histogram.svg")));
+    }
+
     [Fact]
     public void TapCensusOfAFerromagnetFindsTwoStates()
     {
@@ -138,12 +183,15 @@ public class LandscapeToolsTests
             var (code, output, err) = Cli("landscape", "--reference-dir", Scenario("under-para"), "--part", "RB", "--points", "5",
                 "--iso-energy-points", "0", "--out", dir, "--quiet");
             Assert.True(code == 0, err);
-            Assert.Contains("RB (N = 150): entropy within", output);
-            foreach (string f in new[] { "landscape.csv", "entropy_vs_distance.png", "distance_vs_x.png", "summary.txt",
+            Assert.Contains("| RB | 150 |", output);
+            Assert.Contains("- RB (N = 150): x ∈ [-2, 2] (5 grid points,", output);
+            foreach (string f in new[] { "landscape.csv", "transitions.csv", "entropy_vs_distance.png", "entropy_vs_distance.svg", "distance_vs_x.png", "summary.md",
                          "RB/energy_accuracy.csv", "RB/energy_accuracy.png", "RB/couplings_histogram.png", "RB/fields_histogram.csv" })
                 Assert.True(File.Exists(Path.Combine(dir, f)), f);
             var (headers, rows) = Reporting.CsvTable.Read(Path.Combine(dir, "landscape.csv"));
-            Assert.Equal(2 * 5, rows.Count);
+            // Every grid point both ways, plus the points refinement added where d moved by more than 0.02 per step.
+            Assert.True(rows.Count >= 2 * 5, $"{rows.Count} rows");
+            Assert.Equal(5, rows.Count(r => r[1] == "forward" && new[] { "-2", "-1", "0", "1", "2" }.Contains(r[2])));
             Assert.Equal("part", headers[0]);
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }

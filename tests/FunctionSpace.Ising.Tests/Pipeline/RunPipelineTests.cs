@@ -30,6 +30,10 @@ public class RunPipelineTests
         string report = File.ReadAllText(first.ReportPath);
         Assert.Contains("## Scenario `shallow`", report);
         Assert.Contains("![s(d)](shallow/landscape/lowest/entropy_vs_distance.png)", report);
+        // The landscape findings as a table per reference, the TAP census in words, no prose in code blocks.
+        Assert.Contains("| part | N | max gap to the bound (d ≤ 0.5) |", report);
+        Assert.Contains("TAP starts converged", report);
+        Assert.DoesNotContain("```", report);
         foreach (string image in new[] { "shallow/accuracy.png", "shallow/landscape/lowest/entropy_vs_distance.png", "shallow/tap/tap_histogram.png", "shallow/dynamics/dynamics_energy.png" })
             Assert.True(File.Exists(Path.Combine(first.RunDirectory, image)), image);
 
