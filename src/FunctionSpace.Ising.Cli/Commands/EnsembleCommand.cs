@@ -29,6 +29,8 @@ internal static class EnsembleCommand
             output.WriteLine($"  slices: {string.Join(", ", h.Architecture.Parts().Select(p => $"{p.Name} {p.Start}..{p.End - 1}"))}");
             output.WriteLine($"  scenario {h.Scenario}, PCA k = {h.PcaComponents}, threshold {h.Threshold}, seed {h.Seed}, created {h.CreatedUtc:yyyy-MM-ddTHH:mm:ssZ}");
             foreach (var (key, value) in h.Parameters) output.WriteLine($"  {key}: {value}");
+            var shards = ShardCoverage.Parse(h.Parameter("shard"), parse.GetValue(file)!);
+            if (!shards.IsComplete) output.WriteLine($"  holds {shards.Describe()} of the collection (missing: {string.Join(", ", shards.Missing)})");
             output.WriteLine($"  chunks: {summary.Chunks} verified, configurations: {summary.Configurations} from {summary.Networks} networks");
             if (summary.Accuracies.Length > 0) output.WriteLine($"  accuracy: {CollectCommand.Stats(summary.Accuracies)}");
             if (summary.Problem != null)
@@ -45,11 +47,16 @@ internal static class EnsembleCommand
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Shard files of one collection", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out", "-o") { Description = "Merged ensemble file", Required = true };
-        var command = new Command("merge", "Merge shard files (chunks in network-block order; equals the single-run file)") { inputs, output };
+        var allowMissing = MomentsCommand.AllowMissingShardsOption();
+        var command = new Command("merge", "Merge shard files (chunks in network-block order; equals the single-run file)") { inputs, output, allowMissing };
         command.SetAction(parse =>
         {
-            long count = EnsembleTools.Merge(parse.GetValue(inputs)!, parse.GetValue(output)!);
-            Console.Out.WriteLine($"merged {parse.GetValue(inputs)!.Length} files: {count} configurations -> {Path.GetFullPath(parse.GetValue(output)!)}");
+            var files = parse.GetValue(inputs)!;
+            var set = EnsembleSet.Open(files, parse.GetValue(allowMissing));
+            MomentsCommand.WarnIfIncomplete(set, parse.InvocationConfiguration.Error);
+            long count = EnsembleTools.Merge(files, parse.GetValue(output)!, allowMissingShards: parse.GetValue(allowMissing));
+            Console.Out.WriteLine($"merged {files.Length} files: {count} configurations -> {Path.GetFullPath(parse.GetValue(output)!)}" +
+                                  (set.IsComplete ? "" : $" (shard field {set.Shards}: incomplete)"));
             return CliApp.ExitOk;
         });
         return command;

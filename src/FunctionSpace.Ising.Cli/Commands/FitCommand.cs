@@ -71,11 +71,13 @@ internal static class FitCommand
         var tripletTol = new Option<double>("--triplet-tol") { Description = "Tolerance on connected three-point correlations", DefaultValueFactory = _ => 0.01 };
         var seed = CommonOptions.Seed();
         var output = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => "models/fit" };
+        var allowMissing = MomentsCommand.AllowMissingShardsOption();
 
         var command = new Command("fit", "Fit maximum-entropy Ising models per part (FULL/LB/ITER/RB) and check them by BP and Monte Carlo; writes J/h .npy + JSON sidecar, RMSE curve, scatter and histogram figures")
         {
             moments, momentsText, ensemble, spins, method, parts, init, maxIter, tolerance, l2, l1, bpTol, bpDamping, bpUpdate, bpInexact, bpBudget,
             mcChains, mcSamples, mcBurnIn, mcThin, tripletTol, seed, output, refine, refineIter, initModel, pcdChains, pcdSweeps, pcdStep, pcdRidge,
+            allowMissing,
         };
         command.SetAction(parse =>
         {
@@ -90,7 +92,10 @@ internal static class FitCommand
             mc.Validate();
             if (parse.GetValue(mcSamples) == 0) mc = mc with { Samples = 0 };
             var settings = new FitSettings(
-                new FitInput(parse.GetValue(moments), parse.GetValue(momentsText), parse.GetValue(ensemble), parse.GetValue(spins)),
+                new FitInput(parse.GetValue(moments), parse.GetValue(momentsText), parse.GetValue(ensemble), parse.GetValue(spins))
+                {
+                    AllowMissingShards = parse.GetValue(allowMissing),
+                },
                 parse.GetValue(parts)!, parse.GetValue(method)!, parse.GetValue(init)!,
                 new FitOptions(iterations, tol, parse.GetValue(l2), parse.GetValue(l1)), bp, mc,
                 parse.GetValue(tripletTol), parse.GetValue(output))
@@ -106,6 +111,8 @@ internal static class FitCommand
                     StepSize: parse.GetValue(pcdStep), Ridge: parse.GetValue(pcdRidge), Seed: parse.GetValue(seed) ^ 0x5EED5EED5EEDUL),
             };
             settings.Chains.Validate();
+            if (settings.Input.Ensembles is { Count: > 0 } files && settings.Input.MomentsStem == null && settings.Input.MomentsTextDirectory == null && settings.Input.SpinsNpy == null)
+                MomentsCommand.WarnIfIncomplete(Ensembles.EnsembleSet.Open(files, settings.Input.AllowMissingShards), parse.InvocationConfiguration.Error);
             var progress = new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet));
             var reports = FitPipeline.Run(settings, progress);
             foreach (var r in reports) Console.Out.WriteLine(Summary(r));

@@ -86,7 +86,8 @@ public static class PcaCache
         }
         byte[] body = buffer.ToArray();
         byte[] hash = SHA256.HashData(body);
-        IO.AtomicFile.Write(path, stream => { stream.Write(body); stream.Write(hash); });
+        // At once even inside a command's output set: the cache is shared by commands, not an output of this one.
+        IO.AtomicFile.WriteImmediately(path, stream => { stream.Write(body); stream.Write(hash); });
     }
 
     private static ReducedDataset? TryRead(string path, string key, IdxDataset data)
