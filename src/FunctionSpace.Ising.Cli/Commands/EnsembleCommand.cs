@@ -22,7 +22,7 @@ internal static class EnsembleCommand
         command.SetAction(parse =>
         {
             var summary = EnsembleTools.Summarize(parse.GetValue(file)!);
-            var output = Console.Out;
+            var output = parse.InvocationConfiguration.Output;
             var h = summary.Header;
             output.WriteLine($"ensemble: {Path.GetFullPath(parse.GetValue(file)!)}");
             output.WriteLine($"  format version {h.FormatVersion}, network {h.Architecture} ({h.SpinCount} spins, {EnsembleFormat.PackedBytes(h.SpinCount)} bytes each)");
@@ -36,6 +36,7 @@ internal static class EnsembleCommand
             if (summary.Problem != null)
             {
                 output.WriteLine($"  problem: {summary.Problem}");
+                parse.InvocationConfiguration.Error.WriteLine($"fsi: error: {summary.Problem}");
                 return CliApp.ExitBadInput;
             }
             return CliApp.ExitOk;
@@ -55,7 +56,7 @@ internal static class EnsembleCommand
             var set = EnsembleSet.Open(files, parse.GetValue(allowMissing));
             MomentsCommand.WarnIfIncomplete(set, parse.InvocationConfiguration.Error);
             long count = EnsembleTools.Merge(files, parse.GetValue(output)!, allowMissingShards: parse.GetValue(allowMissing));
-            Console.Out.WriteLine($"merged {files.Length} files: {count} configurations -> {Path.GetFullPath(parse.GetValue(output)!)}" +
+            parse.InvocationConfiguration.Output.WriteLine($"merged {files.Length} files: {count} configurations -> {Path.GetFullPath(parse.GetValue(output)!)}" +
                                   (set.IsComplete ? "" : $" (shard field {set.Shards}: incomplete)"));
             return CliApp.ExitOk;
         });
@@ -71,7 +72,7 @@ internal static class EnsembleCommand
         command.SetAction(parse =>
         {
             long count = EnsembleTools.ExportNpy(parse.GetValue(file)!, parse.GetValue(output)!, parse.GetValue(accuracies));
-            Console.Out.WriteLine($"exported {count} configurations -> {Path.GetFullPath(parse.GetValue(output)!)}");
+            parse.InvocationConfiguration.Output.WriteLine($"exported {count} configurations -> {Path.GetFullPath(parse.GetValue(output)!)}");
             return CliApp.ExitOk;
         });
         return command;

@@ -42,7 +42,7 @@ internal static class FitCommand
         method.AcceptOnlyFromAmong("bp", "mc", "pl", "mf", "tap", "nmf");
         var refine = new Option<string>("--refine") { Description = "Second stage from the method's model: none, or mc (persistent-chain Monte-Carlo Boltzmann learning; BP moments are biased on dense loopy models)", DefaultValueFactory = _ => "none" };
         refine.AcceptOnlyFromAmong("none", "mc");
-        var refineIter = new Option<int>("--refine-iter") { Description = "Learning steps of --refine mc (and T of --method mc is --max-iter)", DefaultValueFactory = _ => 400 };
+        var refineIter = new Option<int>("--refine-iter") { Description = "Learning steps of --refine mc (and T of --method mc is --max-iter)", DefaultValueFactory = _ => 400 }.InRange(0, 100_000_000);
         var initModel = new Option<string[]>("--init-model") { Description = "Saved model stems (fsi fit outputs) assembled block-diagonally at their slices as the start, e.g. the LB, ITER, RB fits for FULL", AllowMultipleArgumentsPerToken = true };
         var pcdChains = new Option<int>("--pcd-chains") { Description = "Persistent chains of the MC learning", DefaultValueFactory = _ => 64 };
         var pcdSweeps = new Option<int>("--pcd-sweeps") { Description = "Sweeps per chain per MC learning step", DefaultValueFactory = _ => 2 };
@@ -102,7 +102,7 @@ internal static class FitCommand
             {
                 Refine = parse.GetValue(refine),
                 InitModels = parse.GetValue(initModel),
-                RefineIterations = Math.Max(0, parse.GetValue(refineIter)),
+                RefineIterations = parse.GetValue(refineIter),
                 BpUpdate = Update(parse.GetValue(bpUpdate)),
                 BpInexact = parse.GetValue(bpInexact),
                 BpSweepBudget = parse.GetValue(bpBudget),

@@ -62,6 +62,8 @@ internal sealed class LandscapeOptions
                 throw new InputException($"--architecture: {architecture}, but the ensemble {ensemble} holds {held} networks");
             architecture = held;
         }
+        if (refs != null && ReferenceSelection.ReadPublished(refs).FirstOrDefault(r => r.Spins.Length != architecture.WeightCount) is { } wrong)
+            throw new InputException($"--references: {refs} holds configurations of {wrong.Spins.Length} spins, the {architecture} network has {architecture.WeightCount}");
         var source = ensemble != null ? ReferenceSource.Ensemble(ensemble) : ReferenceSource.File(refs!);
         var names = parts.Count == 0 ? ["FULL"] : parts;
         return (names.Select(p => PartModels.FromModelFile(stem!, architecture, p)).ToArray(), source, Path.GetFileName(stem!));

@@ -12,6 +12,8 @@ public enum PcaCacheOutcome
     Computed,
     /// <summary>The cache file failed its checksum or format check: recomputed and replaced.</summary>
     RecomputedCorrupt,
+    /// <summary>Computed, but the cache could not be written (read-only or full file system, no permission): used uncached.</summary>
+    ComputedNotCached,
 }
 
 /// <summary>
@@ -60,7 +62,15 @@ public static class PcaCache
         var basis = Pca.Fit(data.Train.Images, components);
         var reduced = new ReducedDataset(basis, Pca.Project(basis, data.Train.Images), data.Train.Labels,
             Pca.Project(basis, data.Test.Images), data.Test.Labels, key);
-        Write(path, key, reduced);
+        try
+        {
+            Write(path, key, reduced);
+        }
+        catch (InputException)
+        {
+            // The cache only saves time: a cache directory that cannot be written costs the next command a refit, not this one its result.
+            outcome = PcaCacheOutcome.ComputedNotCached;
+        }
         return reduced;
     }
 

@@ -332,7 +332,7 @@ public static class FitPipeline
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sidecar));
             if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("slice", out var slice)
                 || slice.ValueKind != System.Text.Json.JsonValueKind.Object || !slice.TryGetProperty("start", out var startElement)
-                || !startElement.TryGetInt32(out int start))
+                || startElement.ValueKind != System.Text.Json.JsonValueKind.Number || !startElement.TryGetInt32(out int start))
                 throw new InputException($"--init-model: {sidecar} has no integer slice.start");
             int offset = start - part.Start;
             if (offset < 0 || (long)offset + block.Size > n)

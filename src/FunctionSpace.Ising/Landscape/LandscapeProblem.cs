@@ -106,8 +106,8 @@ public static class PartModels
         using var metadata = ModelFile.LoadMetadata(stem);
         if (metadata is null || metadata.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object
             || !metadata.RootElement.TryGetProperty("slice", out var slice) || slice.ValueKind != System.Text.Json.JsonValueKind.Object
-            || !slice.TryGetProperty("start", out var start) || !start.TryGetInt32(out int first)
-            || !slice.TryGetProperty("length", out var length) || !length.TryGetInt32(out int size))
+            || !slice.TryGetProperty("start", out var start) || start.ValueKind != System.Text.Json.JsonValueKind.Number || !start.TryGetInt32(out int first)
+            || !slice.TryGetProperty("length", out var length) || length.ValueKind != System.Text.Json.JsonValueKind.Number || !length.TryGetInt32(out int size))
             return;
         if (first != part.Start || size != part.Length)
             throw new InputException($"--model: {stem} was fitted on spins {first}..{first + size - 1} (its sidecar), not on part {part.Name} of {architecture} (spins {part.Start}..{part.End - 1})");

@@ -33,6 +33,7 @@ public sealed record ProjectionSettings(Architecture Architecture, int Networks,
         if (Networks < 1) throw new InputException($"--networks: {Networks} must be at least 1");
         if (SamplesPerNetwork < 1) throw new InputException($"--samples: {SamplesPerNetwork} must be at least 1");
         if (EnsembleLimit < 1) throw new InputException($"--ensemble-limit: {EnsembleLimit} must be at least 1");
+        MeanFieldEvaluation.RequireSampleArray(Networks, SamplesPerNetwork, Architecture.WeightCount);
     }
 }
 

@@ -9,6 +9,7 @@ using FunctionSpace.Ising.Landscape;
 using FunctionSpace.Ising.Models;
 using FunctionSpace.Ising.Networks;
 using FunctionSpace.Ising.Pipeline;
+using FunctionSpace.Ising.Tests.Data;
 
 namespace FunctionSpace.Ising.Tests.Cli;
 
@@ -180,6 +181,29 @@ public class HostileInputTests
 
         Assert.Equal("--x-range: need XMIN < XMAX within ±1000, got -1E+300..1E+300",
             Assert.Throws<InputException>(() => new LandscapeSettings(-1e300, 1e300).Validate()).Message);
+    }
+
+    [Fact]
+    public void Sidecars_of_the_wrong_type_sample_counts_that_overflow_and_an_unwritable_cache_are_handled()
+    {
+        using var dir = new TempDirectory();
+        Npy.Write<sbyte>(dir.File("spins.npy"), [1, -1, 1, 1, 1, -1, -1, 1, 1, -1, -1, -1], 4, 3);
+        ModelFile.Save(dir.File("init"), new IsingModel(new double[3], new double[9]), new { slice = new { start = "zero" } });
+        var (exit, err) = Run("fit", "--spins", dir.File("spins.npy"), "--method", "mc", "--max-iter", "1", "--mc-samples", "0",
+            "--init-model", dir.File("init"), "-o", dir.File("fit"));
+        Assert.Equal((1, $"fsi: error: --init-model: {dir.File("init")}.json has no integer slice.start"), (exit, err));
+        Assert.Equal((1, "fsi: error: --refine-iter: -5 is outside 0..100000000 (see `fsi fit --help`)"),
+            Run("fit", "--spins", dir.File("spins.npy"), "--refine", "mc", "--refine-iter", "-5"));
+        Assert.StartsWith("--samples: 1 networks × 2147483647 samples × 675 weights are more spins than one array holds",
+            Assert.Throws<InputException>(() => Ising.Studies.MeanFieldEvaluation.RequireSampleArray(1, int.MaxValue, 675)).Message);
+
+        // The PCA cache only saves time: a cache directory that cannot be created is not the command's failure.
+        using var data = new TempDirectory();
+        data.SyntheticIdx(40, 10);
+        File.WriteAllText(dir.File("plain"), "a file where the cache directory would go");
+        var reduced = PcaCache.LoadOrCompute(IdxDataset.Load(data.Path), 3, dir.File("plain/cache"), out var outcome);
+        Assert.Equal(PcaCacheOutcome.ComputedNotCached, outcome);
+        Assert.Equal(3, reduced.Dimension);
     }
 
     [Fact]
