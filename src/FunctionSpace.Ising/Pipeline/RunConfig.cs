@@ -21,7 +21,7 @@ public sealed record CollectConfig(int Networks = 64, int Samples = 100, double 
         if (Samples < 1) throw Bad("--samples", "collect.samples", $"{Samples} must be at least 1");
         if (!(Threshold >= 0 && Threshold <= 1)) throw Bad("--threshold", "collect.threshold", $"{Threshold} is outside 0..1");
         if (Selection is not ("all" or "best")) throw Bad(null, "collect.selection", $"'{IO.MessageText.Excerpt(Selection)}' is not all or best");
-        if (Epochs is < 1) throw Bad("--epochs", "collect.epochs", $"{Epochs} must be at least 1");
+        if (Epochs is < 1 or > Training.MeanFieldOptions.MaxEpochs) throw Bad("--epochs", "collect.epochs", $"{Epochs} is outside 1..{Training.MeanFieldOptions.MaxEpochs}");
         if (BlockSize < 1) throw Bad(null, "collect.block_size", $"{BlockSize} must be at least 1");
         if (TrainCount is < 1) throw Bad(null, "collect.train_count", $"{TrainCount} must be at least 1");
         return this;

@@ -34,6 +34,12 @@ public static class MeanFieldEvaluation
         return DenseNetwork.ErrorRates(output, classes, null).Select(e => 1 - e).ToArray();
     }
 
+    /// <summary>
+    /// Most networks of one study point: every network's θ is held at once (networks × weights floats), and the studies'
+    /// full protocols train at most a few hundred.
+    /// </summary>
+    public const int MaxNetworks = 100_000;
+
     /// <summary>Refuses a sample count whose configurations (networks × samples × weights spins) do not fit in one array.</summary>
     public static void RequireSampleArray(long networks, long samplesPerNetwork, long weightCount)
     {
