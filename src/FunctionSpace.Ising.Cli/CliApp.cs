@@ -13,6 +13,15 @@ internal static class CliApp
 {
     public const int ExitOk = 0, ExitBadInput = 1, ExitInternal = 70;
 
+    /// <summary>
+    /// Commands that keep finished work when they fail (a collection's whole blocks, a run's finished stages) and read
+    /// back what they wrote; every other command runs inside an <see cref="IO.OutputSet"/>.
+    /// </summary>
+    private static readonly string[] ResumableCommands = ["run", "collect"];
+
+    /// <summary>Longest error message printed: paths and excerpts of input fit; a runaway message is cut.</summary>
+    private const int MaxMessageLength = 1000;
+
     /// <summary>Prints full exception details instead of one-line errors.</summary>
     public static readonly Option<bool> Verbose = new("--verbose")
     {
@@ -91,12 +100,27 @@ internal static class CliApp
         }
         try
         {
-            return parse.Invoke(configuration);
+            // A command's outputs appear together when it succeeds and not at all when it fails; the resumable commands
+            // keep what they finished instead (their own records say what is complete).
+            if (ResumableCommands.Contains(CommandPath(parse.CommandResult).FirstOrDefault() ?? "")) return parse.Invoke(configuration);
+            using var outputs = IO.OutputSet.Begin();
+            int code = parse.Invoke(configuration);
+            if (code == ExitOk) outputs.Commit();
+            return code;
         }
         catch (Exception e) when (Unwrap(e) is InputException input)
         {
-            stderr.WriteLine($"fsi: error: {input.Message}");
+            stderr.WriteLine($"fsi: error: {OneLineMessage(input.Message)}");
             if (verbose) stderr.WriteLine(input);
+            return ExitBadInput;
+        }
+        catch (Exception e) when (Unwrap(e) is IOException or UnauthorizedAccessException)
+        {
+            // The environment refused (full disk, read-only file system, permission denied, a path through a file):
+            // .NET's message names the path; not an internal error.
+            var inner = Unwrap(e);
+            stderr.WriteLine($"fsi: error: {OneLineMessage(IO.MessageText.ForEnvironmentError(inner))}");
+            if (verbose) stderr.WriteLine(inner);
             return ExitBadInput;
         }
         catch (OperationCanceledException)
@@ -128,6 +152,12 @@ internal static class CliApp
         while (e is AggregateException { InnerExceptions.Count: 1 } or System.Reflection.TargetInvocationException && e.InnerException != null)
             e = e.InnerException!;
         return e;
+    }
+
+    private static string OneLineMessage(string message)
+    {
+        string line = string.Join(' ', message.Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries).Select(part => part.Trim()));
+        return line.Length <= MaxMessageLength ? line : line[..MaxMessageLength] + "…";
     }
 
     private static string FirstLine(string message)

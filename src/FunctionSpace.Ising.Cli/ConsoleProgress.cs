@@ -4,7 +4,7 @@ namespace FunctionSpace.Ising.Cli;
 
 /// <summary>
 /// Renders <see cref="ProgressReport"/>s on standard error: a bar with percentage, throughput and ETA
-/// that redraws in place on a terminal; plain lines at most every few seconds otherwise or with --quiet.
+/// that redraws in place on a terminal; plain lines at most every few seconds otherwise or with --quiet, once a stage has run that long.
 /// </summary>
 internal sealed class ConsoleProgress : IProgress<ProgressReport>
 {
@@ -38,6 +38,9 @@ internal sealed class ConsoleProgress : IProgress<ProgressReport>
             bool complete = value.Total > 0 && value.Done >= value.Total;
             double interval = _interactive ? 0.2 : 5.0;
             if (!complete && now - _lastDraw < interval) return;
+            // A log (stderr redirected) gets lines only from stages that run longer than one interval: short work
+            // stays silent there, so an error is the only line a quick failing command leaves.
+            if (!_interactive && now - _stageStart < interval) return;
             _lastDraw = now;
             string line = Format(value, now - _stageStart);
             if (_interactive)

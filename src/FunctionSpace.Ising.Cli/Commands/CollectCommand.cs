@@ -82,6 +82,8 @@ internal static class CollectCommand
             };
             if (training.FreezeInterior && settings.Architecture.Layers < 3)
                 throw new InputException($"--freeze-interior: the {name} network {settings.Architecture} has no hidden-to-hidden layer");
+            settings.ValidateSizes();   // before the data are loaded, and long before the file is created
+            IO.OutputTarget.Resolve(settings.OutputPath);
             ApplyThreads(parse.GetValue(threads));
             var data = DatasetLoader.Load(parse.GetValue(dataDir), settings.Architecture.Widths[0], parse.GetValue(cacheDir)).Reduced;
             var progress = new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet));

@@ -49,6 +49,7 @@ internal static class DataCommand
         {
             PcaCacheOutcome.Hit => "read from cache",
             PcaCacheOutcome.Computed => "computed, cached",
+            PcaCacheOutcome.ComputedNotCached => "computed; the cache directory could not be written, so it is not cached",
             _ => "cache was corrupt: recomputed, cache rewritten",
         };
         output.WriteLine($"PCA: k = {reduced.Dimension} of {reduced.Pca.InputDimension} components, fitted on the {raw.Train.Count} training images " +

@@ -40,6 +40,11 @@ internal static class DynamicsCommand
                 new ConsoleProgress(parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Quiet)));
             var report = LandscapeReport.WriteDynamics(parse.GetValue(output)!, $"{scenario} {model.Name}", result);
             parse.InvocationConfiguration.Output.Write(report.Summary);
+            if (ReferenceAccuracyCheck.Warning(references, result) is { } mismatch)
+            {
+                parse.InvocationConfiguration.Output.WriteLine($"warning: {mismatch}");
+                parse.InvocationConfiguration.Error.WriteLine($"fsi: warning: {mismatch}");
+            }
             parse.InvocationConfiguration.Output.WriteLine($"wrote {report.Files.Count} files to {Path.GetFullPath(parse.GetValue(output)!)}");
             return CliApp.ExitOk;
         });

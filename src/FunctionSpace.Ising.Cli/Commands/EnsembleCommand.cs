@@ -22,13 +22,15 @@ internal static class EnsembleCommand
         command.SetAction(parse =>
         {
             var summary = EnsembleTools.Summarize(parse.GetValue(file)!);
-            var output = Console.Out;
+            var output = parse.InvocationConfiguration.Output;
             var h = summary.Header;
             output.WriteLine($"ensemble: {Path.GetFullPath(parse.GetValue(file)!)}");
             output.WriteLine($"  format version {h.FormatVersion}, network {h.Architecture} ({h.SpinCount} spins, {EnsembleFormat.PackedBytes(h.SpinCount)} bytes each)");
             output.WriteLine($"  slices: {string.Join(", ", h.Architecture.Parts().Select(p => $"{p.Name} {p.Start}..{p.End - 1}"))}");
             output.WriteLine($"  scenario {h.Scenario}, PCA k = {h.PcaComponents}, threshold {h.Threshold}, seed {h.Seed}, created {h.CreatedUtc:yyyy-MM-ddTHH:mm:ssZ}");
             foreach (var (key, value) in h.Parameters) output.WriteLine($"  {key}: {value}");
+            var shards = ShardCoverage.Parse(h.Parameter("shard"), parse.GetValue(file)!);
+            if (!shards.IsComplete) output.WriteLine($"  holds {shards.Describe()} of the collection (missing: {string.Join(", ", shards.Missing)})");
             output.WriteLine($"  chunks: {summary.Chunks} verified, configurations: {summary.Configurations} from {summary.Networks} networks");
             if (summary.Accuracies.Length > 0) output.WriteLine($"  accuracy: {CollectCommand.Stats(summary.Accuracies)}");
             if (summary.Statistics is { } statistics)
@@ -43,6 +45,7 @@ internal static class EnsembleCommand
             if (summary.Problem != null)
             {
                 output.WriteLine($"  problem: {summary.Problem}");
+                parse.InvocationConfiguration.Error.WriteLine($"fsi: error: {summary.Problem}");
                 return CliApp.ExitBadInput;
             }
             return CliApp.ExitOk;
@@ -54,11 +57,16 @@ internal static class EnsembleCommand
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Shard files of one collection", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--out", "-o") { Description = "Merged ensemble file", Required = true };
-        var command = new Command("merge", "Merge shard files (chunks in network-block order; equals the single-run file)") { inputs, output };
+        var allowMissing = MomentsCommand.AllowMissingShardsOption();
+        var command = new Command("merge", "Merge shard files (chunks in network-block order; equals the single-run file)") { inputs, output, allowMissing };
         command.SetAction(parse =>
         {
-            long count = EnsembleTools.Merge(parse.GetValue(inputs)!, parse.GetValue(output)!);
-            Console.Out.WriteLine($"merged {parse.GetValue(inputs)!.Length} files: {count} configurations -> {Path.GetFullPath(parse.GetValue(output)!)}");
+            var files = parse.GetValue(inputs)!;
+            var set = EnsembleSet.Open(files, parse.GetValue(allowMissing));
+            MomentsCommand.WarnIfIncomplete(set, parse.InvocationConfiguration.Error);
+            long count = EnsembleTools.Merge(files, parse.GetValue(output)!, allowMissingShards: parse.GetValue(allowMissing));
+            parse.InvocationConfiguration.Output.WriteLine($"merged {files.Length} files: {count} configurations -> {Path.GetFullPath(parse.GetValue(output)!)}" +
+                                  (set.IsComplete ? "" : $" (shard field {set.Shards}: incomplete)"));
             return CliApp.ExitOk;
         });
         return command;
@@ -73,7 +81,7 @@ internal static class EnsembleCommand
         command.SetAction(parse =>
         {
             long count = EnsembleTools.ExportNpy(parse.GetValue(file)!, parse.GetValue(output)!, parse.GetValue(accuracies));
-            Console.Out.WriteLine($"exported {count} configurations -> {Path.GetFullPath(parse.GetValue(output)!)}");
+            parse.InvocationConfiguration.Output.WriteLine($"exported {count} configurations -> {Path.GetFullPath(parse.GetValue(output)!)}");
             return CliApp.ExitOk;
         });
         return command;

@@ -42,7 +42,7 @@ internal static class FitCommand
         method.AcceptOnlyFromAmong("bp", "mc", "pl", "mf", "tap", "nmf");
         var refine = new Option<string>("--refine") { Description = "Second stage from the method's model: none, or mc (persistent-chain Monte-Carlo Boltzmann learning; BP moments are biased on dense loopy models)", DefaultValueFactory = _ => "none" };
         refine.AcceptOnlyFromAmong("none", "mc");
-        var refineIter = new Option<int>("--refine-iter") { Description = "Learning steps of --refine mc (and T of --method mc is --max-iter)", DefaultValueFactory = _ => 400 };
+        var refineIter = new Option<int>("--refine-iter") { Description = "Learning steps of --refine mc (and T of --method mc is --max-iter)", DefaultValueFactory = _ => 400 }.InRange(0, 100_000_000);
         var initModel = new Option<string[]>("--init-model") { Description = "Saved model stems (fsi fit outputs) assembled block-diagonally at their slices as the start, e.g. the LB, ITER, RB fits for FULL", AllowMultipleArgumentsPerToken = true };
         var pcdChains = new Option<int>("--pcd-chains") { Description = "Persistent chains of the MC learning", DefaultValueFactory = _ => 64 };
         var pcdSweeps = new Option<int>("--pcd-sweeps") { Description = "Sweeps per chain per MC learning step", DefaultValueFactory = _ => 2 };
@@ -71,11 +71,13 @@ internal static class FitCommand
         var tripletTol = new Option<double>("--triplet-tol") { Description = "Tolerance on connected three-point correlations", DefaultValueFactory = _ => 0.01 };
         var seed = CommonOptions.Seed();
         var output = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => "models/fit" };
+        var allowMissing = MomentsCommand.AllowMissingShardsOption();
 
         var command = new Command("fit", "Fit maximum-entropy Ising models per part (FULL/LB/ITER/RB) and check them by BP and Monte Carlo; writes J/h .npy + JSON sidecar, RMSE curve, scatter and histogram figures")
         {
             moments, momentsText, ensemble, spins, method, parts, init, maxIter, tolerance, l2, l1, bpTol, bpDamping, bpUpdate, bpInexact, bpBudget,
             mcChains, mcSamples, mcBurnIn, mcThin, tripletTol, seed, output, refine, refineIter, initModel, pcdChains, pcdSweeps, pcdStep, pcdRidge,
+            allowMissing,
         };
         command.SetAction(parse =>
         {
@@ -90,14 +92,17 @@ internal static class FitCommand
             mc.Validate();
             if (parse.GetValue(mcSamples) == 0) mc = mc with { Samples = 0 };
             var settings = new FitSettings(
-                new FitInput(parse.GetValue(moments), parse.GetValue(momentsText), parse.GetValue(ensemble), parse.GetValue(spins)),
+                new FitInput(parse.GetValue(moments), parse.GetValue(momentsText), parse.GetValue(ensemble), parse.GetValue(spins))
+                {
+                    AllowMissingShards = parse.GetValue(allowMissing),
+                },
                 parse.GetValue(parts)!, parse.GetValue(method)!, parse.GetValue(init)!,
                 new FitOptions(iterations, tol, parse.GetValue(l2), parse.GetValue(l1)), bp, mc,
                 parse.GetValue(tripletTol), parse.GetValue(output))
             {
                 Refine = parse.GetValue(refine),
                 InitModels = parse.GetValue(initModel),
-                RefineIterations = Math.Max(0, parse.GetValue(refineIter)),
+                RefineIterations = parse.GetValue(refineIter),
                 BpUpdate = Update(parse.GetValue(bpUpdate)),
                 BpInexact = parse.GetValue(bpInexact),
                 BpSweepBudget = parse.GetValue(bpBudget),
@@ -106,6 +111,8 @@ internal static class FitCommand
                     StepSize: parse.GetValue(pcdStep), Ridge: parse.GetValue(pcdRidge), Seed: parse.GetValue(seed) ^ 0x5EED5EED5EEDUL),
             };
             settings.Chains.Validate();
+            if (settings.Input.Ensembles is { Count: > 0 } files && settings.Input.MomentsStem == null && settings.Input.MomentsTextDirectory == null && settings.Input.SpinsNpy == null)
+                MomentsCommand.WarnIfIncomplete(Ensembles.EnsembleSet.Open(files, settings.Input.AllowMissingShards), parse.InvocationConfiguration.Error);
             var progress = new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet));
             var reports = FitPipeline.Run(settings, progress);
             foreach (var r in reports) Console.Out.WriteLine(Summary(r));

@@ -53,6 +53,17 @@ internal sealed class LandscapeOptions
         var architecture = Networks.Architecture.Parse(parse.GetValue(Architecture)!);
         string? ensemble = parse.GetValue(Ensemble), refs = parse.GetValue(References);
         if (ensemble is null == refs is null) throw new InputException("--ensemble / --references: with --model give exactly one of them");
+        if (ensemble != null)
+        {
+            // The ensemble's header says which network its configurations are; --architecture may only confirm it.
+            using var reader = Ensembles.EnsembleReader.Open(ensemble);
+            var held = reader.Header.Architecture;
+            if (parse.GetResult(Architecture) is { Implicit: false } && !held.Equals(architecture))
+                throw new InputException($"--architecture: {architecture}, but the ensemble {ensemble} holds {held} networks");
+            architecture = held;
+        }
+        if (refs != null && ReferenceSelection.ReadPublished(refs).FirstOrDefault(r => r.Spins.Length != architecture.WeightCount) is { } wrong)
+            throw new InputException($"--references: {refs} holds configurations of {wrong.Spins.Length} spins, the {architecture} network has {architecture.WeightCount}");
         var source = ensemble != null ? ReferenceSource.Ensemble(ensemble) : ReferenceSource.File(refs!);
         var names = parts.Count == 0 ? ["FULL"] : parts;
         return (names.Select(p => PartModels.FromModelFile(stem!, architecture, p)).ToArray(), source, Path.GetFileName(stem!));

@@ -19,7 +19,7 @@ internal static class MomentsCommand
         {
             Description = "Network widths of --spins, e.g. 20-15-15-10 (needed there for --symmetrize; an ensemble file records its own)",
         };
-        var triplets = new Option<int>("--triplets") { Description = "Random triplets for three-point correlations", DefaultValueFactory = _ => 10000 }.InRange(0, int.MaxValue);
+        var triplets = new Option<int>("--triplets") { Description = "Random triplets for three-point correlations", DefaultValueFactory = _ => 10000 }.InRange(0, Pipeline.FitConfig.MaxTriplets);
         var symmetrize = new Option<bool>("--symmetrize")
         {
             Description = "Also the moments of the hidden-node-permutation-symmetric distribution (every moment averaged exactly over the " +
@@ -30,6 +30,7 @@ internal static class MomentsCommand
             Description = "Bootstrap replicates over networks for standard errors and the noise floor (stem.noise.*); 0 = none",
             DefaultValueFactory = _ => BootstrapSettings.DefaultReplicates,
         }.InRange(0, 100000);
+        var allowMissing = AllowMissingShardsOption();
         var seed = CommonOptions.Seed();
         var output = new Option<string>("--out", "-o")
         {
@@ -40,7 +41,7 @@ internal static class MomentsCommand
             "Magnetisations, second moments and sampled three-point correlations of an ensemble (streamed, matrix products), " +
             "optionally symmetrised over hidden-node relabellings, with the effective sample size and the bootstrap noise over networks")
         {
-            ensemble, spins, architectureOption, triplets, symmetrize, bootstrap, seed, output,
+            ensemble, spins, architectureOption, triplets, symmetrize, bootstrap, seed, output, allowMissing,
         };
         command.SetAction(parse =>
         {
@@ -53,6 +54,7 @@ internal static class MomentsCommand
             IEnumerable<EnsembleChunk> chunks;
             int n;
             string source;
+            string? shards = null;
             if (spinsPath != null)
             {
                 var chunk = EnsembleMoments.ReadSpinsNpy(spinsPath);
@@ -65,6 +67,9 @@ internal static class MomentsCommand
             }
             else
             {
+                var set = EnsembleSet.Open(ensembles!, parse.GetValue(allowMissing));
+                WarnIfIncomplete(set, parse.InvocationConfiguration.Error);
+                shards = set.Shards.ToString();
                 (architecture, chunks) = EnsembleMoments.OpenEnsembles(ensembles!);
                 n = architecture.WeightCount;
                 source = string.Join(",", ensembles!.Select(Path.GetFullPath));
@@ -81,7 +86,9 @@ internal static class MomentsCommand
             var result = EnsembleMoments.Compute(chunks, n, architecture, settings, source, networkIdsKnown: spinsPath == null, progress);
             progress.Finish();
             string stem = parse.GetValue(output)!;
-            EnsembleMoments.Write(result, stem, new Dictionary<string, object?> { ["seed"] = seedValue, ["architecture"] = architecture?.ToString() });
+            var extra = new Dictionary<string, object?> { ["seed"] = seedValue, ["architecture"] = architecture?.ToString() };
+            if (shards != null) extra["shards"] = shards;
+            EnsembleMoments.Write(result, stem, extra);
             WriteSummary(parse.InvocationConfiguration.Output, result, n, stem);
             return CliApp.ExitOk;
         });
@@ -110,5 +117,18 @@ internal static class MomentsCommand
             output.WriteLine(string.Format(c, "noise floor (bootstrap over {0} networks, {1} replicates; RMSE a perfect model would show): {2}",
                 result.Noise.Networks, result.Noise.Settings.Replicates,
                 string.Join(", ", result.Noise.Parts.Select(p => $"{p.Part} {p.NoiseFloor.ToString("F4", c)}"))));
+    }
+
+    /// <summary>The explicit request to analyse a part of a sharded collection (shared by moments, fit, merge and run).</summary>
+    internal static Option<bool> AllowMissingShardsOption() => new("--allow-missing-shards")
+    {
+        Description = "Accept ensemble shards that do not make up their whole collection (judged from the headers' shard i/n); without it an incomplete set is an error",
+    };
+
+    /// <summary>Says loudly, on standard error, that an ensemble set is not the whole collection.</summary>
+    internal static void WarnIfIncomplete(EnsembleSet set, TextWriter error)
+    {
+        if (!set.IsComplete)
+            error.WriteLine($"fsi: warning: the ensembles hold only {set.DescribeCoverage()} of their collection; the results describe that part only");
     }
 }

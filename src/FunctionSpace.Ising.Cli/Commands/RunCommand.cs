@@ -43,11 +43,12 @@ internal static class RunCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var threads = CollectCommand.ThreadsOption();
+        var allowMissing = MomentsCommand.AllowMissingShardsOption();
 
         var command = new Command("run", "The main job: collect weight samples, fit effective models per sub-network, entropy landscapes, TAP, dynamics, report.md")
         {
             preset, scenario, config, name, runsDir, seed, dataDir, components, cacheDir, networks, samples, threshold, epochs,
-            method, fitSteps, points, xRange, tapStarts, dynamicsSweeps, fromEnsembles, threads,
+            method, fitSteps, points, xRange, tapStarts, dynamicsSweeps, fromEnsembles, threads, allowMissing,
         };
         command.SetAction(parse =>
         {
@@ -65,6 +66,7 @@ internal static class RunCommand
                 DataDir = parse.GetValue(dataDir) is { } d ? Path.GetFullPath(d) : resolved.DataDir,
                 Components = parse.GetValue(components) ?? resolved.Components,
                 FromEnsembles = shards,
+                AllowMissingShards = parse.GetValue(allowMissing) || resolved.AllowMissingShards,
                 Collect = resolved.Collect with
                 {
                     Networks = parse.GetValue(networks) ?? resolved.Collect.Networks,
@@ -86,6 +88,8 @@ internal static class RunCommand
                     DynamicsSweeps = parse.GetValue(dynamicsSweeps) ?? resolved.Landscape.DynamicsSweeps,
                 },
             };
+            resolved = RunInputs.WithEnsembleScenarios(resolved,
+                parse.GetValue(scenario) is { } named ? RunConfig.ParseScenarios(named) : null, parse.InvocationConfiguration.Error);
             resolved.Validate();
             CollectCommand.ApplyThreads(parse.GetValue(threads));
             string root = parse.GetValue(runsDir) ?? DefaultRunsDirectory();

@@ -23,7 +23,8 @@ internal static class StudyCommand
         public readonly Option<string?> CacheDir = CommonOptions.CacheDir();
         public readonly Option<int?> Seeds = new("--seeds") { Description = "Networks (seeds) per point; overrides the preset" };
         public readonly Option<int?> TrainCount = new("--train-count") { Description = "Training examples (0 = all); overrides the preset" };
-        public readonly Option<int?> Epochs = new("--epochs") { Description = "Training epochs (mean-field); overrides the preset" };
+        public readonly Option<int?> Epochs = new Option<int?>("--epochs") { Description = "Training epochs (mean-field); overrides the preset" }
+            .InRange(1, Training.MeanFieldOptions.MaxEpochs);
 
         public CommonOptionSet() => Preset.AcceptOnlyFromAmong("quick", "full");
 

@@ -54,6 +54,7 @@ public sealed record IdxDataset(string Directory, LabeledImages Train, LabeledIm
         IReadOnlyDictionary<string, string>? expected = embedded ? EmbeddedMnistSha256 : ReadSumsFile(directory);
         foreach (string path in paths)
         {
+            IO.InputFile.Require(path);
             string name = Path.GetFileName(path);
             string hash = IO.FileHash.Sha256(path);
             hashes[name] = hash;
@@ -68,7 +69,20 @@ public sealed record IdxDataset(string Directory, LabeledImages Train, LabeledIm
         RequireSameCount(paths[2], test.Images.Count, paths[3], test.Labels.Length);
         if (train.Images.PixelsPerImage != test.Images.PixelsPerImage)
             throw new InputException($"{paths[2]}: images are {test.Images.Rows}x{test.Images.Columns} but the training images are {train.Images.Rows}x{train.Images.Columns}");
+        RequireVariation(paths[0], train.Images);
         return new IdxDataset(Path.GetFullPath(directory), train, test, hashes, embedded);
+    }
+
+    // PCA needs at least two training images that differ: with every image the same, the variance is zero and the
+    // explained-variance fraction 0/0.
+    private static void RequireVariation(string path, IdxImages images)
+    {
+        if (images.Count < 2) throw new InputException($"{path}: {images.Count} training image; PCA needs at least 2");
+        int p = images.PixelsPerImage;
+        var first = images.Pixels.AsSpan(0, p);
+        for (int i = 1; i < images.Count; i++)
+            if (!images.Pixels.AsSpan(i * p, p).SequenceEqual(first)) return;
+        throw new InputException($"{path}: all {images.Count} training images are identical (zero pixel variance); PCA is undefined");
     }
 
     private static void RequireSameCount(string imagesPath, int images, string labelsPath, int labels)

@@ -37,6 +37,8 @@ public static class IdxReader
         int count = ReadDimension(path, bytes, 4, "image count");
         int rows = ReadDimension(path, bytes, 8, "row count");
         int columns = ReadDimension(path, bytes, 12, "column count");
+        if (count == 0) throw new InputException($"{path}: holds no images");
+        if (rows == 0 || columns == 0) throw new InputException($"{path}: images of {rows}x{columns} pixels have no pixels");
         long expected = (long)count * rows * columns;
         long available = bytes.Length - 16L;
         if (available < expected)
@@ -53,6 +55,7 @@ public static class IdxReader
         RequireMagic(path, bytes, LabelsMagic, "labels");
         if (bytes.Length < 8) throw new InputException($"{path}: truncated header ({bytes.Length} of 8 bytes)");
         int count = ReadDimension(path, bytes, 4, "label count");
+        if (count == 0) throw new InputException($"{path}: holds no labels");
         long available = bytes.Length - 8L;
         if (available < count)
             throw new InputException($"{path}: truncated body: {count} labels need {count} bytes, found {available}");
@@ -70,7 +73,7 @@ public static class IdxReader
     /// <summary>The file's bytes, decompressed if it starts with the gzip signature.</summary>
     public static byte[] ReadAllBytes(string path)
     {
-        if (!File.Exists(path)) throw new InputException($"{path}: file not found");
+        IO.InputFile.Require(path);
         byte[] raw = File.ReadAllBytes(path);
         if (raw.Length >= 2 && raw[0] == 0x1f && raw[1] == 0x8b)
         {
@@ -83,10 +86,45 @@ public static class IdxReader
             }
             catch (InvalidDataException e)
             {
-                throw new InputException($"{path}: corrupt gzip stream ({e.Message})", e);
+                throw new InputException($"{path}: corrupt gzip file ({GzipDiagnosis(raw)})", e);
             }
         }
         return raw;
+    }
+
+    /// <summary>
+    /// What is wrong with a gzip file the decompressor refused: zlib reports a bad CRC-32 or length trailer and invalid
+    /// deflate data alike (.NET's message for both is "unsupported compression method"), so the member is inflated
+    /// again here without the trailer check and the trailer (RFC 1952: CRC-32 and size of the data, little-endian)
+    /// compared by hand.
+    /// </summary>
+    internal static string GzipDiagnosis(byte[] raw)
+    {
+        if (raw.Length < 18) return "shorter than a gzip header and trailer";
+        if (raw[2] != 8) return $"compression method {raw[2]} is not deflate";
+        int flags = raw[3], at = 10;
+        try
+        {
+            if ((flags & 4) != 0) at += 2 + BinaryPrimitives.ReadUInt16LittleEndian(raw.AsSpan(at));   // FEXTRA
+            if ((flags & 8) != 0) at = Array.IndexOf(raw, (byte)0, at) + 1;                              // FNAME
+            if ((flags & 16) != 0) at = Array.IndexOf(raw, (byte)0, at) + 1;                             // FCOMMENT
+            if ((flags & 2) != 0) at += 2;                                                                // FHCRC
+            if (at <= 0 || at > raw.Length - 8) return "truncated header";
+            using var deflate = new DeflateStream(new MemoryStream(raw, at, raw.Length - at), CompressionMode.Decompress);
+            using var data = new MemoryStream();
+            deflate.CopyTo(data);
+            var trailer = raw.AsSpan(raw.Length - 8);
+            uint crc = Ensembles.Crc32.Compute(data.GetBuffer().AsSpan(0, (int)data.Length));
+            if (crc != BinaryPrimitives.ReadUInt32LittleEndian(trailer))
+                return $"CRC-32 mismatch: the data checksums to {crc:x8}, the trailer records {BinaryPrimitives.ReadUInt32LittleEndian(trailer):x8}";
+            if ((uint)data.Length != BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]))
+                return $"length mismatch: {data.Length} bytes of data, the trailer records {BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..])}";
+            return "invalid gzip structure";
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException)
+        {
+            return "the compressed data is invalid (not a deflate stream, or cut short)";
+        }
     }
 
     private static void RequireMagic(string path, byte[] bytes, int magic, string kind)

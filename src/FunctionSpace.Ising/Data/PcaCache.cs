@@ -12,6 +12,8 @@ public enum PcaCacheOutcome
     Computed,
     /// <summary>The cache file failed its checksum or format check: recomputed and replaced.</summary>
     RecomputedCorrupt,
+    /// <summary>Computed, but the cache could not be written (read-only or full file system, no permission): used uncached.</summary>
+    ComputedNotCached,
 }
 
 /// <summary>
@@ -67,7 +69,15 @@ public static class PcaCache
         var basis = Pca.Fit(data.Train.Images, components, PcaOrientation.StudyEigensolver);
         var reduced = new ReducedDataset(basis, Pca.Project(basis, data.Train.Images), data.Train.Labels,
             Pca.Project(basis, data.Test.Images, ownMean: true), data.Test.Labels, key);
-        Write(path, key, reduced);
+        try
+        {
+            Write(path, key, reduced);
+        }
+        catch (InputException)
+        {
+            // The cache only saves time: a cache directory that cannot be written costs the next command a refit, not this one its result.
+            outcome = PcaCacheOutcome.ComputedNotCached;
+        }
         return reduced;
     }
 
@@ -93,7 +103,8 @@ public static class PcaCache
         }
         byte[] body = buffer.ToArray();
         byte[] hash = SHA256.HashData(body);
-        IO.AtomicFile.Write(path, stream => { stream.Write(body); stream.Write(hash); });
+        // At once even inside a command's output set: the cache is shared by commands, not an output of this one.
+        IO.AtomicFile.WriteImmediately(path, stream => { stream.Write(body); stream.Write(hash); });
     }
 
     private static ReducedDataset? TryRead(string path, string key, IdxDataset data)

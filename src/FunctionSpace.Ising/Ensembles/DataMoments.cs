@@ -161,6 +161,7 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
     {
         string? dir = Path.GetDirectoryName(Path.GetFullPath(stem));
         if (dir != null) Directory.CreateDirectory(dir);
+        using var files = OutputSet.Scope();   // the .npy files and the sidecar appear together or not at all
         Npy.Write<double>(stem + ".m.npy", Magnetisations);
         Npy.Write<double>(stem + ".C.npy", SecondMoments, Size, Size);
         var meta = new JsonObject
@@ -184,6 +185,7 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
         if (extra != null)
             foreach (var (key, value) in extra) meta[key] = JsonSerializer.SerializeToNode(value);
         AtomicFile.WriteAllText(stem + ".json", meta.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        files.Commit();
     }
 
     /// <summary>Loads moments saved by <see cref="Save"/> (the stem, or the stem's <c>.json</c>), validated.</summary>
@@ -192,10 +194,21 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
         string stem = stemOrJson.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? stemOrJson[..^5] : stemOrJson;
         string json = stem + ".json";
         if (!File.Exists(json)) throw new InputException($"{json}: file not found (expected moments saved by fsi moments)");
+        InputFile.Require(json);
         JsonNode? meta;
         try { meta = JsonNode.Parse(File.ReadAllText(json)); }
         catch (JsonException e) { throw new InputException($"{json}: not valid JSON ({e.Message})", e); }
-        if (meta?["kind"]?.GetValue<string>() != "fsi.moments") throw new InputException($"{json}: not an fsi moments sidecar (kind != fsi.moments)");
+        try { return Load(stem, json, meta); }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            // A field of the wrong JSON type (a string count, an array instead of an object).
+            throw new InputException($"{json}: not an fsi moments sidecar ({MessageText.Excerpt(e.Message, 80)})", e);
+        }
+    }
+
+    private static DataMoments Load(string stem, string json, JsonNode? meta)
+    {
+        if (meta is not JsonObject || meta["kind"]?.GetValue<string>() != "fsi.moments") throw new InputException($"{json}: not an fsi moments sidecar (kind != fsi.moments)");
         var m = Npy.Read(stem + ".m.npy").ToDoubles();
         var cArray = Npy.Read(stem + ".C.npy");
         if (cArray.Shape.Length != 2 || cArray.Shape[0] != m.Length || cArray.Shape[1] != m.Length)

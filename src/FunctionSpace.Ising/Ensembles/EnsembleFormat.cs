@@ -89,6 +89,7 @@ public static class EnsembleFormat
         int n = BinaryPrimitives.ReadInt32LittleEndian(payload[8..]);
         int packed = PackedBytes(n);
         if (c < 0 || n != expectedSpins || 12L + (long)c * (20 + packed) != payload.Length) return null;
+        if ((long)c * n > Array.MaxLength) return null;   // more spins than one array holds: no writer makes such a chunk
         var ids = new int[c];
         var seeds = new ulong[c];
         var accuracies = new float[c];

@@ -67,7 +67,7 @@ public sealed record EnsembleHeader(int FormatVersion, Architecture Architecture
         foreach (string line in Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             int eq = line.IndexOf('=');
-            if (eq <= 0) throw new InputException($"{source}: malformed ensemble header line '{line}'");
+            if (eq <= 0) throw new InputException($"{source}: malformed ensemble header line '{IO.MessageText.Excerpt(line)}'");
             fields[line[..eq]] = line[(eq + 1)..];
         }
         string Get(string key) => fields.TryGetValue(key, out var v) ? v : throw new InputException($"{source}: ensemble header lacks '{key}'");

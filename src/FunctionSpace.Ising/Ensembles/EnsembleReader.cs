@@ -41,7 +41,7 @@ public sealed class EnsembleReader : IDisposable
     /// <summary>Opens <paramref name="path"/>; a missing file or a bad header raises an <see cref="InputException"/>.</summary>
     public static EnsembleReader Open(string path)
     {
-        if (!File.Exists(path)) throw new InputException($"{path}: file not found");
+        IO.InputFile.Require(path);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
         try
         {
@@ -55,6 +55,7 @@ public sealed class EnsembleReader : IDisposable
             if (Crc32.Compute(body.AsSpan(0, (int)length)) != BinaryPrimitives.ReadUInt32LittleEndian(body.AsSpan((int)length)))
                 throw new InputException($"{path}: ensemble header checksum mismatch (file corrupt)");
             var header = EnsembleHeader.Parse(body.AsSpan(0, (int)length), path);
+            _ = new ChunkRules(header, path);   // a malformed shard, networks or block_size field fails here, not at the first chunk
             return new EnsembleReader(path, stream, header, stream.Position);
         }
         catch
@@ -83,18 +84,25 @@ public sealed class EnsembleReader : IDisposable
         return (count, chunks, position);
     }
 
+    /// <summary>The shards of the collection this file holds (its header's shard field).</summary>
+    public ShardCoverage Shards => new ChunkRules(Header, Path).Shards;
+
     /// <summary>
-    /// Reads the chunks in file order. A chunk whose checksum or fields are wrong, or a torn tail, raises an
-    /// <see cref="InputException"/> naming the file and the chunk index; earlier chunks were already yielded.
+    /// Reads the chunks in file order. A chunk whose checksum or fields are wrong, a torn tail, or a chunk that breaks
+    /// the header's promises (<see cref="ChunkRules"/>: a repeated or out-of-range block, a NaN accuracy, a network of
+    /// another block) raises an <see cref="InputException"/> naming the file and the chunk index; earlier chunks were
+    /// already yielded.
     /// </summary>
     public IEnumerable<EnsembleChunk> ReadChunks(CancellationToken ct = default)
     {
         long position = _firstChunk;
+        var rules = new ChunkRules(Header, Path);
         for (int index = 0; ; index++)
         {
             ct.ThrowIfCancellationRequested();
             var (chunk, next, error) = ReadChunkAt(position);
             if (error == "end") yield break;
+            error ??= rules.Check(chunk!);
             if (error != null) throw new InputException($"{Path}: chunk {index} at byte {position} is {error}");
             yield return chunk!;
             position = next;
@@ -116,15 +124,21 @@ public sealed class EnsembleReader : IDisposable
     /// As <see cref="ReadValidChunks(out long, out string?)"/>, but hands each verified chunk to
     /// <paramref name="onChunk"/> and keeps none: memory is one chunk, not the whole file.
     /// </summary>
+    /// <remarks>A torn or checksum-corrupt chunk ends the valid part (what a crash leaves); a whole chunk that breaks the
+    /// header's promises (<see cref="ChunkRules"/>) is not a crash's doing, and raises an <see cref="InputException"/>:
+    /// continuing after a duplicated block would count it twice.</remarks>
     public void ReadValidChunks(Action<EnsembleChunk> onChunk, out long validLength, out string? problem)
     {
         long position = _firstChunk;
+        var rules = new ChunkRules(Header, Path);
         problem = null;
         for (int index = 0; ; index++)
         {
             var (chunk, next, error) = ReadChunkAt(position);
             if (error == "end") break;
             if (error != null) { problem = $"chunk {index} at byte {position} is {error}"; break; }
+            if (rules.Check(chunk!) is { } inconsistency)
+                throw new InputException($"{Path}: chunk {index} at byte {position} is {inconsistency}; the file cannot be continued");
             onChunk(chunk!);
             position = next;
         }

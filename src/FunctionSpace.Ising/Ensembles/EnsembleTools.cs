@@ -51,25 +51,22 @@ public static class EnsembleTools
     }
 
     /// <summary>
-    /// Merges shard files of one collection into <paramref name="output"/>: the headers must agree except
-    /// for the shard and creation time; chunks are written in increasing block order (the order of a single
-    /// run), the shard becomes 0/1 and the creation time the earliest of the inputs, so merging all shards
-    /// reproduces the single run's file byte for byte. Streams: one chunk per input in memory.
-    /// A block present twice is an error. Written to a temporary file and renamed at the end.
+    /// Merges shard files of one collection into <paramref name="output"/>. The inputs are checked as an
+    /// <see cref="EnsembleSet"/> (one collection, each shard once, none missing unless <paramref name="allowMissingShards"/>);
+    /// chunks are written in increasing block order (the order of a single run), the shard field becomes 0/1 for a
+    /// complete set (else the shards held, e.g. 0+2/4) and the creation time the earliest of the inputs, so merging all
+    /// shards reproduces the single run's file byte for byte. Streams: one chunk per input in memory. A block present
+    /// twice is an error. Written to a temporary file and renamed at the end; the output may not be one of the inputs.
     /// </summary>
-    public static long Merge(IReadOnlyList<string> inputs, string output, CancellationToken ct = default)
+    public static long Merge(IReadOnlyList<string> inputs, string output, CancellationToken ct = default, bool allowMissingShards = false)
     {
-        if (inputs.Count == 0) throw new InputException("ensemble merge: no input files");
+        var set = EnsembleSet.Open(inputs, allowMissingShards);
+        OutputTarget.RequireDistinct(inputs, ("merge output", output));
         var readers = new List<EnsembleReader>();
         try
         {
             foreach (string path in inputs) readers.Add(EnsembleReader.Open(path));
-            var first = readers[0].Header;
-            EnsembleHeader Normal(EnsembleHeader h) => h.WithParameter("shard", "0/1") with { CreatedUtc = DateTime.UnixEpoch };
-            for (int i = 1; i < readers.Count; i++)
-                if (!Normal(readers[i].Header).Equals(Normal(first)))
-                    throw new InputException($"{inputs[i]}: its header does not match {inputs[0]} (different collection parameters)");
-            var header = first.WithParameter("shard", "0/1") with { CreatedUtc = readers.Min(r => r.Header.CreatedUtc) };
+            var header = set.Header;
             long count = 0;
             AtomicFile.Write(output, stream =>
             {
@@ -104,8 +101,11 @@ public static class EnsembleTools
     /// Exports the spins to <paramref name="npyPath"/> (int8, shape M × N, the study's spin order) and, when
     /// <paramref name="accuracyPath"/> is given, the accuracies (float32, M). Streams chunk by chunk.
     /// </summary>
+    /// <remarks>Neither output may be the ensemble file, nor the two the same file; both appear together or not at all.</remarks>
     public static long ExportNpy(string ensemblePath, string npyPath, string? accuracyPath = null, CancellationToken ct = default)
     {
+        OutputTarget.RequireDistinct([ensemblePath], [("spins output", npyPath), .. accuracyPath is null ? Array.Empty<(string, string)>() : [("accuracies output", accuracyPath)]]);
+        using var outputs = OutputSet.Scope();
         using var reader = EnsembleReader.Open(ensemblePath);
         long total = reader.Count;
         int n = reader.Header.SpinCount;
@@ -113,7 +113,8 @@ public static class EnsembleTools
         long written = 0;
         AtomicFile.Write(npyPath, stream =>
         {
-            Npy.WriteHeader(stream, "|i1", [checked((int)total), n]);
+            if (total > int.MaxValue) throw new InputException($"{ensemblePath}: {total} configurations are more rows than one .npy export holds");
+            Npy.WriteHeader(stream, "|i1", [(int)total, n]);
             foreach (var chunk in reader.ReadChunks(ct))
             {
                 stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(chunk.Spins.AsSpan()));
@@ -122,6 +123,7 @@ public static class EnsembleTools
             }
         });
         if (accuracyPath != null) Npy.Write<float>(accuracyPath, accuracies.ToArray());
+        outputs.Commit();
         return written;
     }
 }

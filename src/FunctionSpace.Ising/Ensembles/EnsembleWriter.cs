@@ -28,11 +28,15 @@ public sealed class EnsembleWriter : IDisposable
     /// <summary>Configurations in the file so far.</summary>
     public long Count { get; private set; }
 
+    /// <summary>Chunks written through this writer (not counting those a resumed file already had).</summary>
+    public int Chunks { get; private set; }
+
     /// <summary>Creates (or replaces) <paramref name="path"/> with <paramref name="header"/> and no chunks.</summary>
     public static EnsembleWriter Create(string path, EnsembleHeader header)
     {
         byte[] preamble = EnsembleFormat.EncodeHeader(header);
-        AtomicFile.WriteAllBytes(path, preamble);
+        // At once even inside an output set: the chunks are appended to this file as they are collected.
+        AtomicFile.WriteAllBytesImmediately(path, preamble);
         var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
         stream.Seek(0, SeekOrigin.End);
         return new EnsembleWriter(path, stream, header, 0);
@@ -91,6 +95,7 @@ public sealed class EnsembleWriter : IDisposable
         _stream.Write(bytes);
         _stream.Flush(flushToDisk: true);
         Count += chunk.Count;
+        Chunks++;
     }
 
     /// <inheritdoc />

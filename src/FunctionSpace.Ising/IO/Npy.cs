@@ -97,7 +97,7 @@ public static class Npy
     /// <summary>Reads a <c>.npy</c> file; malformed files raise an <see cref="InputException"/> naming the file.</summary>
     public static NpyArray Read(string path)
     {
-        if (!File.Exists(path)) throw new InputException($"{path}: file not found");
+        InputFile.Require(path);
         using var stream = File.OpenRead(path);
         try
         {
@@ -109,7 +109,14 @@ public static class Npy
         }
     }
 
-    /// <summary>Reads a <c>.npy</c> array from a stream.</summary>
+    /// <summary>Largest header accepted (NumPy writes a few hundred bytes; a header of megabytes is not a .npy header).</summary>
+    private const int MaxHeaderBytes = 1 << 20;
+
+    /// <summary>
+    /// Reads a <c>.npy</c> array from a stream. The header is checked before anything is allocated: every dimension must
+    /// be a non-negative integer, and the body the shape implies must fit in one array and, for a seekable stream, in
+    /// the bytes that remain (so a header claiming 2^40 elements is an error, not an allocation).
+    /// </summary>
     public static NpyArray Read(Stream stream)
     {
         var reader = new BinaryReader(stream);
@@ -117,20 +124,51 @@ public static class Npy
         if (!magic.AsSpan().SequenceEqual(Magic)) throw new InvalidDataException("bad magic");
         byte major = reader.ReadByte();
         reader.ReadByte();
-        int headerLength = major == 1 ? reader.ReadUInt16() : (int)reader.ReadUInt32();
-        string header = Encoding.ASCII.GetString(reader.ReadBytes(headerLength));
+        if (major is not (1 or 2 or 3)) throw new InvalidDataException($"format version {major} is not 1, 2 or 3");
+        long headerLength = major == 1 ? reader.ReadUInt16() : reader.ReadUInt32();
+        if (headerLength > MaxHeaderBytes || (stream.CanSeek && headerLength > stream.Length - stream.Position))
+            throw new InvalidDataException($"header length {headerLength} exceeds the file");
+        byte[] headerBytes = reader.ReadBytes((int)headerLength);
+        if (headerBytes.Length != headerLength) throw new EndOfStreamException($"header truncated: {headerBytes.Length} of {headerLength} bytes");
+        string header = (major == 3 ? Encoding.UTF8 : Encoding.ASCII).GetString(headerBytes);
         string descr = ExtractQuoted(header, "'descr':");
+        int elementSize = ElementSize(descr);
         if (header.Contains("'fortran_order': True")) throw new InvalidDataException("Fortran order is not supported");
-        int open = header.IndexOf('(', header.IndexOf("'shape':", StringComparison.Ordinal));
-        int close = header.IndexOf(')', open);
-        int[] shape = header[(open + 1)..close]
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(int.Parse).ToArray();
-        long count = shape.Aggregate(1L, (a, b) => a * b);
-        long bytes = count * ElementSize(descr);
-        byte[] data = reader.ReadBytes(checked((int)bytes));
+        int[] shape = ParseShape(header);
+        long count = 1;
+        foreach (int dimension in shape)
+        {
+            count *= dimension;
+            if (count > Array.MaxLength) throw new InvalidDataException($"shape ({string.Join(",", shape)}) has more elements than one array holds");
+        }
+        long bytes = count * elementSize;
+        if (bytes > Array.MaxLength) throw new InvalidDataException($"shape ({string.Join(",", shape)}) of {descr} is too large for one array");
+        if (stream.CanSeek && bytes > stream.Length - stream.Position)
+            throw new EndOfStreamException($"body truncated: {stream.Length - stream.Position} of {bytes} bytes");
+        byte[] data = reader.ReadBytes((int)bytes);
         if (data.Length != bytes) throw new EndOfStreamException($"body truncated: {data.Length} of {bytes} bytes");
         return new NpyArray(descr, shape, data);
+    }
+
+    // The tuple after 'shape': of non-negative integers, each at most int.MaxValue.
+    private static int[] ParseShape(string header)
+    {
+        int key = header.IndexOf("'shape':", StringComparison.Ordinal);
+        if (key < 0) throw new InvalidDataException("header lacks 'shape'");
+        int open = header.IndexOf('(', key);
+        int close = open < 0 ? -1 : header.IndexOf(')', open);
+        if (open < 0 || close < 0) throw new InvalidDataException("header 'shape' is not a tuple");
+        var fields = header[(open + 1)..close].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var shape = new int[fields.Length];
+        for (int i = 0; i < fields.Length; i++)
+        {
+            string field = fields[i].TrimEnd('L');
+            if (!long.TryParse(field, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long value))
+                throw new InvalidDataException($"shape dimension '{MessageText.Excerpt(fields[i])}' is not a non-negative integer");
+            if (value > int.MaxValue) throw new InvalidDataException($"shape dimension {value} is larger than one array holds");
+            shape[i] = (int)value;
+        }
+        return shape;
     }
 
     private static string ExtractQuoted(string header, string key)
@@ -138,7 +176,8 @@ public static class Npy
         int at = header.IndexOf(key, StringComparison.Ordinal);
         if (at < 0) throw new InvalidDataException($"header lacks {key}");
         int start = header.IndexOf('\'', at + key.Length) + 1;
-        int end = header.IndexOf('\'', start);
+        int end = start == 0 ? -1 : header.IndexOf('\'', start);
+        if (end < 0) throw new InvalidDataException($"header {key} is not a quoted string");
         return header[start..end];
     }
 
@@ -147,6 +186,6 @@ public static class Npy
         "<f8" or "<i8" => 8,
         "<f4" or "<i4" => 4,
         "|i1" or "|u1" => 1,
-        _ => throw new InvalidDataException($"unsupported dtype '{descr}'"),
+        _ => throw new InvalidDataException($"unsupported dtype '{MessageText.Excerpt(descr)}' (supported: <f8, <f4, <i8, <i4, |i1, |u1)"),
     };
 }

@@ -12,7 +12,7 @@ public static class TextMatrix
     /// <returns>The values row by row, with the row and column counts.</returns>
     public static (double[] Values, int Rows, int Columns) Read(string path)
     {
-        if (!File.Exists(path)) throw new InputException($"{path}: file not found");
+        InputFile.Require(path);
         var values = new List<double>();
         int rows = 0, columns = -1, lineNumber = 0;
         foreach (string line in File.ReadLines(path))
@@ -27,9 +27,9 @@ public static class TextMatrix
             foreach (string field in fields)
             {
                 if (!double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-                    throw new InputException($"{path}: line {lineNumber}: '{field}' is not a number");
+                    throw new InputException($"{path}: line {lineNumber}: '{MessageText.Excerpt(field)}' is not a number");
                 if (!double.IsFinite(v))
-                    throw new InputException($"{path}: line {lineNumber}: value '{field}' is not finite");
+                    throw new InputException($"{path}: line {lineNumber}: value '{MessageText.Excerpt(field)}' is not finite");
                 values.Add(v);
             }
             rows++;

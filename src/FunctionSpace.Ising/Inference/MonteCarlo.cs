@@ -82,6 +82,8 @@ public static class MonteCarlo
         if (initial != null) model.CheckSpins(initial, "initial configuration");
         int n = model.Size, chains = options.Chains, perChain = options.Samples;
         long total = (long)chains * perChain;
+        if (total * n > Array.MaxLength)
+            throw new InputException($"chains × samples × spins = {total} × {n} is more than one array of samples holds ({Array.MaxLength}); take fewer chains or samples");
         var samples = new sbyte[total * n];
         var energies = new double[total];
         var flips = new long[chains];

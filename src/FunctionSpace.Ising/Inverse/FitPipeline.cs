@@ -15,6 +15,9 @@ namespace FunctionSpace.Ising.Inverse;
 public sealed record FitInput(string? MomentsStem = null, string? MomentsTextDirectory = null,
     IReadOnlyList<string>? Ensembles = null, string? SpinsNpy = null)
 {
+    /// <summary>Accept ensemble shards that do not make up their whole collection (<see cref="EnsembleSet.Open"/>).</summary>
+    public bool AllowMissingShards { get; init; }
+
     /// <summary>Largest number of spin values (configurations × N) kept in memory for sample-based methods (pseudolikelihood).</summary>
     public const long MaxKeptSpins = 1L << 30;
 
@@ -39,26 +42,20 @@ public sealed record FitInput(string? MomentsStem = null, string? MomentsTextDir
             acc.Add(spins, array.Shape[0], SpinsNpy);
             return (acc.ToMoments(Path.GetFullPath(SpinsNpy)), spins, array.Shape[0], null);
         }
-        MomentAccumulator? accumulator = null;
-        Architecture? architecture = null;
+        // One collection, each shard once, none missing unless allowed (EnsembleSet); every chunk checked as it is read.
+        var set = EnsembleSet.Open(Ensembles!, AllowMissingShards);
+        Architecture architecture = set.Header.Architecture;
+        var accumulator = new MomentAccumulator(architecture.WeightCount, triplets);
         var all = new List<sbyte>();
-        foreach (string path in Ensembles!)
+        foreach (var (path, chunk) in set.ReadChunks(ct))
         {
-            using var reader = EnsembleReader.Open(path);
-            if (architecture != null && !architecture.Equals(reader.Header.Architecture))
-                throw new InputException($"{path}: architecture {reader.Header.Architecture} differs from {architecture} of the other shards");
-            architecture = reader.Header.Architecture;
-            accumulator ??= new MomentAccumulator(architecture.WeightCount, triplets);
-            foreach (var chunk in reader.ReadChunks(ct))
-            {
-                accumulator.Add(chunk.Spins, chunk.Count, path);
-                if (!keepSamples) continue;
-                if ((long)all.Count + chunk.Spins.Length > MaxKeptSpins)
-                    throw new InputException($"{path}: the ensembles hold more than {MaxKeptSpins:N0} spin values (configurations × N), too many to keep in memory for a sample-based method; use fewer shards or --method bp/mc");
-                all.AddRange(chunk.Spins);
-            }
+            accumulator.Add(chunk.Spins, chunk.Count, path);
+            if (!keepSamples) continue;
+            if ((long)all.Count + chunk.Spins.Length > MaxKeptSpins)
+                throw new InputException($"{path}: the ensembles hold more than {MaxKeptSpins:N0} spin values (configurations × N), too many to keep in memory for a sample-based method; use fewer shards or --method bp/mc");
+            all.AddRange(chunk.Spins);
         }
-        var moments = accumulator!.ToMoments(string.Join(",", Ensembles.Select(Path.GetFullPath)));
+        var moments = accumulator.ToMoments(string.Join(",", Ensembles!.Select(Path.GetFullPath)));
         return (moments, keepSamples ? all.ToArray() : null, keepSamples ? (int)moments.Count : 0, architecture);
     }
 }
@@ -333,10 +330,12 @@ public static class FitPipeline
             string sidecar = stem + ".json";
             if (!File.Exists(sidecar)) throw new InputException($"--init-model: {sidecar} not found (needed for the block's slice)");
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sidecar));
-            if (!doc.RootElement.TryGetProperty("slice", out var slice) || !slice.TryGetProperty("start", out var startElement))
-                throw new InputException($"--init-model: {sidecar} has no slice.start");
-            int offset = startElement.GetInt32() - part.Start;
-            if (offset < 0 || offset + block.Size > n)
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("slice", out var slice)
+                || slice.ValueKind != System.Text.Json.JsonValueKind.Object || !slice.TryGetProperty("start", out var startElement)
+                || startElement.ValueKind != System.Text.Json.JsonValueKind.Number || !startElement.TryGetInt32(out int start))
+                throw new InputException($"--init-model: {sidecar} has no integer slice.start");
+            int offset = start - part.Start;
+            if (offset < 0 || (long)offset + block.Size > n)
                 throw new InputException($"--init-model: {stem} covers spins {offset + part.Start}..{offset + part.Start + block.Size - 1}, outside part {part.Name}");
             for (int a = 0; a < block.Size; a++)
             {

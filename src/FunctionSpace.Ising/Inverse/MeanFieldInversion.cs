@@ -30,7 +30,7 @@ public sealed class MeanFieldInversion : IInverseSolver
     /// <summary>Creates the solver; <paramref name="ridge"/> is added to the diagonal of C before inversion.</summary>
     public MeanFieldInversion(MeanFieldVariant variant, double ridge = 0)
     {
-        if (!(ridge >= 0)) throw new InputException($"--ridge: {ridge} must be ≥ 0");
+        if (!(ridge >= 0)) throw new InputException($"mean-field ridge: {ridge} must be ≥ 0");
         Variant = variant;
         Ridge = ridge;
     }
@@ -86,7 +86,7 @@ public sealed class MeanFieldInversion : IInverseSolver
             if (ridge > 0) c = c.Plus(eye(n, dtype: ScalarType.Float64).TimesInPlace(ridge));
             var (factor, info) = linalg.cholesky_ex(c);
             if (info.item<int>() != 0)
-                throw new InputException($"connected correlation matrix ({n}x{n}) is not positive definite (frozen or duplicated spins?); use --ridge > 0");
+                throw new InputException($"connected correlation matrix ({n}x{n}) is not positive definite (frozen or duplicated spins?): mean-field inversion needs it invertible; a ridge on its diagonal, or a method that does not invert it (mc, bp, pl), avoids that");
             cholesky_inverse(factor).contiguous().data<double>().CopyTo(inverse);
         }
         // The symmetric part (C⁻¹ + C⁻ᵀ)/2 of the computed inverse, so the rows below read only the upper triangle.

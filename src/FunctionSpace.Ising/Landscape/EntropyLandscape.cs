@@ -56,12 +56,18 @@ public sealed record LandscapeSettings(double XMin = -2, double XMax = 2, int Po
     /// start's 1e-9 convergence noise (the weights of degree 4 sum to 31 in absolute value).</remarks>
     public int PredictorPoints { get; init; } = 5;
 
+    /// <summary>
+    /// Largest |x| of a sweep: tanh x is ±1 to double precision beyond |x| ≈ 19, so a wider range only adds points where
+    /// every spin sits at the reference (or against it), and a huge one (1e300) overflows the tilted fields.
+    /// </summary>
+    public const double MaxField = 1000;
+
     /// <summary>Throws InputException when the grid is unusable.</summary>
     public void Validate()
     {
         if (PredictorPoints < 1 || PredictorPoints > 8) throw new InputException($"landscape predictor: {PredictorPoints} points is outside 1..8");
-        if (!double.IsFinite(XMin) || !double.IsFinite(XMax) || XMax <= XMin)
-            throw new InputException($"--x-range: need finite XMIN < XMAX, got {XMin}..{XMax}");
+        if (!double.IsFinite(XMin) || !double.IsFinite(XMax) || XMax <= XMin || Math.Abs(XMin) > MaxField || Math.Abs(XMax) > MaxField)
+            throw new InputException($"--x-range: need XMIN < XMAX within ±{MaxField}, got {IO.MessageText.Number(XMin)}..{IO.MessageText.Number(XMax)}");
         if (Points < 2) throw new InputException($"--points: need at least 2, got {Points}");
         if (!(DistanceStep > 0 && DistanceStep < 1)) throw new InputException($"--distance-step: {DistanceStep} is outside (0, 1)");
         if (!(XResolution > 0 && XResolution <= GridStep)) throw new InputException($"--x-resolution: {XResolution} must be positive and at most the grid step {GridStep:G4}");

@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Ensembles;
 using FunctionSpace.Ising.Models;
 using FunctionSpace.Ising.Networks;
 
@@ -44,12 +45,25 @@ public sealed class ReferenceSource
     /// </summary>
     public IReadOnlyList<ReferenceConfiguration> Select(PartModel model, ReferenceChoice choice, int count = 1, CancellationToken ct = default)
     {
-        if (_ensemblePath != null) return EnsembleReferences.Select(_ensemblePath, model.Model, model.Part, choice, count, ct);
+        if (_ensemblePath != null)
+        {
+            RequireArchitecture(_ensemblePath, model);
+            return EnsembleReferences.Select(_ensemblePath, model.Model, model.Part, choice, count, ct);
+        }
         var list = _scenario?.References ?? _list!;
         if (list.Any(r => r.Spins.Length != model.Architecture.WeightCount))
             throw new InputException($"{Description}: references have {list[0].Spins.Length} spins, the {model.Architecture} network has {model.Architecture.WeightCount}");
         int[] chosen = EnsembleReferences.Choose(list.Select(r => r.Energy).ToArray(), choice, count, Description);
         return chosen.Select(k => list[k]).ToArray();
+    }
+
+    // The references are whole configurations of the ensemble's network; a model of another network would read the
+    // wrong spins (the first 200 of 675) as its part.
+    private static void RequireArchitecture(string ensemblePath, PartModel model)
+    {
+        using var reader = EnsembleReader.Open(ensemblePath);
+        if (!reader.Header.Architecture.Equals(model.Architecture))
+            throw new InputException($"{ensemblePath}: holds {reader.Header.Architecture} networks, but the model {model.Source} is of a {model.Architecture} network");
     }
 }
 
@@ -76,8 +90,26 @@ public static class PartModels
     {
         var model = ModelFile.Load(stem);
         var part = architecture.Part(partName);
-        if (model.Size == part.Length) return new PartModel(part, model, architecture, stem);
+        if (model.Size == part.Length)
+        {
+            RequireSidecarSlice(stem, part, architecture);
+            return new PartModel(part, model, architecture, stem);
+        }
         if (model.Size == architecture.WeightCount) return new PartModel(part, model.Slice(part.Start, part.Length), architecture, $"{stem} [{part.Start}:{part.End}]");
         throw new InputException($"--model: {stem} has {model.Size} spins; part {part.Name} of {architecture} has {part.Length} (or the full network {architecture.WeightCount})");
+    }
+
+    // A part model's sidecar (fsi fit) records the spins it was fitted on; a model of the same size from another part
+    // or network must not be taken for this part.
+    private static void RequireSidecarSlice(string stem, SpinSlice part, Architecture architecture)
+    {
+        using var metadata = ModelFile.LoadMetadata(stem);
+        if (metadata is null || metadata.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object
+            || !metadata.RootElement.TryGetProperty("slice", out var slice) || slice.ValueKind != System.Text.Json.JsonValueKind.Object
+            || !slice.TryGetProperty("start", out var start) || start.ValueKind != System.Text.Json.JsonValueKind.Number || !start.TryGetInt32(out int first)
+            || !slice.TryGetProperty("length", out var length) || length.ValueKind != System.Text.Json.JsonValueKind.Number || !length.TryGetInt32(out int size))
+            return;
+        if (first != part.Start || size != part.Length)
+            throw new InputException($"--model: {stem} was fitted on spins {first}..{first + size - 1} (its sidecar), not on part {part.Name} of {architecture} (spins {part.Start}..{part.End - 1})");
     }
 }

@@ -26,15 +26,17 @@ public static class ModelFile
     /// <summary>Path of the JSON sidecar for a stem.</summary>
     public static string SidecarPath(string stem) => stem + ".json";
 
-    /// <summary>Writes J, h and the metadata sidecar, each atomically.</summary>
+    /// <summary>Writes J, h and the metadata sidecar atomically, as one set (all three or none).</summary>
     public static void Save(string stem, IsingModel model, object metadata)
     {
         ArgumentNullException.ThrowIfNull(model);
         int n = model.Size;
+        using var files = OutputSet.Scope();
         Npy.Write<double>(CouplingsPath(stem), model.Couplings, n, n);
         Npy.Write<double>(FieldsPath(stem), model.Fields, n);
         string json = JsonSerializer.Serialize(metadata ?? new { }, metadata?.GetType() ?? typeof(object), JsonOptions);
         AtomicFile.WriteAllText(SidecarPath(stem), json + "\n");
+        files.Commit();
     }
 
     /// <summary>Reads the metadata sidecar as a JSON document, or null when there is none.</summary>
@@ -42,6 +44,7 @@ public static class ModelFile
     {
         string path = SidecarPath(stem);
         if (!File.Exists(path)) return null;
+        InputFile.Require(path);
         try
         {
             return JsonDocument.Parse(File.ReadAllText(path));

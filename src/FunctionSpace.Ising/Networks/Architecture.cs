@@ -11,9 +11,19 @@ public sealed record Architecture
     public Architecture(IReadOnlyList<int> widths)
     {
         if (widths.Count < 2) throw new InputException($"architecture: need at least input and output widths, got '{string.Join("-", widths)}'");
-        if (widths.Any(w => w < 1)) throw new InputException($"architecture: widths must be positive, got '{string.Join("-", widths)}'");
+        if (widths.Any(w => w < 1)) throw new InputException($"architecture: widths must be positive, got '{IO.MessageText.Excerpt(string.Join("-", widths))}'");
+        long weights = 0;
+        for (int l = 0; l + 1 < widths.Count; l++) weights += (long)widths[l] * widths[l + 1];
+        if (weights > MaxWeights)
+            throw new InputException($"architecture: {IO.MessageText.Excerpt(string.Join("-", widths))} has {weights} weights, more than the {MaxWeights} one configuration may hold");
         Widths = widths.ToArray();
     }
+
+    /// <summary>
+    /// Most weights (spins) of one network: a configuration of N spins is stored, packed and indexed with 32-bit
+    /// offsets scaled by up to 8 bytes per spin, so N · 8 must stay below 2^31.
+    /// </summary>
+    public const int MaxWeights = int.MaxValue / 8;
 
     /// <summary>The study's deep network, 20-15-15-10 (675 weights).</summary>
     public static Architecture Deep => new([20, 15, 15, 10]);
@@ -78,7 +88,7 @@ public sealed record Architecture
         var widths = new List<int>();
         foreach (string field in fields)
         {
-            if (!int.TryParse(field, out int w)) throw new InputException($"architecture: '{text}' is not of the form 20-15-15-10");
+            if (!int.TryParse(field, out int w)) throw new InputException($"architecture: '{IO.MessageText.Excerpt(text)}' is not of the form 20-15-15-10");
             widths.Add(w);
         }
         return new Architecture(widths);

@@ -14,7 +14,24 @@ namespace FunctionSpace.Ising.Pipeline;
 /// <param name="BlockSize">Networks trained together as one batch.</param>
 /// <param name="TrainCount">Training images (null: the scenario's).</param>
 public sealed record CollectConfig(int Networks = 512, int Samples = 50, double Threshold = 0.0, string Selection = "best",
-    int? Epochs = null, int BlockSize = 64, int? TrainCount = null);
+    int? Epochs = null, int BlockSize = 64, int? TrainCount = null)
+{
+    /// <summary>Checks every value; a bad one gives a one-line error naming its option and configuration key.</summary>
+    public CollectConfig Validate()
+    {
+        if (Networks < 1) throw Bad("--networks", "collect.networks", $"{Networks} must be at least 1");
+        if (Samples < 1) throw Bad("--samples", "collect.samples", $"{Samples} must be at least 1");
+        if (!(Threshold >= 0 && Threshold <= 1)) throw Bad("--threshold", "collect.threshold", $"{Threshold} is outside 0..1");
+        if (Selection is not ("all" or "best")) throw Bad(null, "collect.selection", $"'{IO.MessageText.Excerpt(Selection)}' is not all or best");
+        if (Epochs is < 1 or > Training.MeanFieldOptions.MaxEpochs) throw Bad("--epochs", "collect.epochs", $"{Epochs} is outside 1..{Training.MeanFieldOptions.MaxEpochs}");
+        if (BlockSize < 1) throw Bad(null, "collect.block_size", $"{BlockSize} must be at least 1");
+        if (TrainCount is < 1) throw Bad(null, "collect.train_count", $"{TrainCount} must be at least 1");
+        return this;
+    }
+
+    internal static InputException Bad(string? option, string key, string problem) =>
+        new($"{(option is null ? key : $"{option} ({key})")}: {problem}");
+}
 
 /// <summary>Fit settings of a run.</summary>
 /// <param name="Parts">Sub-networks to fit (FULL, LB, ITER, RB; parts the architecture lacks are skipped).</param>
@@ -36,6 +53,29 @@ public sealed record FitConfig(string[]? Parts = null, string Method = "mc", int
 {
     /// <summary>The parts, defaulting to all four.</summary>
     [JsonIgnore] public IReadOnlyList<string> PartList => Parts ?? ["FULL", "LB", "ITER", "RB"];
+
+    /// <summary>Checks every value; a bad one gives a one-line error naming its option and configuration key.</summary>
+    public FitConfig Validate()
+    {
+        foreach (string? part in Parts ?? [])
+            if (part is null || !new[] { "FULL", "LB", "ITER", "RB" }.Contains(part, StringComparer.OrdinalIgnoreCase))
+                throw CollectConfig.Bad(null, "fit.parts", $"'{IO.MessageText.Excerpt(part ?? "null")}' is not one of FULL, LB, ITER, RB");
+        if (Method is not ("mc" or "bp" or "pl" or "mf" or "nmf" or "tap")) throw CollectConfig.Bad("--method", "fit.method", $"'{IO.MessageText.Excerpt(Method)}' is not one of mc, bp, pl, mf, nmf");
+        if (Refine is not (null or "none" or "mc")) throw CollectConfig.Bad(null, "fit.refine", $"'{IO.MessageText.Excerpt(Refine)}' is not none or mc");
+        if (MaxIterations < 1) throw CollectConfig.Bad("--fit-steps", "fit.max_iterations", $"{MaxIterations} must be at least 1");
+        if (!(RmseTolerance > 0 && double.IsFinite(RmseTolerance))) throw CollectConfig.Bad(null, "fit.rmse_tolerance", $"{RmseTolerance} must be a positive number");
+        if (McSamples < 0) throw CollectConfig.Bad(null, "fit.mc_samples", $"{McSamples} must not be negative (0 skips the check)");
+        if (Triplets is < 0 or > MaxTriplets) throw CollectConfig.Bad(null, "fit.triplets", $"{Triplets} is outside 0..{MaxTriplets}");
+        if (RefineIterations < 0) throw CollectConfig.Bad(null, "fit.refine_iterations", $"{RefineIterations} must not be negative");
+        if (Chains < 2) throw CollectConfig.Bad(null, "fit.chains", $"{Chains} must be at least 2");
+        if (!(StepSize > 0 && StepSize <= 1)) throw CollectConfig.Bad(null, "fit.step_size", $"{StepSize} is outside (0, 1]");
+        if (!(Ridge >= 0 && double.IsFinite(Ridge))) throw CollectConfig.Bad(null, "fit.ridge", $"{Ridge} must be a non-negative number");
+        if (!(FullRidge >= 0 && double.IsFinite(FullRidge))) throw CollectConfig.Bad(null, "fit.full_ridge", $"{FullRidge} must be a non-negative number");
+        return this;
+    }
+
+    /// <summary>Most sampled triplets of the three-point check (all C(675, 3) would be 51 million).</summary>
+    public const int MaxTriplets = 5_000_000;
 }
 
 /// <summary>Landscape settings of a run.</summary>
@@ -51,6 +91,24 @@ public sealed record LandscapeConfig(double XMin = -1.0, double XMax = 4.0, int 
 {
     /// <summary>The references, defaulting to lowest, median, highest.</summary>
     [JsonIgnore] public IReadOnlyList<string> ReferenceList => References ?? ["lowest", "median", "highest"];
+
+    /// <summary>Checks every value; a bad one gives a one-line error naming its option and configuration key.</summary>
+    public LandscapeConfig Validate()
+    {
+        if (!double.IsFinite(XMin) || !double.IsFinite(XMax) || Math.Abs(XMin) > Landscape.LandscapeSettings.MaxField || Math.Abs(XMax) > Landscape.LandscapeSettings.MaxField)
+            throw CollectConfig.Bad("--x-range", "landscape.x_min/x_max", $"{IO.MessageText.Number(XMin)}:{IO.MessageText.Number(XMax)} must lie within ±{Landscape.LandscapeSettings.MaxField}");
+        if (!(XMax > XMin)) throw CollectConfig.Bad("--x-range", "landscape.x_min/x_max", $"max {IO.MessageText.Number(XMax)} must exceed min {IO.MessageText.Number(XMin)}");
+        if (Points is < 3 or > 100_000) throw CollectConfig.Bad("--points", "landscape.points", $"{Points} is outside 3..100000");
+        foreach (string? reference in References ?? [])
+        {
+            if (reference is null) throw CollectConfig.Bad(null, "landscape.references", "null is not lowest, median, highest or an index");
+            Landscape.ReferenceChoice.Parse(reference, "landscape.references");
+        }
+        if (TapStarts is < 0 or > 10_000_000) throw CollectConfig.Bad("--tap-starts", "landscape.tap_starts", $"{TapStarts} is outside 0..10000000 (0 skips the census)");
+        if (DynamicsSweeps is < 0 or > 100_000_000) throw CollectConfig.Bad("--dynamics-sweeps", "landscape.dynamics_sweeps", $"{DynamicsSweeps} is outside 0..100000000 (0 skips the dynamics)");
+        if (DynamicsReferences is < 1 or > 100_000) throw CollectConfig.Bad(null, "landscape.dynamics_references", $"{DynamicsReferences} is outside 1..100000");
+        return this;
+    }
 }
 
 /// <summary>Sample-statistics settings of a run: how the moments are formed and how their noise is measured.</summary>
@@ -78,8 +136,10 @@ public sealed record StatisticsConfig(bool Symmetrize = true, int BootstrapRepli
 /// <param name="Landscape">Landscape settings.</param>
 /// <param name="FromEnsembles">Ensemble files (e.g. merged shards) to start from instead of collecting; the scenarios are read from their headers.</param>
 /// <param name="Statistics">Sample-statistics settings (null: the defaults).</param>
+/// <param name="AllowMissingShards">Accept <paramref name="FromEnsembles"/> that do not make up their whole collection (an explicit request; without it an incomplete set of shards is an error).</param>
 public sealed record RunConfig(string Name, string Preset, string[] Scenarios, ulong Seed, int Components, string? DataDir,
-    CollectConfig Collect, FitConfig Fit, LandscapeConfig Landscape, string[]? FromEnsembles = null, StatisticsConfig? Statistics = null)
+    CollectConfig Collect, FitConfig Fit, LandscapeConfig Landscape, string[]? FromEnsembles = null, StatisticsConfig? Statistics = null,
+    bool AllowMissingShards = false)
 {
     /// <summary>The sample-statistics settings, defaulting to <see cref="StatisticsConfig"/>'s.</summary>
     [JsonIgnore] public StatisticsConfig StatisticsOrDefault => Statistics ?? new StatisticsConfig();
@@ -136,25 +196,31 @@ public sealed record RunConfig(string Name, string Preset, string[] Scenarios, u
         return names.Distinct().ToArray();
     }
 
-    /// <summary>Checks every value; a bad one gives a one-line error naming it.</summary>
+    /// <summary>
+    /// Checks every value, here and in the sections' own <c>Validate</c>; a bad one gives a one-line error naming its
+    /// option and configuration key. The collection sizes are checked for every scenario before anything is written.
+    /// </summary>
     public RunConfig Validate()
     {
         if (string.IsNullOrWhiteSpace(Name) || Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || Name is "." or "..")
-            throw new InputException($"--name: '{Name}' is not a valid directory name");
-        if (Scenarios.Length == 0) throw new InputException("scenarios: none given");
-        foreach (string s in Scenarios)
-            if (!KnownScenarios.Contains(s)) throw new InputException($"scenarios: '{s}' is not one of under, over, shallow");
-        if (Components < 1) throw new InputException($"--components: {Components} must be at least 1");
-        if (Collect.Networks < 1) throw new InputException($"--networks: {Collect.Networks} must be at least 1");
-        if (Collect.Samples < 1) throw new InputException($"--samples: {Collect.Samples} must be at least 1");
-        if (!(Collect.Threshold >= 0 && Collect.Threshold <= 1)) throw new InputException($"--threshold: {Collect.Threshold} is outside 0..1");
-        if (Collect.Selection is not ("all" or "best")) throw new InputException($"collect.selection: '{Collect.Selection}' is not all or best");
-        if (Collect.Epochs is < 1) throw new InputException($"--epochs: {Collect.Epochs} must be at least 1");
-        if (Fit.Method is not ("mc" or "bp" or "pl" or "mf" or "nmf" or "tap")) throw new InputException($"--method: '{Fit.Method}' is not one of mc, bp, pl, mf, nmf");
-        if (Fit.Refine is not (null or "none" or "mc")) throw new InputException($"fit.refine: '{Fit.Refine}' is not none or mc");
-        if (Fit.MaxIterations < 1) throw new InputException($"fit.max_iterations: {Fit.MaxIterations} must be at least 1");
-        if (!(Landscape.XMax > Landscape.XMin)) throw new InputException($"--x-range: max {Landscape.XMax} must exceed min {Landscape.XMin}");
-        if (Landscape.Points < 3) throw new InputException($"--points: {Landscape.Points} must be at least 3");
+            throw new InputException($"--name (name): '{IO.MessageText.Excerpt(Name)}' is not a valid directory name");
+        if (!KnownPresets.Contains(Preset)) throw new InputException($"--preset (preset): '{IO.MessageText.Excerpt(Preset)}' is not one of {string.Join(", ", KnownPresets)}");
+        if (Scenarios is null || Scenarios.Length == 0) throw new InputException("--scenario (scenarios): none given");
+        foreach (string? s in Scenarios)
+            if (s is null || !KnownScenarios.Contains(s)) throw new InputException($"--scenario (scenarios): '{IO.MessageText.Excerpt(s ?? "null")}' is not one of under, over, shallow");
+        if (Scenarios.Distinct().Count() != Scenarios.Length) throw new InputException($"--scenario (scenarios): '{string.Join(",", Scenarios)}' names a scenario twice");
+        if (Components is < 1 or > 10_000) throw new InputException($"--components (components): {Components} is outside 1..10000");
+        if (DataDir is { Length: 0 }) throw new InputException("--data-dir (data_dir): empty");
+        if (Collect is null || Fit is null || Landscape is null)
+            throw new InputException($"configuration: section '{(Collect is null ? "collect" : Fit is null ? "fit" : "landscape")}' is missing or null");
+        if (FromEnsembles is { } files && (files.Length == 0 || files.Any(string.IsNullOrWhiteSpace)))
+            throw new InputException("--from-ensembles (from_ensembles): an empty file name");
+        Collect.Validate();
+        Fit.Validate();
+        Landscape.Validate();
+        if (FromEnsembles is null)
+            foreach (string scenario in Scenarios)
+                Pipeline.RunPipeline.CollectionSettingsFor(this, scenario, "ensemble.fsie").ValidateSizes();
         return this;
     }
 
@@ -164,16 +230,30 @@ public sealed record RunConfig(string Name, string Preset, string[] Scenarios, u
     /// <summary>Reads a configuration file; unknown or malformed content is a one-line error naming the file.</summary>
     public static RunConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new InputException($"{path}: file not found");
+        IO.InputFile.Require(path);
         try
         {
-            var options = new JsonSerializerOptions(Json) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
-            return JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), options)
-                   ?? throw new InputException($"{path}: empty configuration");
+            // A null section or a missing required field is malformed input, found here rather than as a crash later.
+            var options = new JsonSerializerOptions(Json)
+            {
+                UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+                RespectNullableAnnotations = true,
+                RespectRequiredConstructorParameters = true,
+            };
+            var config = JsonSerializer.Deserialize<RunConfig>(File.ReadAllText(path), options)
+                         ?? throw new InputException($"{path}: empty configuration");
+            try
+            {
+                return config.Validate();
+            }
+            catch (InputException e)
+            {
+                throw new InputException($"{path}: {e.Message}", e);
+            }
         }
         catch (JsonException e)
         {
-            throw new InputException($"{path}: not a valid run configuration ({FirstLine(e.Message)})", e);
+            throw new InputException($"{path}: not a valid run configuration ({IO.MessageText.Excerpt(FirstLine(e.Message), 300)})", e);
         }
     }
 

@@ -52,9 +52,13 @@ public sealed class RunManifest
         if (!File.Exists(path)) return new RunManifest();
         try
         {
-            return JsonSerializer.Deserialize<RunManifest>(File.ReadAllText(path), Json) ?? new RunManifest();
+            var manifest = JsonSerializer.Deserialize<RunManifest>(File.ReadAllText(path), Json);
+            // A manifest edited into nulls (no stage list, a null record or output table) is as unreadable as a corrupt one.
+            if (manifest?.Stages is null || manifest.Versions is null || manifest.Machine is null || manifest.Stages.Any(s => s is null || s.Name is null || s.InputKey is null || s.Outputs is null || s.Outputs.Values.Any(v => v is null)))
+                return new RunManifest();
+            return manifest;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException)
         {
             return new RunManifest();
         }

@@ -35,6 +35,7 @@ public static class RunPipeline
         IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
         config.Validate();
+        using var runLock = IO.DirectoryLock.Acquire(runDirectory, "fsi run");
         var clock = Stopwatch.StartNew();
         var runner = new StageRunner(runDirectory);
         runner.Manifest.Config = JsonNode.Parse(config.ToJson());
@@ -122,7 +123,7 @@ public static class RunPipeline
             if (shards.Length > 0)
             {
                 // Continue from ensembles collected elsewhere (e.g. shards of a cluster job array): merge them exactly.
-                long count = EnsembleTools.Merge(shards, path, ct);
+                long count = EnsembleTools.Merge(shards, path, ct, config.AllowMissingShards);
                 (kept, best) = Accuracies(path, ct);
                 summary["imported_from"] = new JsonArray(shards.Select(s => (JsonNode)Path.GetFullPath(s)).ToArray());
                 summary["configurations"] = count;

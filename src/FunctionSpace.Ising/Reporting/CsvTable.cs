@@ -37,7 +37,7 @@ public static class CsvTable
     /// <summary>Reads a CSV written by <see cref="Write"/>: the header and the rows as strings.</summary>
     public static (string[] Headers, List<string[]> Rows) Read(string path)
     {
-        if (!File.Exists(path)) throw new InputException($"{path}: file not found");
+        IO.InputFile.Require(path);
         using var reader = new StreamReader(path);
         using var csv = new CsvReader(reader, CultureInfo.InvariantCulture);
         if (!csv.Read() || !csv.ReadHeader()) throw new InputException($"{path}: empty CSV");

@@ -28,7 +28,8 @@ public sealed record FrozenStudySettings(Architecture Architecture, int[] Epochs
     public void Validate()
     {
         if (Architecture.Layers < 3) throw new InputException($"--arch: {Architecture} has no hidden-to-hidden layer to freeze");
-        if (Seeds < 1) throw new InputException($"--seeds: {Seeds} must be at least 1");
+        if (Epochs.Any(e => e > MeanFieldOptions.MaxEpochs)) throw new InputException($"--checkpoints: {Epochs.Max()} is more than {MeanFieldOptions.MaxEpochs} epochs");
+        if (Seeds is < 1 or > MeanFieldEvaluation.MaxNetworks) throw new InputException($"--seeds: {Seeds} is outside 1..{MeanFieldEvaluation.MaxNetworks}");
         if (SamplesPerNetwork < 1) throw new InputException($"--samples: {SamplesPerNetwork} must be at least 1");
     }
 }

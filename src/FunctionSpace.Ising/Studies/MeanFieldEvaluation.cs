@@ -35,12 +35,26 @@ public static class MeanFieldEvaluation
     }
 
     /// <summary>
+    /// Most networks of one study point: every network's θ is held at once (networks × weights floats), and the studies'
+    /// full protocols train at most a few hundred.
+    /// </summary>
+    public const int MaxNetworks = 100_000;
+
+    /// <summary>Refuses a sample count whose configurations (networks × samples × weights spins) do not fit in one array.</summary>
+    public static void RequireSampleArray(long networks, long samplesPerNetwork, long weightCount)
+    {
+        if (networks * samplesPerNetwork * weightCount > Array.MaxLength)
+            throw new InputException($"--samples: {networks} networks × {samplesPerNetwork} samples × {weightCount} weights are more spins than one array holds ({Array.MaxLength}); take fewer samples");
+    }
+
+    /// <summary>
     /// <paramref name="samplesPerNetwork"/> configurations from P(w|θ) for each of K networks: (K·S) ×
     /// WeightCount ±1, network-major; seeded by <paramref name="seed"/>.
     /// </summary>
     public static sbyte[] Sample(float[] theta, int networks, int weightCount, int samplesPerNetwork, ulong seed)
     {
         if (theta.Length != (long)networks * weightCount) throw new ArgumentException($"{theta.Length} θ are not {networks} × {weightCount}");
+        RequireSampleArray(networks, samplesPerNetwork, weightCount);
         var spins = new sbyte[(long)networks * samplesPerNetwork * weightCount];
         var random = new Random(unchecked((int)(seed ^ (seed >> 32))));
         for (int net = 0; net < networks; net++)

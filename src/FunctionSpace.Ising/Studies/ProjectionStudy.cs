@@ -30,9 +30,10 @@ public sealed record ProjectionSettings(Architecture Architecture, int Networks,
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
-        if (Networks < 1) throw new InputException($"--networks: {Networks} must be at least 1");
+        if (Networks is < 1 or > MeanFieldEvaluation.MaxNetworks) throw new InputException($"--networks: {Networks} is outside 1..{MeanFieldEvaluation.MaxNetworks}");
         if (SamplesPerNetwork < 1) throw new InputException($"--samples: {SamplesPerNetwork} must be at least 1");
         if (EnsembleLimit < 1) throw new InputException($"--ensemble-limit: {EnsembleLimit} must be at least 1");
+        MeanFieldEvaluation.RequireSampleArray(Networks, SamplesPerNetwork, Architecture.WeightCount);
     }
 }
 

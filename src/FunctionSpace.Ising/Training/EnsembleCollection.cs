@@ -61,7 +61,13 @@ public sealed record CollectionSettings(string Scenario, Architecture Architectu
     };
 
     /// <summary>Number of blocks in all shards.</summary>
-    public int BlockCount => (Networks + BlockSize - 1) / BlockSize;
+    public int BlockCount => (int)(((long)Networks + BlockSize - 1) / BlockSize);
+
+    /// <summary>
+    /// Most networks of one collection: 5,000 times the study's 20,000 (at 100 samples, an ensemble file of about
+    /// 850 TB); a larger count is a typo, not a plan.
+    /// </summary>
+    public const int MaxNetworks = 100_000_000;
 
     /// <summary>The header of the file this run writes (identical for every shard but for the shard field).</summary>
     public EnsembleHeader Header()
@@ -91,18 +97,36 @@ public sealed record CollectionSettings(string Scenario, Architecture Architectu
         return new EnsembleHeader(EnsembleFormat.CurrentVersion, Architecture, Scenario, Architecture.Widths[0], Threshold, Seed, CreatedUtc) { Parameters = p };
     }
 
+    /// <summary>
+    /// Checks the counts and the sizes they imply, without the data: the network count, and that a block's chunk
+    /// (block × samples configurations, plus symmetric copies) fits in one chunk and one array, so that nothing overflows
+    /// after the file is created.
+    /// </summary>
+    public void ValidateSizes()
+    {
+        if (Networks is < 1 or > MaxNetworks) throw new InputException($"--networks: {Networks} is outside 1..{MaxNetworks}");
+        if (Samples < 1) throw new InputException($"--samples: {Samples} must be at least 1");
+        if (BlockSize < 1) throw new InputException($"--block: {BlockSize} must be at least 1");
+        if (!(SymmetricFraction >= 0 && SymmetricFraction < 1)) throw new InputException($"--symmetric-fraction: {SymmetricFraction} is outside [0, 1)");
+        int n = Architecture.WeightCount;
+        double perBlock = (double)Math.Min(BlockSize, Networks) * Samples / (1 - SymmetricFraction);
+        // A chunk holds its configurations' spins in one array and its payload (20 bytes + packed spins each) in one buffer.
+        double limit = Math.Min((double)Array.MaxLength / n, (int.MaxValue - 12.0) / (20 + EnsembleFormat.PackedBytes(n)));
+        if (perBlock > limit)
+            throw new InputException($"--block × --samples: a block of {Math.Min(BlockSize, Networks)} networks × {Samples} samples" +
+                                     (SymmetricFraction > 0 ? " (with symmetric copies)" : "") +
+                                     $" is more than one chunk of {n}-spin configurations holds ({(long)limit}); lower --block or --samples");
+    }
+
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate(ReducedDataset data)
     {
-        if (Networks < 1) throw new InputException($"--networks: {Networks} must be at least 1");
-        if (Samples < 1) throw new InputException($"--samples: {Samples} must be at least 1");
-        if (BlockSize < 1) throw new InputException($"--block: {BlockSize} must be at least 1");
+        ValidateSizes();
         if (!(Threshold >= 0 && Threshold <= 1)) throw new InputException($"--threshold: {Threshold} is outside 0..1");
         if (ShardCount < 1 || ShardIndex < 0 || ShardIndex >= ShardCount) throw new InputException($"--shard: {ShardIndex}/{ShardCount} is not i/n with 0 <= i < n");
         if (TrainCount < 1 || TrainCount > data.TrainCount) throw new InputException($"--train-count: {TrainCount} is outside 1..{data.TrainCount}");
         if (Architecture.Widths[0] != data.Dimension) throw new InputException($"--components: the data has {data.Dimension} components but the network input width is {Architecture.Widths[0]}");
         if (Architecture.Widths[^1] != 10) throw new InputException($"architecture: output width {Architecture.Widths[^1]} must be 10 (the digits)");
-        if (!(SymmetricFraction >= 0 && SymmetricFraction < 1)) throw new InputException($"--symmetric-fraction: {SymmetricFraction} is outside [0, 1)");
         if (CanonicalDigit is < 0 or > 9) throw new InputException($"--canonical-digit: {CanonicalDigit} is outside 0..9");
         Training.Validate(TrainCount);
     }
@@ -142,16 +166,13 @@ public static class EnsembleCollection
         IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
         settings.Validate(data);
+        IO.OutputTarget.Resolve(settings.OutputPath);   // a device, FIFO or directory is refused before "exists, pass --resume"
         var header = settings.Header();
-        var architecture = settings.Architecture;
-        int width = architecture.Widths[0];
-        var trainInputs = new float[settings.TrainCount * width];
-        for (int i = 0; i < trainInputs.Length; i++) trainInputs[i] = (float)data.TrainInputs[i];
-        var trainLabels = data.TrainLabels.AsSpan(0, settings.TrainCount).ToArray();
 
         var done = new HashSet<int>();
         var keptAccuracies = new List<float>();
         EnsembleWriter writer;
+        bool created = false;
         if (File.Exists(settings.OutputPath))
         {
             if (!settings.Resume) throw new InputException($"--out: {settings.OutputPath} exists; pass --resume to continue it, or remove it");
@@ -161,9 +182,34 @@ public static class EnsembleCollection
         else
         {
             writer = EnsembleWriter.Create(settings.OutputPath, header);
+            created = true;
         }
+        try
+        {
+            return Collect(settings, data, header, writer, done, keptAccuracies, progress, ct);
+        }
+        catch when (created && writer.Chunks == 0)
+        {
+            // A file this run created and wrote no block into holds nothing worth resuming; left behind it would only make
+            // the next attempt ask for --resume.
+            writer.Dispose();
+            IO.AtomicFile.TryDelete(settings.OutputPath);
+            throw;
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
 
-        using var _ = writer;
+    private static CollectionResult Collect(CollectionSettings settings, ReducedDataset data, EnsembleHeader header, EnsembleWriter writer,
+        HashSet<int> done, List<float> keptAccuracies, IProgress<ProgressReport>? progress, CancellationToken ct)
+    {
+        var architecture = settings.Architecture;
+        int width = architecture.Widths[0];
+        var trainInputs = new float[settings.TrainCount * width];
+        for (int i = 0; i < trainInputs.Length; i++) trainInputs[i] = (float)data.TrainInputs[i];
+        var trainLabels = data.TrainLabels.AsSpan(0, settings.TrainCount).ToArray();
         using var evaluator = new BinaryEvaluator(architecture, data.TestInputs, data.TestLabels);
         using var canonicalEvaluator = settings.Canonicalize ? DigitEvaluator(architecture, data, settings.CanonicalDigit) : null;
         var myBlocks = Enumerable.Range(0, settings.BlockCount).Where(b => b % settings.ShardCount == settings.ShardIndex).ToList();

@@ -19,12 +19,15 @@ public sealed record MeanFieldOptions(double LearningRate = 0.3, int BatchSize =
     double Beta1 = 0.9, double Beta2 = 0.999, double AdamEpsilon = 1e-8, double InitStd = 0.1,
     bool FreezeInterior = false, double FrozenMagnitude = 10)
 {
+    /// <summary>Most training epochs: 500 times the study's 200 (double descent) — a larger count is a typo, and would train for years.</summary>
+    public const int MaxEpochs = 100_000;
+
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate(int trainCount)
     {
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new InputException($"--learning-rate: {LearningRate} must be a positive number");
         if (BatchSize < 1 || BatchSize > trainCount) throw new InputException($"--batch-size: {BatchSize} is outside 1..{trainCount} (the training examples)");
-        if (Epochs < 1) throw new InputException($"--epochs: {Epochs} must be at least 1");
+        if (Epochs is < 1 or > MaxEpochs) throw new InputException($"--epochs: {Epochs} is outside 1..{MaxEpochs}");
         if (!(L2 >= 0)) throw new InputException($"--l2: {L2} must be non-negative");
         if (!(InitStd >= 0)) throw new InputException($"--init-std: {InitStd} must be non-negative");
     }

@@ -77,6 +77,8 @@ public class MeanFieldInversionTests
         var second = new double[] { 1, 1, 1, 1 };   // two identical spins
         var e = Assert.Throws<InputException>(() => new MeanFieldInversion(MeanFieldVariant.Naive).Fit(
             FitTarget.FromMoments(new Moments(m, second), "x"), null, new FitOptions()));
-        Assert.Equal("connected correlation matrix (2x2) is not positive definite (frozen or duplicated spins?); use --ridge > 0", e.Message);
+        // The library names no command-line option (fsi fit has no ridge for mean-field inversion).
+        Assert.Equal("connected correlation matrix (2x2) is not positive definite (frozen or duplicated spins?): mean-field inversion needs it invertible; " +
+                     "a ridge on its diagonal, or a method that does not invert it (mc, bp, pl), avoids that", e.Message);
     }
 }

@@ -42,7 +42,7 @@ public class EnsembleCollectionTests
 
         // Merging a shard twice is refused.
         var error = Assert.Throws<InputException>(() => EnsembleTools.Merge([shard0, shard0], EnsembleTestData.TempFile("bad.fsie")));
-        Assert.Equal($"{shard0}: block 1 is also in another input (overlapping shards)", error.Message);
+        Assert.Equal($"{shard0}: given twice (the same file as {shard0}); each ensemble file may appear once", error.Message);
     }
 
     [Fact]
