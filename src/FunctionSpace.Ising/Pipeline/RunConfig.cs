@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FunctionSpace.Ising.Inverse;
 
 namespace FunctionSpace.Ising.Pipeline;
 
@@ -14,26 +15,49 @@ namespace FunctionSpace.Ising.Pipeline;
 public sealed record CollectConfig(int Networks = 64, int Samples = 100, double Threshold = 0.0, string Selection = "all",
     int? Epochs = null, int BlockSize = 64, int? TrainCount = null);
 
-/// <summary>Fit settings of a run.</summary>
+/// <summary>
+/// Fit settings of a run: the values a run may change; every one defaults to <see cref="FitDefaults"/>, the defaults of
+/// <c>fsi fit</c>, and maps onto the same <see cref="FitSettings"/> (<see cref="ToSettings"/>).
+/// </summary>
 /// <param name="Parts">Sub-networks to fit (FULL, LB, ITER, RB; parts the architecture lacks are skipped).</param>
-/// <param name="Method">Inverse method: mc (persistent-chain Monte-Carlo Boltzmann learning; the default, since BP
-/// moments are biased on these dense models), bp (Boltzmann learning with BP, the study's method), pl, mf (TAP inversion) or nmf.</param>
+/// <param name="Method">Inverse method (<see cref="FitDefaults.Method"/>: Monte-Carlo learning; study, bp, pl, mf, nmf).</param>
 /// <param name="MaxIterations">Learning-step cap.</param>
-/// <param name="RmseTolerance">Stop when the moment RMSE falls below this.</param>
-/// <param name="McSamples">Monte-Carlo samples per chain for the independent verification (0: skip).</param>
+/// <param name="RmseTolerance">The learning stops once its verified, noise-corrected RMSE is at or below this.</param>
+/// <param name="McSamples">Samples per chain of the final Monte-Carlo verification (0: skip).</param>
 /// <param name="Triplets">Random triplets for the three-point check.</param>
-/// <param name="Refine">mc: finish the method's fit with persistent-chain Monte-Carlo learning; null: no second stage.</param>
-/// <param name="RefineIterations">Steps of the refinement stage.</param>
-/// <param name="Chains">Persistent chains of the Monte-Carlo learning.</param>
-/// <param name="StepSize">Step size of the Monte-Carlo learning.</param>
-/// <param name="Ridge">Ridge of its data-fixed preconditioner for the parts.</param>
-/// <param name="FullRidge">Ridge for FULL, which starts from the fitted LB, ITER and RB blocks when they are fitted too.</param>
-public sealed record FitConfig(string[]? Parts = null, string Method = "mc", int MaxIterations = 200, double RmseTolerance = 1e-3,
-    int McSamples = 2000, int Triplets = 2000, string? Refine = null, int RefineIterations = 200, int Chains = 256,
-    double StepSize = 0.3, double Ridge = 0.05, double FullRidge = 2.0)
+/// <param name="Init">Start of the learning (zero, independent, best, tap, nmf).</param>
+/// <param name="L2">L2 strength on J when no penalty is selected.</param>
+/// <param name="L1">L1 strength on J when no penalty is selected.</param>
+/// <param name="Penalty">l2 or l1: choose the penalty on J by held-out networks (null: use <paramref name="L2"/>, <paramref name="L1"/>).</param>
+/// <param name="Folds">Groups of networks (by network id) for the held-out choice.</param>
+public sealed record FitConfig(string[]? Parts = null, string Method = FitDefaults.Method, int MaxIterations = FitDefaults.MaxIterations,
+    double RmseTolerance = FitDefaults.RmseTolerance, int McSamples = FitDefaults.VerificationSamples, int Triplets = 2000,
+    string Init = FitDefaults.Init, double L2 = 0, double L1 = 0, string? Penalty = null, int Folds = 2)
 {
     /// <summary>The parts, defaulting to all four.</summary>
     [JsonIgnore] public IReadOnlyList<string> PartList => Parts ?? ["FULL", "LB", "ITER", "RB"];
+
+    /// <summary>The penalty kind, or null.</summary>
+    [JsonIgnore] public PenaltyKind? PenaltyKind => Penalty switch
+    {
+        null or "none" => null,
+        "l2" => Inverse.PenaltyKind.L2,
+        "l1" => Inverse.PenaltyKind.L1,
+        _ => throw new InputException($"fit.penalty: '{Penalty}' is not none, l2 or l1"),
+    };
+
+    /// <summary>The settings of <c>fsi fit</c> with this configuration's values.</summary>
+    public FitSettings ToSettings(FitInput input, IReadOnlyList<string> parts, string? outputDirectory, ulong seed) =>
+        new(input, parts, outputDirectory)
+        {
+            Method = Method,
+            Init = Init,
+            Fit = new FitOptions(MaxIterations: MaxIterations, RmseTolerance: RmseTolerance, L2: L2, L1: L1),
+            Seed = seed,
+            MonteCarlo = FitDefaults.Verification(seed) with { Samples = Math.Max(0, McSamples) },
+            Penalty = PenaltyKind,
+            FoldCount = Folds,
+        };
 }
 
 /// <summary>Landscape settings of a run.</summary>
@@ -87,11 +111,11 @@ public sealed record RunConfig(string Name, string Preset, string[] Scenarios, u
     {
         "quick" => new RunConfig("quick", "quick", scenarios.ToArray(), 1, 20, null,
             new CollectConfig(Networks: 64, Samples: 100, Threshold: 0.0, Epochs: 20, BlockSize: 64),
-            new FitConfig(MaxIterations: 100, McSamples: 1000, Triplets: 1000, Chains: 128),
+            new FitConfig(Triplets: 1000),
             new LandscapeConfig(Points: 60, TapStarts: 100, DynamicsSweeps: 60, DynamicsReferences: 4)),
         "paper" => new RunConfig("paper", "paper", scenarios.ToArray(), 1, 20, null,
             new CollectConfig(Networks: 20000, Samples: 100, Threshold: 0.0, BlockSize: 128),
-            new FitConfig(MaxIterations: 300, McSamples: 4000, Triplets: 10000, Chains: 256),
+            new FitConfig(Triplets: 10000),
             new LandscapeConfig(Points: 200, TapStarts: 1000, DynamicsSweeps: 400, DynamicsReferences: 20)),
         _ => throw new InputException($"--preset: '{preset}' is not one of quick, paper"),
     };
@@ -121,9 +145,13 @@ public sealed record RunConfig(string Name, string Preset, string[] Scenarios, u
         if (!(Collect.Threshold >= 0 && Collect.Threshold <= 1)) throw new InputException($"--threshold: {Collect.Threshold} is outside 0..1");
         if (Collect.Selection is not ("all" or "best")) throw new InputException($"collect.selection: '{Collect.Selection}' is not all or best");
         if (Collect.Epochs is < 1) throw new InputException($"--epochs: {Collect.Epochs} must be at least 1");
-        if (Fit.Method is not ("mc" or "bp" or "pl" or "mf" or "nmf" or "tap")) throw new InputException($"--method: '{Fit.Method}' is not one of mc, bp, pl, mf, nmf");
-        if (Fit.Refine is not (null or "none" or "mc")) throw new InputException($"fit.refine: '{Fit.Refine}' is not none or mc");
+        if (!FitPipeline.Methods.Contains(Fit.Method)) throw new InputException($"--method: '{Fit.Method}' is not one of {string.Join(", ", FitPipeline.Methods)}");
+        if (Fit.Init is not ("zero" or "independent" or "best" or "tap" or "nmf")) throw new InputException($"fit.init: '{Fit.Init}' is not one of zero, independent, best, tap, nmf");
         if (Fit.MaxIterations < 1) throw new InputException($"fit.max_iterations: {Fit.MaxIterations} must be at least 1");
+        if (!(Fit.RmseTolerance > 0)) throw new InputException($"fit.rmse_tolerance: {Fit.RmseTolerance} must be positive");
+        if (!(Fit.L2 >= 0) || !(Fit.L1 >= 0)) throw new InputException($"fit.l2/l1: {Fit.L2}/{Fit.L1} must not be negative");
+        if (Fit.Folds < 2) throw new InputException($"fit.folds: {Fit.Folds} must be at least 2");
+        _ = Fit.PenaltyKind;
         if (!(Landscape.XMax > Landscape.XMin)) throw new InputException($"--x-range: max {Landscape.XMax} must exceed min {Landscape.XMin}");
         if (Landscape.Points < 3) throw new InputException($"--points: {Landscape.Points} must be at least 3");
         return this;
