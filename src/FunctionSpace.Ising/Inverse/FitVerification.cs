@@ -19,6 +19,13 @@ public sealed record VerifiedMoments(double Rmse, double NoiseRmse, Moments Mome
     /// </summary>
     public double CorrectedRmse => Math.Sqrt(Math.Max(0, Rmse * Rmse - NoiseRmse * NoiseRmse));
 
+    /// <summary>
+    /// Standard error of <see cref="CorrectedRmse"/> from its spread over independent groups of chains (0 when exact, NaN when
+    /// there were too few chains to split). On a model with a collective mode the error entries move together, so this is
+    /// much larger than the per-entry noise suggests.
+    /// </summary>
+    public double CorrectedRmseError { get; init; }
+
     /// <summary>The moments of the independent-site model h_i = atanh m_i, J = 0, which are known exactly (no noise).</summary>
     public static VerifiedMoments Exact(Moments data, Moments model) =>
         new(data.Rmse(model), 0, model, new MixingCheck(double.NaN, double.NaN, 0, 0, true), null);
@@ -41,12 +48,37 @@ public static class FitVerification
         var run = MonteCarlo.Sample(model, options, null, progress, ct);
         var (moments, seM, seC) = SampleStatistics.RaoBlackwellMoments(model, run.Samples, run.SampleCount, run.Chains);
         var mixing = ChainMixing.Check(run.Samples, run.SampleCount, model.Size, run.Chains);
-        return new VerifiedMoments(data.Rmse(moments), NoiseRmse(seM, seC, model.Size), moments, mixing, run);
+        return new VerifiedMoments(data.Rmse(moments), NoiseRmse(seM, seC, model.Size), moments, mixing, run)
+        {
+            CorrectedRmseError = GroupError(model, data, run),
+        };
+    }
+
+    /// <summary>Groups of chains whose corrected RMSEs give <see cref="VerifiedMoments.CorrectedRmseError"/>.</summary>
+    public const int ErrorGroups = 4;
+
+    // sd/√G of the corrected RMSE of G disjoint groups of chains (each corrected with its own chains' noise); a group's
+    // estimate has G times the variance of the whole run's.
+    private static double GroupError(IsingModel model, Moments data, MonteCarloRun run)
+    {
+        int per = run.Chains / ErrorGroups;
+        if (per < 2) return double.NaN;
+        int n = model.Size, rows = per * run.SamplesPerChain;
+        var estimates = new double[ErrorGroups];
+        for (int g = 0; g < ErrorGroups; g++)
+        {
+            var slice = run.Samples.AsSpan(g * rows * n, rows * n);
+            var (m, em, ec) = SampleStatistics.RaoBlackwellMoments(model, slice, rows, per);
+            double rmse = data.Rmse(m), noise = NoiseRmse(em, ec, n);
+            estimates[g] = Math.Sqrt(Math.Max(0, rmse * rmse - noise * noise));
+        }
+        double mean = estimates.Average();
+        return Math.Sqrt(estimates.Sum(e => (e - mean) * (e - mean)) / (ErrorGroups - 1) / ErrorGroups);
     }
 
     /// <summary>
     /// As <see cref="Verify"/>, measured again with more samples when its noise is more than half the error it measures
-    /// (max(corrected RMSE, <paramref name="errorScale"/>)): the samples that bring the noise to 0.4 × that error, at most 16×
+    /// (max(corrected RMSE, <paramref name="errorScale"/>)): the samples that bring the noise to 0.4 × that error, at most 4×
     /// the given ones. The noise correction subtracts two squares, and when the noise dominates their difference is
     /// uncertain; at 0.4 × the error the corrected RMSE is within ~10 % of the truth.
     /// </summary>
@@ -63,7 +95,7 @@ public static class FitVerification
     }
 
     /// <summary>Most samples <see cref="VerifyToPrecision"/> asks for, as a multiple of the given ones.</summary>
-    public const int MaxSampleFactor = 16;
+    public const int MaxSampleFactor = 4;
 
     /// <summary>The independent-site model of the data: h_i = atanh m_i (|m_i| clamped to 0.999), J = 0.</summary>
     public static IsingModel IndependentModel(Moments data)
