@@ -110,38 +110,72 @@ public static class SampleStatistics
     /// a ±1 draw. Two float64 products per block (L = h + S J and tanh(L)ᵀ S), so nothing is stored per sample.
     /// </remarks>
     public static (Moments Moments, double[] MagnetisationErrors, double[] SecondMomentErrors) RaoBlackwellMoments(
-        Models.IsingModel model, ReadOnlySpan<sbyte> samples, int count, int blocks)
+        Models.IsingModel model, ReadOnlySpan<sbyte> samples, int count, int blocks) =>
+        RaoBlackwellGroups(model, samples, count, blocks, 1)[0];
+
+    /// <summary>
+    /// As <see cref="RaoBlackwellMoments"/>, also for <paramref name="groups"/> disjoint consecutive groups of the blocks: entry 0
+    /// is all the samples, entry g (1..groups) the g-th group alone (moments and errors from its own blocks). One pass of
+    /// products for all of them.
+    /// </summary>
+    public static IReadOnlyList<(Moments Moments, double[] MagnetisationErrors, double[] SecondMomentErrors)> RaoBlackwellGroups(
+        Models.IsingModel model, ReadOnlySpan<sbyte> samples, int count, int blocks, int groups)
     {
         ArgumentNullException.ThrowIfNull(model);
         int size = model.Size;
         CheckShape(samples, count, size);
         if (blocks < 2 || count % blocks != 0) throw new ArgumentException($"{count} samples cannot be split into {blocks} equal blocks (at least 2)");
-        int perBlock = count / blocks;
-        var sumM = new double[size]; var sumM2 = new double[size];
-        var sumC = new double[size * size]; var sumC2 = new double[size * size];
+        if (groups < 1 || blocks % groups != 0 || (groups > 1 && blocks / groups < 2))
+            throw new ArgumentException($"{blocks} blocks cannot be split into {groups} groups of at least 2");
+        int perBlock = count / blocks, blocksPerGroup = blocks / groups;
+        var sumM = new double[groups][]; var sumM2 = new double[groups][];
+        var sumC = new double[groups][]; var sumC2 = new double[groups][];
+        for (int g = 0; g < groups; g++)
+        {
+            sumM[g] = new double[size]; sumM2[g] = new double[size];
+            sumC[g] = new double[size * size]; sumC2[g] = new double[size * size];
+        }
+        var blockM = new double[size];
+        var blockC = new double[size * size];
         using (var scope = torch.NewDisposeScope())
         {
             var j = torch.tensor(model.Couplings, [size, size], torch.float64);
             var h = torch.tensor(model.Fields, [1, size], torch.float64);
-            var accM = torch.zeros([size], torch.float64); var accM2 = torch.zeros([size], torch.float64);
-            var accC = torch.zeros([size, size], torch.float64); var accC2 = torch.zeros([size, size], torch.float64);
             var block = new double[perBlock * size];
             for (int b = 0; b < blocks; b++)
             {
-                using var inner = torch.NewDisposeScope();
-                var source = samples.Slice(b * perBlock * size, perBlock * size);
-                for (int k = 0; k < block.Length; k++) block[k] = source[k];
-                var x = torch.tensor(block, [perBlock, size], torch.float64);
-                var t = x.mm(j).Plus(h).tanh_();
-                var m = t.mean([0]);
-                var p = t.t().mm(x);
-                var c = p.Plus(p.t()).TimesInPlace(0.5 / perBlock);
-                accM.PlusInPlace(m); accM2.PlusInPlace(m * m);
-                accC.PlusInPlace(c); accC2.PlusInPlace(c * c);
+                int g = b / blocksPerGroup;
+                using (var inner = torch.NewDisposeScope())
+                {
+                    var source = samples.Slice(b * perBlock * size, perBlock * size);
+                    for (int k = 0; k < block.Length; k++) block[k] = source[k];
+                    var x = torch.tensor(block, [perBlock, size], torch.float64);
+                    var t = x.mm(j).Plus(h).tanh_();
+                    t.mean([0]).contiguous().data<double>().CopyTo(blockM, 0);
+                    var p = t.t().mm(x);
+                    p.Plus(p.t()).TimesInPlace(0.5 / perBlock).contiguous().data<double>().CopyTo(blockC, 0);
+                }
+                for (int i = 0; i < size; i++) { sumM[g][i] += blockM[i]; sumM2[g][i] += blockM[i] * blockM[i]; }
+                VectorMath.AddScaled(sumC[g], blockC, 1.0);
+                for (int k = 0; k < blockC.Length; k++) sumC2[g][k] += blockC[k] * blockC[k];
             }
-            accM.contiguous().data<double>().CopyTo(sumM, 0); accM2.contiguous().data<double>().CopyTo(sumM2, 0);
-            accC.contiguous().data<double>().CopyTo(sumC, 0); accC2.contiguous().data<double>().CopyTo(sumC2, 0);
         }
+        var results = new List<(Moments, double[], double[])>();
+        // Entry 0: every group's sums added (in a fixed order); then each group on its own.
+        var allM = new double[size]; var allM2 = new double[size]; var allC = new double[size * size]; var allC2 = new double[size * size];
+        for (int g = 0; g < groups; g++)
+        {
+            VectorMath.AddScaled(allM, sumM[g], 1.0); VectorMath.AddScaled(allM2, sumM2[g], 1.0);
+            VectorMath.AddScaled(allC, sumC[g], 1.0); VectorMath.AddScaled(allC2, sumC2[g], 1.0);
+        }
+        results.Add(Finish(allM, allM2, allC, allC2, blocks, size));
+        if (groups > 1)
+            for (int g = 0; g < groups; g++) results.Add(Finish(sumM[g], sumM2[g], sumC[g], sumC2[g], blocksPerGroup, size));
+        return results;
+    }
+
+    private static (Moments, double[], double[]) Finish(double[] sumM, double[] sumM2, double[] sumC, double[] sumC2, int blocks, int size)
+    {
         var mean = new double[size]; var seM = new double[size];
         var second = new double[size * size]; var seC = new double[size * size];
         for (int i = 0; i < size; i++) (mean[i], seM[i]) = MeanAndError(sumM[i], sumM2[i], blocks);

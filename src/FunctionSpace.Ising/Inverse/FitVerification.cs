@@ -46,34 +46,31 @@ public static class FitVerification
         ArgumentNullException.ThrowIfNull(options);
         if (options.Chains < 2) throw new InputException($"Monte-Carlo check: {options.Chains} chain(s); at least 2 are needed for its error and mixing check");
         var run = MonteCarlo.Sample(model, options, null, progress, ct);
-        var (moments, seM, seC) = SampleStatistics.RaoBlackwellMoments(model, run.Samples, run.SampleCount, run.Chains);
+        // The whole run and, for the error of its corrected RMSE, ErrorGroups disjoint groups of its chains, in one pass.
+        int groups = run.Chains % ErrorGroups == 0 && run.Chains / ErrorGroups >= 2 ? ErrorGroups : 1;
+        var estimates = SampleStatistics.RaoBlackwellGroups(model, run.Samples, run.SampleCount, run.Chains, groups);
+        var (moments, seM, seC) = estimates[0];
         var mixing = ChainMixing.Check(run.Samples, run.SampleCount, model.Size, run.Chains);
         return new VerifiedMoments(data.Rmse(moments), NoiseRmse(seM, seC, model.Size), moments, mixing, run)
         {
-            CorrectedRmseError = GroupError(model, data, run),
+            CorrectedRmseError = groups > 1 ? GroupError(data, estimates.Skip(1).ToList(), model.Size) : double.NaN,
         };
     }
 
     /// <summary>Groups of chains whose corrected RMSEs give <see cref="VerifiedMoments.CorrectedRmseError"/>.</summary>
     public const int ErrorGroups = 4;
 
-    // sd/√G of the corrected RMSE of G disjoint groups of chains (each corrected with its own chains' noise); a group's
+    // sd/√G of the corrected RMSE of G disjoint groups of chains (each corrected with its own chains' noise): a group's
     // estimate has G times the variance of the whole run's.
-    private static double GroupError(IsingModel model, Moments data, MonteCarloRun run)
+    private static double GroupError(Moments data, IReadOnlyList<(Moments Moments, double[] MagnetisationErrors, double[] SecondMomentErrors)> groups, int n)
     {
-        int per = run.Chains / ErrorGroups;
-        if (per < 2) return double.NaN;
-        int n = model.Size, rows = per * run.SamplesPerChain;
-        var estimates = new double[ErrorGroups];
-        for (int g = 0; g < ErrorGroups; g++)
+        var estimates = groups.Select(g =>
         {
-            var slice = run.Samples.AsSpan(g * rows * n, rows * n);
-            var (m, em, ec) = SampleStatistics.RaoBlackwellMoments(model, slice, rows, per);
-            double rmse = data.Rmse(m), noise = NoiseRmse(em, ec, n);
-            estimates[g] = Math.Sqrt(Math.Max(0, rmse * rmse - noise * noise));
-        }
+            double rmse = data.Rmse(g.Moments), noise = NoiseRmse(g.MagnetisationErrors, g.SecondMomentErrors, n);
+            return Math.Sqrt(Math.Max(0, rmse * rmse - noise * noise));
+        }).ToArray();
         double mean = estimates.Average();
-        return Math.Sqrt(estimates.Sum(e => (e - mean) * (e - mean)) / (ErrorGroups - 1) / ErrorGroups);
+        return Math.Sqrt(estimates.Sum(e => (e - mean) * (e - mean)) / (estimates.Length - 1) / estimates.Length);
     }
 
     /// <summary>

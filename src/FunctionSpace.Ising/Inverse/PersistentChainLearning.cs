@@ -228,7 +228,7 @@ public sealed class PersistentChainLearning : IInverseSolver
         var sumJ = new double[n * n];
         int averaged = 0;
         var x = new double[rows * n];       // sampled spins, one row per (chain, sweep)
-        var t = new double[rows * n];       // tanh of the local fields at those samples
+        var t = new double[rows * n];       // the local fields L at those samples
         var history = new List<double>();
         var reason = bestCheck.CorrectedRmse <= options.RmseTolerance ? FitStopReason.Converged : FitStopReason.IterationCap;
         int step = 0, limited = 0, failedChecks = 0, nextCheck = Options.CheckEvery, checkLength = 1;
@@ -452,12 +452,12 @@ public sealed class PersistentChainLearning : IInverseSolver
         return (dh.contiguous().data<double>().ToArray(), dj.contiguous().data<double>().ToArray());
     }
 
-    // ⟨s_i⟩ = mean tanh L_i; ⟨s_i s_j⟩ = ½ mean (s_j tanh L_i + s_i tanh L_j), diagonal 1.
+    // From samples x and their local fields L (rows × n): ⟨s_i⟩ = mean tanh L_i; ⟨s_i s_j⟩ = ½ mean (s_j tanh L_i + s_i tanh L_j), diagonal 1.
     internal static (double[] M, double[] C) RaoBlackwellMoments(double[] x, double[] t, int rows, int n)
     {
         using var scope = NewDisposeScope();
         var xs = tensor(x, [rows, n], ScalarType.Float64);
-        var ts = tensor(t, [rows, n], ScalarType.Float64);
+        var ts = tensor(t, [rows, n], ScalarType.Float64).tanh_();   // t holds the local fields L
         var p = ts.t().mm(xs);                      // p_ij = Σ tanh L_i s_j
         var c = p.Plus(p.t()).TimesInPlace(0.5 / rows);
         c.diagonal().FillWith(1.0);
@@ -466,41 +466,38 @@ public sealed class PersistentChainLearning : IInverseSolver
     }
 
     // Runs every chain `sweeps` heat-bath sweeps on (h, J), each followed by a mirror move when asked; records spins and
-    // tanh L after each sweep when x != null. Returns the number of accepted mirror moves.
+    // local fields L after each sweep when x != null. Returns the number of accepted mirror moves.
     private static long RunChains(double[] h, double[] j, int n, sbyte[] spins, double[] local, RandomSource[] rngs,
         int sweeps, bool mirror, double[]? x, double[]? t, CancellationToken ct)
     {
         int chains = rngs.Length;
         var accepted = new long[chains];
+        RecomputeFields(h, j, spins, local, chains, n);   // re-anchor after the parameter change
         Parallel.For(0, chains, new ParallelOptions { CancellationToken = ct }, c =>
         {
             var s = spins.AsSpan(c * n, n);
             var l = local.AsSpan(c * n, n);
             var rng = rngs[c];
-            RecomputeFields(h, j, s, l);                       // re-anchor after the parameter change
             for (int sweep = 0; sweep < sweeps; sweep++)
             {
                 HeatBathSweep(j, s, l, ref rng);
                 if (mirror && MonteCarlo.MirrorMove(h, s, l, ref rng)) accepted[c]++;
                 if (x == null || t == null) continue;
                 int row = (c * sweeps + sweep) * n;
-                for (int i = 0; i < n; i++)
-                {
-                    x[row + i] = s[i];
-                    t[row + i] = Math.Tanh(l[i]);
-                }
+                for (int i = 0; i < n; i++) x[row + i] = s[i];
+                l.CopyTo(t.AsSpan(row, n));
             }
             rngs[c] = rng;
         });
         return accepted.Sum();
     }
 
-    private static void RecomputeFields(double[] h, double[] j, Span<sbyte> s, Span<double> l)
+    // L = h + S J for every chain at once (one product; J symmetric with zero diagonal, so L_i does not contain s_i).
+    private static void RecomputeFields(double[] h, double[] j, sbyte[] spins, double[] local, int chains, int n)
     {
-        int n = s.Length;
-        Span<double> sd = n <= 2048 ? stackalloc double[n] : new double[n];
-        for (int i = 0; i < n; i++) sd[i] = s[i];
-        for (int i = 0; i < n; i++) l[i] = h[i] + VectorMath.Dot(j.AsSpan(i * n, n), sd);
+        using var scope = NewDisposeScope();
+        var s = tensor(spins, [chains, n]).to_type(ScalarType.Float64);
+        s.mm(tensor(j, [n, n], ScalarType.Float64)).Plus(tensor(h, [1, n], ScalarType.Float64)).contiguous().data<double>().CopyTo(local, 0);
     }
 
     // Heat bath (Glauber): s_i = +1 with probability 1/(1 + e^{−2 L_i}); L updated in O(N) after a flip.
