@@ -172,13 +172,19 @@ def draw_scenario(run: fsi_reader.Run, scenario: str, figures: str, plt):
     if rmse:
         figure, axis = plt.subplots(figsize=(5, 3.5))
         for stem, table in rmse:
-            axis.plot(table["iteration"], table["rmse"], label=stem)
+            # Monte-Carlo learning writes step, rmse_step_estimate; the other methods iteration, rmse (or objective).
+            names = table.keys()
+            x = table["step"] if "step" in names else table["iteration"]
+            y = table[next(c for c in ("rmse_step_estimate", "rmse", "objective") if c in names)]
+            axis.plot(x, y, label=stem)
         axis.set_yscale("log")
         axis.set_xlabel("learning step")
         axis.set_ylabel("RMSE of the moments")
         axis.set_title(f"{scenario}: fits")
         axis.legend(fontsize=8)
         save(figure, "fit_rmse")
+    else:
+        print(f"[{scenario}] fits: no learning curves (every fit stopped at its start)")
 
     references = run.references(scenario)
     if references:

@@ -34,27 +34,45 @@ internal static class FitCommand
 
     public static Command Create()
     {
+        var defaults = new PersistentChainOptions();
         var moments = new Option<string?>("--moments") { Description = "Moments saved by fsi moments (stem or .json)" };
         var momentsText = new Option<string?>("--moments-text") { Description = "Folder with the study's mi_data.txt and Ca_data.txt" };
         var ensemble = new Option<string[]>("--ensemble") { Description = "Ensemble file(s) (shards merge exactly)", AllowMultipleArgumentsPerToken = true };
         var spins = new Option<string?>("--spins") { Description = "int8 M×N .npy of ±1 spins" };
-        var method = new Option<string>("--method") { Description = "bp (Boltzmann learning with BP), mc (persistent-chain Monte-Carlo Boltzmann learning), pl (pseudolikelihood), mf (= tap), nmf", DefaultValueFactory = _ => "bp" };
-        method.AcceptOnlyFromAmong("bp", "mc", "pl", "mf", "tap", "nmf");
-        var refine = new Option<string>("--refine") { Description = "Second stage from the method's model: none, or mc (persistent-chain Monte-Carlo Boltzmann learning; BP moments are biased on dense loopy models)", DefaultValueFactory = _ => "none" };
+        var method = new Option<string>("--method")
+        {
+            Description = "mc (Monte-Carlo Boltzmann learning with verified checks; the default, also of fsi run), study (the study's rule: BP, plain gradient, rates 0.01/0.3, L2 1e-4, 100 steps from zero), " +
+                          "bp (Boltzmann learning with BP), pl (pseudolikelihood), mf (= tap), nmf",
+            DefaultValueFactory = _ => FitDefaults.Method,
+        };
+        method.AcceptOnlyFromAmong(FitPipeline.Methods);
+        var refine = new Option<string>("--refine") { Description = "Second stage from the method's model: none, or mc (Monte-Carlo learning; BP moments are biased on dense loopy models)", DefaultValueFactory = _ => "none" };
         refine.AcceptOnlyFromAmong("none", "mc");
-        var refineIter = new Option<int>("--refine-iter") { Description = "Learning steps of --refine mc (and T of --method mc is --max-iter)", DefaultValueFactory = _ => 400 }.InRange(0, 100_000_000);
+        var refineIter = new Option<int>("--refine-iter") { Description = "Learning steps of --refine mc", DefaultValueFactory = _ => FitDefaults.MaxIterations }.InRange(0, 100_000_000);
         var initModel = new Option<string[]>("--init-model") { Description = "Saved model stems (fsi fit outputs) assembled block-diagonally at their slices as the start, e.g. the LB, ITER, RB fits for FULL", AllowMultipleArgumentsPerToken = true };
-        var pcdChains = new Option<int>("--pcd-chains") { Description = "Persistent chains of the MC learning", DefaultValueFactory = _ => 64 };
-        var pcdSweeps = new Option<int>("--pcd-sweeps") { Description = "Sweeps per chain per MC learning step", DefaultValueFactory = _ => 2 };
-        var pcdStep = new Option<double>("--pcd-step") { Description = "Initial step size of the MC learning (1 = full mean-field Newton step)", DefaultValueFactory = _ => 0.5 };
-        var pcdRidge = new Option<double>("--pcd-ridge") { Description = "Ridge (relative) on the data correlation matrix of the MC learning's preconditioner", DefaultValueFactory = _ => 0.05 };
+        var pcdChains = new Option<int>("--pcd-chains") { Description = "Persistent chains of the MC learning (0 = by size: the power of two nearest 400,000/N within 256..2048)", DefaultValueFactory = _ => defaults.Chains }.InRange(0, 1 << 20);
+        var pcdSweeps = new Option<int>("--pcd-sweeps") { Description = "Sweeps per chain per MC learning step", DefaultValueFactory = _ => defaults.SweepsPerStep }.InRange(1, 1_000_000);
+        var pcdStep = new Option<double>("--pcd-step") { Description = "Learning rate of the MC learning (gradient rule: η_J; η_h = 30 η_J)", DefaultValueFactory = _ => defaults.StepSize }.InRange(1e-9, 1);
+        var pcdRule = new Option<string>("--pcd-rule") { Description = "Step rule of the MC learning: gradient (the study's two-rate gradient) or newton (data-fixed mean-field preconditioner)", DefaultValueFactory = _ => "gradient" };
+        pcdRule.AcceptOnlyFromAmong("gradient", "newton");
+        var pcdRidge = new Option<double>("--pcd-ridge") { Description = "Ridge (relative) on the data correlation matrix of the newton rule's preconditioner", DefaultValueFactory = _ => defaults.Ridge }.InRange(0, 1e6);
+        var checkEvery = new Option<int>("--check-every") { Description = "MC learning steps between checks of the averaged model", DefaultValueFactory = _ => defaults.CheckEvery }.InRange(1, 1_000_000);
+        var patience = new Option<int>("--patience") { Description = "Checks in a row without a new best before the MC learning stops", DefaultValueFactory = _ => defaults.Patience }.InRange(1, 1000);
+        var noMirror = new Option<bool>("--no-mirror-moves") { Description = "MC learning and verification without the mirror move s → −s (chains then cannot cross between the two states of a collective mode)" };
         var parts = new Option<string[]>("--part") { Description = "FULL, LB, ITER, RB or start:end (repeatable)", DefaultValueFactory = _ => ["FULL"], AllowMultipleArgumentsPerToken = true };
-        var init = new Option<string>("--init") { Description = "Initial point of bp/pl: tap, nmf, zero", DefaultValueFactory = _ => "tap" };
-        init.AcceptOnlyFromAmong("tap", "nmf", "zero");
-        var maxIter = new Option<int>("--max-iter") { Description = "Learning steps / quasi-Newton iterations T", DefaultValueFactory = _ => 500 };
-        var tolerance = new Option<double>("--tol") { Description = "Stop Boltzmann learning when RMSE < tol", DefaultValueFactory = _ => 1e-3 };
-        var l2 = new Option<double>("--l2") { Description = "L2 strength on J", DefaultValueFactory = _ => 0.0 };
-        var l1 = new Option<double>("--l1") { Description = "L1 strength on J (pl only; exact zeros)", DefaultValueFactory = _ => 0.0 };
+        var init = new Option<string>("--init") { Description = "Start of the learning: zero (h = J = 0, the study's start; default), independent, best (the best cheap estimate), tap, nmf. The best cheap estimate is always the model to beat", DefaultValueFactory = _ => FitDefaults.Init };
+        init.AcceptOnlyFromAmong("zero", "independent", "best", "tap", "nmf");
+        var maxIter = new Option<int>("--max-iter") { Description = "Learning steps / quasi-Newton iterations T", DefaultValueFactory = _ => FitDefaults.MaxIterations }.InRange(0, 10_000_000);
+        var tolerance = new Option<double>("--tol") { Description = "Stop learning when its verified (noise-corrected) RMSE is at or below this, or below the data's noise floor", DefaultValueFactory = _ => FitDefaults.RmseTolerance }.InRange(1e-12, 10);
+        var targetRmse = new Option<double>("--target") { Description = "RMSE at or below which a fit reproduces the data (raised to the noise floor when that is larger)", DefaultValueFactory = _ => FitDefaults.TargetRmse }.InRange(1e-12, 10);
+        var l2 = new Option<double>("--l2") { Description = "L2 strength on J", DefaultValueFactory = _ => 0.0 }.InRange(0, 1e6);
+        var l1 = new Option<double>("--l1") { Description = "L1 strength on J (mc: OWL-QN pseudo-gradient; pl: exact zeros)", DefaultValueFactory = _ => 0.0 }.InRange(0, 1e6);
+        var penalty = new Option<string>("--penalty") { Description = "Choose the penalty on J by held-out networks: none, l2 (λ₂ = c/M), l1 (λ₁ = c/√M); needs --ensemble", DefaultValueFactory = _ => "none" };
+        penalty.AcceptOnlyFromAmong("none", "l2", "l1");
+        var folds = new Option<int>("--folds") { Description = "Groups of networks (by network id) for --penalty: each is held out once", DefaultValueFactory = _ => 2 }.InRange(2, 100);
+        var scales = new Option<double[]>("--penalty-scales") { Description = "Prior scales c tried by --penalty (default l2: 0 10 30 100 300 1000; l1: 0 0.25 0.5 1 2)", AllowMultipleArgumentsPerToken = true };
+        var noiseFloor = new Option<double?>("--noise-floor") { Description = "The data's noise floor (RMSE a perfect model would show against these data, e.g. from a bootstrap over networks); default: the sampling noise of the configurations as independent samples" };
+        var sampleCount = new Option<double?>("--sample-count") { Description = "Independent samples behind the data (networks), for the noise floor and the penalty strength" };
         var bpTol = new Option<double>("--bp-tol") { Description = "BP convergence tolerance", DefaultValueFactory = _ => 1e-8 };
         var bpDamping = new Option<double>("--bp-damping") { Description = "BP damping (escalated on non-convergence)", DefaultValueFactory = _ => 0.5 };
         var bpUpdate = UpdateOption("--bp-update");
@@ -64,69 +82,109 @@ internal static class FitCommand
             Description = "BP inside learning to 0.1 × the best RMSE (floor --bp-tol), warm-started, within --bp-sweep-budget sweeps per step: what `fsi bench fit` times. " +
                           "Fast, but on near-critical data (the published parts) the learning can follow a BP branch that cold-start BP and Monte Carlo do not confirm",
         };
-        var mcChains = new Option<int>("--mc-chains") { Description = "Monte-Carlo check: chains", DefaultValueFactory = _ => 16 };
-        var mcSamples = new Option<int>("--mc-samples") { Description = "Monte-Carlo check: samples per chain (0 = skip the check)", DefaultValueFactory = _ => 4000 };
-        var mcBurnIn = new Option<int>("--mc-burn-in") { Description = "Monte-Carlo check: burn-in sweeps", DefaultValueFactory = _ => 2000 };
-        var mcThin = new Option<int>("--mc-thin") { Description = "Monte-Carlo check: sweeps between samples", DefaultValueFactory = _ => 2 };
-        var tripletTol = new Option<double>("--triplet-tol") { Description = "Tolerance on connected three-point correlations", DefaultValueFactory = _ => 0.01 };
+        var noBpCheck = new Option<bool>("--no-bp-check") { Description = "Skip the BP moments of the fitted model (reported beside the Monte-Carlo ones)" };
+        var mcChains = new Option<int>("--mc-chains") { Description = "Final Monte-Carlo verification: chains (fresh, random starts)", DefaultValueFactory = _ => FitDefaults.VerificationChains }.InRange(2, 1 << 20);
+        var mcSamples = new Option<int>("--mc-samples") { Description = "Final Monte-Carlo verification: samples per chain (0 = skip it)", DefaultValueFactory = _ => FitDefaults.VerificationSamples }.InRange(0, int.MaxValue);
+        var mcBurnIn = new Option<int>("--mc-burn-in") { Description = "Final Monte-Carlo verification: burn-in sweeps", DefaultValueFactory = _ => FitDefaults.VerificationBurnIn }.InRange(0, int.MaxValue);
+        var mcThin = new Option<int>("--mc-thin") { Description = "Final Monte-Carlo verification: sweeps between samples", DefaultValueFactory = _ => FitDefaults.VerificationThin }.InRange(1, int.MaxValue);
+        var tripletTol = new Option<double>("--triplet-tol") { Description = "Tolerance on connected three-point correlations", DefaultValueFactory = _ => FitDefaults.TripletTolerance };
         var seed = CommonOptions.Seed();
         var output = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => "models/fit" };
         var allowMissing = MomentsCommand.AllowMissingShardsOption();
 
-        var command = new Command("fit", "Fit maximum-entropy Ising models per part (FULL/LB/ITER/RB) and check them by BP and Monte Carlo; writes J/h .npy + JSON sidecar, RMSE curve, scatter and histogram figures")
+        var command = new Command("fit", "Fit maximum-entropy Ising models per part (FULL/LB/ITER/RB), never worse than the independent-site model, verify them by Monte Carlo (and BP) and judge them against the target and the data's noise floor; writes J/h .npy + JSON sidecar, RMSE curve, scatter and histogram figures")
         {
-            moments, momentsText, ensemble, spins, method, parts, init, maxIter, tolerance, l2, l1, bpTol, bpDamping, bpUpdate, bpInexact, bpBudget,
-            mcChains, mcSamples, mcBurnIn, mcThin, tripletTol, seed, output, refine, refineIter, initModel, pcdChains, pcdSweeps, pcdStep, pcdRidge,
-            allowMissing,
+            moments, momentsText, ensemble, spins, method, parts, init, maxIter, tolerance, targetRmse, l2, l1, penalty, folds, scales, noiseFloor, sampleCount,
+            bpTol, bpDamping, bpUpdate, bpInexact, bpBudget, noBpCheck, mcChains, mcSamples, mcBurnIn, mcThin, tripletTol, seed, output, refine, refineIter,
+            initModel, pcdChains, pcdSweeps, pcdStep, pcdRule, pcdRidge, checkEvery, patience, noMirror, allowMissing,
         };
         command.SetAction(parse =>
         {
-            int iterations = parse.GetValue(maxIter);
-            if (iterations < 0) throw new InputException($"--max-iter: {iterations} must be ≥ 0");
-            double tol = parse.GetValue(tolerance);
-            if (!(tol > 0)) throw new InputException($"--tol: {tol} must be > 0");
             var bp = new BpOptions(Damping: parse.GetValue(bpDamping), Tolerance: parse.GetValue(bpTol));
             bp.Validate();
-            var mc = new MonteCarloOptions(Chains: parse.GetValue(mcChains), BurnInSweeps: parse.GetValue(mcBurnIn),
-                Samples: Math.Max(1, parse.GetValue(mcSamples)), ThinSweeps: parse.GetValue(mcThin), Seed: parse.GetValue(seed));
+            ulong seedValue = parse.GetValue(seed);
+            bool mirror = !parse.GetValue(noMirror);
+            int samples = parse.GetValue(mcSamples);
+            var mc = FitDefaults.Verification(seedValue) with
+            {
+                Chains = parse.GetValue(mcChains), BurnInSweeps = parse.GetValue(mcBurnIn), Samples = Math.Max(1, samples),
+                ThinSweeps = parse.GetValue(mcThin), MirrorMoves = mirror,
+            };
             mc.Validate();
-            if (parse.GetValue(mcSamples) == 0) mc = mc with { Samples = 0 };
+            if (samples == 0) mc = mc with { Samples = 0 };
+            var chains = defaults with
+            {
+                Chains = parse.GetValue(pcdChains), SweepsPerStep = parse.GetValue(pcdSweeps), StepSize = parse.GetValue(pcdStep),
+                Rule = parse.GetValue(pcdRule) == "newton" ? ChainLearningRule.Newton : ChainLearningRule.Gradient,
+                Ridge = parse.GetValue(pcdRidge), CheckEvery = parse.GetValue(checkEvery), Patience = parse.GetValue(patience), MirrorMoves = mirror,
+            };
+            chains.Validate();
             var settings = new FitSettings(
                 new FitInput(parse.GetValue(moments), parse.GetValue(momentsText), parse.GetValue(ensemble), parse.GetValue(spins))
                 {
                     AllowMissingShards = parse.GetValue(allowMissing),
                 },
-                parse.GetValue(parts)!, parse.GetValue(method)!, parse.GetValue(init)!,
-                new FitOptions(iterations, tol, parse.GetValue(l2), parse.GetValue(l1)), bp, mc,
-                parse.GetValue(tripletTol), parse.GetValue(output))
+                parse.GetValue(parts)!, parse.GetValue(output))
             {
+                Method = parse.GetValue(method)!,
+                Init = parse.GetValue(init)!,
+                Fit = new FitOptions(parse.GetValue(maxIter), parse.GetValue(tolerance), parse.GetValue(l2), parse.GetValue(l1)),
+                TargetRmse = parse.GetValue(targetRmse),
+                Bp = bp,
+                BpCheck = !parse.GetValue(noBpCheck),
+                MonteCarlo = mc,
+                TripletTolerance = parse.GetValue(tripletTol),
+                Seed = seedValue,
                 Refine = parse.GetValue(refine),
                 InitModels = parse.GetValue(initModel),
                 RefineIterations = parse.GetValue(refineIter),
                 BpUpdate = Update(parse.GetValue(bpUpdate)),
                 BpInexact = parse.GetValue(bpInexact),
                 BpSweepBudget = parse.GetValue(bpBudget),
-                // Learning chains use a seed distinct from the check's, so the check samples are independent.
-                Chains = new PersistentChainOptions(Chains: parse.GetValue(pcdChains), SweepsPerStep: parse.GetValue(pcdSweeps),
-                    StepSize: parse.GetValue(pcdStep), Ridge: parse.GetValue(pcdRidge), Seed: parse.GetValue(seed) ^ 0x5EED5EED5EEDUL),
+                Chains = chains,
+                Penalty = parse.GetValue(penalty) switch { "l2" => PenaltyKind.L2, "l1" => PenaltyKind.L1, _ => null },
+                FoldCount = parse.GetValue(folds),
+                PenaltyScales = parse.GetValue(scales) is { Length: > 0 } given ? given : null,
+                NoiseFloor = parse.GetValue(noiseFloor),
+                SampleCount = parse.GetValue(sampleCount),
             };
             settings.Chains.Validate();
             if (settings.Input.Ensembles is { Count: > 0 } files && settings.Input.MomentsStem == null && settings.Input.MomentsTextDirectory == null && settings.Input.SpinsNpy == null)
                 MomentsCommand.WarnIfIncomplete(Ensembles.EnsembleSet.Open(files, settings.Input.AllowMissingShards), parse.InvocationConfiguration.Error);
+            if (settings.NoiseFloor is < 0) throw new InputException($"--noise-floor: {settings.NoiseFloor} must not be negative");
+            if (settings.SampleCount is <= 0) throw new InputException($"--sample-count: {settings.SampleCount} must be positive");
+            if (settings.PenaltyScales?.Any(c => !(c >= 0)) == true) throw new InputException("--penalty-scales: every scale must be ≥ 0");
             var progress = new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet));
             var reports = FitPipeline.Run(settings, progress);
-            foreach (var r in reports) Console.Out.WriteLine(Summary(r));
+            foreach (string line in Table(reports)) Console.Out.WriteLine(line);
             return CliApp.ExitOk;
         });
         return command;
     }
 
-    internal static string Summary(PartFitReport r)
+    /// <summary>The fit table: per part the independent-site baseline, the verified RMSE (measured, its Monte-Carlo noise, corrected),
+    /// BP's, the data's noise floor, and the verdict; then each part's advice and model files.</summary>
+    internal static IReadOnlyList<string> Table(IReadOnlyList<PartFitReport> reports)
     {
         var c = CultureInfo.InvariantCulture;
-        string triplets = r.TripletCount > 0 ? string.Format(c, "  triplets {0:P1} of {1} within tol", r.TripletFraction, r.TripletCount) : "";
-        return string.Format(c, "{0,-5} {1,-4} N={2}  rmse BP {3:F4}  MC {4:F4} (MC noise {5:F4})  iterations {6}  stop {7}  {8:F1} s{9}{10}",
-            r.Part.Name, r.Fit.Method, r.Part.Length, r.BpRmse, r.McRmse, r.McNoiseRmse, r.Fit.Iterations, r.Fit.StopReason,
-            r.Fit.Elapsed.TotalSeconds, triplets, r.ModelStem != null ? $"  -> {r.ModelStem}.*" : "");
+        var lines = new List<string>
+        {
+            string.Format(c, "{0,-5} {1,5} {2,-6} {3,-11} {4,6} {5,-12} {6,9} {7,9} {8,8} {9,9} {10,9} {11,8}  {12}",
+                "part", "N", "method", "saved", "steps", "stop", "indep.", "MC rmse", "MC noise", "corrected", "BP rmse", "floor", "verdict"),
+        };
+        foreach (var r in reports)
+            lines.Add(string.Format(c, "{0,-5} {1,5} {2,-6} {3,-11} {4,6} {5,-12} {6,9:F4} {7,9:F4} {8,8:F4} {9,9:F4} {10,9:F4} {11,8:F4}  {12}",
+                r.Part.Name, r.Part.Length, r.Fit.Method, r.Saved == "independent" ? "independent" : r.Fit.BestIteration >= 0 ? $"step {r.Fit.BestIteration}" : "start",
+                r.Fit.Iterations, r.Fit.StopReason, r.IndependentRmse, r.McRmse, r.McNoiseRmse, r.CorrectedRmse, r.BpRmse, r.NoiseFloor, r.Verdict.Text));
+        foreach (var r in reports)
+        {
+            if (r.Penalty is { } p)
+                lines.Add(string.Format(c, "{0}: {1} penalty chosen on held-out networks: scale {2:G3} (λ₂ = {3:G3}, λ₁ = {4:G3}); held-out RMSE by scale: {5}",
+                    r.Part.Name, p.Kind, p.Scale, r.Strengths.L2, r.Strengths.L1,
+                    string.Join(", ", p.Scores.Select(s => string.Format(c, "{0:G3}: {1:F4}", s.Scale, s.Mean)))));
+            if (r.Verdict.Advice != null) lines.Add($"{r.Part.Name}: {r.Verdict.Advice}");
+            if (r.ModelStem != null) lines.Add($"{r.Part.Name}: -> {r.ModelStem}.*");
+        }
+        return lines;
     }
 }

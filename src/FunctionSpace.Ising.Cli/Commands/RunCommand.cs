@@ -31,7 +31,7 @@ internal static class RunCommand
         var samples = new Option<int?>("--samples") { Description = "Configurations sampled from each network" };
         var threshold = new Option<double?>("--threshold") { Description = "Minimal test accuracy of a kept configuration" };
         var epochs = new Option<int?>("--epochs") { Description = "Training epochs" };
-        var method = new Option<string?>("--method") { Description = "Fit method: bp, pl, mf, nmf" };
+        var method = new Option<string?>("--method") { Description = "Fit method (default, as fsi fit: mc, Monte-Carlo learning with verified checks; study, bp, pl, mf, nmf)" };
         var fitSteps = new Option<int?>("--fit-steps") { Description = "Cap on learning steps per part" };
         var points = new Option<int?>("--points") { Description = "Points per landscape sweep direction" };
         var xRange = new Option<string?>("--x-range") { Description = "Coupling-field range of the sweeps, MIN:MAX" };

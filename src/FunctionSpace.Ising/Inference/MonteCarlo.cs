@@ -18,8 +18,10 @@ public enum MetropolisRule
 /// <param name="ThinSweeps">Sweeps between kept samples.</param>
 /// <param name="Rule">Metropolis or heat bath.</param>
 /// <param name="Seed">Seed of every random draw; chain c uses stream c of it.</param>
+/// <param name="MirrorMoves">After every sweep, propose the mirror state s → −s (see <see cref="MonteCarlo"/>): lets the
+/// chains cross between the two states of a collective (Mattis-like) mode that single-spin updates cannot.</param>
 public sealed record MonteCarloOptions(int Chains = 16, int BurnInSweeps = 1000, int Samples = 1000,
-    int ThinSweeps = 1, MetropolisRule Rule = MetropolisRule.Metropolis, ulong Seed = 1)
+    int ThinSweeps = 1, MetropolisRule Rule = MetropolisRule.Metropolis, ulong Seed = 1, bool MirrorMoves = false)
 {
     /// <summary>Checks the settings; a bad value gives a one-line <see cref="InputException"/>.</summary>
     public void Validate()
@@ -56,6 +58,9 @@ public sealed record MonteCarloRun(sbyte[] Samples, int SampleCount, double[] En
     /// <summary>The options (with the seed) that produced the run.</summary>
     public MonteCarloOptions Options { get; init; } = new();
 
+    /// <summary>Fraction of mirror moves s → −s accepted (NaN when none was proposed).</summary>
+    public double MirrorAcceptance { get; init; } = double.NaN;
+
     /// <summary>Autocorrelation-safe standard errors of every moment, from the spread of the chain means (needs ≥ 2 chains).</summary>
     public (double[] Magnetisations, double[] SecondMoments) StandardErrors() =>
         SampleStatistics.BlockStandardErrors(Samples, SampleCount, Moments.Size, Chains);
@@ -69,6 +74,11 @@ public sealed record MonteCarloRun(sbyte[] Samples, int SampleCount, double[] En
 /// Each chain keeps its local fields L_i = h_i + Σ_j J_ij s_j and updates them in O(N) after a flip, so a sweep
 /// costs O(N · flips). Every single-spin update satisfies detailed balance for P ∝ e^{−E}, so the sequential
 /// sweep leaves P invariant. Chain c draws from stream c of the seed, so results do not depend on threading.
+/// A mirror move proposes s → −s, which leaves the pair energy unchanged and changes E by ΔE = 2 Σ_i h_i s_i; it is
+/// accepted with probability min(1, e^{−ΔE}) (Metropolis with a symmetric, involutive proposal, so detailed balance
+/// holds) and flips every local field, L_i → 2h_i − L_i. Single-spin dynamics cross between the two states ±ξ of a
+/// collective mode only by going through its free-energy barrier (exponentially rare in N); the mirror move maps one
+/// state's basin onto the other's in one step, so the chains weigh the two states by their equilibrium odds.
 /// </remarks>
 public static class MonteCarlo
 {
@@ -87,6 +97,7 @@ public static class MonteCarlo
         var samples = new sbyte[total * n];
         var energies = new double[total];
         var flips = new long[chains];
+        var mirrorAccepted = new long[chains];
         long sweepsPerChain = options.BurnInSweeps + (long)perChain * options.ThinSweeps;
         long sweepsDone = 0, lastReported = 0;
         long reportEvery = Math.Max(1, chains * sweepsPerChain / 200);
@@ -105,6 +116,7 @@ public static class MonteCarlo
             for (long sweep = 1; sweep <= sweepsPerChain; sweep++)
             {
                 chainFlips += Sweep(model, spins, local, options.Rule, ref rng);
+                if (options.MirrorMoves && MirrorMove(model.Fields, spins, local, ref rng)) mirrorAccepted[c]++;
                 if (sweep % 256 == 0) Recompute(model, spins, local);   // re-anchor the incremental fields
                 long afterBurnIn = sweep - options.BurnInSweeps;
                 if (afterBurnIn > 0 && afterBurnIn % options.ThinSweeps == 0)
@@ -143,7 +155,26 @@ public static class MonteCarlo
             Chains = chains,
             EnergyAutocorrelationTime = tau,
             Options = options,
+            MirrorAcceptance = options.MirrorMoves ? mirrorAccepted.Sum() / ((double)chains * sweepsPerChain) : double.NaN,
         };
+    }
+
+    /// <summary>
+    /// The mirror move s → −s with Metropolis acceptance min(1, e^{−2 Σ h_i s_i}); on acceptance flips the spins and maps
+    /// the local fields L_i = h_i + Σ_j J_ij s_j to 2h_i − L_i. Returns whether it was accepted.
+    /// </summary>
+    internal static bool MirrorMove(ReadOnlySpan<double> h, Span<sbyte> spins, Span<double> local, ref RandomSource rng)
+    {
+        double deltaE = 0;
+        for (int i = 0; i < spins.Length; i++) deltaE += h[i] * spins[i];
+        deltaE *= 2;
+        if (deltaE > 0 && rng.NextDouble() >= Math.Exp(-deltaE)) return false;
+        for (int i = 0; i < spins.Length; i++)
+        {
+            spins[i] = (sbyte)-spins[i];
+            local[i] = 2 * h[i] - local[i];
+        }
+        return true;
     }
 
     // One sequential sweep over all spins; returns the number of flips.

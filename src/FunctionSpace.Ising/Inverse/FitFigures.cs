@@ -4,93 +4,130 @@ using ScottPlot;
 
 namespace FunctionSpace.Ising.Inverse;
 
-/// <summary>What the fit figures say beside the data: whose fit it is and the levels its RMSE is judged against.</summary>
-/// <param name="Label">The part and the data, e.g. "FULL of under/ensemble.fsie"; every title names it.</param>
-/// <param name="TargetRmse">The RMSE the fit aims at (its stopping tolerance); NaN: not drawn.</param>
-/// <param name="NoiseRmse">The RMSE that sampling noise alone gives (e.g. the Monte-Carlo check's); NaN: not drawn.</param>
-public sealed record FitFigureContext(string Label, double TargetRmse = double.NaN, double NoiseRmse = double.NaN);
-
-/// <summary>Figures of a fit, each a PNG (with an SVG) and the CSV behind it: RMSE curve, data-vs-model moments, J and h histograms.</summary>
+/// <summary>Figures of a fit, each a PNG with the CSV behind it: RMSE curve, data-vs-model moments, J and h histograms.</summary>
 public static class FitFigures
 {
+    // Most points one scatter draws (the CSV keeps all of them): beyond this the markers only overdraw each other.
+    private const int MaxScatterPoints = 20_000;
+
     /// <summary>Writes <c>stem.rmse.*</c>, <c>stem.scatter_m.*</c>, <c>stem.scatter_C.*</c>, <c>stem.hist_J.*</c>, <c>stem.hist_h.*</c>.</summary>
-    /// <param name="stem">Path stem of the figures.</param>
+    /// <param name="stem">Output stem.</param>
+    /// <param name="part">Part name, for the titles.</param>
     /// <param name="fit">The fit.</param>
-    /// <param name="data">The data moments.</param>
-    /// <param name="model">The fitted model's moments (Monte Carlo), if computed.</param>
-    /// <param name="context">Label, target and noise level (default: the stem's file name, no lines).</param>
-    public static void Write(string stem, FitResult fit, Moments data, Moments? model, FitFigureContext? context = null)
+    /// <param name="data">Data moments.</param>
+    /// <param name="model">The saved model's verified moments (null: no scatter).</param>
+    /// <param name="independentRmse">RMSE of the independent-site model, drawn as a reference line.</param>
+    /// <param name="noiseFloor">The data's noise floor (NaN: not drawn).</param>
+    /// <param name="target">The target RMSE.</param>
+    public static void Write(string stem, string part, FitResult fit, Moments data, Moments? model, double independentRmse, double noiseFloor, double target)
     {
-        context ??= new FitFigureContext(Path.GetFileName(stem));
-        string method = fit.Method;
-        if (fit.RmseHistory.Length > 0)
+        ArgumentNullException.ThrowIfNull(fit);
+        ArgumentNullException.ThrowIfNull(data);
+        string name = $"{part} ({fit.Method})";
+        if (fit.RmseHistory.Length > 0 && fit.Method == "pl")
         {
             var steps = Enumerable.Range(0, fit.RmseHistory.Length).Select(i => (double)i).ToArray();
-            bool objective = method == "pl";
-            string label = objective ? "objective" : "rmse";
-            CsvTable.WriteColumns(stem + ".rmse.csv", ["iteration", label], steps, fit.RmseHistory);
+            CsvTable.WriteColumns(stem + ".rmse.csv", ["iteration", "objective"], steps, fit.RmseHistory);
             var plot = new Plot();
-            // The RMSE spans decades: drawn as log10 on a log-labelled axis, with the target and the noise floor.
-            var finite = steps.Zip(fit.RmseHistory).Where(p => double.IsFinite(p.Second) && (objective || p.Second > 0)).ToArray();
-            var curve = plot.Add.Scatter(finite.Select(p => p.First).ToArray(), finite.Select(p => objective ? p.Second : Math.Log10(p.Second)).ToArray());
-            curve.LegendText = objective ? "negative log-pseudolikelihood" : "moment RMSE";
-            curve.MarkerSize = finite.Length > 60 ? 0 : 4;
-            if (!objective)
-            {
-                foreach (var (level, name, colour) in new[] { (context.TargetRmse, "target", Colors.Green), (context.NoiseRmse, "noise level", Colors.Gray) })
-                {
-                    if (!(level > 0)) continue;
-                    var line = plot.Add.HorizontalLine(Math.Log10(level), 1.5f, colour, LinePattern.Dashed);
-                    line.LegendText = $"{name} {level:G2}";
-                }
-                Figure.LogAxisY(plot);
-            }
-            Figure.Title(plot, $"Fit of {context.Label} ({method}): {(objective ? "objective" : "moment RMSE")} per step");
-            plot.XLabel("learning step");
-            plot.YLabel(objective ? "negative log-pseudolikelihood" : "RMSE of m_i and C_ij (log scale)");
-            Figure.LegendOutside(plot);
+            plot.Add.Scatter(steps, fit.RmseHistory);
+            Figure.Title(plot, $"{name}: pseudolikelihood objective");
+            plot.XLabel("L-BFGS iteration");
+            plot.YLabel("negative log-pseudolikelihood");
             Figure.SavePng(plot, stem + ".rmse.png");
         }
+        else if (fit.RmseHistory.Length > 0)
+            RmseCurve(stem, name, fit, independentRmse, noiseFloor, target);
         if (model != null)
         {
             int n = data.Size;
             CsvTable.WriteColumns(stem + ".scatter_m.csv", ["m_data", "m_model"], data.Magnetisations, model.Magnetisations);
-            Scatter(stem + ".scatter_m.png", data.Magnetisations, model.Magnetisations, "magnetisations m_i", context);
+            Scatter(stem + ".scatter_m.png", data.Magnetisations, model.Magnetisations, $"{name}: magnetisations m_i");
             var cd = data.ConnectedCorrelations();
             var cm = model.ConnectedCorrelations();
             var xs = new List<double>(); var ys = new List<double>();
             for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) { xs.Add(cd[i * n + j]); ys.Add(cm[i * n + j]); }
             CsvTable.WriteColumns(stem + ".scatter_C.csv", ["C_data", "C_model"], xs, ys);
-            Scatter(stem + ".scatter_C.png", xs, ys, "connected correlations C_ij", context);
+            Scatter(stem + ".scatter_C.png", xs.ToArray(), ys.ToArray(), $"{name}: connected correlations C_ij");
         }
         int size = fit.Model.Size;
         var couplings = new List<double>();
         for (int i = 0; i < size; i++) for (int j = i + 1; j < size; j++) couplings.Add(fit.Model.Couplings[i * size + j]);
-        Histogram(stem + ".hist_J", couplings.ToArray(), "couplings J_ij", context);
-        Histogram(stem + ".hist_h", fit.Model.Fields, "fields h_i", context);
+        Histogram(stem + ".hist_J", couplings.ToArray(), "J_ij", name);
+        Histogram(stem + ".hist_h", fit.Model.Fields, "h_i", name);
     }
 
-    // Data against model with the diagonal; dense scatters thinned and translucent (the CSV keeps every pair).
-    private static void Scatter(string path, IReadOnlyList<double> x, IReadOnlyList<double> y, string what, FitFigureContext context)
+    // The learning curve on a log axis: the per-step estimate of the learning chains, the verified checks (noise-corrected),
+    // and the reference lines (independent-site model, target, the data's noise floor).
+    private static void RmseCurve(string stem, string name, FitResult fit, double independentRmse, double noiseFloor, double target)
+    {
+        var steps = Enumerable.Range(1, fit.RmseHistory.Length).Select(i => (double)i).ToArray();
+        var checks = fit.Diagnostics.GetValueOrDefault("checks") as IReadOnlyList<LearningCheck>;
+        CsvTable.WriteColumns(stem + ".rmse.csv", ["step", "rmse_step_estimate"], steps, fit.RmseHistory);
+        if (checks != null)
+            CsvTable.WriteColumns(stem + ".checks.csv", ["step", "rmse", "noise", "corrected_rmse", "step_size", "best"],
+                checks.Select(c => (double)c.Step).ToArray(), checks.Select(c => c.Rmse).ToArray(), checks.Select(c => c.NoiseRmse).ToArray(),
+                checks.Select(c => c.CorrectedRmse).ToArray(), checks.Select(c => c.StepSize).ToArray(), checks.Select(c => c.Best ? 1.0 : 0.0).ToArray());
+        var plot = new Plot();
+        var finite = steps.Zip(fit.RmseHistory).Where(p => double.IsFinite(p.Second) && p.Second > 0).ToArray();
+        if (finite.Length > 0)
+        {
+            var line = plot.Add.Scatter(finite.Select(p => p.First).ToArray(), finite.Select(p => Math.Log10(p.Second)).ToArray());
+            line.MarkerSize = 0;
+            line.Color = Colors.Gray.WithAlpha(0.6);
+            line.LegendText = checks != null ? "per step (learning chains)" : "per step (the method's estimator)";
+        }
+        if (checks != null)
+        {
+            var shown = checks.Where(c => c.CorrectedRmse > 0).ToArray();
+            var points = plot.Add.ScatterPoints(shown.Select(c => (double)c.Step).ToArray(), shown.Select(c => Math.Log10(c.CorrectedRmse)).ToArray());
+            points.MarkerSize = 7;
+            points.Color = Colors.Blue;
+            points.LegendText = "checks (noise-corrected)";
+            var best = shown.Where(c => c.Best).ToArray();
+            var bestPoints = plot.Add.ScatterPoints(best.Select(c => (double)c.Step).ToArray(), best.Select(c => Math.Log10(c.CorrectedRmse)).ToArray());
+            bestPoints.MarkerSize = 10;
+            bestPoints.MarkerShape = MarkerShape.OpenCircle;
+            bestPoints.Color = Colors.Green;
+            bestPoints.LegendText = "new best";
+        }
+        void Reference(double value, Color color, string label)
+        {
+            if (!(value > 0) || !double.IsFinite(value)) return;
+            var h = plot.Add.HorizontalLine(Math.Log10(value));
+            h.Color = color;
+            h.LinePattern = LinePattern.Dashed;
+            h.LegendText = label;
+        }
+        Reference(independentRmse, Colors.Red, FormattableString.Invariant($"independent sites {independentRmse:F4}"));
+        Reference(target, Colors.Black, FormattableString.Invariant($"target {target:G2}"));
+        Reference(noiseFloor, Colors.Orange, FormattableString.Invariant($"data noise floor {noiseFloor:F4}"));
+        Figure.LogAxisY(plot);
+        Figure.Title(plot, $"{name}: moment RMSE");
+        plot.XLabel("learning step");
+        plot.YLabel("RMSE (log scale)");
+        Figure.LegendOutside(plot);
+        Figure.SavePng(plot, stem + ".rmse.png", 1100);
+    }
+
+    private static void Scatter(string path, double[] x, double[] y, string title)
     {
         var plot = new Plot();
-        var (sx, sy) = Figure.Thin(x, y);
-        bool dense = sx.Length > 2000;
-        var points = plot.Add.Markers(sx, sy, MarkerShape.FilledCircle, dense ? 2 : 4, Colors.Blue.WithAlpha(dense ? 0.2 : 0.7));
-        points.LegendText = sx.Length < x.Count ? $"{sx.Length:N0} of {x.Count:N0} pairs (evenly thinned)" : $"{x.Count:N0} {(what.StartsWith("magnet", StringComparison.Ordinal) ? "spins" : "pairs")}";
+        int stride = Math.Max(1, (x.Length + MaxScatterPoints - 1) / MaxScatterPoints);
+        var xs = x.Where((_, k) => k % stride == 0).ToArray();
+        var ys = y.Where((_, k) => k % stride == 0).ToArray();
+        var s = plot.Add.ScatterPoints(xs, ys);
+        s.MarkerSize = 3;
+        s.Color = Colors.Blue.WithAlpha(stride > 1 || x.Length > 2000 ? 0.25 : 0.8);
         double lo = Math.Min(x.Min(), y.Min()), hi = Math.Max(x.Max(), y.Max());
         var diagonal = plot.Add.Line(lo, lo, hi, hi);
-        diagonal.LegendText = "model = data";
         diagonal.Color = Colors.Black;
-        diagonal.LinePattern = LinePattern.Dashed;
-        Figure.Title(plot, $"Data vs fitted model, {what}: {context.Label}");
+        Figure.Title(plot, stride > 1 ? $"{title} (every {stride}th of {x.Length:N0} pairs)" : title);
         plot.XLabel("data");
         plot.YLabel("model (Monte Carlo)");
-        Figure.LegendOutside(plot);
         Figure.SavePng(plot, path);
     }
 
-    private static void Histogram(string stem, double[] values, string what, FitFigureContext context)
+    private static void Histogram(string stem, double[] values, string what, string name)
     {
         int bins = 50;
         double lo = values.Min(), hi = values.Max();
@@ -103,10 +140,10 @@ public static class FitFigures
         var plot = new Plot();
         var bars = plot.Add.Bars(centres, counts);
         foreach (var bar in bars.Bars) bar.Size = width;
-        Figure.Title(plot, $"Histogram of the fitted {what}: {context.Label}");
+        Figure.CountAxis(plot, counts.Max());
+        Figure.Title(plot, $"{name}: histogram of {what}");
         plot.XLabel(what);
         plot.YLabel("count");
-        Figure.CountAxis(plot, counts.Max());
         Figure.SavePng(plot, stem + ".png");
     }
 }

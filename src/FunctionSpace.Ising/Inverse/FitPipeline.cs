@@ -58,36 +58,149 @@ public sealed record FitInput(string? MomentsStem = null, string? MomentsTextDir
         var moments = accumulator.ToMoments(string.Join(",", Ensembles!.Select(Path.GetFullPath)));
         return (moments, keepSamples ? all.ToArray() : null, keepSamples ? (int)moments.Count : 0, architecture);
     }
-}
-
-/// <summary>Settings of a fit run (one or more parts).</summary>
-/// <param name="Input">The data.</param>
-/// <param name="Parts">FULL, LB, ITER, RB or start:end ranges.</param>
-/// <param name="Method">bp, pl, nmf or tap.</param>
-/// <param name="Init">Initial point of bp/pl: tap, nmf or zero.</param>
-/// <param name="Fit">Common fit options (T, ε, L2, L1).</param>
-/// <param name="Bp">BP settings of the learning estimator and the BP check.</param>
-/// <param name="MonteCarlo">MC settings of the verification (Samples = 0 skips it).</param>
-/// <param name="TripletTolerance">|Δ⟨s_i s_j s_k⟩_c| below which a data triplet counts as predicted.</param>
-/// <param name="OutputDirectory">Where models, curves and figures go (null = no files).</param>
-public sealed record FitSettings(FitInput Input, IReadOnlyList<string> Parts, string Method, string Init, FitOptions Fit,
-    BpOptions Bp, MonteCarloOptions MonteCarlo, double TripletTolerance, string? OutputDirectory)
-{
-    /// <summary>Second stage after the method: null/"none", or "mc" (persistent-chain Monte-Carlo Boltzmann learning from the first fit).</summary>
-    public string? Refine { get; init; }
-
-    /// <summary>Settings of the persistent-chain learning (method mc or --refine mc).</summary>
-    public PersistentChainOptions Chains { get; init; } = new();
 
     /// <summary>
-    /// Saved models (stems of <c>fsi fit</c> outputs) that form the initial point instead of --init: each is placed at its
-    /// sidecar's slice (e.g. the fitted LB, ITER and RB blocks as the start of FULL); uncovered couplings are 0,
+    /// Moments of <paramref name="groups"/> disjoint groups of networks of the ensemble input (network id mod K, so each group
+    /// holds whole networks), for choosing a penalty on held-out networks; with the number of distinct networks per group
+    /// (the independent samples: configurations of one network are not independent).
+    /// </summary>
+    public (IReadOnlyList<MomentAccumulator> Groups, long[] Networks) LoadGroups(int groups, CancellationToken ct = default)
+    {
+        if (Ensembles is not { Count: > 0 }) throw new InputException("--folds: needs --ensemble input (held-out networks are chosen by network id)");
+        if (groups < 2) throw new InputException($"--folds: {groups} must be at least 2");
+        MomentAccumulator[]? accumulators = null;
+        var ids = Enumerable.Range(0, groups).Select(_ => new HashSet<int>()).ToArray();
+        foreach (string path in Ensembles)
+        {
+            using var reader = EnsembleReader.Open(path);
+            int n = reader.Header.Architecture.WeightCount;
+            accumulators ??= Enumerable.Range(0, groups).Select(_ => new MomentAccumulator(n)).ToArray();
+            if (accumulators[0].SpinCount != n) throw new InputException($"{path}: {n} spins, the other shards {accumulators[0].SpinCount}");
+            foreach (var chunk in reader.ReadChunks(ct))
+            {
+                for (int g = 0; g < groups; g++)
+                {
+                    var rows = Enumerable.Range(0, chunk.Count).Where(r => HeldOutSelection.GroupOf(chunk.NetworkIds[r], groups) == g).ToArray();
+                    if (rows.Length == 0) continue;
+                    var spins = new sbyte[rows.Length * n];
+                    for (int k = 0; k < rows.Length; k++) chunk.Configuration(rows[k]).CopyTo(spins.AsSpan(k * n, n));
+                    accumulators[g].Add(spins, rows.Length, path);
+                    foreach (int r in rows) ids[g].Add(chunk.NetworkIds[r]);
+                }
+            }
+        }
+        return (accumulators!, ids.Select(set => (long)set.Count).ToArray());
+    }
+}
+
+/// <summary>
+/// The defaults of every fit, shared by <c>fsi fit</c> (its option defaults), the pipeline's fit stage
+/// (<see cref="Pipeline.FitConfig"/>) and <c>fsi bench fit</c>: one method, start, checks and tolerances.
+/// </summary>
+public static class FitDefaults
+{
+    /// <summary>Persistent-chain Monte-Carlo learning (<see cref="PersistentChainLearning"/>): BP is biased on these models.</summary>
+    public const string Method = "mc";
+
+    /// <summary>Where the learning starts: h = 0, J = 0 (the study's start), from which the gradient builds collective modes;
+    /// the best cheap estimate is kept as the model to beat (<see cref="Incumbent"/>).</summary>
+    public const string Init = "zero";
+
+    /// <summary>Learning-step cap.</summary>
+    public const int MaxIterations = 600;
+
+    /// <summary>The learning stops once a check's noise-corrected RMSE is at or below this (or the data's noise floor).</summary>
+    public const double RmseTolerance = 0.005;
+
+    /// <summary>RMSE at or below which a fit reproduces the data (the study's fits reach 0.0025–0.01 by BP).</summary>
+    public const double TargetRmse = 0.01;
+
+    /// <summary>Tolerance on connected three-point correlations.</summary>
+    public const double TripletTolerance = 0.01;
+
+    /// <summary>Chains of the final verification (many independent chains average a collective mode's slow fluctuations).</summary>
+    public const int VerificationChains = 128;
+
+    /// <summary>Burn-in sweeps of the final verification (from random starts).</summary>
+    public const int VerificationBurnIn = 1000;
+
+    /// <summary>Samples per chain of the final verification.</summary>
+    public const int VerificationSamples = 500;
+
+    /// <summary>Sweeps between the final verification's samples.</summary>
+    public const int VerificationThin = 2;
+
+    /// <summary>
+    /// The final verification of a fitted model: 128 fresh heat-bath chains from random starts with mirror moves, 1,000 sweeps
+    /// of burn-in, 500 samples per chain 2 sweeps apart, Rao-Blackwellised; the mixing check compares its chains.
+    /// </summary>
+    public static MonteCarloOptions Verification(ulong seed) => new(Chains: VerificationChains, BurnInSweeps: VerificationBurnIn,
+        Samples: VerificationSamples, ThinSweeps: VerificationThin, Rule: MetropolisRule.HeatBath, Seed: seed, MirrorMoves: true);
+
+    /// <summary>The check of a cheap start (TAP, nMF inversion): 16 fresh chains, 300 sweeps of burn-in, 250 samples 2 apart.</summary>
+    public static MonteCarloOptions StartCheck(ulong seed) => new(Chains: 16, BurnInSweeps: 300, Samples: 250, ThinSweeps: 2,
+        Rule: MetropolisRule.HeatBath, Seed: seed, MirrorMoves: true);
+
+    /// <summary>Seeds of a fit's stages, derived from its seed.</summary>
+    public static (ulong Learning, ulong Verification, ulong StartCheck) Seeds(ulong seed) =>
+        (seed ^ 0x5EED5EED5EEDUL, seed, seed ^ 0x57A7_0000_0000UL);
+}
+
+/// <summary>Settings of a fit run (one or more parts); every value not given is the default of <see cref="FitDefaults"/>.</summary>
+/// <param name="Input">The data.</param>
+/// <param name="Parts">FULL, LB, ITER, RB or start:end ranges.</param>
+/// <param name="OutputDirectory">Where models, curves and figures go (null = no files).</param>
+public sealed record FitSettings(FitInput Input, IReadOnlyList<string> Parts, string? OutputDirectory)
+{
+    /// <summary>mc (default), study, bp, pl, mf (= tap), nmf.</summary>
+    public string Method { get; init; } = FitDefaults.Method;
+
+    /// <summary>Start of the learning: zero (default), independent, best (the best cheap estimate), tap, nmf.</summary>
+    public string Init { get; init; } = FitDefaults.Init;
+
+    /// <summary>Common fit options (step cap, stopping RMSE, L2, L1).</summary>
+    public FitOptions Fit { get; init; } = new(MaxIterations: FitDefaults.MaxIterations, RmseTolerance: FitDefaults.RmseTolerance);
+
+    /// <summary>BP settings of the BP-based methods and the BP check.</summary>
+    public BpOptions Bp { get; init; } = new();
+
+    /// <summary>Whether the fitted model's moments are also computed by BP (reported beside the Monte-Carlo ones).</summary>
+    public bool BpCheck { get; init; } = true;
+
+    /// <summary>Seed of every random draw of the fit (learning chains, checks, verification).</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>The final verification (Samples = 0 skips it; then nothing guards against a worse-than-independent fit).</summary>
+    public MonteCarloOptions MonteCarlo { get; init; } = FitDefaults.Verification(1);
+
+    /// <summary>|Δ⟨s_i s_j s_k⟩_c| below which a data triplet counts as predicted.</summary>
+    public double TripletTolerance { get; init; } = FitDefaults.TripletTolerance;
+
+    /// <summary>RMSE at or below which a fit reproduces the data (raised to the data's noise floor when that is larger).</summary>
+    public double TargetRmse { get; init; } = FitDefaults.TargetRmse;
+
+    /// <summary>The data's noise floor for every part (an RMSE a perfect model would show against these data, e.g. from a
+    /// bootstrap over networks); null: <see cref="NoiseFloors"/>, else estimated from the sample count.</summary>
+    public double? NoiseFloor { get; init; }
+
+    /// <summary>The data's noise floor per part name (overrides <see cref="NoiseFloor"/>).</summary>
+    public IReadOnlyDictionary<string, double>? NoiseFloors { get; init; }
+
+    /// <summary>Settings of the persistent-chain learning (method mc or --refine mc); its seed is replaced by the fit's.</summary>
+    public PersistentChainOptions Chains { get; init; } = new();
+
+    /// <summary>Second stage after the method: null/"none", or "mc" (persistent-chain Monte-Carlo learning from the first fit).</summary>
+    public string? Refine { get; init; }
+
+    /// <summary>Learning steps of the refinement stage.</summary>
+    public int RefineIterations { get; init; } = FitDefaults.MaxIterations;
+
+    /// <summary>
+    /// Saved models (stems of <c>fsi fit</c> outputs) that form the initial point instead of <see cref="Init"/>: each is placed
+    /// at its sidecar's slice (e.g. the fitted LB, ITER and RB blocks as the start of FULL); uncovered couplings are 0,
     /// uncovered fields atanh m_i.
     /// </summary>
     public IReadOnlyList<string>? InitModels { get; init; }
-
-    /// <summary>Learning steps of the refinement stage.</summary>
-    public int RefineIterations { get; init; } = 400;
 
     /// <summary>How BP Boltzmann learning (method bp) turns the moment mismatch into a step.</summary>
     public BoltzmannUpdate BpUpdate { get; init; } = BoltzmannUpdate.MeanFieldNewton;
@@ -101,33 +214,121 @@ public sealed record FitSettings(FitInput Input, IReadOnlyList<string> Parts, st
     /// <summary>BP sweeps allowed to a learning step's estimate when <see cref="BpInexact"/> (0 = none); see
     /// <see cref="FitPipeline.LearningSweepBudget"/>.</summary>
     public int BpSweepBudget { get; init; } = FitPipeline.LearningSweepBudget;
+
+    /// <summary>Choose the penalty on J by held-out networks (null: use <see cref="Fit"/>'s L2 and L1 as given).</summary>
+    public PenaltyKind? Penalty { get; init; }
+
+    /// <summary>The prior scales c tried (null: <see cref="PenaltyScale.Defaults"/>).</summary>
+    public IReadOnlyList<double>? PenaltyScales { get; init; }
+
+    /// <summary>(training, held-out) moment pairs of the whole network for <see cref="Penalty"/> (e.g. orbit-averaged fold
+    /// moments); null with a penalty: built from <see cref="FoldCount"/> groups of the ensemble input's networks.</summary>
+    public IReadOnlyList<MomentFold>? Folds { get; init; }
+
+    /// <summary>Groups of networks (by network id) when the folds are built from the ensemble input.</summary>
+    public int FoldCount { get; init; } = 2;
+
+    /// <summary>Independent samples behind the full data, for the penalty strength λ = c / M (null: the networks of the
+    /// ensemble input, else the moments' configuration count).</summary>
+    public double? SampleCount { get; init; }
 }
 
 /// <summary>Outcome for one part.</summary>
 /// <param name="Part">The slice.</param>
-/// <param name="Fit">The solver's result.</param>
-/// <param name="BpRmse">Moment RMSE of the fitted model by BP (NaN if BP failed).</param>
-/// <param name="McRmse">Moment RMSE by Monte Carlo of the fitted model (NaN if skipped).</param>
-/// <param name="McNoiseRmse">RMSE expected from MC noise alone (from the chain spread), to judge <paramref name="McRmse"/>.</param>
+/// <param name="Fit">The solver's result (its model is the saved one unless <paramref name="Saved"/> says otherwise).</param>
+/// <param name="Model">The saved model.</param>
+/// <param name="Saved">What was saved: the method's model, or "independent" when that was better by the final verification.</param>
+/// <param name="BpRmse">Moment RMSE of the saved model by BP (NaN if BP failed or was skipped).</param>
+/// <param name="Verification">The final Monte-Carlo verification of the saved model (null if skipped).</param>
+/// <param name="IndependentRmse">RMSE of the independent-site model h = atanh m, J = 0 (exact).</param>
+/// <param name="NoiseFloor">The data's noise floor (NaN if unknown).</param>
+/// <param name="NoiseFloorSource">Where the noise floor comes from.</param>
+/// <param name="Verdict">The verdict against the target, the noise floor and the Monte-Carlo noise.</param>
 /// <param name="TripletFraction">Fraction of data triplets predicted within tolerance (NaN if none).</param>
 /// <param name="TripletCount">Triplets checked.</param>
 /// <param name="ModelStem">Where the model was saved (null if not).</param>
-public sealed record PartFitReport(SpinSlice Part, FitResult Fit, double BpRmse, double McRmse, double McNoiseRmse,
-    double TripletFraction, int TripletCount, string? ModelStem);
+public sealed record PartFitReport(SpinSlice Part, FitResult Fit, IsingModel Model, string Saved, double BpRmse, VerifiedMoments? Verification,
+    double IndependentRmse, double NoiseFloor, string NoiseFloorSource, FitVerdict Verdict, double TripletFraction, int TripletCount, string? ModelStem)
+{
+    /// <summary>Monte-Carlo RMSE of the saved model (NaN if not verified).</summary>
+    public double McRmse => Verification?.Rmse ?? double.NaN;
+
+    /// <summary>Its Monte-Carlo noise.</summary>
+    public double McNoiseRmse => Verification?.NoiseRmse ?? double.NaN;
+
+    /// <summary>Its noise-corrected RMSE.</summary>
+    public double CorrectedRmse => Verification?.CorrectedRmse ?? double.NaN;
+
+    /// <summary>The penalty selection, when one was made.</summary>
+    public PenaltySelection? Penalty { get; init; }
+
+    /// <summary>The L2 and L1 strengths the fit used.</summary>
+    public (double L2, double L1) Strengths { get; init; }
+}
+
+/// <summary>What a fit's numbers say.</summary>
+/// <param name="Text">The verdict: reproduces the data / at the data's noise floor / does not … / not verified.</param>
+/// <param name="Advice">What to do about it (null when nothing is needed). "Fit longer" only while the verified error still fell.</param>
+/// <param name="Reproduces">Whether the noise-corrected RMSE is at or below the required RMSE (the target, or the noise floor when larger).</param>
+/// <param name="Required">That required RMSE.</param>
+public sealed record FitVerdict(string Text, string? Advice, bool Reproduces, double Required)
+{
+    /// <summary>
+    /// Judges a verified fit. The required RMSE is max(target, noise floor): a model cannot be asked to be closer to the data
+    /// than the data are to their own distribution. The comparison uses the noise-corrected RMSE (the Monte-Carlo noise
+    /// removed), so the verification's finite sample neither fails a good fit nor passes a bad one; chains that did not mix
+    /// give no verdict. "Fit longer" is advised only when the learning hit its step cap while its verified error still fell.
+    /// </summary>
+    public static FitVerdict Judge(VerifiedMoments? verification, double independentRmse, double noiseFloor, double target,
+        FitStopReason stop, bool stillFalling, string saved)
+    {
+        double required = double.IsFinite(noiseFloor) ? Math.Max(target, noiseFloor) : target;
+        bool floorRules = double.IsFinite(noiseFloor) && noiseFloor > target;
+        if (verification == null) return new FitVerdict("not verified by Monte Carlo", null, false, required);
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        if (!verification.Mixing.Mixed)
+            return new FitVerdict("not verified: the Monte-Carlo chains did not mix (" + verification.Mixing.Describe() + ")",
+                "the model has states the sampler does not cross between; its moments are uncertain", false, required);
+        double corrected = verification.CorrectedRmse;
+        if (corrected <= required)
+            return new FitVerdict(floorRules ? string.Format(c, "at the data's noise floor ({0:F4})", noiseFloor) : "reproduces the data", null, true, required);
+        string text = floorRules
+            ? string.Format(c, "does not reach the data's noise floor (RMSE {0:F4} against {1:F4})", corrected, noiseFloor)
+            : string.Format(c, "does not reproduce the data (RMSE {0:F4} against {1:F4})", corrected, required);
+        if (saved == "independent") text += string.Format(c, "; no learned model beat the independent-site model (RMSE {0:F4})", independentRmse);
+        string advice = stop == FitStopReason.IterationCap && stillFalling
+            ? "fit longer: the verified RMSE was still falling when the step cap was reached"
+            : "a longer fit will not help (the verified RMSE had stopped falling): try more networks, a penalty chosen on held-out networks, or another method";
+        return new FitVerdict(text, advice, false, required);
+    }
+}
 
 /// <summary>
-/// The fitting pipeline behind <c>fsi fit</c> (and a later <c>fsi run</c>): load data, per part fit with the
-/// chosen method, check the model by BP and Monte Carlo, write model files (ModelFile + JSON sidecar),
-/// RMSE curve, data-vs-model scatter and J/h histograms (PNG + CSV).
+/// The fitting pipeline behind <c>fsi fit</c> and the fit stage of <c>fsi run</c>: load data, per part fit with the chosen
+/// method, keep it only if it beats the independent-site model, check it by BP and by a Monte-Carlo verification on fresh
+/// chains, judge it against the target and the data's noise floor, write model files (ModelFile + JSON sidecar), the RMSE
+/// curve, data-vs-model scatter and J/h histograms (PNG + CSV).
 /// </summary>
 public static class FitPipeline
 {
     /// <summary>Runs the fits; returns one report per part.</summary>
     public static IReadOnlyList<PartFitReport> Run(FitSettings settings, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         bool needsSamples = string.Equals(settings.Method, "pl", StringComparison.OrdinalIgnoreCase);
         var (data, samples, sampleCount, architecture) = settings.Input.Load(null, ct, keepSamples: needsSamples);
         architecture ??= data.Size switch { 675 => Architecture.Deep, 200 => Architecture.Shallow, _ => null };
+        var folds = settings.Folds;
+        double fullCount = settings.SampleCount ?? data.Count;
+        if (settings.Penalty != null && folds == null)
+        {
+            if (settings.Input.Ensembles is not { Count: > 0 } ensembles)
+                throw new InputException("--penalty: choosing a penalty on held-out networks needs --ensemble input (or fold moments)");
+            (folds, double networks) = FoldsFromEnsembles(ensembles, settings.FoldCount, ct);
+            fullCount = settings.SampleCount ?? networks;
+        }
+        if (folds != null && folds.Any(f => f.Train.Size != data.Size || f.HeldOut.Size != data.Size))
+            throw new InputException($"penalty selection: fold moments do not have the data's {data.Size} spins");
         var reports = new List<PartFitReport>();
         foreach (string partName in settings.Parts)
         {
@@ -135,9 +336,98 @@ public static class FitPipeline
             var partMoments = data.Slice(part.Start, part.Length, part.Name);
             sbyte[]? partSamples = samples == null ? null : SliceSamples(samples, sampleCount, data.Size, part);
             var target = new FitTarget(partMoments.ToMoments(), partSamples, partSamples == null ? 0 : sampleCount, partMoments.Source);
-            reports.Add(FitPart(settings, part, target, partMoments, progress, ct));
+            var partSettings = settings;
+            PenaltySelection? selection = null;
+            if (settings.Penalty is { } kind && folds != null)
+            {
+                if (!(fullCount > 0)) throw new InputException("penalty selection: the number of independent samples of the data is unknown; give it");
+                var partFolds = folds.Select(f => f.Slice(part.Start, part.Length)).ToList();
+                selection = HeldOutSelection.Select(partFolds, kind, settings.PenaltyScales ?? PenaltyScale.Defaults(kind),
+                    (fold, options, token) => FoldModelMoments(settings, part, fold.Train, fold.TrainCount, options, token), settings.Fit, progress, ct);
+                var (l2, l1) = selection.StrengthsFor(fullCount);
+                partSettings = settings with { Fit = settings.Fit with { L2 = l2, L1 = l1 } };
+            }
+            var report = FitPart(partSettings, part, target, partMoments, progress, ct);
+            reports.Add(report with { Penalty = selection });
+            if (selection != null && report.ModelStem != null) WritePenaltyTable(report.ModelStem, selection, fullCount);
         }
         return reports;
+    }
+
+    /// <summary>
+    /// Leave-one-group-out folds of the ensembles' networks (groups by network id, <see cref="HeldOutSelection.GroupOf"/>),
+    /// each with its networks as the sample count, and the number of networks in all.
+    /// </summary>
+    public static (IReadOnlyList<MomentFold> Folds, double Networks) FoldsFromEnsembles(IReadOnlyList<string> ensembles, int groups, CancellationToken ct = default)
+    {
+        var (accumulators, networks) = new FitInput(Ensembles: ensembles).LoadGroups(groups, ct);
+        var folds = HeldOutSelection.FromGroups(accumulators).Select((f, k) =>
+            f with { TrainCount = networks.Where((_, g) => g != k).Sum(), HeldOutCount = networks[k] }).ToList();
+        return (folds, networks.Sum());
+    }
+
+    /// <summary>The fit table (fit.json, the CLI's table): one row per part, with the independent-site baseline in every row.</summary>
+    public static System.Text.Json.Nodes.JsonArray Table(IReadOnlyList<PartFitReport> reports)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        var table = new System.Text.Json.Nodes.JsonArray();
+        foreach (var r in reports)
+        {
+            table.Add(new System.Text.Json.Nodes.JsonObject
+            {
+                ["part"] = r.Part.Name,
+                ["size"] = r.Part.Length,
+                ["method"] = r.Fit.Method,
+                ["saved"] = r.Saved,
+                ["iterations"] = r.Fit.Iterations,
+                ["best_step"] = r.Saved == "independent" || r.Fit.BestIteration < 0 ? null : r.Fit.BestIteration,
+                ["stop"] = r.Fit.StopReason.ToString(),
+                ["rmse_independent"] = r.IndependentRmse,
+                ["rmse_bp"] = Finite(r.BpRmse),
+                ["rmse_mc"] = Finite(r.McRmse),
+                ["rmse_mc_noise"] = Finite(r.McNoiseRmse),
+                ["rmse_mc_corrected"] = Finite(r.CorrectedRmse),
+                ["chains_mixed"] = r.Verification?.Mixing.Mixed,
+                ["data_noise_floor"] = Finite(r.NoiseFloor),
+                ["noise_floor_source"] = r.NoiseFloorSource,
+                ["required_rmse"] = r.Verdict.Required,
+                ["reproduces"] = r.Verdict.Reproduces,
+                ["verdict"] = r.Verdict.Text,
+                ["advice"] = r.Verdict.Advice,
+                ["l2"] = r.Strengths.L2,
+                ["l1"] = r.Strengths.L1,
+                ["penalty_scale"] = r.Penalty?.Scale,
+                ["triplets_predicted"] = Finite(r.TripletFraction),
+                ["seconds"] = r.Fit.Elapsed.TotalSeconds,
+                ["model"] = r.ModelStem == null ? null : Path.GetFileName(r.ModelStem),
+            });
+        }
+        return table;
+    }
+
+    // The moments of the model fitted to a fold's training moments: the learning's own check of its best model (the fold
+    // fits are compared with each other, all measured the same way).
+    private static Moments FoldModelMoments(FitSettings settings, SpinSlice part, Moments train, double trainCount, FitOptions options, CancellationToken ct)
+    {
+        var target = FitTarget.FromMoments(train, $"{part.Name} training fold");
+        if (!string.Equals(settings.Method, "mc", StringComparison.OrdinalIgnoreCase))
+        {
+            var fit = Solver(settings.Method, settings.Bp, out _, settings.Chains).Fit(target, null, options, null, ct);
+            return FitVerification.Verify(fit.Model, train, FitDefaults.StartCheck(settings.Seed), null, ct).Moments;
+        }
+        var learner = new PersistentChainLearning(settings.Chains with { Seed = FitDefaults.Seeds(settings.Seed).Learning });
+        double floor = NoiseFloorFromCount(train, trainCount);
+        if (double.IsFinite(floor)) options = options with { RmseTolerance = Math.Max(options.RmseTolerance, floor) };
+        learner.Fit(target, StartModel(settings, part, target, null), options, null, ct);
+        return learner.BestCheck!.Moments;
+    }
+
+    private static void WritePenaltyTable(string stem, PenaltySelection selection, double count)
+    {
+        var rows = selection.Scores.Select(s => (s.Scale, L: PenaltyScale.Strengths(selection.Kind, s.Scale, count), s.Mean, s.StandardError)).ToArray();
+        CsvTable.WriteColumns(stem + ".penalty.csv", ["scale", "l2", "l1", "held_out_rmse", "standard_error"],
+            rows.Select(r => r.Scale).ToArray(), rows.Select(r => r.L.L2).ToArray(), rows.Select(r => r.L.L1).ToArray(),
+            rows.Select(r => r.Mean).ToArray(), rows.Select(r => r.StandardError).ToArray());
     }
 
     private static SpinSlice ParseRange(string name, int size)
@@ -178,7 +468,10 @@ public static class FitPipeline
     /// </remarks>
     public const int LearningSweepBudget = 40;
 
-    /// <summary>The solver for a method name (bp, pl, nmf, tap, mc); <paramref name="update"/> is the step rule of bp.</summary>
+    /// <summary>The methods <see cref="Solver"/> knows.</summary>
+    public static readonly string[] Methods = ["mc", "study", "bp", "pl", "mf", "tap", "nmf"];
+
+    /// <summary>The solver for a method name (mc, study, bp, pl, nmf, tap); <paramref name="update"/> is the step rule of bp.</summary>
     /// <remarks>With <paramref name="inexact"/> BP runs to a tolerance of a tenth of the best RMSE (at most 1e-3, at least
     /// the given tolerance; <see cref="InexactBpMomentEstimator"/>) within <paramref name="sweepBudget"/> sweeps per step,
     /// and a convergence is confirmed at the given tolerance; otherwise every estimate runs BP to the given tolerance.</remarks>
@@ -189,6 +482,11 @@ public static class FitPipeline
         switch (method.ToLowerInvariant())
         {
             case "mc": return new PersistentChainLearning(chains);
+            case "study":
+                // The study's BP: undamped, to a tolerance of 1e-4 (its mean absolute message change); ours escalates damping
+                // where undamped BP does not converge instead of returning unconverged messages.
+                estimator = new BpMomentEstimator(bp with { Damping = 0, Tolerance = 1e-4, StallSweeps = LearningStallSweeps });
+                return new StudyLearning(estimator);
             case "bp":
                 // A damping that stops converging as the model moves is given up after 100 sweeps without a new low
                 // instead of at the cap (unless the caller chose a stall window).
@@ -200,7 +498,47 @@ public static class FitPipeline
             case "pl": return new Pseudolikelihood();
             case "nmf": return new MeanFieldInversion(MeanFieldVariant.Naive);
             case "tap": case "mf": return new MeanFieldInversion(MeanFieldVariant.Tap);
-            default: throw new InputException($"--method: '{method}' is not one of bp, pl, mc, mf (= tap), nmf, tap");
+            default: throw new InputException($"--method: '{method}' is not one of {string.Join(", ", Methods)}");
+        }
+    }
+
+    /// <summary>
+    /// The cheap estimates of a part, each with its verification: the independent-site model (exact), and the nMF and TAP
+    /// inversions where the data's correlation matrix can be inverted (verified on fresh chains with
+    /// <see cref="FitDefaults.StartCheck"/>). The first is the one with the lowest noise-corrected RMSE among those whose
+    /// chains mixed.
+    /// </summary>
+    public static IReadOnlyList<Incumbent> CheapEstimates(FitTarget target, ulong seed, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var data = target.Moments;
+        var list = new List<Incumbent> { new("independent", FitVerification.IndependentModel(data), FitVerification.Independent(data)) };
+        foreach (var variant in new[] { MeanFieldVariant.Naive, MeanFieldVariant.Tap })
+        {
+            IsingModel model;
+            try { model = new MeanFieldInversion(variant).Fit(target, null, new FitOptions()).Model; }
+            catch (InputException) { continue; }   // singular correlations (frozen or duplicated spins): no inversion
+            if (model.Couplings.Any(v => !double.IsFinite(v)) || model.Fields.Any(v => !double.IsFinite(v))) continue;
+            var check = FitVerification.Verify(model, data, FitDefaults.StartCheck(seed), null, ct);
+            if (check.Mixing.Mixed) list.Add(new Incumbent(variant == MeanFieldVariant.Naive ? "nmf" : "tap", model, check));
+        }
+        return list.OrderBy(c => c.Check.CorrectedRmse).ToList();
+    }
+
+    // The learning's start: the given block models, or Init (zero, independent, best, tap, nmf).
+    private static IsingModel? StartModel(FitSettings settings, SpinSlice part, FitTarget target, IReadOnlyList<Incumbent>? cheap)
+    {
+        if (settings.InitModels is { Count: > 0 }) return AssembleBlocks(settings.InitModels, part, target.Moments);
+        int n = target.Size;
+        switch (settings.Init.ToLowerInvariant())
+        {
+            case "zero": return new IsingModel(new double[n], new double[n * n]);
+            case "independent": return FitVerification.IndependentModel(target.Moments);
+            case "best": return (cheap ?? CheapEstimates(target, FitDefaults.Seeds(settings.Seed).StartCheck))[0].Model;
+            case "tap" or "nmf":
+                try { return new MeanFieldInversion(settings.Init == "tap" ? MeanFieldVariant.Tap : MeanFieldVariant.Naive).Fit(target, null, settings.Fit).Model; }
+                catch (InputException) { return null; }   // singular correlations: the method's own default start
+            default: throw new InputException($"--init: '{settings.Init}' is not one of zero, independent, best, tap, nmf");
         }
     }
 
@@ -208,33 +546,42 @@ public static class FitPipeline
     public static PartFitReport FitPart(FitSettings settings, SpinSlice part, FitTarget target, DataMoments partMoments,
         IProgress<ProgressReport>? progress, CancellationToken ct)
     {
-        var solver = Solver(settings.Method, settings.Bp, out _, settings.Chains, settings.BpUpdate, settings.BpInexact, settings.BpSweepBudget);
-        IsingModel? initial = null;
-        if (settings.InitModels is { Count: > 0 }) initial = AssembleBlocks(settings.InitModels, part, target.Moments);
-        else if (solver is not MeanFieldInversion && settings.Init != "zero")
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(target);
+        var seeds = FitDefaults.Seeds(settings.Seed);
+        var chainOptions = settings.Chains with { Seed = seeds.Learning };
+        string method = settings.Method.ToLowerInvariant();
+        var independent = FitVerification.Independent(target.Moments);
+        IReadOnlyList<Incumbent>? cheap = null;
+        var (floor, floorSource) = NoiseFloorOf(settings, part, partMoments);
+        // A learning cannot be asked to beat the data's noise floor: it stops there.
+        var learningOptions = double.IsFinite(floor) ? settings.Fit with { RmseTolerance = Math.Max(settings.Fit.RmseTolerance, floor) } : settings.Fit;
+        FitResult fit;
+        if (method == "mc")
         {
-            var variant = settings.Init switch
-            {
-                "tap" => MeanFieldVariant.Tap,
-                "nmf" => MeanFieldVariant.Naive,
-                _ => throw new InputException($"--init: '{settings.Init}' is not one of tap, nmf, zero"),
-            };
-            try { initial = new MeanFieldInversion(variant).Fit(target, null, settings.Fit).Model; }
-            catch (InputException) { initial = null; }   // singular correlations: start from zero instead
+            progress?.Report(new ProgressReport($"start {part.Name}", 0, 1, "checks"));
+            cheap = CheapEstimates(target, seeds.StartCheck, ct);
+            var learner = new PersistentChainLearning(chainOptions) { Incumbent = cheap[0] };
+            fit = learner.Fit(target, StartModel(settings, part, target, cheap), learningOptions, progress, ct);
         }
-        var fit = solver.Fit(target, initial, settings.Fit, progress, ct);
-        FitResult? firstStage = null;
+        else
+        {
+            var solver = Solver(method, settings.Bp, out _, chainOptions, settings.BpUpdate, settings.BpInexact, settings.BpSweepBudget);
+            var initial = solver is MeanFieldInversion ? null : StartModel(settings, part, target, null);
+            fit = solver.Fit(target, initial, method == "study" ? settings.Fit with { MaxIterations = Math.Min(settings.Fit.MaxIterations, 100), L2 = settings.Fit.L2 > 0 ? settings.Fit.L2 : 1e-4 } : settings.Fit, progress, ct);
+        }
         switch (settings.Refine?.ToLowerInvariant())
         {
             case null or "none": break;
             case "mc":
-                firstStage = fit;
-                var refined = new PersistentChainLearning(settings.Chains).Fit(target, fit.Model,
-                    settings.Fit with { MaxIterations = settings.RefineIterations }, progress, ct);
+                var firstStage = fit;
+                var refiner = new PersistentChainLearning(chainOptions) { Incumbent = new Incumbent(firstStage.Method, firstStage.Model,
+                    FitVerification.Verify(firstStage.Model, target.Moments, FitDefaults.StartCheck(seeds.StartCheck), null, ct)) };
+                var refined = refiner.Fit(target, firstStage.Model, learningOptions with { MaxIterations = settings.RefineIterations }, progress, ct);
                 fit = refined with
                 {
-                    Method = $"{fit.Method}+mc",
-                    Elapsed = fit.Elapsed + refined.Elapsed,
+                    Method = $"{firstStage.Method}+mc",
+                    Elapsed = firstStage.Elapsed + refined.Elapsed,
                     Diagnostics = new Dictionary<string, object?>(refined.Diagnostics)
                     {
                         ["first_stage"] = new Dictionary<string, object?>(firstStage.Diagnostics)
@@ -251,34 +598,48 @@ public static class FitPipeline
             default: throw new InputException($"--refine: '{settings.Refine}' is not one of none, mc");
         }
 
-        double bpRmse = double.NaN;
-        string? bpNote = null;
-        try { bpRmse = target.Moments.Rmse(new BpMomentEstimator(settings.Bp).Estimate(fit.Model, ct)); }
-        catch (BpConvergenceException e) { bpNote = e.Message; }
-
-        double mcRmse = double.NaN, mcNoise = double.NaN, tripletFraction = double.NaN;
-        int tripletCount = 0;
-        MonteCarloRun? mc = null;
-        if (settings.MonteCarlo.Samples > 0)
+        // The final verification, on fresh chains from random starts; a model worse than the independent-site one is not kept.
+        IsingModel model = fit.Model;
+        // A learning that never beat its incumbent returns the incumbent itself: it is saved under that name.
+        string saved = method == "mc" && fit.BestIteration < 0 && fit.Diagnostics.GetValueOrDefault("best_source") is string source ? source : fit.Method;
+        VerifiedMoments? verification = null;
+        double methodRmse = double.NaN;
+        if (saved == "independent") verification = independent;
+        else if (settings.MonteCarlo.Samples > 0)
         {
             progress?.Report(new ProgressReport($"mc {part.Name}", 0, 1, "runs"));
-            mc = MonteCarlo.Sample(fit.Model, settings.MonteCarlo, null, progress, ct);
-            mcRmse = target.Moments.Rmse(mc.Moments);
-            if (mc.Chains >= 2)
+            verification = FitVerification.VerifyToPrecision(model, target.Moments, settings.MonteCarlo with { Seed = seeds.Verification },
+                0.5 * learningOptions.RmseTolerance, seed => seed ^ 0xF1A1_0000_0000_0000UL, progress, ct);
+            methodRmse = verification.CorrectedRmse;
+            if (!(verification.CorrectedRmse < independent.Rmse) || !verification.Mixing.Mixed)
             {
-                var (sm, sc) = mc.StandardErrors();
-                mcNoise = NoiseRmse(sm, sc, part.Length);
-            }
-            if (partMoments.TripletCount > 0)
-            {
-                var triplets = Enumerable.Range(0, partMoments.TripletCount)
-                    .Select(q => (partMoments.TripletIndices![3 * q], partMoments.TripletIndices[3 * q + 1], partMoments.TripletIndices[3 * q + 2])).ToList();
-                var model3 = SampleStatistics.ConnectedThreePoint(mc.Samples, mc.SampleCount, part.Length, triplets);
-                var data3 = partMoments.ConnectedTriplets();
-                tripletCount = triplets.Count;
-                tripletFraction = (double)data3.Zip(model3).Count(p => Math.Abs(p.First - p.Second) <= settings.TripletTolerance) / tripletCount;
+                model = FitVerification.IndependentModel(target.Moments);
+                saved = "independent";
+                verification = independent;
             }
         }
+
+        double bpRmse = double.NaN;
+        string? bpNote = null;
+        if (settings.BpCheck)
+        {
+            try { bpRmse = target.Moments.Rmse(new BpMomentEstimator(settings.Bp).Estimate(model, ct)); }
+            catch (BpConvergenceException e) { bpNote = e.Message; }
+        }
+
+        double tripletFraction = double.NaN;
+        int tripletCount = 0;
+        if (verification?.Run is { } run && partMoments.TripletCount > 0)
+        {
+            var triplets = Enumerable.Range(0, partMoments.TripletCount)
+                .Select(q => (partMoments.TripletIndices![3 * q], partMoments.TripletIndices[3 * q + 1], partMoments.TripletIndices[3 * q + 2])).ToList();
+            var model3 = SampleStatistics.ConnectedThreePoint(run.Samples, run.SampleCount, part.Length, triplets);
+            var data3 = partMoments.ConnectedTriplets();
+            tripletCount = triplets.Count;
+            tripletFraction = (double)data3.Zip(model3).Count(p => Math.Abs(p.First - p.Second) <= settings.TripletTolerance) / tripletCount;
+        }
+
+        var verdict = FitVerdict.Judge(verification, independent.Rmse, floor, settings.TargetRmse, fit.StopReason, StillFalling(fit), saved == "independent" ? "independent" : fit.Method);
 
         string? stem = null;
         if (settings.OutputDirectory != null)
@@ -289,40 +650,99 @@ public static class FitPipeline
             {
                 kind = "fsi.model",
                 method = fit.Method,
+                saved,
                 part = part.Name,
                 slice = new { start = part.Start, length = part.Length },
                 source = target.Source,
-                init = settings.Init,
-                hyper_parameters = new { settings.Fit.MaxIterations, settings.Fit.RmseTolerance, settings.Fit.L2, settings.Fit.L1, bp = settings.Bp,
-                    bp_update = settings.Method.Equals("bp", StringComparison.OrdinalIgnoreCase) ? settings.BpUpdate.ToString() : null,
-                    bp_inexact = settings.Method.Equals("bp", StringComparison.OrdinalIgnoreCase) ? settings.BpInexact : (bool?)null,
-                    bp_sweep_budget = settings.Method.Equals("bp", StringComparison.OrdinalIgnoreCase) && settings.BpInexact ? settings.BpSweepBudget : (int?)null },
+                init = settings.InitModels is { Count: > 0 } ? "blocks" : settings.Init,
+                seed = settings.Seed,
+                hyper_parameters = new { settings.Fit.MaxIterations, settings.Fit.RmseTolerance, settings.Fit.L2, settings.Fit.L1,
+                    learning = method == "mc" || settings.Refine == "mc" ? chainOptions : null,
+                    bp = settings.Bp,
+                    bp_update = method == "bp" ? settings.BpUpdate.ToString() : null,
+                    bp_inexact = method == "bp" ? settings.BpInexact : (bool?)null,
+                    bp_sweep_budget = method == "bp" && settings.BpInexact ? settings.BpSweepBudget : (int?)null },
                 iterations = fit.Iterations,
                 stop_reason = fit.StopReason.ToString(),
-                best_iteration = fit.BestIteration,
+                best_iteration = saved == "independent" ? (int?)null : fit.BestIteration >= 0 ? fit.BestIteration : null,
+                best_source = saved == "independent" ? "independent" : fit.Diagnostics.GetValueOrDefault("best_source") ?? $"step {fit.BestIteration}",
                 seconds = fit.Elapsed.TotalSeconds,
                 rmse_curve = fit.RmseHistory.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
-                rmse_bp = double.IsFinite(bpRmse) ? bpRmse : (double?)null,
+                rmse_bp = Finite(bpRmse),
                 bp_failure = bpNote,
-                rmse_mc = double.IsFinite(mcRmse) ? mcRmse : (double?)null,
-                rmse_mc_noise = double.IsFinite(mcNoise) ? mcNoise : (double?)null,
-                monte_carlo = settings.MonteCarlo.Samples > 0 ? settings.MonteCarlo : null,
+                rmse_mc = Finite(verification?.Rmse ?? double.NaN),
+                rmse_mc_noise = Finite(verification?.NoiseRmse ?? double.NaN),
+                rmse_mc_corrected = Finite(verification?.CorrectedRmse ?? double.NaN),
+                rmse_method_model = Finite(methodRmse),
+                chains_mixed = verification?.Mixing.Mixed,
+                mixing = verification?.Run != null ? verification.Mixing : null,
+                mirror_acceptance = Finite(verification?.Run?.MirrorAcceptance ?? double.NaN),
+                rmse_independent = independent.Rmse,
+                data_noise_floor = Finite(floor),
+                noise_floor_source = floorSource,
+                target = settings.TargetRmse,
+                verdict = verdict.Text,
+                advice = verdict.Advice,
+                cheap_estimates = cheap?.Select(e => new { e.Name, rmse = e.Check.Rmse, noise = e.Check.NoiseRmse, corrected = e.Check.CorrectedRmse }).ToArray(),
+                monte_carlo = settings.MonteCarlo.Samples > 0 ? settings.MonteCarlo with { Seed = seeds.Verification } : null,
                 triplets_checked = tripletCount,
-                triplet_fraction = double.IsFinite(tripletFraction) ? tripletFraction : (double?)null,
+                triplet_fraction = Finite(tripletFraction),
                 triplet_tolerance = settings.TripletTolerance,
                 diagnostics = fit.Diagnostics,
                 created_utc = DateTime.UtcNow,
             };
-            ModelFile.Save(stem, fit.Model, metadata);
-            FitFigures.Write(stem, fit, target.Moments, mc?.Moments, new FitFigureContext(target.Source, settings.Fit.RmseTolerance, mcNoise));
+            ModelFile.Save(stem, model, metadata);
+            FitFigures.Write(stem, part.Name, fit, target.Moments, verification?.Moments, independent.Rmse, floor, settings.TargetRmse);
         }
-        return new PartFitReport(part, fit, bpRmse, mcRmse, mcNoise, tripletFraction, tripletCount, stem);
+        return new PartFitReport(part, fit, model, saved, bpRmse, verification, independent.Rmse, floor, floorSource, verdict,
+            tripletFraction, tripletCount, stem) { Strengths = (settings.Fit.L2, settings.Fit.L1) };
+    }
+
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
+
+    /// <summary>
+    /// The RMSE a perfect model shows against data of <paramref name="count"/> independent configurations:
+    /// sqrt(mean_i (1 − m_i²)/M + mean_{i≠j} (1 − ⟨s_i s_j⟩²)/M), the sampling variances of the moments. For configurations
+    /// that are not independent (several per network) the true floor is higher: this is then a lower bound.
+    /// </summary>
+    public static double NoiseFloorFromCount(Moments data, double count)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (!(count > 0)) return double.NaN;
+        int n = data.Size;
+        double a = 0, b = 0;
+        for (int i = 0; i < n; i++) a += 1 - data.Magnetisations[i] * data.Magnetisations[i];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+                if (i != j) b += 1 - data.SecondMoments[i * n + j] * data.SecondMoments[i * n + j];
+        return Math.Sqrt((a / n + (n > 1 ? b / (n * (n - 1.0)) : 0)) / count);
+    }
+
+    private static (double Floor, string Source) NoiseFloorOf(FitSettings settings, SpinSlice part, DataMoments partMoments)
+    {
+        if (settings.NoiseFloors != null && settings.NoiseFloors.TryGetValue(part.Name, out double given)) return (given, "given per part");
+        if (settings.NoiseFloor is { } all) return (all, "given");
+        double count = settings.SampleCount ?? partMoments.Count;
+        return count > 0
+            ? (NoiseFloorFromCount(partMoments.ToMoments(), count), FormattableString.Invariant($"sampling noise of {count:G} independent configurations (a lower bound if they are not independent)"))
+            : (double.NaN, "unknown (no sample count)");
+    }
+
+    // Whether the learning's verified error was still falling at its end: its last check was a new best (Monte-Carlo
+    // learning), or the method's own RMSE improved in the last quarter of its steps.
+    private static bool StillFalling(FitResult fit)
+    {
+        if (fit.Diagnostics.GetValueOrDefault("checks") is IReadOnlyList<LearningCheck> checks && checks.Count > 1) return checks[^1].Best;
+        var h = fit.RmseHistory.Where(double.IsFinite).ToArray();
+        if (h.Length < 8) return false;
+        int split = h.Length * 3 / 4;
+        return h[split..].Min() < h[..split].Min();
     }
 
     private static IsingModel AssembleBlocks(IReadOnlyList<string> stems, SpinSlice part, Moments data)
     {
         int n = part.Length;
-        var h = data.Magnetisations.Select(m => Math.Atanh(Math.Clamp(m, -0.999, 0.999))).ToArray();
+        var h = data.Magnetisations.Select(m => Math.Atanh(Math.Clamp(m, -FitVerification.MaxMagnetisation, FitVerification.MaxMagnetisation))).ToArray();
         var j = new double[n * n];
         foreach (string stem in stems)
         {
@@ -344,13 +764,5 @@ public static class FitPipeline
             }
         }
         return new IsingModel(h, j);
-    }
-
-    // RMSE that pure MC noise would give: sqrt(mean σ_m² + mean_{i≠j} σ_C²).
-    private static double NoiseRmse(double[] sm, double[] sc, int n)
-    {
-        double a = sm.Average(v => v * v), b = 0;
-        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) if (i != j) b += sc[i * n + j] * sc[i * n + j];
-        return Math.Sqrt(a + (n > 1 ? b / (n * (n - 1.0)) : 0));
     }
 }

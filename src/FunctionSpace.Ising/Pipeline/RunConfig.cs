@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FunctionSpace.Ising.Inverse;
 
 namespace FunctionSpace.Ising.Pipeline;
 
@@ -33,26 +34,49 @@ public sealed record CollectConfig(int Networks = 512, int Samples = 50, double 
         new($"{(option is null ? key : $"{option} ({key})")}: {problem}");
 }
 
-/// <summary>Fit settings of a run.</summary>
+/// <summary>
+/// Fit settings of a run: the values a run may change; every one defaults to <see cref="FitDefaults"/>, the defaults of
+/// <c>fsi fit</c>, and maps onto the same <see cref="FitSettings"/> (<see cref="ToSettings"/>).
+/// </summary>
 /// <param name="Parts">Sub-networks to fit (FULL, LB, ITER, RB; parts the architecture lacks are skipped).</param>
-/// <param name="Method">Inverse method: mc (persistent-chain Monte-Carlo Boltzmann learning; the default, since BP
-/// moments are biased on these dense models), bp (Boltzmann learning with BP, the study's method), pl, mf (TAP inversion) or nmf.</param>
+/// <param name="Method">Inverse method (<see cref="FitDefaults.Method"/>: Monte-Carlo learning; study, bp, pl, mf, nmf).</param>
 /// <param name="MaxIterations">Learning-step cap.</param>
-/// <param name="RmseTolerance">Stop when the moment RMSE falls below this.</param>
-/// <param name="McSamples">Monte-Carlo samples per chain for the independent verification (0: skip).</param>
+/// <param name="RmseTolerance">The learning stops once its verified, noise-corrected RMSE is at or below this.</param>
+/// <param name="McSamples">Samples per chain of the final Monte-Carlo verification (0: skip).</param>
 /// <param name="Triplets">Random triplets for the three-point check.</param>
-/// <param name="Refine">mc: finish the method's fit with persistent-chain Monte-Carlo learning; null: no second stage.</param>
-/// <param name="RefineIterations">Steps of the refinement stage.</param>
-/// <param name="Chains">Persistent chains of the Monte-Carlo learning.</param>
-/// <param name="StepSize">Step size of the Monte-Carlo learning.</param>
-/// <param name="Ridge">Ridge of its data-fixed preconditioner for the parts.</param>
-/// <param name="FullRidge">Ridge for FULL, which starts from the fitted LB, ITER and RB blocks when they are fitted too.</param>
-public sealed record FitConfig(string[]? Parts = null, string Method = "mc", int MaxIterations = 200, double RmseTolerance = 1e-3,
-    int McSamples = 2000, int Triplets = 2000, string? Refine = null, int RefineIterations = 200, int Chains = 256,
-    double StepSize = 0.3, double Ridge = 0.05, double FullRidge = 2.0)
+/// <param name="Init">Start of the learning (zero, independent, best, tap, nmf).</param>
+/// <param name="L2">L2 strength on J when no penalty is selected.</param>
+/// <param name="L1">L1 strength on J when no penalty is selected.</param>
+/// <param name="Penalty">l2 or l1: choose the penalty on J by held-out networks (null: use <paramref name="L2"/>, <paramref name="L1"/>).</param>
+/// <param name="Folds">Groups of networks (by network id) for the held-out choice.</param>
+public sealed record FitConfig(string[]? Parts = null, string Method = FitDefaults.Method, int MaxIterations = FitDefaults.MaxIterations,
+    double RmseTolerance = FitDefaults.RmseTolerance, int McSamples = FitDefaults.VerificationSamples, int Triplets = 2000,
+    string Init = FitDefaults.Init, double L2 = 0, double L1 = 0, string? Penalty = null, int Folds = 2)
 {
     /// <summary>The parts, defaulting to all four.</summary>
     [JsonIgnore] public IReadOnlyList<string> PartList => Parts ?? ["FULL", "LB", "ITER", "RB"];
+
+    /// <summary>The penalty kind, or null.</summary>
+    [JsonIgnore] public PenaltyKind? PenaltyKind => Penalty switch
+    {
+        null or "none" => null,
+        "l2" => Inverse.PenaltyKind.L2,
+        "l1" => Inverse.PenaltyKind.L1,
+        _ => throw new InputException($"fit.penalty: '{Penalty}' is not none, l2 or l1"),
+    };
+
+    /// <summary>The settings of <c>fsi fit</c> with this configuration's values.</summary>
+    public FitSettings ToSettings(FitInput input, IReadOnlyList<string> parts, string? outputDirectory, ulong seed) =>
+        new(input, parts, outputDirectory)
+        {
+            Method = Method,
+            Init = Init,
+            Fit = new FitOptions(MaxIterations: MaxIterations, RmseTolerance: RmseTolerance, L2: L2, L1: L1),
+            Seed = seed,
+            MonteCarlo = FitDefaults.Verification(seed) with { Samples = Math.Max(0, McSamples) },
+            Penalty = PenaltyKind,
+            FoldCount = Folds,
+        };
 
     /// <summary>Checks every value; a bad one gives a one-line error naming its option and configuration key.</summary>
     public FitConfig Validate()
@@ -60,17 +84,18 @@ public sealed record FitConfig(string[]? Parts = null, string Method = "mc", int
         foreach (string? part in Parts ?? [])
             if (part is null || !new[] { "FULL", "LB", "ITER", "RB" }.Contains(part, StringComparer.OrdinalIgnoreCase))
                 throw CollectConfig.Bad(null, "fit.parts", $"'{IO.MessageText.Excerpt(part ?? "null")}' is not one of FULL, LB, ITER, RB");
-        if (Method is not ("mc" or "bp" or "pl" or "mf" or "nmf" or "tap")) throw CollectConfig.Bad("--method", "fit.method", $"'{IO.MessageText.Excerpt(Method)}' is not one of mc, bp, pl, mf, nmf");
-        if (Refine is not (null or "none" or "mc")) throw CollectConfig.Bad(null, "fit.refine", $"'{IO.MessageText.Excerpt(Refine)}' is not none or mc");
+        if (Method is null || !FitPipeline.Methods.Contains(Method))
+            throw CollectConfig.Bad("--method", "fit.method", $"'{IO.MessageText.Excerpt(Method ?? "null")}' is not one of {string.Join(", ", FitPipeline.Methods)}");
+        if (Init is not ("zero" or "independent" or "best" or "tap" or "nmf"))
+            throw CollectConfig.Bad(null, "fit.init", $"'{IO.MessageText.Excerpt(Init ?? "null")}' is not one of zero, independent, best, tap, nmf");
         if (MaxIterations < 1) throw CollectConfig.Bad("--fit-steps", "fit.max_iterations", $"{MaxIterations} must be at least 1");
         if (!(RmseTolerance > 0 && double.IsFinite(RmseTolerance))) throw CollectConfig.Bad(null, "fit.rmse_tolerance", $"{RmseTolerance} must be a positive number");
         if (McSamples < 0) throw CollectConfig.Bad(null, "fit.mc_samples", $"{McSamples} must not be negative (0 skips the check)");
         if (Triplets is < 0 or > MaxTriplets) throw CollectConfig.Bad(null, "fit.triplets", $"{Triplets} is outside 0..{MaxTriplets}");
-        if (RefineIterations < 0) throw CollectConfig.Bad(null, "fit.refine_iterations", $"{RefineIterations} must not be negative");
-        if (Chains < 2) throw CollectConfig.Bad(null, "fit.chains", $"{Chains} must be at least 2");
-        if (!(StepSize > 0 && StepSize <= 1)) throw CollectConfig.Bad(null, "fit.step_size", $"{StepSize} is outside (0, 1]");
-        if (!(Ridge >= 0 && double.IsFinite(Ridge))) throw CollectConfig.Bad(null, "fit.ridge", $"{Ridge} must be a non-negative number");
-        if (!(FullRidge >= 0 && double.IsFinite(FullRidge))) throw CollectConfig.Bad(null, "fit.full_ridge", $"{FullRidge} must be a non-negative number");
+        if (!(L2 >= 0 && double.IsFinite(L2))) throw CollectConfig.Bad(null, "fit.l2", $"{L2} must be a non-negative number");
+        if (!(L1 >= 0 && double.IsFinite(L1))) throw CollectConfig.Bad(null, "fit.l1", $"{L1} must be a non-negative number");
+        if (Penalty is not (null or "none" or "l2" or "l1")) throw CollectConfig.Bad(null, "fit.penalty", $"'{IO.MessageText.Excerpt(Penalty)}' is not none, l2 or l1");
+        if (Folds < 2) throw CollectConfig.Bad(null, "fit.folds", $"{Folds} must be at least 2");
         return this;
     }
 
@@ -169,17 +194,17 @@ public sealed record RunConfig(string Name, string Preset, string[] Scenarios, u
     {
         "standard" => new RunConfig("standard", "standard", scenarios.ToArray(), 1, 20, null,
             new CollectConfig(Networks: 512, Samples: 50, Selection: "best", Epochs: 20, BlockSize: 64),
-            new FitConfig(MaxIterations: 200, McSamples: 2000, Triplets: 2000, Chains: 256),
+            new FitConfig(Triplets: 2000),
             new LandscapeConfig(Points: 100, TapStarts: 200, DynamicsSweeps: 100, DynamicsReferences: 5),
             Statistics: new StatisticsConfig(Symmetrize: true, BootstrapReplicates: 200, SplitHalf: true)),
         "quick" => new RunConfig("quick", "quick", scenarios.ToArray(), 1, 20, null,
             new CollectConfig(Networks: 128, Samples: 50, Selection: "best", Epochs: 20, BlockSize: 64),
-            new FitConfig(MaxIterations: 100, McSamples: 1000, Triplets: 1000, Chains: 128),
+            new FitConfig(Triplets: 1000),
             new LandscapeConfig(Points: 60, TapStarts: 100, DynamicsSweeps: 60, DynamicsReferences: 4),
             Statistics: new StatisticsConfig(Symmetrize: true, BootstrapReplicates: 100, SplitHalf: true)),
         "paper" => new RunConfig("paper", "paper", scenarios.ToArray(), 1, 20, null,
             new CollectConfig(Networks: 2_000_000, Samples: 50, Selection: "best", BlockSize: 128),
-            new FitConfig(MaxIterations: 300, McSamples: 4000, Triplets: 10000, Chains: 256),
+            new FitConfig(Triplets: 10000),
             new LandscapeConfig(Points: 200, TapStarts: 1000, DynamicsSweeps: 400, DynamicsReferences: 20),
             Statistics: new StatisticsConfig(Symmetrize: true, BootstrapReplicates: 200, SplitHalf: true)),
         _ => throw new InputException($"--preset: '{preset}' is not one of {string.Join(", ", KnownPresets)}"),

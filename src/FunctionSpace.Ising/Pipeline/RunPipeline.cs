@@ -185,56 +185,21 @@ public static class RunPipeline
         var parts = architecture.Parts().Where(p => config.Fit.PartList.Contains(p.Name, StringComparer.OrdinalIgnoreCase)).Select(p => p.Name).ToArray();
         if (parts.Length == 0) parts = ["FULL"];
         string fitDir = Path.Combine(dir, "fit");
-        var mc = new MonteCarloOptions(Chains: 32, BurnInSweeps: 500, Samples: Math.Max(1, config.Fit.McSamples), ThinSweeps: 2,
-            Seed: DerivedSeed(config.Seed, scenario, 2));
-        stage($"{scenario}/fit", StageRunner.Key("fit-v1", JsonSerializer.Serialize(config.Fit), string.Join(",", parts),
-            mc.ToString(), runner.OutputsKey($"{scenario}/moments")), () =>
+        stage($"{scenario}/fit", StageRunner.Key("fit-v2", JsonSerializer.Serialize(config.Fit), string.Join(",", parts),
+            DerivedSeed(config.Seed, scenario, 2).ToString(CultureInfo.InvariantCulture), runner.OutputsKey($"{scenario}/moments")), () =>
         {
             ResetDirectory(runner, fitDir);
-            // Parts first, each from independent spins; FULL then starts from the fitted blocks (placed at their
-            // slices) with a stronger preconditioner ridge, which is what makes the 675-spin fit converge.
-            var chains = new PersistentChainOptions(Chains: config.Fit.Chains, StepSize: config.Fit.StepSize, Ridge: config.Fit.Ridge,
-                Seed: DerivedSeed(config.Seed, scenario, 5));
-            var settings = new FitSettings(new FitInput(MomentsStem: runner.PathOf(momentsStem)), parts, config.Fit.Method, "zero",
-                new FitOptions(MaxIterations: config.Fit.MaxIterations, RmseTolerance: config.Fit.RmseTolerance),
-                new BpOptions(), config.Fit.McSamples > 0 ? mc : mc with { Samples = 0 }, 0.05, runner.PathOf(fitDir))
+            // The settings of `fsi fit` with the run's values: the same method, start, checks and tolerances.
+            var settings = config.Fit.ToSettings(new FitInput(MomentsStem: runner.PathOf(momentsStem)), parts, runner.PathOf(fitDir),
+                DerivedSeed(config.Seed, scenario, 2));
+            if (settings.Penalty != null)
             {
-                Refine = config.Fit.Refine,
-                RefineIterations = config.Fit.RefineIterations,
-                Chains = chains,
-            };
-            var blocks = parts.Where(p => p != "FULL").ToArray();
-            var reports = new List<PartFitReport>();
-            if (blocks.Length > 0) reports.AddRange(FitPipeline.Run(settings with { Parts = blocks }, progress, ct));
-            if (parts.Contains("FULL"))
-            {
-                var full = blocks.Length == 0 ? settings with { Parts = ["FULL"] } : settings with
-                {
-                    Parts = ["FULL"],
-                    InitModels = reports.Select(r => r.ModelStem!).ToArray(),
-                    Chains = chains with { Ridge = config.Fit.FullRidge },
-                };
-                reports.InsertRange(0, FitPipeline.Run(full, progress, ct));
+                // Held-out networks for the penalty: groups of the run's ensemble by network id.
+                var (folds, networks) = FitPipeline.FoldsFromEnsembles([runner.PathOf(ensembleRelative)], config.Fit.Folds, ct);
+                settings = settings with { Folds = folds, SampleCount = networks };
             }
-            var table = new JsonArray();
-            foreach (var r in reports)
-            {
-                table.Add(new JsonObject
-                {
-                    ["part"] = r.Part.Name,
-                    ["size"] = r.Part.Length,
-                    ["method"] = r.Fit.Method,
-                    ["iterations"] = r.Fit.Iterations,
-                    ["stop"] = r.Fit.StopReason.ToString(),
-                    ["rmse_bp"] = Finite(r.BpRmse),
-                    ["rmse_mc"] = Finite(r.McRmse),
-                    ["rmse_mc_noise"] = Finite(r.McNoiseRmse),
-                    ["triplets_predicted"] = Finite(r.TripletFraction),
-                    ["seconds"] = r.Fit.Elapsed.TotalSeconds,
-                    ["model"] = Path.GetFileName(r.ModelStem),
-                });
-            }
-            WriteJson(runner, Path.Combine(fitDir, "fit.json"), table);
+            var reports = FitPipeline.Run(settings, progress, ct);
+            WriteJson(runner, Path.Combine(fitDir, "fit.json"), FitPipeline.Table(reports));
             return FilesUnder(runner, fitDir);
         });
 

@@ -57,7 +57,11 @@ public sealed class PythonReaderTests(PythonReaderTests.SmallRun run) : IClassFi
         Assert.Contains("all checks passed", stdout);
         if (PythonEnvironment.HasMatplotlib)
         {
-            foreach (string name in new[] { "accuracy", "fit_rmse", "landscape", "dynamics" })
+            // A fit that starts within its tolerance (here 6 networks: the independent model is already at the noise)
+            // takes no learning step and writes no learning curve; the walkthrough then says so instead of drawing one.
+            bool curves = Directory.EnumerateFiles(run.RunDirectory, "*.rmse.csv", SearchOption.AllDirectories).Any();
+            if (!curves) Assert.Contains("[shallow] fits: no learning curves", stdout);
+            foreach (string name in new[] { "accuracy", "fit_rmse", "landscape", "dynamics" }.Where(n => curves || n != "fit_rmse"))
             {
                 string png = Path.Combine(figures, $"shallow_{name}.png");
                 Assert.True(File.Exists(png), $"{png} missing:\n{stdout}");
