@@ -722,10 +722,32 @@ public static class FitPipeline
     {
         if (settings.NoiseFloors != null && settings.NoiseFloors.TryGetValue(part.Name, out double given)) return (given, "given per part");
         if (settings.NoiseFloor is { } all) return (all, "given");
+        // Moments written with a bootstrap over networks (fsi moments --bootstrap, fsi run) carry their own noise: the
+        // honest floor, since it counts networks, not configurations, and follows the symmetrisation of the moments.
+        if (settings.Input.MomentsStem is { } stem && EnsembleMoments.ReadNoise(stem + ".noise") is { } noise)
+            return (BootstrapFloor(noise, part), FormattableString.Invariant($"bootstrap over {noise.Networks} networks ({noise.Settings.Replicates} replicates)"));
         double count = settings.SampleCount ?? partMoments.Count;
         return count > 0
             ? (NoiseFloorFromCount(partMoments.ToMoments(), count), FormattableString.Invariant($"sampling noise of {count:G} independent configurations (a lower bound if they are not independent)"))
             : (double.NaN, "unknown (no sample count)");
+    }
+
+    // sqrt(mean_i σ(m_i)² + mean_{i≠j} σ(C_ij)²) over the part's slice of the bootstrap errors (the definition of PartNoise).
+    private static double BootstrapFloor(MomentNoise noise, SpinSlice part)
+    {
+        var named = noise.Parts.FirstOrDefault(p => p.Start == part.Start && p.Length == part.Length);
+        if (named != null) return named.NoiseFloor;
+        int n = noise.MagnetisationErrors.Length, len = part.Length;
+        if (part.Start + len > n) throw new InputException($"noise of {n} spins does not cover part {part.Name} ({part.Start}..{part.Start + len})");
+        double a = 0, b = 0;
+        for (int i = 0; i < len; i++)
+        {
+            double e = noise.MagnetisationErrors[part.Start + i];
+            a += e * e;
+            for (int j = 0; j < len; j++)
+                if (i != j) { double c = noise.SecondMomentErrors[(part.Start + i) * n + part.Start + j]; b += c * c; }
+        }
+        return Math.Sqrt(a / len + (len > 1 ? b / (len * (len - 1.0)) : 0));
     }
 
     // Whether the learning's verified error was still falling at its end: its last check was a new best (Monte-Carlo

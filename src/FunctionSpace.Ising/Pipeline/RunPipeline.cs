@@ -185,7 +185,7 @@ public static class RunPipeline
         var parts = architecture.Parts().Where(p => config.Fit.PartList.Contains(p.Name, StringComparer.OrdinalIgnoreCase)).Select(p => p.Name).ToArray();
         if (parts.Length == 0) parts = ["FULL"];
         string fitDir = Path.Combine(dir, "fit");
-        stage($"{scenario}/fit", StageRunner.Key("fit-v2", JsonSerializer.Serialize(config.Fit), string.Join(",", parts),
+        stage($"{scenario}/fit", StageRunner.Key("fit-v3", JsonSerializer.Serialize(config.Fit), string.Join(",", parts),
             DerivedSeed(config.Seed, scenario, 2).ToString(CultureInfo.InvariantCulture), runner.OutputsKey($"{scenario}/moments")), () =>
         {
             ResetDirectory(runner, fitDir);
@@ -207,9 +207,12 @@ public static class RunPipeline
         var models = fitted.Select(r => PartModels.FromModelFile(runner.PathOf(Path.Combine(fitDir, r!["model"]!.GetValue<string>())),
             architecture, r["part"]!.GetValue<string>())).ToList();
         var full = models.First(m => m.Name == "FULL");
+        // The fit stage's verdicts: a part whose model does not reproduce its data is not ranked against the others.
+        var fitVerdicts = fitted.Where(r => r?["reproduces"] != null).ToDictionary(r => r!["part"]!.GetValue<string>(),
+            r => new PartFitVerdict(r!["reproduces"]!.GetValue<bool>(), r["verdict"]?.GetValue<string>() ?? ""));
         var references = ReferenceSource.Ensemble(runner.PathOf(ensembleRelative));
         string landscapeDir = Path.Combine(dir, "landscape");
-        stage($"{scenario}/landscape", StageRunner.Key("landscape-v2", JsonSerializer.Serialize(config.Landscape), runner.OutputsKey($"{scenario}/fit")), () =>
+        stage($"{scenario}/landscape", StageRunner.Key("landscape-v3", JsonSerializer.Serialize(config.Landscape), runner.OutputsKey($"{scenario}/fit")), () =>
         {
             ResetDirectory(runner, landscapeDir);
             var sweepSettings = new LandscapeSettings(config.Landscape.XMin, config.Landscape.XMax, config.Landscape.Points);
@@ -228,7 +231,7 @@ public static class RunPipeline
                 var sweeps = sweepsAll.Skip(r * models.Count).Take(models.Count).ToList();
                 string label = $"{scenario}, {choice} energy reference ({reference.Label}, test accuracy {reference.Accuracy:F3})";
                 var written = LandscapeReport.WriteSweeps(runner.PathOf(Path.Combine(landscapeDir, choice.ToString())), sweeps, label,
-                    new Dictionary<string, IReadOnlyList<IsoEnergyPoint>>(), new Dictionary<string, IReadOnlyList<HeatCapacityCheck>>());
+                    new Dictionary<string, IReadOnlyList<IsoEnergyPoint>>(), new Dictionary<string, IReadOnlyList<HeatCapacityCheck>>(), fitVerdicts);
                 summaries.Add(new JsonObject
                 {
                     ["reference"] = choice.ToString(),
@@ -254,6 +257,21 @@ public static class RunPipeline
             WriteJson(runner, Path.Combine(landscapeDir, "landscape.json"), summaries);
             return FilesUnder(runner, landscapeDir);
         });
+
+        if (statistics.SplitHalf)
+        {
+            string splitDir = Path.Combine(dir, "split-half");
+            var splitParts = SplitHalf.Parts(models.Select(m => m.Name).ToArray());
+            stage($"{scenario}/split-half", StageRunner.Key("split-half-v1", JsonSerializer.Serialize(config.Fit), JsonSerializer.Serialize(config.Landscape),
+                JsonSerializer.Serialize(statistics), string.Join(",", splitParts), config.Seed.ToString(CultureInfo.InvariantCulture),
+                runner.OutputsKey($"{scenario}/collect"), runner.OutputsKey($"{scenario}/fit")), () =>
+            {
+                ResetDirectory(runner, splitDir);
+                WriteJson(runner, Path.Combine(splitDir, "split_half.json"),
+                    RunSplitHalf(runner, config, scenario, architecture, ensembleRelative, splitDir, splitParts, full, references, progress, ct));
+                return FilesUnder(runner, splitDir);
+            });
+        }
 
         string tapDir = Path.Combine(dir, "tap");
         if (config.Landscape.TapStarts > 0)
@@ -311,6 +329,79 @@ public static class RunPipeline
                 return FilesUnder(runner, dynamicsDir);
             });
         }
+    }
+
+    // The split-half check: the networks dealt into two halves, each with its own moments, fits of the compared parts and
+    // landscapes around the run's first reference (chosen by the whole sample's FULL model, so both halves use the same one).
+    private static JsonObject RunSplitHalf(StageRunner runner, RunConfig config, string scenario, Architecture architecture, string ensembleRelative,
+        string splitDir, string[] parts, PartModel full, ReferenceSource references, IProgress<ProgressReport>? progress, CancellationToken ct)
+    {
+        string[] ensembles = [runner.PathOf(ensembleRelative)];
+        var ids = EnsembleMoments.OpenEnsembles(ensembles, ct).Chunks.SelectMany(c => c.NetworkIds);
+        var (a, b) = SplitHalf.Halves(ids, DerivedSeed(config.Seed, scenario, 7));
+        var choice = ReferenceChoice.Parse(config.Landscape.ReferenceList[0], "landscape.references");
+        var reference = references.Select(full, choice, 1, ct)[0];
+        var halves = new[] { ("A", a), ("B", b) };
+        var models = new List<List<PartModel>>();
+        var verdicts = new List<Dictionary<string, PartFitVerdict>>();
+        for (int h = 0; h < halves.Length; h++)
+        {
+            var (name, members) = halves[h];
+            string half = Path.Combine(splitDir, name);
+            var moments = ScenarioMoments(config, scenario, architecture, ensembles, $"{ensembleRelative} (half {name})", members.Contains, progress, ct);
+            string stem = runner.PathOf(Path.Combine(half, "moments", "moments"));
+            EnsembleMoments.Write(moments, stem, new Dictionary<string, object?>
+            {
+                ["architecture"] = architecture.ToString(), ["seed"] = config.Seed, ["half"] = name, ["networks"] = members.Count,
+            });
+            var settings = config.Fit.ToSettings(new FitInput(MomentsStem: stem), parts, runner.PathOf(Path.Combine(half, "fit")),
+                DerivedSeed(config.Seed, scenario, 8 + h));
+            var reports = FitPipeline.Run(settings, progress, ct);
+            WriteJson(runner, Path.Combine(half, "fit", "fit.json"), FitPipeline.Table(reports));
+            models.Add(reports.Select(r => new PartModel(r.Part, r.Model, architecture, r.ModelStem ?? stem)).ToList());
+            verdicts.Add(reports.ToDictionary(r => r.Part.Name, r => new PartFitVerdict(r.Verdict.Reproduces, r.Verdict.Text)));
+        }
+        var sweepSettings = new LandscapeSettings(config.Landscape.XMin, config.Landscape.XMax, config.Landscape.Points);
+        var jobs = models.SelectMany(ms => ms.Select(m => new EntropyLandscape.SweepJob(m.Name, m.Model, reference.Slice(m.Part.Start, m.Part.Length)))).ToArray();
+        var sweeps = EntropyLandscape.SweepAll(jobs, sweepSettings, $"split-half {scenario}", progress, ct);
+        var sweepsA = sweeps.Take(models[0].Count).ToList();
+        var sweepsB = sweeps.Skip(models[0].Count).ToList();
+        string label = $"{choice} energy reference ({reference.Label})";
+        for (int h = 0; h < halves.Length; h++)
+            LandscapeReport.WriteSweeps(runner.PathOf(Path.Combine(splitDir, halves[h].Item1, "landscape")), h == 0 ? sweepsA : sweepsB,
+                $"{scenario}, half {halves[h].Item1}, {label}", fits: verdicts[h]);
+        var result = SplitHalf.Compare(a.Count, b.Count, label, sweepsA.Select(s => LandscapeFindings.Of(s, choice.ToString())).ToArray(),
+            sweepsB.Select(s => LandscapeFindings.Of(s, choice.ToString())).ToArray(), verdicts[0], verdicts[1]);
+        SplitHalf.Write(runner.PathOf(splitDir), scenario, result, sweepsA, sweepsB);
+        return new JsonObject
+        {
+            ["networks_a"] = a.Count,
+            ["networks_b"] = b.Count,
+            ["reference"] = label,
+            ["agree"] = result.Agree,
+            ["rankings_agree"] = result.RankingsAgree,
+            ["ranking_resolved"] = result.RankingResolved,
+            ["most_liquid"] = new JsonArray(result.RankingA.MostLiquid, result.RankingB.MostLiquid),
+            ["most_constrained"] = new JsonArray(result.RankingA.MostConstrained, result.RankingB.MostConstrained),
+            ["parts"] = new JsonArray(result.Parts.Select(p => (JsonNode)new JsonObject
+            {
+                ["part"] = p.Part,
+                ["size"] = p.Size,
+                ["max_gap_a"] = Finite(p.A.MaxGapToBound),
+                ["max_gap_b"] = Finite(p.B.MaxGapToBound),
+                ["split_half_error"] = Finite(p.GapError),
+                ["jumps_a"] = p.A.Jumps.Count,
+                ["jumps_b"] = p.B.Jumps.Count,
+                ["hysteresis_a"] = p.A.Hysteresis.Count,
+                ["hysteresis_b"] = p.B.Hysteresis.Count,
+                ["coverage_a"] = p.A.Coverage,
+                ["coverage_b"] = p.B.Coverage,
+                ["fit_a"] = p.FitA?.Description,
+                ["fit_b"] = p.FitB?.Description,
+                ["fits_reproduce"] = p.FitsReproduce,
+            }).ToArray()),
+            ["sentence"] = result.Sentence(),
+        };
     }
 
     /// <summary>

@@ -28,6 +28,14 @@ public static class RunReport
                                $"{data["train"]} training / {data["test"]} test images, top {data["components"]} components keep " +
                                $"{data["explained_variance"]!.GetValue<double>() * 100:F2} % of the variance.");
         md.AppendLine();
+        if (config.Preset == "quick")
+        {
+            md.AppendLine($"> **Smoke test.** The `quick` preset runs every stage on {config.Collect.Networks} networks per scenario to show that " +
+                               "the tool works end to end; that is too few independently trained networks for its findings to be the study's " +
+                               "(the split-half check below says how much they depend on which networks were drawn). Run the default preset " +
+                               "(`fsi run`) for results.");
+            md.AppendLine();
+        }
         md.AppendLine("Each sub-network's effective Ising model P(s) ∝ exp(Σ J_ij s_i s_j + Σ h_i s_i) is fitted to the collected " +
                       "weight configurations; the entropy landscape s(d) counts the configurations at Hamming distance d from a " +
                       "reference solution (BP with a coupling field x toward it) and is bounded by s_max(d) = −d ln d − (1−d) ln(1−d).");
@@ -48,8 +56,25 @@ public static class RunReport
                 md.AppendLine(Inv, $"**Collection.** {origin}{collect["configurations"]} configurations kept (threshold {collect["threshold"]}); " +
                                    $"test accuracy mean {D(collect, "accuracy_mean"):F4}, best {D(collect, "accuracy_max"):F4}; best sample per network on average " +
                                    $"{D(collect, "best_per_network_mean"):F4}.{timing}");
+                if (collect["effective_sample_size"] != null)
+                    md.AppendLine($"Effective sample size: **{collect["effective_sample_size"]} independently trained networks** (selection: " +
+                                       $"{collect["selection"]}); samples of one network differ in about 1 % of their weights, so the networks, not the " +
+                                       "configurations, are the independent draws.");
                 md.AppendLine();
                 md.AppendLine(Inv, $"![accuracy distribution]({scenario}/accuracy.png)");
+                md.AppendLine();
+            }
+
+            var moments = Read(runner, $"{scenario}/moments/moments.json");
+            if (moments != null)
+            {
+                string symmetry = moments["symmetry"]?.GetValue<string>() == "hidden-node-permutation"
+                    ? "averaged exactly over the relabellings of each hidden layer (the study's permutation-symmetric distribution)" : "as collected";
+                string floors = moments["noise_floor"] is JsonObject nf
+                    ? "; noise floor (the RMSE a perfect model would show against these data, bootstrap over networks): " +
+                      string.Join(", ", nf.Select(kv => $"{kv.Key} {kv.Value!.GetValue<double>().ToString("F4", Inv)}"))
+                    : "";
+                md.AppendLine(Inv, $"**Moments** of {moments["networks"] ?? moments["count"]} networks, {symmetry}{floors}.");
                 md.AppendLine();
             }
 
@@ -118,6 +143,15 @@ public static class RunReport
                 md.AppendLine();
             }
 
+            var split = Read(runner, $"{scenario}/split-half/split_half.json");
+            if (split != null)
+            {
+                md.AppendLine(Inv, $"**{split["sentence"]!.GetValue<string>()}**");
+                md.AppendLine();
+                md.AppendLine(Inv, $"![split-half gaps]({scenario}/split-half/split_half_gaps.png)");
+                md.AppendLine();
+            }
+
             var tap = Read(runner, $"{scenario}/tap/tap.json");
             if (tap != null)
             {
@@ -139,17 +173,18 @@ public static class RunReport
                 md.AppendLine();
             }
 
-            keyRows.Add(KeyRow(scenario, collect, fit, landscape, tap));
+            keyRows.Add(KeyRow(scenario, collect, fit, landscape, tap, split));
         }
 
         md.AppendLine("## Key numbers");
         md.AppendLine();
-        md.AppendLine("| scenario | configurations | mean test accuracy | worst fit RMSE (MC) | max gap to the bound, d ≤ 0.5 (part) | first-order jumps in d(x) (proven) | TAP peaks |");
-        md.AppendLine("| --- | ---: | ---: | ---: | --- | ---: | ---: |");
+        md.AppendLine("| scenario | networks | mean test accuracy | worst fit RMSE (MC) | max gap to the bound, d ≤ 0.5 (part) | first-order jumps in d(x) (proven) | TAP peaks | split halves |");
+        md.AppendLine("| --- | ---: | ---: | ---: | --- | ---: | ---: | --- |");
         foreach (string row in keyRows) md.AppendLine(row);
         md.AppendLine();
         if (config.Scenarios.Contains("shallow") && config.Scenarios.Any(s => s != "shallow"))
             md.AppendLine(DeepVersusShallow(runner, config));
+        md.Append(StudyFindings(runner, config));
 
         md.AppendLine("## Stages");
         md.AppendLine();
@@ -168,8 +203,9 @@ public static class RunReport
     private static Dictionary<string, PartFitVerdict>? FitVerdicts(JsonArray? fit) => fit?.Where(r => r != null).ToDictionary(
         r => r!["part"]!.GetValue<string>(), r => new PartFitVerdict(!FitVerdict(r!).StartsWith("does not", StringComparison.Ordinal), FitVerdict(r!)));
 
-    private static string KeyRow(string scenario, JsonNode? collect, JsonArray? fit, JsonArray? landscape, JsonNode? tap)
+    private static string KeyRow(string scenario, JsonNode? collect, JsonArray? fit, JsonArray? landscape, JsonNode? tap, JsonNode? split)
     {
+        string halves = split == null ? "—" : split["agree"]?.GetValue<bool>() == true ? "agree" : "disagree";
         string worstFit = fit == null ? "—" : fit.Select(r => r!["rmse_mc"]?.GetValue<double>() ?? double.NaN).DefaultIfEmpty(double.NaN).Max().ToString("F4", Inv);
         string gap = "—";
         int jumps = 0;
@@ -184,8 +220,8 @@ public static class RunReport
             }
             jumps = landscape.SelectMany(e => e!["parts"]!.AsArray()).Sum(p => p!["jumps"]!.GetValue<int>());
         }
-        return $"| {scenario} | {collect?["configurations"]?.ToString() ?? "—"} | {(collect == null ? "—" : D(collect, "accuracy_mean").ToString("F4", Inv))} | " +
-               $"{worstFit} | {gap} | {jumps} | {TapPeaks(tap)} |";
+        return $"| {scenario} | {collect?["effective_sample_size"]?.ToString() ?? collect?["networks"]?.ToString() ?? "—"} | {(collect == null ? "—" : D(collect, "accuracy_mean").ToString("F4", Inv))} | " +
+               $"{worstFit} | {gap} | {jumps} | {TapPeaks(tap)} | {halves} |";
     }
 
     // The peak count of a census, or why there is none (a census with no converged start has no distribution).
@@ -200,6 +236,7 @@ public static class RunReport
         var missing = new List<string>();
         var thin = new List<string>();
         var badFits = new List<string>();
+        var unstable = new List<string>();
         int Jumps(string scenario)
         {
             var entries = Read(runner, $"{scenario}/landscape/landscape.json")?.AsArray();
@@ -209,6 +246,7 @@ public static class RunReport
             thin.AddRange(full.Where(f => f.Coverage < LandscapeComparison.MinimumCoverage).Select(f => string.Create(Inv, $"{scenario} {f.Coverage:P0} ({f.Reference})")));
             var verdicts = FitVerdicts(Read(runner, $"{scenario}/fit/fit.json")?.AsArray());
             if (verdicts != null && verdicts.TryGetValue("FULL", out var v) && !v.ReproducesData) badFits.Add(scenario);
+            if (Read(runner, $"{scenario}/split-half/split_half.json") is { } split && split["agree"]?.GetValue<bool>() == false) unstable.Add(scenario);
             return full.Sum(f => f.Jumps.Count);
         }
         int shallowJumps = Jumps("shallow");
@@ -218,6 +256,7 @@ public static class RunReport
         if (thin.Count > 0)
             reasons.Add(string.Create(Inv, $"BP covers too little of d ∈ [0, 0.5] for FULL (at least {LandscapeComparison.MinimumCoverage:P0} needed): {string.Join(", ", thin)}"));
         if (badFits.Count > 0) reasons.Add($"the FULL fit{(badFits.Count > 1 ? "s" : "")} of {string.Join(" and ", badFits)} do{(badFits.Count > 1 ? "" : "es")} not reproduce the data");
+        if (unstable.Count > 0) reasons.Add($"the two halves of the networks disagree for {string.Join(" and ", unstable)} (split-half check)");
         if (reasons.Count > 0)
             return $"**Deep vs shallow.** Not compared, because {string.Join("; ", reasons)}.\n";
         return $"**Deep vs shallow.** The shallow network's FULL landscape shows {shallowJumps} proven first-order jump(s) in d(x) " +
@@ -225,6 +264,72 @@ public static class RunReport
                (shallowJumps > 0 && deepJumps == 0 ? "As in the study, only the shallow net has a first-order transition." :
                 shallowJumps == 0 && deepJumps == 0 ? "Neither shows a first-order transition at this scale." :
                 "This differs from the study's picture (only the shallow net jumps); see the sweeps above.") + "\n";
+    }
+
+    /// <summary>
+    /// The study's findings (Zou &amp; Huang 2021), each checked against this run's numbers: holds, does not hold, or not
+    /// settled with the reason (a fit that does not reproduce its data, halves of the networks that disagree, BP that
+    /// covers too little of the distances). Deep networks: no first-order jump and no hysteresis in any part, the interior
+    /// closest to the entropy bound, the input layer most constrained; the shallow network: a first-order jump with hysteresis.
+    /// </summary>
+    internal static string StudyFindings(StageRunner runner, RunConfig config)
+    {
+        var rows = new List<(string Claim, string Measured, string Verdict)>();
+        foreach (string scenario in RunPipeline.Scenarios(config))
+        {
+            var landscape = Read(runner, $"{scenario}/landscape/landscape.json")?.AsArray();
+            if (landscape == null) continue;
+            var findings = landscape.Where(e => e?["findings"] != null).SelectMany(e => LandscapeFindings.FromJson(e!["findings"]!.ToJsonString())).ToArray();
+            if (findings.Length == 0) continue;
+            var fits = FitVerdicts(Read(runner, $"{scenario}/fit/fit.json")?.AsArray()) ?? [];
+            var split = Read(runner, $"{scenario}/split-half/split_half.json");
+            int references = findings.Select(f => f.Reference).Distinct().Count();
+            var unsettled = new List<string>();
+            if (split?["agree"]?.GetValue<bool>() == false) unsettled.Add("the two halves of the networks disagree");
+            string Verdict(bool holds, IEnumerable<string> reasons)
+            {
+                var all = unsettled.Concat(reasons).ToArray();
+                return all.Length > 0 ? $"not settled: {string.Join("; ", all)}" : holds ? "**holds**" : "**does not hold**";
+            }
+            IEnumerable<string> BadFits(IEnumerable<string> parts) => parts.Where(p => fits.TryGetValue(p, out var v) && !v.ReproducesData)
+                .Select(p => $"the fit of {p} does not reproduce its data");
+            string Jumps(IEnumerable<LandscapeFindings> rows) => string.Create(Inv,
+                $"{rows.Sum(f => f.Jumps.Count)} proven first-order jump(s), {rows.Sum(f => f.Hysteresis.Count)} hysteresis loop(s) over {references} reference(s)");
+            if (scenario == "shallow")
+            {
+                var full = findings.Where(f => f.Part == "FULL").ToArray();
+                bool jumps = full.All(f => f.Jumps.Count > 0) && full.All(f => f.Hysteresis.Count > 0);
+                rows.Add(("shallow: the whole network's d(x) jumps (first order) with hysteresis", Jumps(full), Verdict(jumps, BadFits(["FULL"]))));
+                continue;
+            }
+            var parts = findings.Select(f => f.Part).Distinct().ToArray();
+            bool smooth = findings.All(f => f.Jumps.Count == 0);
+            bool noLoops = findings.All(f => f.Hysteresis.Count == 0);
+            rows.Add(($"{scenario}: landscapes smooth, no first-order jump, no hysteresis ({string.Join(", ", parts)})", Jumps(findings),
+                Verdict(smooth && noLoops, BadFits(parts))));
+            var ranking = LandscapeComparison.Of(findings, fits);
+            var rankingReasons = new List<string>();
+            if (ranking.Withheld != null) rankingReasons.Add(ranking.Withheld);
+            if (split?["ranking_resolved"]?.GetValue<bool>() == false) rankingReasons.Add("neighbouring gaps differ by less than twice their split-half error");
+            string gaps = ranking.Gaps.Count == 0 ? "—" : "max gap to the bound " + string.Join(", ", ranking.Gaps.Select(g => string.Create(Inv, $"{g.Part} {g.Gap:F3}")));
+            string lowest = ranking.Gaps.Count > 0 ? ranking.Gaps[0].Part : "";
+            string highest = ranking.Gaps.Count > 0 ? ranking.Gaps[^1].Part : "";
+            rows.Add(($"{scenario}: the interior (ITER) is closest to the entropy bound", gaps, Verdict(lowest == "ITER", rankingReasons)));
+            rows.Add(($"{scenario}: the input layer (LB) is the most constrained", gaps, Verdict(highest == "LB", rankingReasons)));
+        }
+        if (rows.Count == 0) return "";
+        var md = new StringBuilder();
+        md.AppendLine("## The study's findings on this run");
+        md.AppendLine();
+        md.AppendLine("Each finding of Zou & Huang (PRR 3, 033290, 2021) against this run's own numbers. A finding is *settled* only when " +
+                      "the models reproduce their data (fit verdicts above), the two halves of the networks tell the same story " +
+                      "(split-half check) and BP covers the distances compared.");
+        md.AppendLine();
+        md.AppendLine("| finding of the study | measured here | verdict |");
+        md.AppendLine("| --- | --- | --- |");
+        foreach (var (claim, measured, verdict) in rows) md.AppendLine($"| {claim} | {measured} | {verdict} |");
+        md.AppendLine();
+        return md.ToString();
     }
 
     // The fit stage's own verdict (against the target, the data's noise floor and the Monte-Carlo noise; FitVerdict.Judge).
