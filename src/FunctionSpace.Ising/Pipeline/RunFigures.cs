@@ -30,8 +30,10 @@ public static class RunFigures
         var plot = new ScottPlot.Plot();
         var bars = plot.Add.Bars(centres, keptCounts.Select(c => (double)c).ToArray());
         foreach (var bar in bars.Bars) bar.Size = width * 0.9;
-        bars.LegendText = $"collected configurations ({kept.Count})";
-        if (bestPerNetwork.Count > 0)
+        // With the study's selection the collection is the best sample of each network: one series, not two on top of each other.
+        bool same = bestPerNetwork.Count == kept.Count && keptCounts.SequenceEqual(bestCounts);
+        bars.LegendText = same ? $"best sample of each network ({kept.Count})" : $"collected configurations ({kept.Count})";
+        if (bestPerNetwork.Count > 0 && !same)
         {
             var best = plot.Add.Bars(centres, bestCounts.Select(c => (double)c).ToArray());
             foreach (var bar in best.Bars) bar.Size = width * 0.5;

@@ -56,6 +56,47 @@ public class FitPipelineTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MomentsWrittenWithABootstrapGiveTheFitTheirOwnNoiseFloorPerPartAndPerSlice()
+    {
+        // 40 networks, 3 configurations each, 6 spins: the bootstrap over networks written beside the moments is the floor
+        // every fit of them is judged against — the named part's (FULL) as written, and for another slice the same formula,
+        // sqrt(mean σ(m_i)² + mean_{i≠j} σ(C_ij)²), over that slice's errors.
+        const int networks = 40, per = 3, n = 6;
+        var random = new Random(5);
+        var spins = new sbyte[networks * per * n];
+        var ids = new int[networks * per];
+        for (int k = 0; k < networks; k++)
+        {
+            var centre = Enumerable.Range(0, n).Select(_ => random.Next(2) == 0 ? -1 : 1).ToArray();
+            for (int r = 0; r < per; r++)
+            {
+                ids[k * per + r] = k;
+                for (int i = 0; i < n; i++) spins[(k * per + r) * n + i] = (sbyte)(random.NextDouble() < 0.05 ? -centre[i] : centre[i]);
+            }
+        }
+        var chunk = new EnsembleChunk(networks * per, n, spins, new float[networks * per], ids, new float[networks * per]);
+        var result = EnsembleMoments.Compute([chunk], n, null, new MomentsSettings { BootstrapReplicates = 50, BootstrapSeed = 3 }, "test");
+        using var dir = new TempDirectory();
+        string stem = dir.File("moments");
+        EnsembleMoments.Write(result, stem, new Dictionary<string, object?>());
+        var noise = EnsembleMoments.ReadNoise(stem + ".noise")!;
+        var reports = FitPipeline.Run(new FitSettings(new FitInput(MomentsStem: stem), ["FULL", "1:5"], null) { BpCheck = false, Fit = new FitOptions(MaxIterations: 25) });
+        var full = reports.Single(r => r.Part.Name == "FULL");
+        Assert.Equal(noise.Parts.Single(p => p.Part == "FULL").NoiseFloor, full.NoiseFloor, 12);
+        Assert.Equal("bootstrap over 40 networks (50 replicates)", full.NoiseFloorSource);
+        var slice = reports.Single(r => r.Part.Name != "FULL");
+        double a = 0, b = 0;
+        for (int i = 1; i < 5; i++)
+        {
+            a += noise.MagnetisationErrors[i] * noise.MagnetisationErrors[i];
+            for (int j = 1; j < 5; j++) if (i != j) b += noise.SecondMomentErrors[i * n + j] * noise.SecondMomentErrors[i * n + j];
+        }
+        Assert.Equal(Math.Sqrt(a / 4 + b / 12), slice.NoiseFloor, 12);
+        // Networks, not configurations, set the noise: three near-copies per network give a floor well above the count-based one.
+        Assert.True(full.NoiseFloor > 1.3 * FitPipeline.NoiseFloorFromCount(result.Moments.ToMoments(), networks * per), $"{full.NoiseFloor}");
+    }
+
+    [Fact]
     public void AFitThatCannotBeatTheIndependentModelSavesTheIndependentModel()
     {
         // Exact moments of independent spins: the independent-site model reproduces them exactly (RMSE 0), so whatever the

@@ -33,8 +33,19 @@ public class RunPipelineTests
         // The landscape findings as a table per reference, the TAP census in words, no prose in code blocks.
         Assert.Contains("| part | N | max gap to the bound (d ≤ 0.5) |", report);
         Assert.Contains("TAP starts converged", report);
+        // The statistics a reader needs to trust the result: the sample size in networks, the noise floor of the
+        // moments, the split-half check (6 networks: halves of 3), and the study's findings judged against the numbers.
+        Assert.Contains("Effective sample size: **6 independently trained networks**", report);
+        Assert.Contains("noise floor (the RMSE a perfect model would show against these data, bootstrap over networks): FULL ", report);
+        Assert.Contains("Split-half check (3 + 3 independently trained networks", report);
+        Assert.Contains("![split-half gaps](shallow/split-half/split_half_gaps.png)", report);
+        Assert.Contains("## The study's findings on this run", report);
+        Assert.Matches(@"\| shallow: the whole network's d\(x\) jumps \(first order\) with hysteresis \| \d+ proven first-order jump\(s\), \d+ hysteresis loop\(s\) over 3 reference\(s\)[^|]* \| (\*\*holds\*\*|\*\*does not hold\*\*|not settled: [^|]+) \|", report);
+        var split = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(first.RunDirectory, "shallow", "split-half", "split_half.json")))!;
+        Assert.Equal(3, split["networks_a"]!.GetValue<int>());
+        Assert.Equal("FULL", split["parts"]![0]!["part"]!.GetValue<string>());
         Assert.DoesNotContain("```", report);
-        foreach (string image in new[] { "shallow/accuracy.png", "shallow/landscape/lowest/entropy_vs_distance.png", "shallow/tap/tap_histogram.png", "shallow/dynamics/dynamics_energy.png" })
+        foreach (string image in new[] { "shallow/split-half/split_half_gaps.png", "shallow/split-half/A/landscape/entropy_vs_distance.png", "shallow/accuracy.png", "shallow/landscape/lowest/entropy_vs_distance.png", "shallow/tap/tap_histogram.png", "shallow/dynamics/dynamics_energy.png" })
             Assert.True(File.Exists(Path.Combine(first.RunDirectory, image)), image);
 
         var second = f.Run(config, "a");
