@@ -44,11 +44,15 @@ internal static class RunCommand
         };
         var threads = CollectCommand.ThreadsOption();
         var allowMissing = MomentsCommand.AllowMissingShardsOption();
+        var dryRun = new Option<bool>("--dry-run")
+        {
+            Description = "Print the resolved configuration (as config.json would hold it) and every stage, cached or to run; compute and write nothing",
+        };
 
         var command = new Command("run", "The main job: collect weight samples, fit effective models per sub-network, entropy landscapes, TAP, dynamics, report.md")
         {
             preset, scenario, config, name, runsDir, seed, dataDir, components, cacheDir, networks, samples, threshold, epochs,
-            method, fitSteps, points, xRange, tapStarts, dynamicsSweeps, fromEnsembles, threads, allowMissing,
+            method, fitSteps, points, xRange, tapStarts, dynamicsSweeps, fromEnsembles, threads, allowMissing, dryRun,
         };
         command.SetAction(parse =>
         {
@@ -91,10 +95,15 @@ internal static class RunCommand
             resolved = RunInputs.WithEnsembleScenarios(resolved,
                 parse.GetValue(scenario) is { } named ? RunConfig.ParseScenarios(named) : null, parse.InvocationConfiguration.Error);
             resolved.Validate();
-            CollectCommand.ApplyThreads(parse.GetValue(threads));
             string root = parse.GetValue(runsDir) ?? DefaultRunsDirectory();
             string directory = Path.Combine(root, resolved.Name);
             var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(dryRun))
+            {
+                PrintPlan(output, resolved, Path.GetFullPath(directory), RunPipeline.Plan(resolved, directory, parse.GetValue(cacheDir)));
+                return CliApp.ExitOk;
+            }
+            CollectCommand.ApplyThreads(parse.GetValue(threads));
             output.WriteLine($"fsi run: preset {resolved.Preset}, scenarios {string.Join(",", RunPipeline.Scenarios(resolved))}, seed {resolved.Seed} → {Path.GetFullPath(directory)}");
             var progress = new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet));
             var result = RunPipeline.Run(resolved, directory, parse.GetValue(cacheDir), output, progress);
@@ -104,6 +113,16 @@ internal static class RunCommand
             return CliApp.ExitOk;
         });
         return command;
+    }
+
+    // The configuration JSON first (it can be saved and passed back with --config), then one line per stage.
+    private static void PrintPlan(TextWriter output, RunConfig config, string directory, IReadOnlyList<PlannedStage> plan)
+    {
+        output.WriteLine(config.ToJson().TrimEnd());
+        output.WriteLine($"stages in {directory}:");
+        int width = plan.Max(p => p.Name.Length);
+        foreach (var stage in plan) output.WriteLine($"  {stage.Name.PadRight(width)}  {(stage.Cached ? "cached" : "would run")}");
+        output.WriteLine($"{plan.Count(p => !p.Cached)} of {plan.Count} stages would run; nothing was written (dry run)");
     }
 
     private static (double Min, double Max) ParseRange(string? text, double min, double max)

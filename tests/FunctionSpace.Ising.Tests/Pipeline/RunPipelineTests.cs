@@ -25,8 +25,18 @@ public class RunPipelineTests
     {
         using var f = new Fixture();
         var config = TinyConfig(f.Data.Path);
+        string directory = Path.Combine(f.Runs.Path, "a");
+        // A plan of a new run: every stage would run, and nothing is written (no run directory, no PCA cache).
+        var fresh = RunPipeline.Plan(config, directory, f.Cache.Path);
+        Assert.Equal(RunPipeline.StageNames(config), fresh.Select(p => p.Name));
+        Assert.All(fresh, p => Assert.False(p.Cached));
+        Assert.False(Directory.Exists(directory));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(f.Cache.Path));
+
         var first = f.Run(config, "a");
         Assert.All(first.Stages, s => Assert.Equal(StageOutcome.Ran, s.Outcome));
+        Assert.Equal(RunPipeline.StageNames(config), first.Stages.Select(s => s.Stage));
+        Assert.All(RunPipeline.Plan(config, directory, f.Cache.Path), p => Assert.True(p.Cached, p.Name));
         string report = File.ReadAllText(first.ReportPath);
         Assert.Contains("## Scenario `shallow`", report);
         Assert.Contains("![s(d)](shallow/landscape/lowest/entropy_vs_distance.png)", report);
@@ -41,9 +51,14 @@ public class RunPipelineTests
         Assert.All(second.Stages.Where(s => s.Stage != "report"), s => Assert.Equal(StageOutcome.Skipped, s.Outcome));
 
         File.Delete(Path.Combine(first.RunDirectory, "shallow", "landscape", "lowest", "landscape.csv"));
+        string manifestBefore = File.ReadAllText(Path.Combine(directory, "manifest.json"));
+        var planned = RunPipeline.Plan(config, directory, f.Cache.Path);
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(directory, "manifest.json")));
         var third = f.Run(config, "a");
         var ran = third.Stages.Where(s => s.Outcome == StageOutcome.Ran).Select(s => s.Stage).ToArray();
-        Assert.Equal(new[] { "shallow/landscape", "shallow/tap", "shallow/dynamics", "report" }, ran);
+        Assert.Equal(new[] { "shallow/landscape", "shallow/split-half", "shallow/tap", "shallow/dynamics", "report" }, ran);
+        // The plan said exactly that.
+        Assert.Equal(ran, planned.Where(p => !p.Cached).Select(p => p.Name));
 
         var manifest = RunManifest.LoadOrNew(Path.Combine(first.RunDirectory, "manifest.json"));
         Assert.Equal(7UL, manifest.Config!["seed"]!.GetValue<ulong>());
