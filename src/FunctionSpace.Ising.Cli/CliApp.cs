@@ -83,7 +83,7 @@ internal static class CliApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = BuildRoot();
-        ParseResult parse = root.Parse(args);
+        ParseResult parse = root.Parse(HiddenAliases.Rewrite(root, args));
         bool verbose = parse.GetValue(Verbose);
         var configuration = new InvocationConfiguration
         {
@@ -159,9 +159,9 @@ internal static class CliApp
             if (token.StartsWith('-'))
             {
                 string name = token.Split('=', 2)[0];
-                var options = OptionsOf(command).ToArray();
-                string? near = Suggestions.Nearest(name, options.SelectMany(o => new[] { o.Name }.Concat(o.Aliases)),
-                    alias => options.First(o => o.Name == alias || o.Aliases.Contains(alias)).Name);
+                var options = HiddenAliases.Accepted(command).ToArray();
+                string? near = Suggestions.Nearest(name, options.SelectMany(o => new[] { o.Name }.Concat(o.Aliases).Concat(HiddenAliases.Of(o))),
+                    alias => options.First(o => o.Name == alias || o.Aliases.Contains(alias) || HiddenAliases.Of(o).Contains(alias)).Name);
                 afterUnknownOption = !token.Contains('=');
                 yield return near is null ? $"unknown option '{name}'" : $"unknown option '{name}' (did you mean {near}?)";
             }
@@ -176,14 +176,6 @@ internal static class CliApp
                     : near is null ? $"unknown command '{token}'" : $"unknown command '{token}' (did you mean {near}?)";
             }
         }
-    }
-
-    // The options a command accepts: its own and the recursive ones of its ancestors (--verbose, --quiet, --help).
-    private static IEnumerable<Option> OptionsOf(Command command)
-    {
-        foreach (var option in command.Options) yield return option;
-        foreach (var parent in command.Parents.OfType<Command>())
-            foreach (var option in OptionsOf(parent).Where(o => o.Recursive)) yield return option;
     }
 
     // System.CommandLine's own error for an unmatched token, or its "required command" error when the command was

@@ -19,20 +19,21 @@ internal static class RunCommand
             DefaultValueFactory = _ => RunConfig.KnownPresets[0],
         };
         preset.AcceptOnlyFromAmong(RunConfig.KnownPresets);
-        var scenario = new Option<string?>("--scenario") { Description = "under, over, shallow, a comma list, or all. Default: under,shallow" };
+        var scenario = new Option<string?>("--scenario") { Description = "under, over, shallow, a comma list, or all [default: under,shallow]" };
         var config = new Option<string?>("--config") { Description = "A run configuration (JSON, e.g. a previous run's config.json); options given here override it" };
-        var name = new Option<string?>("--name") { Description = "Run name: the directory under --runs-dir. Default: the preset name" };
-        var runsDir = new Option<string?>("--runs-dir") { Description = "Where run directories go. Default: models/runs in the repository (or the current directory)" };
-        var seed = new Option<ulong?>("--seed") { Description = "Master seed of every random draw (default 1)" };
+        var name = new Option<string?>("--name") { Description = "Run name: the directory under --runs-dir [default: the preset name]" };
+        var runsDir = new Option<string?>("--runs-dir") { Description = "Where run directories go [default: models/runs in the repository, or in the current directory]" };
+        var seed = new Option<ulong?>("--seed") { Description = "Master seed of every random draw [default: from --preset]" };
         var dataDir = CommonOptions.DataDir();
-        var components = new Option<int?>("--components", "-k") { Description = "PCA components (the network input width; default 20)" };
+        var components = new Option<int?>("--components", "-k") { Description = "PCA components (the network input width) [default: from --preset]" };
         var cacheDir = CommonOptions.CacheDir();
         var networks = new Option<int?>("--networks") { Description = "Networks trained per scenario" };
         var samples = new Option<int?>("--samples") { Description = "Configurations sampled from each network" };
         var threshold = new Option<double?>("--threshold") { Description = "Minimal test accuracy of a kept configuration" };
         var epochs = new Option<int?>("--epochs") { Description = "Training epochs" };
-        var method = new Option<string?>("--method") { Description = "Fit method (default, as fsi fit: mc, Monte-Carlo learning with verified checks; study, bp, pl, mf, nmf)" };
-        var fitSteps = new Option<int?>("--fit-steps") { Description = "Cap on learning steps per part" };
+        var method = FitCommand.MethodOption<string?>();
+        method.Description += " [default: from --preset]";
+        var fitSteps = new Option<int?>("--fit-max-iterations") { Description = "Cap on learning steps per part [default: from --preset]" }.WithHiddenAlias("--fit-steps");
         var points = new Option<int?>("--points") { Description = "Points per landscape sweep direction" };
         var xRange = new Option<string?>("--x-range") { Description = "Coupling-field range of the sweeps, MIN:MAX" };
         var tapStarts = new Option<int?>("--tap-starts") { Description = "Random starts of the TAP census (0: skip)" };
