@@ -20,7 +20,7 @@ internal static class CollectCommand
         var seed = CommonOptions.Seed();
         var scenario = new Option<string>("--scenario") { Description = "under (60k images, 20-15-15-10), over (first 500 images, batch 100), shallow (60k, 20-10)", DefaultValueFactory = _ => "under" };
         scenario.AcceptOnlyFromAmong("under", "over", "shallow");
-        var output = new Option<string>("--out", "-o") { Description = "Ensemble file to write", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output file: the ensemble (.fsie)", Required = true };
         var networks = new Option<int>("--networks") { Description = "Networks to train (all shards together)", DefaultValueFactory = _ => 128 };
         var samples = new Option<int>("--samples") { Description = "Configurations sampled from each trained network", DefaultValueFactory = _ => 100 };
         var threshold = new Option<double>("--threshold") { Description = "Minimal test accuracy of a kept configuration", DefaultValueFactory = _ => 0.0 };

@@ -99,7 +99,7 @@ internal static class FitCommand
         var mcThin = new Option<int>("--mc-thin") { Description = "Final Monte-Carlo verification: sweeps between samples", DefaultValueFactory = _ => FitDefaults.VerificationThin }.InRange(1, int.MaxValue);
         var tripletTol = new Option<double>("--triplet-tolerance") { Description = "Tolerance on connected three-point correlations", DefaultValueFactory = _ => FitDefaults.TripletTolerance }.WithHiddenAlias("--triplet-tol");
         var seed = CommonOptions.Seed();
-        var output = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => "models/fit" };
+        var output = new Option<string>("--out", "-o") { Description = "Output folder (J/h .npy, JSON sidecars, figures)", DefaultValueFactory = _ => "models/fit" };
         var allowMissing = MomentsCommand.AllowMissingShardsOption();
 
         var command = new Command("fit", "Fit maximum-entropy Ising models per part (FULL/LB/ITER/RB), never worse than the independent-site model, verify them by Monte Carlo (and BP) and judge them against the target and the data's noise floor; writes J/h .npy + JSON sidecar, RMSE curve, scatter and histogram figures")

@@ -31,7 +31,7 @@ internal static class SampleCommand
         var thin = new Option<int>("--thin") { Description = "Sweeps between kept samples", DefaultValueFactory = _ => 1 }.InRange(1, 1_000_000);
         var rule = RuleOption();
         var seed = CommonOptions.Seed();
-        var output = new Option<string>("--out", "-o") { Description = "Samples file (.npy, int8, (chains·samples) × N); beside it STEM.energies.npy, STEM.m.npy, STEM.C.npy, STEM.json", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output file: the samples (.npy, int8, (chains·samples) × N); beside it STEM.energies.npy, STEM.m.npy, STEM.C.npy, STEM.json", Required = true };
 
         var command = new Command("sample", "Monte-Carlo samples of an Ising model (Metropolis or heat bath, parallel seeded chains) with their moments")
         {

@@ -35,7 +35,7 @@ internal static class TheoryCommand
 
     private static Option<string> Out(string sub) => new("--out", "-o")
     {
-        Description = "Output directory for the CSV and PNG figures",
+        Description = "Output folder (CSV and PNG figures)",
         DefaultValueFactory = _ => Path.Combine("models", "theory", sub),
     };
 

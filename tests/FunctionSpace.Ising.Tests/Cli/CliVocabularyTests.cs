@@ -129,4 +129,17 @@ public class CliVocabularyTests
             Assert.Empty(root.Parse(["run", "--method", method]).Errors);
         Assert.NotEmpty(root.Parse(["run", "--method", "magic"]).Errors);
     }
+
+    [Fact]
+    public void Every_out_option_says_whether_it_is_a_file_a_folder_or_a_stem()
+    {
+        var outs = AllOptions(CliApp.BuildRoot(), "fsi").Where(t => t.Option.Name == "--out").ToArray();
+        Assert.True(outs.Length >= 10, $"{outs.Length} --out options");
+        var offences = outs.Where(t => !(t.Option.Description ?? "").StartsWith("Output file", StringComparison.Ordinal)
+                                       && !(t.Option.Description ?? "").StartsWith("Output folder", StringComparison.Ordinal)
+                                       && !(t.Option.Description ?? "").StartsWith("Output stem", StringComparison.Ordinal))
+            .Select(t => $"{t.Path} --out: {t.Option.Description}").ToArray();
+        Assert.True(offences.Length == 0, string.Join("\n", offences));
+        Assert.All(outs, t => Assert.Contains("-o", t.Option.Aliases));
+    }
 }
