@@ -151,7 +151,8 @@ def check_numpy_loaders(run: fsi_reader.Run):
                 failures.append(f"{name}: column {column} reads as {theirs.dtype} in numpy.genfromtxt, {ours.dtype} in read_csv")
         loaded += 1
     manifest = run.manifest
-    if manifest.get("format_version") != 2 or any(key != key.lower() for key in manifest):
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or version < 2 or any(key != key.lower() for key in manifest):
         failures.append(f"manifest.json: format {manifest.get('format_version')}, keys {sorted(manifest)}")
     print(f"numpy.genfromtxt reads {loaded} tables to the same numbers ({quoted} with quoted text read by the csv module)")
     return failures

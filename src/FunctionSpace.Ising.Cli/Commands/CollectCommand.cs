@@ -12,6 +12,19 @@ namespace FunctionSpace.Ising.Cli.Commands;
 /// </summary>
 internal static class CollectCommand
 {
+    /// <summary>
+    /// A training default as help shows it, read from the scenarios' settings so that it cannot drift from them: the
+    /// under-para value, and where another scenario differs, "X for over".
+    /// </summary>
+    internal static string ScenarioDefault<T>(Func<CollectionSettings, T> pick) where T : IFormattable
+    {
+        string Text(string scenario) => pick(CollectionSettings.ForScenario(scenario, "")).ToString(null, System.Globalization.CultureInfo.InvariantCulture)
+            .Replace("E-0", "e-", StringComparison.Ordinal).Replace("E+0", "e", StringComparison.Ordinal);
+        string under = Text("under");
+        var others = new[] { "over", "shallow" }.Where(s => Text(s) != under).Select(s => $"{Text(s)} for {s}");
+        return string.Join("; ", others.Prepend(under));
+    }
+
     public static Command Create()
     {
         var dataDir = CommonOptions.DataDir();
@@ -27,12 +40,12 @@ internal static class CollectCommand
         var selection = new Option<string>("--select") { Description = "all: every sample above threshold; best: each network's best sample", DefaultValueFactory = _ => "all" };
         selection.AcceptOnlyFromAmong("all", "best");
         var block = new Option<int>("--block") { Description = "Networks trained together as one batch (one chunk, the unit of resume and sharding)", DefaultValueFactory = _ => 64 };
-        var epochs = new Option<int?>("--epochs") { Description = "Training epochs [default: 50]" };
-        var learningRate = new Option<double?>("--learning-rate") { Description = "Adam learning rate [default: 0.3]" };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Mini-batch size [default: 200; 100 for over]" };
-        var l2 = new Option<double?>("--l2") { Description = "L2 coefficient γ added as γθ to the gradient [default: 1e-5]" };
-        var initStd = new Option<double?>("--init-std") { Description = "Standard deviation of the θ initialisation [default: 0.1]" };
-        var trainCount = new Option<int?>("--train-count") { Description = "Training images used, the first ones [default: 60000; 500 for over]" };
+        var epochs = new Option<int?>("--epochs") { Description = $"Training epochs [default: {ScenarioDefault(c => c.Training.Epochs)}]" };
+        var learningRate = new Option<double?>("--learning-rate") { Description = $"Adam learning rate [default: {ScenarioDefault(c => c.Training.LearningRate)}]" };
+        var batchSize = new Option<int?>("--batch-size") { Description = $"Mini-batch size [default: {ScenarioDefault(c => c.Training.BatchSize)}]" };
+        var l2 = new Option<double?>("--l2") { Description = $"L2 coefficient γ added as γθ to the gradient [default: {ScenarioDefault(c => c.Training.L2)}]" };
+        var initStd = new Option<double?>("--init-std") { Description = $"Standard deviation of the θ initialisation [default: {ScenarioDefault(c => c.Training.InitStd)}]" };
+        var trainCount = new Option<int?>("--train-count") { Description = $"Training images used, the first ones [default: {ScenarioDefault(c => c.TrainCount)}]" };
         var freeze = new Option<bool>("--freeze-interior") { Description = "Freeze hidden-to-hidden weights at random ±1 (θ = ±10), untrained (study Sec. IV.6)" };
         var canonical = new Option<bool>("--canonicalize") { Description = "Order hidden nodes by descending mean pre-activation on one digit's test images (Appendix J)" };
         var canonicalDigit = new Option<int>("--canonical-digit") { Description = "Digit whose test images define the node order", DefaultValueFactory = _ => 0 };

@@ -142,4 +142,20 @@ public class CliVocabularyTests
         Assert.True(offences.Length == 0, string.Join("\n", offences));
         Assert.All(outs, t => Assert.Contains("-o", t.Option.Aliases));
     }
+
+    [Fact]
+    public void Collect_help_shows_the_training_defaults_of_the_scenarios()
+    {
+        var under = FunctionSpace.Ising.Training.CollectionSettings.ForScenario("under", "");
+        var over = FunctionSpace.Ising.Training.CollectionSettings.ForScenario("over", "");
+        var (exit, help, _) = CliHarness.Run("collect", "--help");
+        Assert.Equal(0, exit);
+        string Line(string option) => help.Split('\n').Single(l => l.TrimStart().StartsWith(option + " ", StringComparison.Ordinal)).Trim();
+        Assert.EndsWith($"Training epochs [default: {under.Training.Epochs}]", Line("--epochs"));
+        Assert.NotEqual(under.Training.BatchSize, over.Training.BatchSize);
+        Assert.EndsWith($"[default: {under.Training.BatchSize}; {over.Training.BatchSize} for over]", Line("--batch-size"));
+        Assert.EndsWith($"[default: {under.TrainCount}; {over.TrainCount} for over]", Line("--train-count"));
+        Assert.Equal(1e-5, under.Training.L2);
+        Assert.EndsWith("[default: 1e-5]", Line("--l2"));
+    }
 }
