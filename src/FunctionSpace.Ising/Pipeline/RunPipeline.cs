@@ -82,6 +82,30 @@ public static class RunPipeline
         return names;
     }
 
+    /// <summary>
+    /// Seconds the stages after <paramref name="finished"/> (in <paramref name="order"/>) took when last computed, or null
+    /// when one of them has no such time (then no estimate is better than a partial one).
+    /// </summary>
+    internal static double? RemainingSeconds(IReadOnlyList<string> order, string finished, IReadOnlyDictionary<string, double> lastSeconds)
+    {
+        int position = order.ToList().IndexOf(finished);
+        if (position < 0) return null;
+        double total = 0;
+        foreach (string stage in order.Skip(position + 1))
+        {
+            if (!lastSeconds.TryGetValue(stage, out double seconds)) return null;
+            total += seconds;
+        }
+        return total;
+    }
+
+    /// <summary>"12 s", "1 min 10 s", "2 h 05 min".</summary>
+    internal static string Duration(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(Math.Round(Math.Max(0, seconds)));
+        return t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes:D2} min" : t.TotalMinutes >= 1 ? $"{t.Minutes} min {t.Seconds} s" : $"{t.Seconds} s";
+    }
+
     // Thrown by a planning pass at the first stage that would run: past it, stages read outputs that do not exist yet.
     private sealed class PlanComplete : Exception;
 
@@ -89,6 +113,12 @@ public static class RunPipeline
         List<PlannedStage>? plan, IProgress<ProgressReport>? progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
+        // How long each stage took when this configuration last computed it: once a stage has run, every later stage
+        // runs too, so their sum is what is left. Timings of another configuration would say nothing.
+        var order = StageNames(config);
+        var lastSeconds = runner.Manifest.Config is { } previous && JsonNode.DeepEquals(previous, JsonNode.Parse(config.ToJson()))
+            ? runner.Manifest.Stages.GroupBy(s => s.Name).ToDictionary(g => g.Key, g => g.Last().Seconds)
+            : new Dictionary<string, double>();
         if (plan is null)
         {
             runner.Manifest.Config = JsonNode.Parse(config.ToJson());
@@ -124,9 +154,10 @@ public static class RunPipeline
                 outcome = runner.Run(name, key, compute);
             }
             outcomes.Add((name, outcome, watch.Elapsed.TotalSeconds));
+            double? left = outcome == StageOutcome.Ran ? RemainingSeconds(order, name, lastSeconds) : null;
             log.WriteLine(outcome == StageOutcome.Skipped
                 ? $"[{name}] unchanged, skipped"
-                : $"[{name}] done in {watch.Elapsed.TotalSeconds:F1} s");
+                : $"[{name}] done in {watch.Elapsed.TotalSeconds:F1} s" + (left is > 0 ? $"; run ≈ {Duration(left.Value)} left (as the last run of this configuration took)" : ""));
         }
 
         // A plan needs only the data's key; computing the PCA would write its cache.

@@ -53,9 +53,6 @@ public sealed class StageRunner
         return !_upstreamRan && previous != null && previous.InputKey == inputKey && OutputsIntact(previous);
     }
 
-    /// <summary>Records that a stage would run (planning): every later stage then counts as not cached, as in <see cref="Run"/>.</summary>
-    public void AssumeRan() => _upstreamRan = true;
-
     /// <summary>The run directory.</summary>
     public string RunDirectory { get; }
 

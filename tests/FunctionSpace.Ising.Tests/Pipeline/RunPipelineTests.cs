@@ -54,7 +54,10 @@ public class RunPipelineTests
         string manifestBefore = File.ReadAllText(Path.Combine(directory, "manifest.json"));
         var planned = RunPipeline.Plan(config, directory, f.Cache.Path);
         Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(directory, "manifest.json")));
-        var third = f.Run(config, "a");
+        var log = new StringWriter();
+        var third = RunPipeline.Run(config, directory, f.Cache.Path, log);
+        // The same configuration ran before: what is left is what the remaining stages took then.
+        Assert.Matches(@"\[shallow/landscape\] done in [0-9.]+ s; run ≈ \d+ (min \d+ )?s left \(as the last run of this configuration took\)", log.ToString());
         var ran = third.Stages.Where(s => s.Outcome == StageOutcome.Ran).Select(s => s.Stage).ToArray();
         Assert.Equal(new[] { "shallow/landscape", "shallow/split-half", "shallow/tap", "shallow/dynamics", "report" }, ran);
         // The plan said exactly that.
@@ -99,5 +102,20 @@ public class RunPipelineTests
     private sealed class SynchronousProgress(Action<ProgressReport> action) : IProgress<ProgressReport>
     {
         public void Report(ProgressReport value) => action(value);
+    }
+
+    [Fact]
+    public void The_time_left_is_the_last_computation_of_every_remaining_stage_or_nothing()
+    {
+        string[] order = ["data", "u/collect", "u/fit", "report"];
+        var last = new Dictionary<string, double> { ["data"] = 1, ["u/collect"] = 40, ["u/fit"] = 80, ["report"] = 0.5 };
+        Assert.Equal(80.5, RunPipeline.RemainingSeconds(order, "u/collect", last));
+        Assert.Equal(0, RunPipeline.RemainingSeconds(order, "report", last));
+        last.Remove("report");
+        Assert.Null(RunPipeline.RemainingSeconds(order, "u/collect", last));
+        Assert.Null(RunPipeline.RemainingSeconds(order, "elsewhere", last));
+        Assert.Equal("59 s", RunPipeline.Duration(59.4));
+        Assert.Equal("1 min 10 s", RunPipeline.Duration(70));
+        Assert.Equal("2 h 05 min", RunPipeline.Duration(7500));
     }
 }
