@@ -27,17 +27,17 @@ internal static class RunCommand
         var dataDir = CommonOptions.DataDir();
         var components = new Option<int?>("--components", "-k") { Description = "PCA components (the network input width) [default: from --preset]" };
         var cacheDir = CommonOptions.CacheDir();
-        var networks = new Option<int?>("--networks") { Description = "Networks trained per scenario" };
-        var samples = new Option<int?>("--samples") { Description = "Configurations sampled from each network" };
-        var threshold = new Option<double?>("--threshold") { Description = "Minimal test accuracy of a kept configuration" };
-        var epochs = new Option<int?>("--epochs") { Description = "Training epochs" };
+        var networks = new Option<int?>("--networks") { Description = "Networks trained per scenario [default: from --preset]" };
+        var samples = new Option<int?>("--samples") { Description = "Configurations sampled from each network [default: from --preset]" };
+        var threshold = new Option<double?>("--threshold") { Description = "Minimal test accuracy of a kept configuration [default: from --preset]" };
+        var epochs = new Option<int?>("--epochs") { Description = "Training epochs [default: from --preset]" };
         var method = FitCommand.MethodOption<string?>();
         method.Description += " [default: from --preset]";
         var fitSteps = new Option<int?>("--fit-max-iterations") { Description = "Cap on learning steps per part [default: from --preset]" }.WithHiddenAlias("--fit-steps");
-        var points = new Option<int?>("--points") { Description = "Points per landscape sweep direction" };
-        var xRange = new Option<string?>("--x-range") { Description = "Coupling-field range of the sweeps, MIN:MAX" };
-        var tapStarts = new Option<int?>("--tap-starts") { Description = "Random starts of the TAP census (0: skip)" };
-        var dynamicsSweeps = new Option<int?>("--dynamics-sweeps") { Description = "Metropolis sweeps of the dynamics (0: skip)" };
+        var points = new Option<int?>("--points") { Description = "Points per landscape sweep direction [default: from --preset]" };
+        var xRange = new Option<string?>("--x-range") { Description = "Coupling-field range of the sweeps, MIN:MAX [default: from --preset]" };
+        var tapStarts = new Option<int?>("--tap-starts") { Description = "Random starts of the TAP census (0: skip) [default: from --preset]" };
+        var dynamicsSweeps = new Option<int?>("--dynamics-sweeps") { Description = "Metropolis sweeps of the dynamics (0: skip) [default: from --preset]" };
         var fromEnsembles = new Option<string[]>("--from-ensembles")
         {
             Description = "Start from these ensemble files (e.g. the shards of `fsi collect --shard i/n`) instead of collecting; they are merged exactly",

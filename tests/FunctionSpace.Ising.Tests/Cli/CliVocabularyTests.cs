@@ -158,4 +158,17 @@ public class CliVocabularyTests
         Assert.Equal(1e-5, under.Training.L2);
         Assert.EndsWith("[default: 1e-5]", Line("--l2"));
     }
+
+    [Fact]
+    public void Every_value_of_run_shows_its_default()
+    {
+        // Inputs (a configuration file, ensembles to start from) have no default; every other value does, from the
+        // preset or written beside it.
+        string[] inputs = ["--config", "--from-ensembles"];
+        var run = CliApp.BuildRoot().Subcommands.Single(c => c.Name == "run");
+        var silent = run.Options.Where(o => o.ValueType != typeof(bool) && !inputs.Contains(o.Name) && !o.HasDefaultValue
+                                            && !(o.Description ?? "").Contains("[default: ", StringComparison.Ordinal))
+            .Select(o => o.Name).ToArray();
+        Assert.True(silent.Length == 0, "no default shown: " + string.Join(", ", silent));
+    }
 }
