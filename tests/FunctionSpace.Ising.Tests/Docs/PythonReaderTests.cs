@@ -27,7 +27,7 @@ public sealed class PythonReaderTests(PythonReaderTests.SmallRun run) : IClassFi
                 "--created", "0", "--quiet", "--out", Ensemble);
             Assert.True(collect.Exit == 0, collect.Err);
             var pipeline = CliHarness.Run("run", "--from-ensembles", Ensemble, "--scenario", "shallow", "--data-dir", data, "-k", "4",
-                "--cache-dir", cache, "--fit-steps", "20", "--points", "8", "--tap-starts", "8", "--dynamics-sweeps", "6", "--seed", "7",
+                "--cache-dir", cache, "--fit-max-iterations", "20", "--points", "8", "--tap-starts", "8", "--dynamics-sweeps", "6", "--seed", "7",
                 "--runs-dir", _root.File("runs"), "--name", "small", "--quiet");
             Assert.True(pipeline.Exit == 0, pipeline.Err);
             RunDirectory = _root.File(Path.Combine("runs", "small"));

@@ -43,13 +43,13 @@ public class StudyCommandTests
     public void Frozen_width_and_projection_run_on_tiny_data()
     {
         using var s = new Scratch();
-        var (exit, output, err) = Run([.. "study frozen --checkpoints 1,2 --seeds 2 --train-count 0".Split(' '), .. s.Common]);
+        var (exit, output, err) = Run([.. "study frozen --checkpoints 1,2 --networks 2 --train-count 0".Split(' '), .. s.Common]);
         Assert.True(exit == 0, err);
         var (_, frozenRows) = CsvTable.Read(s.Out.File("frozen.csv"));
         Assert.Equal(4, frozenRows.Count);   // two modes × two checkpoints
         Assert.Contains("frozen      2", output);
 
-        (exit, output, err) = Run([.. "study width --widths 3 --seeds 2 --epochs 1 --samples 2 --train-count 0".Split(' '), .. s.Common]);
+        (exit, output, err) = Run([.. "study width --widths 3 --networks 2 --epochs 1 --samples 2 --train-count 0".Split(' '), .. s.Common]);
         Assert.True(exit == 0, err);
         var (_, widthRows) = CsvTable.Read(s.Out.File("width.csv"));
         Assert.Equal(4, widthRows.Count);     // (20-10, 20-3-3-10) × 2 seeds
