@@ -16,7 +16,7 @@ internal static class StudyCommand
 
     private sealed class CommonOptionSet
     {
-        public readonly Option<string> Preset = new("--preset") { Description = "quick (minutes on two cores) or paper (the study's protocol)", DefaultValueFactory = _ => "quick" };
+        public readonly Option<string> Preset = new("--preset") { Description = "quick (minutes on two cores) or paper (the study's protocol)", DefaultValueFactory = _ => "quick", HelpName = "quick|paper" };
         public readonly Option<string?> Out = new("--out", "-o") { Description = "Output folder [default: models/studies/<study>]" };
         public readonly Option<ulong> Seed = CommonOptions.Seed();
         public readonly Option<string?> DataDir = CommonOptions.DataDir();
