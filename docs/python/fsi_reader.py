@@ -253,8 +253,9 @@ def _column(values: List[str]) -> np.ndarray:
 def read_csv(path: str) -> Dict[str, np.ndarray]:
     """A CSV with a header row as {column name: numpy array}, columns in file order.
 
-    Uses the csv module rather than numpy.genfromtxt, which treats '#' as the start of a comment
-    (some id columns hold values such as ``ensemble #12``) and needs one dtype per file.
+    Uses the csv module rather than numpy.genfromtxt, which splits quoted text at its commas (some text
+    columns hold values such as ``steep, resolved``) and needs one dtype per file. Tables without quoted text
+    also load with ``numpy.genfromtxt(path, delimiter=",", names=True, dtype=None, encoding="utf-8")``.
     """
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))

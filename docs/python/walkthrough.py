@@ -11,7 +11,10 @@ Checks (exit code 1 with a message if one fails):
     from the decoded ensemble equal the tool's moments files (they are averages of ±1 products over the
     same M configurations, so they agree to rounding, 1e-9);
   - the mean test accuracy of the ensemble equals collect.json's (float32 values: relative 1e-5);
-  - every fitted model has symmetric couplings with a zero diagonal, sized like its part.
+  - every fitted model has symmetric couplings with a zero diagonal, sized like its part;
+  - numpy's own loader (numpy.genfromtxt) reads every CSV table without quoted text to the same numbers as
+    fsi_reader.read_csv, every histogram table has the columns bin_low, bin_high, bin_centre, count, and
+    manifest.json has snake_case keys.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ def main(argv=None) -> int:
     print(f"scenarios: {', '.join(scenarios)}")
     for scenario in scenarios:
         failures += check_scenario(run, scenario)
+    failures += check_numpy_loaders(run)
 
     if failures:
         for failure in failures:
@@ -115,6 +119,42 @@ def check_scenario(run: fsi_reader.Run, scenario: str):
         parts = sorted(set(table["part"]))
         print(f"[{scenario}] landscape around '{reference}': {len(table['x'])} points, parts {', '.join(parts)}, "
               f"{int((~table['converged']).sum())} not converged")
+    return failures
+
+
+HISTOGRAM_COLUMNS = ["bin_low", "bin_high", "bin_centre", "count"]
+
+
+def check_numpy_loaders(run: fsi_reader.Run):
+    """Every plain CSV table loads with numpy.genfromtxt to the numbers read_csv gives; histograms share one schema."""
+    failures, loaded, quoted = [], 0, 0
+    for name in (f for f in run.files() if f.endswith(".csv")):
+        table = run[name]
+        if "hist" in os.path.basename(name) and list(table) != HISTOGRAM_COLUMNS:
+            failures.append(f"{name}: histogram columns {list(table)}, expected {HISTOGRAM_COLUMNS}")
+        with open(run.path(name), encoding="utf-8") as f:
+            text = f.read()
+        rows = len(next(iter(table.values()))) if table else 0
+        if '"' in text or rows == 0:
+            # Quoted text (a comma inside a field) needs the csv module; numpy splits at every comma.
+            quoted += '"' in text
+            continue
+        array = np.atleast_1d(np.genfromtxt(run.path(name), delimiter=",", names=True, dtype=None, encoding="utf-8"))
+        if array.shape[0] != rows or len(array.dtype.names) != len(table):
+            failures.append(f"{name}: numpy.genfromtxt reads {array.shape[0]} rows x {len(array.dtype.names)} columns, "
+                            f"read_csv {rows} x {len(table)}")
+            continue
+        for column, numpy_name in zip(table, array.dtype.names):
+            ours, theirs = table[column], array[numpy_name]
+            if ours.dtype.kind in "iuf" and not (theirs.dtype.kind in "iuf" and
+                                                  np.allclose(ours, theirs, rtol=0, atol=0, equal_nan=True)):
+                failures.append(f"{name}: column {column} reads as {theirs.dtype} in numpy.genfromtxt, {ours.dtype} in read_csv")
+        loaded += 1
+    manifest = run.manifest
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or version < 2 or any(key != key.lower() for key in manifest):
+        failures.append(f"manifest.json: format {manifest.get('format_version')}, keys {sorted(manifest)}")
+    print(f"numpy.genfromtxt reads {loaded} tables to the same numbers ({quoted} with quoted text read by the csv module)")
     return failures
 
 

@@ -32,7 +32,7 @@ internal static class CliApp
     /// <summary>Plain log lines instead of progress bars.</summary>
     public static readonly Option<bool> Quiet = new("--quiet")
     {
-        Description = "No progress bars; log occasional plain lines instead",
+        Description = "No progress at all: only results, finished stages and errors",
         Recursive = true,
     };
 
@@ -83,7 +83,7 @@ internal static class CliApp
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var root = BuildRoot();
-        ParseResult parse = root.Parse(args);
+        ParseResult parse = root.Parse(HiddenAliases.Rewrite(root, args));
         bool verbose = parse.GetValue(Verbose);
         var configuration = new InvocationConfiguration
         {
@@ -93,9 +93,20 @@ internal static class CliApp
         };
         if (parse.Errors.Count > 0)
         {
-            // One line naming the option and the problem (not System.CommandLine's default of help text plus errors).
-            string command = string.Join(' ', parse.CommandResult.Command.Name == root.Name ? ["fsi"] : ["fsi", .. CommandPath(parse.CommandResult)]);
-            stderr.WriteLine($"fsi: error: {string.Join("; ", parse.Errors.Select(OneLine))} (see `{command} --help`)");
+            var commandResult = parse.CommandResult;
+            string[] path = ["fsi", .. CommandPath(commandResult)];
+            // A command group named alone (`fsi`, `fsi bench`): its usage on stdout, and exit 1 since nothing was done.
+            if (parse.UnmatchedTokens.Count == 0 && commandResult.Command.Subcommands.Count > 0 && commandResult.Command.Action is null)
+            {
+                root.Parse([.. path.Skip(1), "--help"]).Invoke(configuration);
+                return ExitBadInput;
+            }
+            // One line naming the option and the problem (not System.CommandLine's default of help text plus errors);
+            // an unknown name gets the nearest known one.
+            var messages = UnknownTokens(commandResult.Command, parse.UnmatchedTokens)
+                .Concat(parse.Errors.Where(e => !IsAboutUnmatched(e, parse.UnmatchedTokens, commandResult.Command)).Select(OneLine))
+                .ToArray();
+            stderr.WriteLine($"fsi: error: {string.Join("; ", messages)} (see `{string.Join(' ', path)} --help`)");
             return ExitBadInput;
         }
         try
@@ -137,6 +148,41 @@ internal static class CliApp
             return ExitInternal;
         }
     }
+
+    // Unknown options and commands, each with the nearest known name of the command (within two edits). A word right
+    // after an unknown option is taken as its value, not reported again.
+    private static IEnumerable<string> UnknownTokens(Command command, IReadOnlyList<string> unmatched)
+    {
+        bool afterUnknownOption = false;
+        foreach (string token in unmatched)
+        {
+            if (token.StartsWith('-'))
+            {
+                string name = token.Split('=', 2)[0];
+                var options = HiddenAliases.Accepted(command).ToArray();
+                string? near = Suggestions.Nearest(name, options.SelectMany(o => new[] { o.Name }.Concat(o.Aliases).Concat(HiddenAliases.Of(o))),
+                    alias => options.First(o => o.Name == alias || o.Aliases.Contains(alias) || HiddenAliases.Of(o).Contains(alias)).Name);
+                afterUnknownOption = !token.Contains('=');
+                yield return near is null ? $"unknown option '{name}'" : $"unknown option '{name}' (did you mean {near}?)";
+            }
+            else if (afterUnknownOption)
+            {
+                afterUnknownOption = false;
+            }
+            else
+            {
+                string? near = Suggestions.Nearest(token, command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name), name => name);
+                yield return command.Subcommands.Count == 0 ? $"unexpected argument '{token}'"
+                    : near is null ? $"unknown command '{token}'" : $"unknown command '{token}' (did you mean {near}?)";
+            }
+        }
+    }
+
+    // System.CommandLine's own error for an unmatched token, or its "required command" error when the command was
+    // misspelt: both are replaced by the lines above.
+    private static bool IsAboutUnmatched(ParseError error, IReadOnlyList<string> unmatched, Command command) =>
+        unmatched.Count > 0 && (unmatched.Any(t => error.Message.Contains($"'{t}'", StringComparison.Ordinal))
+                                || (command.Subcommands.Count > 0 && command.Action is null && error.SymbolResult is CommandResult));
 
     // The subcommand names from the root down, e.g. ["bench", "fit"].
     private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)

@@ -7,7 +7,7 @@ internal static class CommonOptions
 {
     public static Option<string?> DataDir() => new("--data-dir")
     {
-        Description = "Directory holding the four IDX files (train/t10k images/labels, gzipped or raw). Default: the embedded MNIST",
+        Description = "Directory holding the four IDX files (train/t10k images/labels, gzipped or raw) [default: the embedded MNIST]",
     };
 
     public static Option<int> Components() => new("--components", "-k")
@@ -18,7 +18,7 @@ internal static class CommonOptions
 
     public static Option<string?> CacheDir() => new("--cache-dir")
     {
-        Description = "Where the PCA projection is cached. Default: $FSI_CACHE_DIR, $XDG_CACHE_HOME/fsi or ~/.cache/fsi",
+        Description = "Where the PCA projection is cached [default: $FSI_CACHE_DIR, $XDG_CACHE_HOME/fsi or ~/.cache/fsi]",
     };
 
     public static Option<ulong> Seed() => new("--seed")

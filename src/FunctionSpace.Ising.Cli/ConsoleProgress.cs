@@ -4,30 +4,42 @@ namespace FunctionSpace.Ising.Cli;
 
 /// <summary>
 /// Renders <see cref="ProgressReport"/>s on standard error: a bar with percentage, throughput and ETA
-/// that redraws in place on a terminal; plain lines at most every few seconds otherwise or with --quiet, once a stage has run that long.
+/// that redraws in place on a terminal; plain lines at most every few seconds into a log (stderr redirected), once a
+/// stage has run that long; nothing at all with --quiet.
 /// </summary>
 internal sealed class ConsoleProgress : IProgress<ProgressReport>
 {
     private readonly TextWriter _error;
     private readonly bool _interactive;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly bool _quiet;
+    private readonly Func<double> _seconds;
     private readonly object _gate = new();
     private string _stage = "";
     private double _stageStart;
     private double _lastDraw = double.NegativeInfinity;
     private bool _lineOpen;
 
-    public ConsoleProgress(TextWriter error, bool quiet)
+    public ConsoleProgress(TextWriter error, bool quiet) : this(error, quiet, interactive: !Console.IsErrorRedirected, Stopwatch.StartNew()) { }
+
+    private ConsoleProgress(TextWriter error, bool quiet, bool interactive, Stopwatch clock)
+        : this(error, quiet, interactive, () => clock.Elapsed.TotalSeconds) { }
+
+    /// <summary>A renderer with its own terminal check and clock (seconds since start).</summary>
+    internal ConsoleProgress(TextWriter error, bool quiet, bool interactive, Func<double> seconds)
     {
         _error = error;
-        _interactive = !quiet && !Console.IsErrorRedirected;
+        _quiet = quiet;
+        _interactive = !quiet && interactive;
+        _seconds = seconds;
     }
 
     public void Report(ProgressReport value)
     {
+        // --quiet: the commands' own result lines and errors only.
+        if (_quiet) return;
         lock (_gate)
         {
-            double now = _clock.Elapsed.TotalSeconds;
+            double now = _seconds();
             if (value.Stage != _stage)
             {
                 Finish();

@@ -21,7 +21,7 @@ internal static class BenchCollectCommand
         var cacheDir = CommonOptions.CacheDir();
         var networks = new Option<int>("--networks") { Description = "Networks trained as one batch (K)", DefaultValueFactory = _ => 64 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs timed (the figure is scaled to 50)", DefaultValueFactory = _ => 2 };
-        var configs = new Option<int>("--configs") { Description = "Configurations evaluated on the 10k test set", DefaultValueFactory = _ => 2048 };
+        var configs = new Option<int>("--configurations") { Description = "Configurations evaluated on the 10k test set", DefaultValueFactory = _ => 2048 }.WithHiddenAlias("--configs");
         var evalBatch = new Option<int>("--eval-batch") { Description = "Configurations per batched product in the evaluator", DefaultValueFactory = _ => 64 };
         var threads = CollectCommand.ThreadsOption();
         var command = new Command("collect", "Measure batched training (networks/s) and evaluation (configs/s) against the study's numpy baseline")
@@ -40,7 +40,7 @@ internal static class BenchCollectCommand
 
     private static void Run(TextWriter output, ReducedDataset data, int k, int epochs, int configs, int evalBatch)
     {
-        if (k < 1 || epochs < 1 || configs < 1 || evalBatch < 1) throw new InputException("bench collect: --networks, --epochs, --configs and --eval-batch must be positive");
+        if (k < 1 || epochs < 1 || configs < 1 || evalBatch < 1) throw new InputException("bench collect: --networks, --epochs, --configurations and --eval-batch must be positive");
         var arch = Architecture.Deep;
         var process = Process.GetCurrentProcess();
         output.WriteLine($"machine: {Environment.ProcessorCount} cores, torch threads {TorchSharp.torch.get_num_threads()}, load average {MachineState.LoadAverage()}");

@@ -18,7 +18,7 @@ namespace FunctionSpace.Ising.Cli.Commands;
 /// </summary>
 /// <remarks>
 /// Learning uses <see cref="InexactBpMomentEstimator"/>: BP warm-started from the previous step's messages (Anderson
-/// acceleration optional, off by default), and a tolerance of a fraction of the current RMSE (floor: --bp-tol); the fitted model's RMSE is
+/// acceleration optional, off by default), and a tolerance of a fraction of the current RMSE (floor: --bp-tolerance); the fitted model's RMSE is
 /// re-estimated at the floor tolerance. The full fit also checks the Bethe inversion (<see cref="BetheInversion"/>):
 /// the only parameters whose BP beliefs equal the data, and whether that BP fixed point is stable.
 /// </remarks>
@@ -35,10 +35,10 @@ internal static class BenchFitCommand
     public static Command Create()
     {
         var steps = new Option<int>("--steps") { Description = "Warm-started learning steps timed", DefaultValueFactory = _ => 20 }.InRange(1, 100000);
-        var fitIter = new Option<int>("--fit-iter") { Description = "Step cap of the full BP fit of FULL (0 skips it)", DefaultValueFactory = _ => 200 }.InRange(0, 100000);
-        var configs = new Option<int>("--configs") { Description = "Configurations of the PL benchmark (0 skips it)", DefaultValueFactory = _ => 100_000 }.InRange(0, 2_000_000);
-        var plIter = new Option<int>("--pl-iter") { Description = "L-BFGS iteration cap of the PL fit", DefaultValueFactory = _ => 100 }.InRange(1, 100000);
-        var bpTol = new Option<double>("--bp-tol") { Description = "Tightest BP tolerance (floor of the learning schedule; the final re-estimate)", DefaultValueFactory = _ => 1e-8 }.InRange(1e-15, 1);
+        var fitIter = new Option<int>("--fit-max-iterations") { Description = "Step cap of the full BP fit of FULL (0 skips it)", DefaultValueFactory = _ => 200 }.InRange(0, 100000).WithHiddenAlias("--fit-iter");
+        var configs = new Option<int>("--configurations") { Description = "Configurations of the PL benchmark (0 skips it)", DefaultValueFactory = _ => 100_000 }.InRange(0, 2_000_000).WithHiddenAlias("--configs");
+        var plIter = new Option<int>("--pl-max-iterations") { Description = "L-BFGS iteration cap of the PL fit", DefaultValueFactory = _ => 100 }.InRange(1, 100000).WithHiddenAlias("--pl-iter");
+        var bpTol = new Option<double>("--bp-tolerance") { Description = "Tightest BP tolerance (floor of the learning schedule; the final re-estimate)", DefaultValueFactory = _ => 1e-8 }.InRange(1e-15, 1).WithHiddenAlias("--bp-tol");
         var anderson = new Option<int>("--anderson") { Description = "Anderson acceleration depth of BP inside learning (0 = plain damped BP: cheaper on small warm-started steps; depth 5 pays when BP must travel far, e.g. after a rejected step)", DefaultValueFactory = _ => 0 }.InRange(0, 20);
         var fraction = new Option<double>("--tol-fraction") { Description = "BP tolerance inside learning as a fraction of the best RMSE (1e-9 ≈ always the floor)", DefaultValueFactory = _ => 0.1 }.InRange(1e-12, 1);
         var plTol = new Option<double>("--pl-kappa") { Description = "PL statistical stopping rule: stop when the largest gradient component < κ/√M (0 = only the 1e-5 gradient rule)", DefaultValueFactory = _ => 0.1 }.InRange(0, 10);
@@ -174,7 +174,7 @@ internal static class BenchFitCommand
                              $"{seconds / FullDataEvaluations(pl, m):F2} s per full-data evaluation, L-BFGS memory {plOptions.History}, warm-up stages to {plOptions.WarmupFactor:G3}× their tolerance, " +
                              $"products {pl.Diagnostics["products"]}, load average {MachineState.LoadAverage()}); baseline (torch products, idle machine) {BaselinePlSeconds} s; " +
                              $"target < {TargetPlSeconds:F0} s: " +
-                             (pl.StopReason != FitStopReason.Converged ? "not shown (the fit was capped before converging; raise --pl-iter)"
+                             (pl.StopReason != FitStopReason.Converged ? "not shown (the fit was capped before converging; raise --pl-max-iterations)"
                                  : seconds < TargetPlSeconds ? "met" : "NOT met"));
             if (settings.PlCompare)
             {

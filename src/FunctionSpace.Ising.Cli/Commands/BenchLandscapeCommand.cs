@@ -16,7 +16,7 @@ internal static class BenchLandscapeCommand
 
     public static Command Create()
     {
-        var dir = new Option<string?>("--reference-dir") { Description = "Published deep scenario folder (default: shared/reference/under-para)" };
+        var dir = new Option<string?>("--reference-dir") { Description = "Published deep scenario folder [default: shared/reference/under-para]" };
         var points = new Option<int>("--points") { Description = "Sweep grid points", DefaultValueFactory = _ => 200 }.InRange(2, 100_000);
         var starts = new Option<int>("--starts") { Description = "TAP starts", DefaultValueFactory = _ => 1000 }.InRange(1, 10_000_000);
         var command = new Command("landscape", "Time a 200-point forward+backward landscape sweep and a 1,000-start TAP census on N = 675") { dir, points, starts };

@@ -12,6 +12,19 @@ namespace FunctionSpace.Ising.Cli.Commands;
 /// </summary>
 internal static class CollectCommand
 {
+    /// <summary>
+    /// A training default as help shows it, read from the scenarios' settings so that it cannot drift from them: the
+    /// under-para value, and where another scenario differs, "X for over".
+    /// </summary>
+    internal static string ScenarioDefault<T>(Func<CollectionSettings, T> pick) where T : IFormattable
+    {
+        string Text(string scenario) => pick(CollectionSettings.ForScenario(scenario, "")).ToString(null, System.Globalization.CultureInfo.InvariantCulture)
+            .Replace("E-0", "e-", StringComparison.Ordinal).Replace("E+0", "e", StringComparison.Ordinal);
+        string under = Text("under");
+        var others = new[] { "over", "shallow" }.Where(s => Text(s) != under).Select(s => $"{Text(s)} for {s}");
+        return string.Join("; ", others.Prepend(under));
+    }
+
     public static Command Create()
     {
         var dataDir = CommonOptions.DataDir();
@@ -20,26 +33,26 @@ internal static class CollectCommand
         var seed = CommonOptions.Seed();
         var scenario = new Option<string>("--scenario") { Description = "under (60k images, 20-15-15-10), over (first 500 images, batch 100), shallow (60k, 20-10)", DefaultValueFactory = _ => "under" };
         scenario.AcceptOnlyFromAmong("under", "over", "shallow");
-        var output = new Option<string>("--out", "-o") { Description = "Ensemble file to write", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output file: the ensemble (.fsie)", Required = true };
         var networks = new Option<int>("--networks") { Description = "Networks to train (all shards together)", DefaultValueFactory = _ => 128 };
         var samples = new Option<int>("--samples") { Description = "Configurations sampled from each trained network", DefaultValueFactory = _ => 100 };
         var threshold = new Option<double>("--threshold") { Description = "Minimal test accuracy of a kept configuration", DefaultValueFactory = _ => 0.0 };
         var selection = new Option<string>("--select") { Description = "all: every sample above threshold; best: each network's best sample", DefaultValueFactory = _ => "all" };
         selection.AcceptOnlyFromAmong("all", "best");
         var block = new Option<int>("--block") { Description = "Networks trained together as one batch (one chunk, the unit of resume and sharding)", DefaultValueFactory = _ => 64 };
-        var epochs = new Option<int?>("--epochs") { Description = "Training epochs (default 50)" };
-        var learningRate = new Option<double?>("--learning-rate") { Description = "Adam learning rate (default 0.3)" };
-        var batchSize = new Option<int?>("--batch-size") { Description = "Mini-batch size (default 200; 100 for over)" };
-        var l2 = new Option<double?>("--l2") { Description = "L2 coefficient γ added as γθ to the gradient (default 1e-5)" };
-        var initStd = new Option<double?>("--init-std") { Description = "Standard deviation of the θ initialisation (default 0.1)" };
-        var trainCount = new Option<int?>("--train-count") { Description = "Training images used, the first ones (default 60000; 500 for over)" };
+        var epochs = new Option<int?>("--epochs") { Description = $"Training epochs [default: {ScenarioDefault(c => c.Training.Epochs)}]" };
+        var learningRate = new Option<double?>("--learning-rate") { Description = $"Adam learning rate [default: {ScenarioDefault(c => c.Training.LearningRate)}]" };
+        var batchSize = new Option<int?>("--batch-size") { Description = $"Mini-batch size [default: {ScenarioDefault(c => c.Training.BatchSize)}]" };
+        var l2 = new Option<double?>("--l2") { Description = $"L2 coefficient γ added as γθ to the gradient [default: {ScenarioDefault(c => c.Training.L2)}]" };
+        var initStd = new Option<double?>("--init-std") { Description = $"Standard deviation of the θ initialisation [default: {ScenarioDefault(c => c.Training.InitStd)}]" };
+        var trainCount = new Option<int?>("--train-count") { Description = $"Training images used, the first ones [default: {ScenarioDefault(c => c.TrainCount)}]" };
         var freeze = new Option<bool>("--freeze-interior") { Description = "Freeze hidden-to-hidden weights at random ±1 (θ = ±10), untrained (study Sec. IV.6)" };
         var canonical = new Option<bool>("--canonicalize") { Description = "Order hidden nodes by descending mean pre-activation on one digit's test images (Appendix J)" };
         var canonicalDigit = new Option<int>("--canonical-digit") { Description = "Digit whose test images define the node order", DefaultValueFactory = _ => 0 };
         var symmetric = new Option<double>("--symmetric-fraction") { Description = "Fraction of the ensemble made of random hidden-node permutations of kept configurations", DefaultValueFactory = _ => 0.0 };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted --out file (keeps its whole chunks, reruns the rest)" };
         var shard = new Option<string>("--shard") { Description = "i/n: collect only blocks b with b mod n = i (merge the shards with fsi ensemble merge)", DefaultValueFactory = _ => "0/1" };
-        var created = new Option<string?>("--created") { Description = "Creation time recorded in the header (ISO 8601, or unix seconds). Default: $SOURCE_DATE_EPOCH, else now" };
+        var created = new Option<string?>("--created") { Description = "Creation time recorded in the header (ISO 8601, or unix seconds) [default: $SOURCE_DATE_EPOCH, else now]" };
 
         var threads = ThreadsOption();
         var command = new Command("collect", "Train mean-field binary networks in batches, sample and select weight configurations, write an ensemble file")
@@ -97,7 +110,7 @@ internal static class CollectCommand
 
     internal static Option<int?> ThreadsOption() => new Option<int?>("--threads")
     {
-        Description = "Torch intra-op threads (default: torch's choice, one per core). 1 is faster when the cores are shared with other work",
+        Description = "Torch intra-op threads; 1 is faster when the cores are shared with other work [default: torch's choice, one per core]",
     }.InRange(1, 1024);
 
     internal static void ApplyThreads(int? threads)

@@ -15,7 +15,7 @@ internal static class DynamicsCommand
         var count = new Option<int>("--count") { Description = "Number of references (around the --reference rank, or consecutive from an index)", DefaultValueFactory = _ => 5 }.InRange(1, 100_000);
         var sweeps = new Option<int>("--sweeps") { Description = "Monte-Carlo sweeps per trajectory", DefaultValueFactory = _ => 200 }.InRange(1, 100_000_000);
         var every = new Option<int>("--record-every") { Description = "Record every this many sweeps", DefaultValueFactory = _ => 2 }.InRange(1, 100_000_000);
-        var heatBath = new Option<bool>("--heat-bath") { Description = "Heat-bath acceptance instead of Metropolis" };
+        var rule = SampleCommand.RuleOption().WithHiddenFlag("--heat-bath", "heat-bath");
         var dataDir = CommonOptions.DataDir();
         var components = CommonOptions.Components();
         var cacheDir = CommonOptions.CacheDir();
@@ -23,11 +23,11 @@ internal static class DynamicsCommand
         var output = LandscapeOptions.Out("dynamics-out");
         var command = new Command("dynamics", "Metropolis dynamics on the fitted model started at references: energy and test accuracy (mean ± std over references)");
         foreach (var o in inputs.All) command.Options.Add(o);
-        foreach (Option o in new Option[] { part, count, sweeps, every, heatBath, dataDir, components, cacheDir, seed, output }) command.Options.Add(o);
+        foreach (Option o in new Option[] { part, count, sweeps, every, rule, dataDir, components, cacheDir, seed, output }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var settings = new DynamicsSettings(parse.GetValue(sweeps), parse.GetValue(every), parse.GetValue(seed),
-                parse.GetValue(heatBath) ? MetropolisRule.HeatBath : MetropolisRule.Metropolis);
+                parse.GetValue(rule) == "heat-bath" ? MetropolisRule.HeatBath : MetropolisRule.Metropolis);
             settings.Validate();
             string? partName = parse.GetValue(part);
             var (models, source, scenario) = inputs.Resolve(parse, partName is null ? [] : [partName.ToUpperInvariant()]);

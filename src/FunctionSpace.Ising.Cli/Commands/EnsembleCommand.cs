@@ -56,7 +56,7 @@ internal static class EnsembleCommand
     private static Command Merge()
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Shard files of one collection", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string>("--out", "-o") { Description = "Merged ensemble file", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output file: the merged ensemble (.fsie)", Required = true };
         var allowMissing = MomentsCommand.AllowMissingShardsOption();
         var command = new Command("merge", "Merge shard files (chunks in network-block order; equals the single-run file)") { inputs, output, allowMissing };
         command.SetAction(parse =>
@@ -75,7 +75,7 @@ internal static class EnsembleCommand
     private static Command Export()
     {
         var file = new Argument<string>("file") { Description = "Ensemble file" };
-        var output = new Option<string>("--out", "-o") { Description = "Spins as .npy (int8, M x N)", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output file: the spins (.npy, int8, M × N)", Required = true };
         var accuracies = new Option<string?>("--accuracies") { Description = "Also write the accuracies as .npy (float32, M)" };
         var command = new Command("export", "Export the spins to NumPy .npy (int8, shape M x N, the study's spin order)") { file, output, accuracies };
         command.SetAction(parse =>

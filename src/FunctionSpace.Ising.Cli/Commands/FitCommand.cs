@@ -32,6 +32,21 @@ internal static class FitCommand
         _ => BoltzmannUpdate.MeanFieldNewton,
     };
 
+    /// <summary>
+    /// The inverse method, one definition for fsi fit and fsi run so that the list of methods and their descriptions
+    /// cannot drift apart.
+    /// </summary>
+    internal static Option<T> MethodOption<T>()
+    {
+        var method = new Option<T>("--method")
+        {
+            Description = "mc (Monte-Carlo Boltzmann learning with verified checks), study (the study's rule: BP, plain gradient, rates 0.01/0.3, L2 1e-4, 100 steps from zero), " +
+                          "bp (Boltzmann learning with BP), pl (pseudolikelihood), mf (= tap), nmf",
+        };
+        method.AcceptOnlyFromAmong(FitPipeline.Methods);
+        return method;
+    }
+
     public static Command Create()
     {
         var defaults = new PersistentChainOptions();
@@ -39,16 +54,11 @@ internal static class FitCommand
         var momentsText = new Option<string?>("--moments-text") { Description = "Folder with the study's mi_data.txt and Ca_data.txt" };
         var ensemble = new Option<string[]>("--ensemble") { Description = "Ensemble file(s) (shards merge exactly)", AllowMultipleArgumentsPerToken = true };
         var spins = new Option<string?>("--spins") { Description = "int8 M×N .npy of ±1 spins" };
-        var method = new Option<string>("--method")
-        {
-            Description = "mc (Monte-Carlo Boltzmann learning with verified checks; the default, also of fsi run), study (the study's rule: BP, plain gradient, rates 0.01/0.3, L2 1e-4, 100 steps from zero), " +
-                          "bp (Boltzmann learning with BP), pl (pseudolikelihood), mf (= tap), nmf",
-            DefaultValueFactory = _ => FitDefaults.Method,
-        };
-        method.AcceptOnlyFromAmong(FitPipeline.Methods);
+        var method = MethodOption<string>();
+        method.DefaultValueFactory = _ => FitDefaults.Method;
         var refine = new Option<string>("--refine") { Description = "Second stage from the method's model: none, or mc (Monte-Carlo learning; BP moments are biased on dense loopy models)", DefaultValueFactory = _ => "none" };
         refine.AcceptOnlyFromAmong("none", "mc");
-        var refineIter = new Option<int>("--refine-iter") { Description = "Learning steps of --refine mc", DefaultValueFactory = _ => FitDefaults.MaxIterations }.InRange(0, 100_000_000);
+        var refineIter = new Option<int>("--refine-max-iterations") { Description = "Cap on learning steps of --refine mc", DefaultValueFactory = _ => FitDefaults.MaxIterations }.InRange(0, 100_000_000).WithHiddenAlias("--refine-iter");
         var initModel = new Option<string[]>("--init-model") { Description = "Saved model stems (fsi fit outputs) assembled block-diagonally at their slices as the start, e.g. the LB, ITER, RB fits for FULL", AllowMultipleArgumentsPerToken = true };
         var pcdChains = new Option<int>("--pcd-chains") { Description = "Persistent chains of the MC learning (0 = by size: the power of two nearest 400,000/N within 256..2048)", DefaultValueFactory = _ => defaults.Chains }.InRange(0, 1 << 20);
         var pcdSweeps = new Option<int>("--pcd-sweeps") { Description = "Sweeps per chain per MC learning step", DefaultValueFactory = _ => defaults.SweepsPerStep }.InRange(1, 1_000_000);
@@ -60,26 +70,26 @@ internal static class FitCommand
         var patience = new Option<int>("--patience") { Description = "Checks in a row without a new best before the MC learning stops", DefaultValueFactory = _ => defaults.Patience }.InRange(1, 1000);
         var noMirror = new Option<bool>("--no-mirror-moves") { Description = "MC learning and verification without the mirror move s → −s (chains then cannot cross between the two states of a collective mode)" };
         var parts = new Option<string[]>("--part") { Description = "FULL, LB, ITER, RB or start:end (repeatable)", DefaultValueFactory = _ => ["FULL"], AllowMultipleArgumentsPerToken = true };
-        var init = new Option<string>("--init") { Description = "Start of the learning: zero (h = J = 0, the study's start; default), independent, best (the best cheap estimate), tap, nmf. The best cheap estimate is always the model to beat", DefaultValueFactory = _ => FitDefaults.Init };
+        var init = new Option<string>("--init") { Description = "Start of the learning: zero (h = J = 0, the study's start), independent, best (the best cheap estimate), tap, nmf. The best cheap estimate is always the model to beat", DefaultValueFactory = _ => FitDefaults.Init };
         init.AcceptOnlyFromAmong("zero", "independent", "best", "tap", "nmf");
-        var maxIter = new Option<int>("--max-iter") { Description = "Learning steps / quasi-Newton iterations T", DefaultValueFactory = _ => FitDefaults.MaxIterations }.InRange(0, 10_000_000);
-        var tolerance = new Option<double>("--tol") { Description = "Stop learning when its verified (noise-corrected) RMSE is at or below this, or below the data's noise floor", DefaultValueFactory = _ => FitDefaults.RmseTolerance }.InRange(1e-12, 10);
+        var maxIter = new Option<int>("--max-iterations") { Description = "Cap on learning steps / quasi-Newton iterations T", DefaultValueFactory = _ => FitDefaults.MaxIterations }.InRange(0, 10_000_000).WithHiddenAlias("--max-iter");
+        var tolerance = new Option<double>("--tolerance") { Description = "Stop learning when its verified (noise-corrected) RMSE is at or below this, or below the data's noise floor", DefaultValueFactory = _ => FitDefaults.RmseTolerance }.InRange(1e-12, 10).WithHiddenAlias("--tol");
         var targetRmse = new Option<double>("--target") { Description = "RMSE at or below which a fit reproduces the data (raised to the noise floor when that is larger)", DefaultValueFactory = _ => FitDefaults.TargetRmse }.InRange(1e-12, 10);
         var l2 = new Option<double>("--l2") { Description = "L2 strength on J", DefaultValueFactory = _ => 0.0 }.InRange(0, 1e6);
         var l1 = new Option<double>("--l1") { Description = "L1 strength on J (mc: OWL-QN pseudo-gradient; pl: exact zeros)", DefaultValueFactory = _ => 0.0 }.InRange(0, 1e6);
         var penalty = new Option<string>("--penalty") { Description = "Choose the penalty on J by held-out networks: none, l2 (λ₂ = c/M), l1 (λ₁ = c/√M); needs --ensemble", DefaultValueFactory = _ => "none" };
         penalty.AcceptOnlyFromAmong("none", "l2", "l1");
         var folds = new Option<int>("--folds") { Description = "Groups of networks (by network id) for --penalty: each is held out once", DefaultValueFactory = _ => 2 }.InRange(2, 100);
-        var scales = new Option<double[]>("--penalty-scales") { Description = "Prior scales c tried by --penalty (default l2: 0 10 30 100 300 1000; l1: 0 0.25 0.5 1 2)", AllowMultipleArgumentsPerToken = true };
-        var noiseFloor = new Option<double?>("--noise-floor") { Description = "The data's noise floor (RMSE a perfect model would show against these data, e.g. from a bootstrap over networks); default: the sampling noise of the configurations as independent samples" };
+        var scales = new Option<double[]>("--penalty-scales") { Description = "Prior scales c tried by --penalty [default: l2 0 10 30 100 300 1000; l1 0 0.25 0.5 1 2]", AllowMultipleArgumentsPerToken = true };
+        var noiseFloor = new Option<double?>("--noise-floor") { Description = "The data's noise floor (RMSE a perfect model would show against these data, e.g. from a bootstrap over networks) [default: the sampling noise of the configurations as independent samples]" };
         var sampleCount = new Option<double?>("--sample-count") { Description = "Independent samples behind the data (networks), for the noise floor and the penalty strength" };
-        var bpTol = new Option<double>("--bp-tol") { Description = "BP convergence tolerance", DefaultValueFactory = _ => 1e-8 };
+        var bpTol = new Option<double>("--bp-tolerance") { Description = "BP convergence tolerance", DefaultValueFactory = _ => 1e-8 }.WithHiddenAlias("--bp-tol");
         var bpDamping = new Option<double>("--bp-damping") { Description = "BP damping (escalated on non-convergence)", DefaultValueFactory = _ => 0.5 };
         var bpUpdate = UpdateOption("--bp-update");
         var bpBudget = SweepBudgetOption();
         var bpInexact = new Option<bool>("--bp-inexact")
         {
-            Description = "BP inside learning to 0.1 × the best RMSE (floor --bp-tol), warm-started, within --bp-sweep-budget sweeps per step: what `fsi bench fit` times. " +
+            Description = "BP inside learning to 0.1 × the best RMSE (floor --bp-tolerance), warm-started, within --bp-sweep-budget sweeps per step: what `fsi bench fit` times. " +
                           "Fast, but on near-critical data (the published parts) the learning can follow a BP branch that cold-start BP and Monte Carlo do not confirm",
         };
         var noBpCheck = new Option<bool>("--no-bp-check") { Description = "Skip the BP moments of the fitted model (reported beside the Monte-Carlo ones)" };
@@ -87,9 +97,9 @@ internal static class FitCommand
         var mcSamples = new Option<int>("--mc-samples") { Description = "Final Monte-Carlo verification: samples per chain (0 = skip it)", DefaultValueFactory = _ => FitDefaults.VerificationSamples }.InRange(0, int.MaxValue);
         var mcBurnIn = new Option<int>("--mc-burn-in") { Description = "Final Monte-Carlo verification: burn-in sweeps", DefaultValueFactory = _ => FitDefaults.VerificationBurnIn }.InRange(0, int.MaxValue);
         var mcThin = new Option<int>("--mc-thin") { Description = "Final Monte-Carlo verification: sweeps between samples", DefaultValueFactory = _ => FitDefaults.VerificationThin }.InRange(1, int.MaxValue);
-        var tripletTol = new Option<double>("--triplet-tol") { Description = "Tolerance on connected three-point correlations", DefaultValueFactory = _ => FitDefaults.TripletTolerance };
+        var tripletTol = new Option<double>("--triplet-tolerance") { Description = "Tolerance on connected three-point correlations", DefaultValueFactory = _ => FitDefaults.TripletTolerance }.WithHiddenAlias("--triplet-tol");
         var seed = CommonOptions.Seed();
-        var output = new Option<string>("--out", "-o") { Description = "Output folder", DefaultValueFactory = _ => "models/fit" };
+        var output = new Option<string>("--out", "-o") { Description = "Output folder (J/h .npy, JSON sidecars, figures)", DefaultValueFactory = _ => "models/fit" };
         var allowMissing = MomentsCommand.AllowMissingShardsOption();
 
         var command = new Command("fit", "Fit maximum-entropy Ising models per part (FULL/LB/ITER/RB), never worse than the independent-site model, verify them by Monte Carlo (and BP) and judge them against the target and the data's noise floor; writes J/h .npy + JSON sidecar, RMSE curve, scatter and histogram figures")

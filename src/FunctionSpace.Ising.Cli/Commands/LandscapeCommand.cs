@@ -17,7 +17,7 @@ internal static class LandscapeCommand
     public static Command Create()
     {
         var inputs = new LandscapeOptions();
-        var parts = new Option<string[]>("--part") { Description = "Parts FULL, LB, ITER, RB (comma-separated or repeated; default: every part with a model)", AllowMultipleArgumentsPerToken = true };
+        var parts = new Option<string[]>("--part") { Description = "Parts FULL, LB, ITER, RB, comma-separated or repeated [default: every part with a model]", AllowMultipleArgumentsPerToken = true };
         var range = new Option<string>("--x-range") { Description = "Coupling-field range XMIN:XMAX", DefaultValueFactory = _ => "-2:2" };
         var points = new Option<int>("--points") { Description = "Coarse grid points (each visited forward and backward; points are added where d(x) moves faster)", DefaultValueFactory = _ => 200 }.InRange(2, 100_000);
         var distanceStep = new Option<double>("--distance-step") { Description = "Largest change of d between neighbouring points before x is refined", DefaultValueFactory = _ => 0.02 }.InRange(1e-6, 0.999);
@@ -31,7 +31,7 @@ internal static class LandscapeCommand
         var hcNodes = new Option<int>("--heat-capacity-nodes") { Description = "Gauss–Legendre β nodes of the heat-capacity integral", DefaultValueFactory = _ => 12 }.InRange(2, 200);
         var mcSweeps = new Option<int>("--mc-samples") { Description = "Monte-Carlo samples per chain per β node", DefaultValueFactory = _ => 2000 }.InRange(10, 10_000_000);
         var mcChains = new Option<int>("--mc-chains") { Description = "Monte-Carlo chains per β node", DefaultValueFactory = _ => 8 }.InRange(2, 1024);
-        var stall = new Option<int>("--stall-sweeps") { Description = "Give up a damping attempt (and escalate) after this many sweeps without a new low of the largest change (0 = run to the cap)", DefaultValueFactory = _ => LandscapeSettings.DefaultStallSweeps }.InRange(0, 10_000_000);
+        var stall = new Option<int>("--stall-iterations") { Description = "Give up a damping attempt (and escalate) after this many BP sweeps (its iterations) without a new low of the largest change (0 = run to the cap)", DefaultValueFactory = _ => LandscapeSettings.DefaultStallSweeps }.InRange(0, 10_000_000).WithHiddenAlias("--stall-sweeps");
         var seed = CommonOptions.Seed();
         var output = LandscapeOptions.Out("landscape-out");
         var command = new Command("landscape", "Entropy landscape around a reference: s(d) per part with the bound s_max(d), d(x) forward/backward (jumps, hysteresis), iso-energy curve");

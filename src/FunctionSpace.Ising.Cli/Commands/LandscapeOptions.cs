@@ -87,5 +87,5 @@ internal sealed class LandscapeOptions
     public static Option<double> Damping(double value) => new Option<double>("--damping") { Description = "Message damping", DefaultValueFactory = _ => value }.InRange(0, 0.999);
     public static Option<double> Tolerance(double value) => new Option<double>("--tolerance") { Description = "Convergence tolerance (max message change)", DefaultValueFactory = _ => value }.InRange(1e-15, 1);
     public static Option<int> MaxIterations(int value) => new Option<int>("--max-iterations") { Description = "Iteration cap per solve", DefaultValueFactory = _ => value }.InRange(1, 10_000_000);
-    public static Option<string> Out(string value) => new("--out", "-o") { Description = "Output directory (CSV, PNG, summary)", DefaultValueFactory = _ => value };
+    public static Option<string> Out(string value) => new("--out", "-o") { Description = "Output folder (CSV, PNG, summary)", DefaultValueFactory = _ => value };
 }

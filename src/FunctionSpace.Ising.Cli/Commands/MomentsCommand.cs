@@ -34,7 +34,7 @@ internal static class MomentsCommand
         var seed = CommonOptions.Seed();
         var output = new Option<string>("--out", "-o")
         {
-            Description = "Output stem (stem.m.npy, stem.C.npy, stem.triplets.npy, stem.t3.npy, stem.json; stem.raw.* with --symmetrize; stem.noise.*)",
+            Description = "Output stem: files stem.m.npy, stem.C.npy, stem.triplets.npy, stem.t3.npy, stem.json; stem.raw.* with --symmetrize; stem.noise.*",
             DefaultValueFactory = _ => "models/moments",
         };
         var command = new Command("moments",

@@ -19,24 +19,25 @@ internal static class RunCommand
             DefaultValueFactory = _ => RunConfig.KnownPresets[0],
         };
         preset.AcceptOnlyFromAmong(RunConfig.KnownPresets);
-        var scenario = new Option<string?>("--scenario") { Description = "under, over, shallow, a comma list, or all. Default: under,shallow" };
+        var scenario = new Option<string?>("--scenario") { Description = "under, over, shallow, a comma list, or all [default: under,shallow]" };
         var config = new Option<string?>("--config") { Description = "A run configuration (JSON, e.g. a previous run's config.json); options given here override it" };
-        var name = new Option<string?>("--name") { Description = "Run name: the directory under --runs-dir. Default: the preset name" };
-        var runsDir = new Option<string?>("--runs-dir") { Description = "Where run directories go. Default: models/runs in the repository (or the current directory)" };
-        var seed = new Option<ulong?>("--seed") { Description = "Master seed of every random draw (default 1)" };
+        var name = new Option<string?>("--name") { Description = "Run name: the directory under --runs-dir [default: the preset name]" };
+        var runsDir = new Option<string?>("--runs-dir") { Description = "Where run directories go [default: models/runs in the repository, or in the current directory]" };
+        var seed = new Option<ulong?>("--seed") { Description = "Master seed of every random draw [default: from --preset]" };
         var dataDir = CommonOptions.DataDir();
-        var components = new Option<int?>("--components", "-k") { Description = "PCA components (the network input width; default 20)" };
+        var components = new Option<int?>("--components", "-k") { Description = "PCA components (the network input width) [default: from --preset]" };
         var cacheDir = CommonOptions.CacheDir();
-        var networks = new Option<int?>("--networks") { Description = "Networks trained per scenario" };
-        var samples = new Option<int?>("--samples") { Description = "Configurations sampled from each network" };
-        var threshold = new Option<double?>("--threshold") { Description = "Minimal test accuracy of a kept configuration" };
-        var epochs = new Option<int?>("--epochs") { Description = "Training epochs" };
-        var method = new Option<string?>("--method") { Description = "Fit method (default, as fsi fit: mc, Monte-Carlo learning with verified checks; study, bp, pl, mf, nmf)" };
-        var fitSteps = new Option<int?>("--fit-steps") { Description = "Cap on learning steps per part" };
-        var points = new Option<int?>("--points") { Description = "Points per landscape sweep direction" };
-        var xRange = new Option<string?>("--x-range") { Description = "Coupling-field range of the sweeps, MIN:MAX" };
-        var tapStarts = new Option<int?>("--tap-starts") { Description = "Random starts of the TAP census (0: skip)" };
-        var dynamicsSweeps = new Option<int?>("--dynamics-sweeps") { Description = "Metropolis sweeps of the dynamics (0: skip)" };
+        var networks = new Option<int?>("--networks") { Description = "Networks trained per scenario [default: from --preset]" };
+        var samples = new Option<int?>("--samples") { Description = "Configurations sampled from each network [default: from --preset]" };
+        var threshold = new Option<double?>("--threshold") { Description = "Minimal test accuracy of a kept configuration [default: from --preset]" };
+        var epochs = new Option<int?>("--epochs") { Description = "Training epochs [default: from --preset]" };
+        var method = FitCommand.MethodOption<string?>();
+        method.Description += " [default: from --preset]";
+        var fitSteps = new Option<int?>("--fit-max-iterations") { Description = "Cap on learning steps per part [default: from --preset]" }.WithHiddenAlias("--fit-steps");
+        var points = new Option<int?>("--points") { Description = "Points per landscape sweep direction [default: from --preset]" };
+        var xRange = new Option<string?>("--x-range") { Description = "Coupling-field range of the sweeps, MIN:MAX [default: from --preset]" };
+        var tapStarts = new Option<int?>("--tap-starts") { Description = "Random starts of the TAP census (0: skip) [default: from --preset]" };
+        var dynamicsSweeps = new Option<int?>("--dynamics-sweeps") { Description = "Metropolis sweeps of the dynamics (0: skip) [default: from --preset]" };
         var fromEnsembles = new Option<string[]>("--from-ensembles")
         {
             Description = "Start from these ensemble files (e.g. the shards of `fsi collect --shard i/n`) instead of collecting; they are merged exactly",
@@ -44,11 +45,15 @@ internal static class RunCommand
         };
         var threads = CollectCommand.ThreadsOption();
         var allowMissing = MomentsCommand.AllowMissingShardsOption();
+        var dryRun = new Option<bool>("--dry-run")
+        {
+            Description = "Print the resolved configuration (as config.json would hold it) and every stage, cached or to run; compute and write nothing",
+        };
 
         var command = new Command("run", "The main job: collect weight samples, fit effective models per sub-network, entropy landscapes, TAP, dynamics, report.md")
         {
             preset, scenario, config, name, runsDir, seed, dataDir, components, cacheDir, networks, samples, threshold, epochs,
-            method, fitSteps, points, xRange, tapStarts, dynamicsSweeps, fromEnsembles, threads, allowMissing,
+            method, fitSteps, points, xRange, tapStarts, dynamicsSweeps, fromEnsembles, threads, allowMissing, dryRun,
         };
         command.SetAction(parse =>
         {
@@ -91,10 +96,15 @@ internal static class RunCommand
             resolved = RunInputs.WithEnsembleScenarios(resolved,
                 parse.GetValue(scenario) is { } named ? RunConfig.ParseScenarios(named) : null, parse.InvocationConfiguration.Error);
             resolved.Validate();
-            CollectCommand.ApplyThreads(parse.GetValue(threads));
             string root = parse.GetValue(runsDir) ?? DefaultRunsDirectory();
             string directory = Path.Combine(root, resolved.Name);
             var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(dryRun))
+            {
+                PrintPlan(output, resolved, Path.GetFullPath(directory), RunPipeline.Plan(resolved, directory, parse.GetValue(cacheDir)));
+                return CliApp.ExitOk;
+            }
+            CollectCommand.ApplyThreads(parse.GetValue(threads));
             output.WriteLine($"fsi run: preset {resolved.Preset}, scenarios {string.Join(",", RunPipeline.Scenarios(resolved))}, seed {resolved.Seed} → {Path.GetFullPath(directory)}");
             var progress = new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet));
             var result = RunPipeline.Run(resolved, directory, parse.GetValue(cacheDir), output, progress);
@@ -104,6 +114,16 @@ internal static class RunCommand
             return CliApp.ExitOk;
         });
         return command;
+    }
+
+    // The configuration JSON first (it can be saved and passed back with --config), then one line per stage.
+    private static void PrintPlan(TextWriter output, RunConfig config, string directory, IReadOnlyList<PlannedStage> plan)
+    {
+        output.WriteLine(config.ToJson().TrimEnd());
+        output.WriteLine($"stages in {directory}:");
+        int width = plan.Max(p => p.Name.Length);
+        foreach (var stage in plan) output.WriteLine($"  {stage.Name.PadRight(width)}  {(stage.Cached ? "cached" : "would run")}");
+        output.WriteLine($"{plan.Count(p => !p.Cached)} of {plan.Count} stages would run; nothing was written (dry run)");
     }
 
     private static (double Min, double Max) ParseRange(string? text, double min, double max)

@@ -12,6 +12,14 @@ internal static class SampleCommand
     private sealed record Settings(string? ModelStem, string? CouplingsPath, string? FieldsPath, string Out,
         MonteCarloOptions Options, bool Quiet);
 
+    /// <summary>The single-spin update rule, shared with fsi dynamics.</summary>
+    internal static Option<string> RuleOption()
+    {
+        var rule = new Option<string>("--rule") { Description = "Single-spin update: metropolis or heat-bath", DefaultValueFactory = _ => "metropolis" };
+        rule.AcceptOnlyFromAmong("metropolis", "heat-bath");
+        return rule;
+    }
+
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "Model stem: reads STEM.J.npy, STEM.h.npy (and STEM.json)" };
@@ -21,10 +29,9 @@ internal static class SampleCommand
         var samples = new Option<int>("--samples") { Description = "Samples kept per chain", DefaultValueFactory = _ => 1000 }.InRange(1, 100_000_000);
         var burnIn = new Option<int>("--burn-in") { Description = "Sweeps discarded at the start of each chain", DefaultValueFactory = _ => 1000 }.InRange(0, 100_000_000);
         var thin = new Option<int>("--thin") { Description = "Sweeps between kept samples", DefaultValueFactory = _ => 1 }.InRange(1, 1_000_000);
-        var rule = new Option<string>("--rule") { Description = "Single-spin update: metropolis or heat-bath", DefaultValueFactory = _ => "metropolis" };
-        rule.AcceptOnlyFromAmong("metropolis", "heat-bath");
+        var rule = RuleOption();
         var seed = CommonOptions.Seed();
-        var output = new Option<string>("--out", "-o") { Description = "Samples file (.npy, int8, (chains·samples) × N); beside it STEM.energies.npy, STEM.m.npy, STEM.C.npy, STEM.json", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output file: the samples (.npy, int8, (chains·samples) × N); beside it STEM.energies.npy, STEM.m.npy, STEM.C.npy, STEM.json", Required = true };
 
         var command = new Command("sample", "Monte-Carlo samples of an Ising model (Metropolis or heat bath, parallel seeded chains) with their moments")
         {

@@ -16,24 +16,29 @@ internal static class StudyCommand
 
     private sealed class CommonOptionSet
     {
-        public readonly Option<string> Preset = new("--preset") { Description = "quick (minutes on two cores) or full (the study's protocol)", DefaultValueFactory = _ => "quick" };
-        public readonly Option<string?> Out = new("--out", "-o") { Description = "Output directory. Default: models/studies/<study>" };
+        public readonly Option<string> Preset = new("--preset") { Description = "quick (minutes on two cores) or paper (the study's protocol)", DefaultValueFactory = _ => "quick", HelpName = "quick|paper" };
+        public readonly Option<string?> Out = new("--out", "-o") { Description = "Output folder [default: models/studies/<study>]" };
         public readonly Option<ulong> Seed = CommonOptions.Seed();
         public readonly Option<string?> DataDir = CommonOptions.DataDir();
         public readonly Option<string?> CacheDir = CommonOptions.CacheDir();
-        public readonly Option<int?> Seeds = new("--seeds") { Description = "Networks (seeds) per point; overrides the preset" };
-        public readonly Option<int?> TrainCount = new("--train-count") { Description = "Training examples (0 = all); overrides the preset" };
-        public readonly Option<int?> Epochs = new Option<int?>("--epochs") { Description = "Training epochs (mean-field); overrides the preset" }
+        public readonly Option<int?> Seeds = new Option<int?>("--networks") { Description = "Networks trained per point (each from its own seed) [default: from the preset]" }.WithHiddenAlias("--seeds");
+        public readonly Option<int?> TrainCount = new("--train-count") { Description = "Training examples (0 = all) [default: from the preset]" };
+        public readonly Option<int?> Epochs = new Option<int?>("--epochs") { Description = "Training epochs (mean-field) [default: from the preset]" }
             .InRange(1, Training.MeanFieldOptions.MaxEpochs);
 
-        public CommonOptionSet() => Preset.AcceptOnlyFromAmong("quick", "full");
+        // "full" is accepted as another name of paper, so existing scripts keep working; help offers quick and paper.
+        public CommonOptionSet() => Preset.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && result.Tokens[^1].Value is not ("quick" or "paper" or "full"))
+                result.AddError($"--preset: '{result.Tokens[^1].Value}' is not quick or paper");
+        });
 
         public void AddTo(Command command)
         {
             foreach (Option option in new Option[] { Preset, Out, Seed, DataDir, CacheDir, Seeds, TrainCount, Epochs }) command.Options.Add(option);
         }
 
-        public Common Read(ParseResult parse) => new(parse.GetValue(Preset)!, parse.GetValue(Out), parse.GetValue(Seed), parse.GetValue(DataDir),
+        public Common Read(ParseResult parse) => new(parse.GetValue(Preset) == "full" ? "paper" : parse.GetValue(Preset)!, parse.GetValue(Out), parse.GetValue(Seed), parse.GetValue(DataDir),
             parse.GetValue(CacheDir), parse.GetValue(Seeds), parse.GetValue(TrainCount), parse.GetValue(Epochs));
     }
 
@@ -47,13 +52,13 @@ internal static class StudyCommand
         return command;
     }
 
-    private static Option<string?> WidthsOption() => new("--widths") { Description = "Comma-separated hidden widths H; overrides the preset" };
+    private static Option<string?> WidthsOption() => new("--widths") { Description = "Comma-separated hidden widths H [default: from the preset]" };
 
     private static Command Width()
     {
         var common = new CommonOptionSet();
         var widths = WidthsOption();
-        var samples = new Option<int?>("--samples") { Description = "Binary configurations sampled per trained network; overrides the preset" };
+        var samples = new Option<int?>("--samples") { Description = "Binary configurations sampled per trained network [default: from the preset]" };
         var command = new Command("width", "Deep 20-H-H-10 vs shallow 20-10 vs H, mean-field training (Appendix G): width.csv, width.png");
         common.AddTo(command);
         command.Options.Add(widths);
@@ -61,7 +66,7 @@ internal static class StudyCommand
         command.SetAction(parse =>
         {
             var c = common.Read(parse);
-            var s = c.Preset == "full" ? WidthStudySettings.Full(c.Seed) : WidthStudySettings.Quick(c.Seed);
+            var s = c.Preset == "paper" ? WidthStudySettings.Full(c.Seed) : WidthStudySettings.Quick(c.Seed);
             s = s with
             {
                 HiddenWidths = ParseWidths(parse.GetValue(widths)) ?? s.HiddenWidths,
@@ -96,11 +101,11 @@ internal static class StudyCommand
     {
         var common = new CommonOptionSet();
         var widths = WidthsOption();
-        var dimension = new Option<int?>("--dimension", "-D") { Description = "Input dimension: PCA components, or 784 for raw pixels; overrides the preset" };
-        var tasks = new Option<string?>("--tasks") { Description = "Comma-separated: ten-class, parity; overrides the preset" };
-        var realEpochs = new Option<int?>("--real-epochs") { Description = "Epoch cap of real-valued training; overrides the preset" };
-        var realLr = new Option<double?>("--real-lr") { Description = "Learning rate of real-valued training; overrides the preset" };
-        var optimizer = new Option<string?>("--real-optimizer") { Description = "adam or sgd; overrides the preset (adam)" };
+        var dimension = new Option<int?>("--components", "-k") { Description = "Input width: principal components kept, or 784 for the raw pixels [default: from the preset]" }.WithHiddenAlias("--dimension", "-D");
+        var tasks = new Option<string?>("--tasks") { Description = "Comma-separated: ten-class, parity [default: from the preset]" };
+        var realEpochs = new Option<int?>("--real-epochs") { Description = "Epoch cap of real-valued training [default: from the preset]" };
+        var realLr = new Option<double?>("--real-lr") { Description = "Learning rate of real-valued training [default: from the preset]" };
+        var optimizer = new Option<string?>("--real-optimizer") { Description = "adam or sgd [default: from the preset, adam]" };
         optimizer.AcceptOnlyFromAmong("adam", "sgd");
         var realOnly = new Option<bool>("--real-only") { Description = "Skip the binary (mean-field) networks" };
         var command = new Command("double-descent", "Train/test error vs parameters/examples for D-H-H-C, real vs binary weights, ten-class and parity (Appendix F): double_descent.csv, double_descent_<task>.png");
@@ -109,7 +114,7 @@ internal static class StudyCommand
         command.SetAction(parse =>
         {
             var c = common.Read(parse);
-            var s = c.Preset == "full" ? DoubleDescentSettings.Full(c.Seed) : DoubleDescentSettings.Quick(c.Seed);
+            var s = c.Preset == "paper" ? DoubleDescentSettings.Full(c.Seed) : DoubleDescentSettings.Quick(c.Seed);
             var real = s.Real with
             {
                 MaxEpochs = parse.GetValue(realEpochs) ?? s.Real.MaxEpochs,
@@ -157,17 +162,17 @@ internal static class StudyCommand
     private static Command Projection()
     {
         var common = new CommonOptionSet();
-        var networks = new Option<int?>("--networks") { Description = "Networks trained from random initial configurations; overrides the preset" };
-        var samples = new Option<int?>("--samples") { Description = "Trained configurations sampled per network; overrides the preset" };
+        var networks = new Option<int?>("--networks") { Description = "Networks trained from random initial configurations [default: from the preset]" };
+        var samples = new Option<int?>("--samples") { Description = "Trained configurations sampled per network [default: from the preset]" };
         var ensemble = new Option<string?>("--ensemble") { Description = "Also embed the configurations of this ensemble file (from fsi collect)" };
-        var limit = new Option<int?>("--ensemble-limit") { Description = "At most this many ensemble configurations; overrides the preset" };
+        var limit = new Option<int?>("--ensemble-limit") { Description = "At most this many ensemble configurations [default: from the preset]" };
         var command = new Command("projection", "2-D PCA embedding of trained ±1 configurations with the random initial ones (Fig. 2b): projection.csv, projection.png");
         common.AddTo(command);
         foreach (Option o in new Option[] { networks, samples, ensemble, limit }) command.Options.Add(o);
         command.SetAction(parse =>
         {
             var c = common.Read(parse);
-            var s = c.Preset == "full" ? ProjectionSettings.Full(c.Seed) : ProjectionSettings.Quick(c.Seed);
+            var s = c.Preset == "paper" ? ProjectionSettings.Full(c.Seed) : ProjectionSettings.Quick(c.Seed);
             s = s with
             {
                 Networks = parse.GetValue(networks) ?? c.Seeds ?? s.Networks,
@@ -201,8 +206,8 @@ internal static class StudyCommand
     private static Command Frozen()
     {
         var common = new CommonOptionSet();
-        var checkpoints = new Option<string?>("--checkpoints") { Description = "Comma-separated checkpoint epochs (ascending); overrides the preset (--epochs N means 1..N)" };
-        var arch = new Option<string?>("--arch") { Description = "Architecture with at least two hidden layers; default 20-15-15-10" };
+        var checkpoints = new Option<string?>("--checkpoints") { Description = "Comma-separated checkpoint epochs (ascending; --epochs N means 1..N) [default: from the preset]" };
+        var arch = new Option<string?>("--architecture") { Description = "Architecture with at least two hidden layers [default: from the preset, 20-15-15-10]" }.WithHiddenAlias("--arch");
         var command = new Command("frozen", "Accuracy vs epoch and training time: normal training vs hidden-to-hidden weights frozen at random ±1: frozen.csv, frozen.png");
         common.AddTo(command);
         command.Options.Add(checkpoints);
@@ -210,7 +215,7 @@ internal static class StudyCommand
         command.SetAction(parse =>
         {
             var c = common.Read(parse);
-            var s = c.Preset == "full" ? FrozenStudySettings.Full(c.Seed) : FrozenStudySettings.Quick(c.Seed);
+            var s = c.Preset == "paper" ? FrozenStudySettings.Full(c.Seed) : FrozenStudySettings.Quick(c.Seed);
             int[]? epochs = ParseWidths(parse.GetValue(checkpoints), "--checkpoints") ?? (c.Epochs is { } e ? Enumerable.Range(1, Math.Max(e, 1)).ToArray() : null);
             s = s with
             {

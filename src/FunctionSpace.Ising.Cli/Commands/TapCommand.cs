@@ -10,7 +10,7 @@ internal static class TapCommand
     public static Command Create()
     {
         var inputs = new LandscapeOptions();
-        var part = new Option<string>("--part") { Description = "Part FULL, LB, ITER or RB (default: the first part with a model)" };
+        var part = new Option<string>("--part") { Description = "Part FULL, LB, ITER or RB [default: the first part with a model]" };
         var starts = new Option<int>("--starts") { Description = "Random initial magnetisation vectors", DefaultValueFactory = _ => 1000 }.InRange(1, 10_000_000);
         var bins = new Option<int>("--bins") { Description = "Histogram bins", DefaultValueFactory = _ => 40 }.InRange(1, 100_000);
         var damping = LandscapeOptions.Damping(0);

@@ -35,7 +35,7 @@ internal static class TheoryCommand
 
     private static Option<string> Out(string sub) => new("--out", "-o")
     {
-        Description = "Output directory for the CSV and PNG figures",
+        Description = "Output folder (CSV and PNG figures)",
         DefaultValueFactory = _ => Path.Combine("models", "theory", sub),
     };
 
@@ -227,7 +227,7 @@ internal static class TheoryCommand
         var k = new Option<int>("--k") { Description = "sparse: gate fan-in k (≤ 6: the recursion enumerates 16^k parent tuples)", DefaultValueFactory = _ => 3 };
         var layers = new Option<int>("--layers") { Description = "Depth L", DefaultValueFactory = _ => 12 }.InRange(1, 10000);
         var ps = DoubleList("--p", "sparse: wire-negation (weight-flip) probabilities, one curve each", [0, 0.05, 0.1, 0.2, 0.5]);
-        var negations = new Option<bool>("--negations") { Description = "sparse: layer-0 units are x1, x2, ¬x1, ¬x2 (default: x1, x2)" };
+        var negations = new Option<bool>("--negations") { Description = "sparse: layer-0 units are x1, x2, ¬x1, ¬x2 [default: x1, x2 only]" };
         var inputs = new Option<int>("--inputs") { Description = "dense: number of binary inputs n (2^n patterns, 2^(2^n) functions)", DefaultValueFactory = _ => 2 }.InRange(1, DenseBooleanSetting.MaxInputs);
         var widths = new Option<int[]>("--width")
         {

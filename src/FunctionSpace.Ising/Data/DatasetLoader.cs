@@ -16,11 +16,20 @@ public static class DatasetLoader
     /// </summary>
     public static LoadedDataset Load(string? dataDirectory, int components, string? cacheDirectory)
     {
-        IdxDataset raw = dataDirectory is null ? IdxDataset.LoadEmbeddedMnist() : IdxDataset.Load(dataDirectory);
-        if (components < 1 || components > raw.Train.Images.PixelsPerImage)
-            throw new InputException($"--components: {components} is outside 1..{raw.Train.Images.PixelsPerImage}");
+        var raw = LoadRaw(dataDirectory, components);
         string cacheDir = cacheDirectory ?? PcaCache.DefaultDirectory();
         var reduced = PcaCache.LoadOrCompute(raw, components, cacheDir, out var outcome);
         return new LoadedDataset(raw, reduced, outcome, PcaCache.PathFor(cacheDir, reduced.SourceKey));
+    }
+
+    /// <summary>The key of the reduced data <see cref="Load"/> would return (the PCA cache's key), computing and writing nothing.</summary>
+    public static string SourceKey(string? dataDirectory, int components) => PcaCache.Key(LoadRaw(dataDirectory, components), components);
+
+    private static IdxDataset LoadRaw(string? dataDirectory, int components)
+    {
+        IdxDataset raw = dataDirectory is null ? IdxDataset.LoadEmbeddedMnist() : IdxDataset.Load(dataDirectory);
+        if (components < 1 || components > raw.Train.Images.PixelsPerImage)
+            throw new InputException($"--components: {components} is outside 1..{raw.Train.Images.PixelsPerImage}");
+        return raw;
     }
 }

@@ -179,7 +179,7 @@ public sealed class BoltzmannLearning : IInverseSolver
             history.Add(rmse);
             if (iteration % Options.ProgressEvery == 0 || rmse < options.RmseTolerance)
                 progress?.Report(new ProgressReport(Name, iteration, options.MaxIterations, "steps",
-                    $"rmse {rmse:E3} best {Math.Min(bestRmse, double.IsNaN(rmse) ? bestRmse : rmse):E3} eta {eta:G3}"));
+                    $"rmse {rmse:E3} best {Math.Min(bestRmse, double.IsNaN(rmse) ? bestRmse : rmse):E3} rate {eta:G3}"));
             if (double.IsFinite(rmse) && rmse < bestRmse)
             {
                 bestRmse = rmse; bestIteration = iteration;

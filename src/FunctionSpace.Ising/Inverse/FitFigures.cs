@@ -136,7 +136,7 @@ public static class FitFigures
         var counts = new double[bins];
         foreach (double v in values) counts[Math.Min(bins - 1, (int)((v - lo) / width))]++;
         var centres = Enumerable.Range(0, bins).Select(b => lo + (b + 0.5) * width).ToArray();
-        CsvTable.WriteColumns(stem + ".csv", ["bin_centre", "count"], centres, counts);
+        CsvTable.WriteHistogram(stem + ".csv", Enumerable.Range(0, bins + 1).Select(b => lo + b * width).ToArray(), counts.Select(c => (long)c).ToArray());
         var plot = new Plot();
         var bars = plot.Add.Bars(centres, counts);
         foreach (var bar in bars.Bars) bar.Size = width;

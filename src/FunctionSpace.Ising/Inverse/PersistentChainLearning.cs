@@ -249,7 +249,7 @@ public sealed class PersistentChainLearning : IInverseSolver
             history.Add(rmse);
             if (step % Options.ProgressEvery == 0)
                 progress?.Report(new ProgressReport(Name, step, total, "steps",
-                    $"rmse {rmse:E3} (chains) best {bestCheck.CorrectedRmse:E3} eta {eta:G3}"));
+                    $"rmse {rmse:E3} (chains) best {bestCheck.CorrectedRmse:E3} rate {eta:G3}"));
             if (!double.IsFinite(rmse)) { reason = FitStopReason.Diverged; break; }
 
             if (precond != null)

@@ -25,7 +25,14 @@ public sealed record DynamicsSettings(int Sweeps = 200, int RecordEvery = 2, ulo
 /// <param name="Energy">E(s)/N of the model along the trajectory.</param>
 /// <param name="Accuracy">Test accuracy of the network with these weights.</param>
 /// <param name="AcceptanceRate">Metropolis acceptance rate.</param>
-public sealed record DynamicsTrajectory(string Reference, int[] Sweeps, double[] Energy, double[] Accuracy, double AcceptanceRate);
+public sealed record DynamicsTrajectory(string Reference, int[] Sweeps, double[] Energy, double[] Accuracy, double AcceptanceRate)
+{
+    /// <summary>The reference's <see cref="ReferenceConfiguration.Source"/>.</summary>
+    public string ReferenceSource { get; init; } = "";
+
+    /// <summary>The reference's <see cref="ReferenceConfiguration.Index"/> (−1 when unknown).</summary>
+    public long ReferenceIndex { get; init; } = -1;
+}
 
 /// <summary>All trajectories and their mean ± standard deviation per record.</summary>
 /// <param name="Trajectories">One per reference.</param>
@@ -86,7 +93,8 @@ public static class Dynamics
                 energy[k] = model.Energy(partSpins) / part.Length;
             }
             float[] accuracy = BinaryNetwork.Accuracy(architecture, weights, records + 1, testInputs, testLabels);
-            trajectories.Add(new DynamicsTrajectory(reference.Label, sweeps, energy, accuracy.Select(a => (double)a).ToArray(), run.AcceptanceRate));
+            trajectories.Add(new DynamicsTrajectory(reference.Label, sweeps, energy, accuracy.Select(a => (double)a).ToArray(), run.AcceptanceRate)
+                { ReferenceSource = reference.Source, ReferenceIndex = reference.Index });
             progress?.Report(new ProgressReport("dynamics", r + 1, references.Count, "references"));
         }
         var (eMean, eStd) = MeanStd(trajectories.Select(t => t.Energy).ToArray());

@@ -8,7 +8,14 @@ namespace FunctionSpace.Ising.Landscape;
 /// <param name="Energy">Model energy density E(s_part)/N_part of each configuration.</param>
 /// <param name="Accuracy">Its test accuracy.</param>
 /// <param name="Correlation">Pearson correlation of energy and accuracy (NaN for fewer than 3 points or no spread).</param>
-public sealed record EnergyAccuracyTable(string[] Labels, double[] Energy, double[] Accuracy, double Correlation);
+public sealed record EnergyAccuracyTable(string[] Labels, double[] Energy, double[] Accuracy, double Correlation)
+{
+    /// <summary>Each configuration's <see cref="ReferenceConfiguration.Source"/> (empty when only the label is known).</summary>
+    public string[] Sources { get; init; } = [];
+
+    /// <summary>Each configuration's <see cref="ReferenceConfiguration.Index"/> (−1 when unknown).</summary>
+    public long[] Indices { get; init; } = [];
+}
 
 /// <summary>Histogram of a model's parameters.</summary>
 /// <param name="Couplings">Histogram of J_ij, i &lt; j.</param>
@@ -33,7 +40,11 @@ public static class EnergyAccuracy
             energy[k] = model.Energy(spins.AsSpan(part.Start, part.Length)) / part.Length;
         }
         var accuracy = configurations.Select(c => c.Accuracy).ToArray();
-        return new EnergyAccuracyTable(configurations.Select(c => c.Label).ToArray(), energy, accuracy, Pearson(energy, accuracy));
+        return new EnergyAccuracyTable(configurations.Select(c => c.Label).ToArray(), energy, accuracy, Pearson(energy, accuracy))
+        {
+            Sources = configurations.Select(c => c.Source).ToArray(),
+            Indices = configurations.Select(c => c.Index).ToArray(),
+        };
     }
 
     /// <summary>Histograms of the couplings (upper triangle) and fields.</summary>

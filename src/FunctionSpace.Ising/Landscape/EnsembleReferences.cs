@@ -42,7 +42,7 @@ public static class EnsembleReferences
                 {
                     if (!wanted.TryGetValue(position, out int rank)) continue;
                     var spins = chunk.Spins.AsSpan(k * spinCount, spinCount).ToArray();
-                    result[rank] = new ReferenceConfiguration($"ensemble #{position}", spins, energies[(int)position], chunk.Accuracies[k]);
+                    result[rank] = ReferenceConfiguration.FromEnsemble(position, spins, energies[(int)position], chunk.Accuracies[k]);
                 }
             }
         }
@@ -79,7 +79,7 @@ public static class EnsembleReferences
         foreach (var chunk in reader.ReadChunks(ct))
         {
             for (int k = 0; k < chunk.Count && list.Count < limit; k++, position++)
-                list.Add(new ReferenceConfiguration($"ensemble #{position}", chunk.Spins.AsSpan(k * chunk.SpinCount, chunk.SpinCount).ToArray(),
+                list.Add(ReferenceConfiguration.FromEnsemble(position, chunk.Spins.AsSpan(k * chunk.SpinCount, chunk.SpinCount).ToArray(),
                     double.NaN, chunk.Accuracies[k]));
             if (list.Count >= limit) break;
         }

@@ -21,8 +21,7 @@ public static partial class LandscapeReport
         files.Add(values);
         string hist = Path.Combine(directory, "tap_histogram.csv");
         var centres = census.Histogram.Centres;
-        CsvTable.Write(hist, ["bin_low", "bin_high", "centre", "count"], census.Converged == 0 ? [] : Enumerable.Range(0, centres.Length)
-            .Select(k => (IReadOnlyList<object?>)[census.Histogram.Edges[k], census.Histogram.Edges[k + 1], centres[k], census.Histogram.Counts[k]]));
+        CsvTable.WriteHistogram(hist, census.Histogram.Edges, census.Converged == 0 ? [] : census.Histogram.Counts.Select(c => (long)c).ToArray());
         files.Add(hist);
         var plot = new Plot();
         if (census.Converged > 0)

@@ -295,8 +295,11 @@ public static partial class LandscapeReport
             .Select(k => (IReadOnlyList<object?>)[result.Sweeps[k], result.EnergyMean[k], result.EnergyStd[k], result.AccuracyMean[k], result.AccuracyStd[k]]));
         files.Add(csv);
         string traj = Path.Combine(directory, "dynamics_trajectories.csv");
-        CsvTable.Write(traj, ["reference", "sweep", "energy", "accuracy", "acceptance_rate"], result.Trajectories.SelectMany(t =>
-            Enumerable.Range(0, t.Sweeps.Length).Select(k => (IReadOnlyList<object?>)[t.Reference, t.Sweeps[k], t.Energy[k], t.Accuracy[k], t.AcceptanceRate])));
+        CsvTable.Write(traj, ["reference_index", "source", "sweep", "energy", "accuracy", "acceptance_rate"], result.Trajectories.SelectMany((t, r) =>
+        {
+            var (index, source) = Identity(t.ReferenceIndex, t.ReferenceSource, t.Reference, r);
+            return Enumerable.Range(0, t.Sweeps.Length).Select(k => (IReadOnlyList<object?>)[index, source, t.Sweeps[k], t.Energy[k], t.Accuracy[k], t.AcceptanceRate]);
+        }));
         files.Add(traj);
         double[] xs = result.Sweeps.Select(s => (double)s).ToArray();
         foreach (var (name, mean, std, ylabel) in new[] { ("dynamics_energy.png", result.EnergyMean, result.EnergyStd, "energy density e"),
@@ -325,13 +328,29 @@ public static partial class LandscapeReport
         return new ReportOutput(files, summary);
     }
 
+    /// <summary>
+    /// A configuration's identity as two plain columns: its index in its source and the source ("ensemble" or a file
+    /// name). A configuration known only by its label gets its row and the label. Neither may hold '#' (numpy's loaders
+    /// read it as the start of a comment) or ',' (they split quoted fields).
+    /// </summary>
+    internal static (long Index, string Source) Identity(long index, string source, string label, int row)
+    {
+        bool known = index >= 0 && source.Length > 0;
+        string text = known ? source : label;
+        return (known ? index : row, text.Replace("#", "", StringComparison.Ordinal).Replace(',', ';').Trim());
+    }
+
     /// <summary>Energy vs accuracy scatter (Fig. 3c) and the model-parameter histograms.</summary>
     public static ReportOutput WriteEnergyAccuracy(string directory, string label, EnergyAccuracyTable table, ParameterHistograms parameters)
     {
         Directory.CreateDirectory(directory);
         var files = new List<string>();
         string csv = Path.Combine(directory, "energy_accuracy.csv");
-        CsvTable.Write(csv, ["configuration", "energy_density", "accuracy"], table.Labels.Select((l, k) => (IReadOnlyList<object?>)[l, table.Energy[k], table.Accuracy[k]]));
+        CsvTable.Write(csv, ["configuration_index", "source", "energy_density", "accuracy"], table.Labels.Select((l, k) =>
+        {
+            var (index, source) = Identity(k < table.Indices.Length ? table.Indices[k] : -1, k < table.Sources.Length ? table.Sources[k] : "", l, k);
+            return (IReadOnlyList<object?>)[index, source, table.Energy[k], table.Accuracy[k]];
+        }));
         files.Add(csv);
         var plot = new Plot();
         var (shownEnergy, shownAccuracy) = Figure.Thin(table.Energy, table.Accuracy);
@@ -349,8 +368,7 @@ public static partial class LandscapeReport
         {
             string hcsv = Path.Combine(directory, $"{name}_histogram.csv");
             var centres = hist.Centres;
-            CsvTable.Write(hcsv, ["bin_low", "bin_high", "count"], Enumerable.Range(0, centres.Length)
-                .Select(k => (IReadOnlyList<object?>)[hist.Edges[k], hist.Edges[k + 1], hist.Counts[k]]));
+            CsvTable.WriteHistogram(hcsv, hist.Edges, hist.Counts.Select(c => (long)c).ToArray());
             files.Add(hcsv);
             var hp = new Plot();
             var bars = hp.Add.Bars(centres, hist.Counts.Select(c => (double)c).ToArray());

@@ -9,6 +9,19 @@ namespace FunctionSpace.Ising.Landscape;
 /// <param name="Accuracy">Its test accuracy when known, else NaN.</param>
 public sealed record ReferenceConfiguration(string Label, sbyte[] Spins, double Energy, double Accuracy)
 {
+    /// <summary>
+    /// Where it came from as a plain word without '#' (tables read by numpy treat '#' as a comment): "ensemble" or
+    /// the reference file's name; empty when only the label is known.
+    /// </summary>
+    public string Source { get; init; } = "";
+
+    /// <summary>Its position in <see cref="Source"/> (ensemble position or file row), or −1 when unknown.</summary>
+    public long Index { get; init; } = -1;
+
+    /// <summary>The configuration at <paramref name="position"/> of an ensemble, labelled "ensemble #position".</summary>
+    public static ReferenceConfiguration FromEnsemble(long position, sbyte[] spins, double energy, double accuracy) =>
+        new($"ensemble #{position}", spins, energy, accuracy) { Source = "ensemble", Index = position };
+
     /// <summary>The spins of the range [start, start+length) (a part's reference).</summary>
     public sbyte[] Slice(int start, int length) => Spins.AsSpan(start, length).ToArray();
 }
@@ -94,7 +107,8 @@ public static class ReferenceSelection
                 else if (v == -1) spins[i] = -1;
                 else throw new InputException($"{path}: row {r + 1}, spin {i}: value {v.ToString(CultureInfo.InvariantCulture)} is not ±1");
             }
-            list.Add(new ReferenceConfiguration($"{Path.GetFileName(path)} row {r}", spins, values[r * columns], values[r * columns + 1]));
+            list.Add(new ReferenceConfiguration($"{Path.GetFileName(path)} row {r}", spins, values[r * columns], values[r * columns + 1])
+                { Source = Path.GetFileName(path), Index = r });
         }
         return list;
     }

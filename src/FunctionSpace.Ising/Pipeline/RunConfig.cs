@@ -88,7 +88,7 @@ public sealed record FitConfig(string[]? Parts = null, string Method = FitDefaul
             throw CollectConfig.Bad("--method", "fit.method", $"'{IO.MessageText.Excerpt(Method ?? "null")}' is not one of {string.Join(", ", FitPipeline.Methods)}");
         if (Init is not ("zero" or "independent" or "best" or "tap" or "nmf"))
             throw CollectConfig.Bad(null, "fit.init", $"'{IO.MessageText.Excerpt(Init ?? "null")}' is not one of zero, independent, best, tap, nmf");
-        if (MaxIterations < 1) throw CollectConfig.Bad("--fit-steps", "fit.max_iterations", $"{MaxIterations} must be at least 1");
+        if (MaxIterations < 1) throw CollectConfig.Bad("--fit-max-iterations", "fit.max_iterations", $"{MaxIterations} must be at least 1");
         if (!(RmseTolerance > 0 && double.IsFinite(RmseTolerance))) throw CollectConfig.Bad(null, "fit.rmse_tolerance", $"{RmseTolerance} must be a positive number");
         if (McSamples < 0) throw CollectConfig.Bad(null, "fit.mc_samples", $"{McSamples} must not be negative (0 skips the check)");
         if (Triplets is < 0 or > MaxTriplets) throw CollectConfig.Bad(null, "fit.triplets", $"{Triplets} is outside 0..{MaxTriplets}");

@@ -29,8 +29,11 @@ public sealed class StageRecord
 /// </summary>
 public sealed class RunManifest
 {
+    /// <summary>The format version written: 2 has snake_case keys and enums as names (1 had the .NET property names).</summary>
+    public const int CurrentFormatVersion = 2;
+
     /// <summary>Manifest format version.</summary>
-    public int FormatVersion { get; set; } = 1;
+    public int FormatVersion { get; set; } = CurrentFormatVersion;
     /// <summary>The resolved run configuration (feed it back with --config to reproduce the run).</summary>
     public JsonNode? Config { get; set; }
     /// <summary>Versions of the tool, runtime and packages.</summary>
@@ -44,7 +47,16 @@ public sealed class RunManifest
     /// <summary>Total wall-clock seconds of the latest invocation.</summary>
     public double TotalSeconds { get; set; }
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    // snake_case keys and enum names, as every other JSON output, so Python reads manifest["stages"][0]["input_key"].
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    // Format 1 (the .NET property names); read so that a run made before format 2 still skips its cached stages.
+    private static readonly JsonSerializerOptions Version1Json = new() { WriteIndented = true };
 
     /// <summary>Reads a manifest; a missing or unreadable one yields a fresh manifest (everything reruns).</summary>
     public static RunManifest LoadOrNew(string path)
@@ -52,10 +64,14 @@ public sealed class RunManifest
         if (!File.Exists(path)) return new RunManifest();
         try
         {
-            var manifest = JsonSerializer.Deserialize<RunManifest>(File.ReadAllText(path), Json);
+            var node = JsonNode.Parse(File.ReadAllText(path));
+            var manifest = node is JsonObject o && !o.ContainsKey("format_version") && !o.ContainsKey("stages")
+                ? node.Deserialize<RunManifest>(Version1Json)
+                : node.Deserialize<RunManifest>(Json);
             // A manifest edited into nulls (no stage list, a null record or output table) is as unreadable as a corrupt one.
             if (manifest?.Stages is null || manifest.Versions is null || manifest.Machine is null || manifest.Stages.Any(s => s is null || s.Name is null || s.InputKey is null || s.Outputs is null || s.Outputs.Values.Any(v => v is null)))
                 return new RunManifest();
+            manifest.FormatVersion = CurrentFormatVersion;
             return manifest;
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or NotSupportedException)

@@ -19,6 +19,11 @@ namespace FunctionSpace.Ising.Pipeline;
 /// <param name="Stages">Each stage with whether it ran or was skipped, and its seconds.</param>
 public sealed record RunResult(string RunDirectory, string ReportPath, IReadOnlyList<(string Stage, StageOutcome Outcome, double Seconds)> Stages);
 
+/// <summary>A stage of a planned run (<see cref="RunPipeline.Plan"/>).</summary>
+/// <param name="Name">Stage name, e.g. "under/fit".</param>
+/// <param name="Cached">Whether the run would reuse its outputs (else it would compute them).</param>
+public sealed record PlannedStage(string Name, bool Cached);
+
 /// <summary>
 /// The main job, <c>fsi run</c>: data/PCA → collection → moments → fits per part → landscapes around the
 /// low/median/high-energy references → TAP census and Monte-Carlo dynamics → report. Every stage writes
@@ -36,17 +41,103 @@ public static class RunPipeline
     {
         config.Validate();
         using var runLock = IO.DirectoryLock.Acquire(runDirectory, "fsi run");
-        var clock = Stopwatch.StartNew();
         var runner = new StageRunner(runDirectory);
-        runner.Manifest.Config = JsonNode.Parse(config.ToJson());
-        runner.Manifest.DescribeEnvironment();
-        runner.Manifest.StartedUtc = DateTime.UtcNow;
-        AtomicWrite(runner.PathOf("config.json"), config.ToJson());
+        return Execute(config, runner, cacheDirectory, log, plan: null, progress, ct)!;
+    }
+
+    /// <summary>
+    /// What <see cref="Run"/> would do now, without doing or writing anything (not even the PCA cache): every stage in
+    /// order, cached (its input key and output hashes match the manifest) or to run. Once one stage would run, every
+    /// later one would too (its inputs are about to change), so the keys are computed only up to that stage.
+    /// </summary>
+    public static IReadOnlyList<PlannedStage> Plan(RunConfig config, string runDirectory, string? cacheDirectory, CancellationToken ct = default)
+    {
+        config.Validate();
+        var plan = new List<PlannedStage>();
+        try
+        {
+            Execute(config, StageRunner.OpenReadOnly(runDirectory), cacheDirectory, TextWriter.Null, plan, progress: null, ct);
+        }
+        catch (PlanComplete)
+        {
+            // The first stage that would run ends the key computation; the rest follow from the configuration.
+            var rest = StageNames(config).SkipWhile(name => plan.Any(p => p.Name == name)).ToArray();
+            plan.AddRange(rest.Select(name => new PlannedStage(name, Cached: false)));
+        }
+        return plan;
+    }
+
+    /// <summary>The pipeline's stages in order for <paramref name="config"/> (scenarios, and split-half, TAP and dynamics when enabled).</summary>
+    public static IReadOnlyList<string> StageNames(RunConfig config)
+    {
+        var names = new List<string> { "data" };
+        foreach (string scenario in Scenarios(config))
+        {
+            names.AddRange(new[] { "collect", "moments", "fit", "landscape" }.Select(stage => $"{scenario}/{stage}"));
+            if (config.StatisticsOrDefault.SplitHalf) names.Add($"{scenario}/split-half");
+            if (config.Landscape.TapStarts > 0) names.Add($"{scenario}/tap");
+            if (config.Landscape.DynamicsSweeps > 0) names.Add($"{scenario}/dynamics");
+        }
+        names.Add("report");
+        return names;
+    }
+
+    /// <summary>
+    /// Seconds the stages after <paramref name="finished"/> (in <paramref name="order"/>) took when last computed, or null
+    /// when one of them has no such time (then no estimate is better than a partial one).
+    /// </summary>
+    internal static double? RemainingSeconds(IReadOnlyList<string> order, string finished, IReadOnlyDictionary<string, double> lastSeconds)
+    {
+        int position = order.ToList().IndexOf(finished);
+        if (position < 0) return null;
+        double total = 0;
+        foreach (string stage in order.Skip(position + 1))
+        {
+            if (!lastSeconds.TryGetValue(stage, out double seconds)) return null;
+            total += seconds;
+        }
+        return total;
+    }
+
+    /// <summary>"12 s", "1 min 10 s", "2 h 05 min".</summary>
+    internal static string Duration(double seconds)
+    {
+        var t = TimeSpan.FromSeconds(Math.Round(Math.Max(0, seconds)));
+        return t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes:D2} min" : t.TotalMinutes >= 1 ? $"{t.Minutes} min {t.Seconds} s" : $"{t.Seconds} s";
+    }
+
+    // Thrown by a planning pass at the first stage that would run: past it, stages read outputs that do not exist yet.
+    private sealed class PlanComplete : Exception;
+
+    private static RunResult? Execute(RunConfig config, StageRunner runner, string? cacheDirectory, TextWriter log,
+        List<PlannedStage>? plan, IProgress<ProgressReport>? progress, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        // How long each stage took when this configuration last computed it: once a stage has run, every later stage
+        // runs too, so their sum is what is left. Timings of another configuration would say nothing.
+        var order = StageNames(config);
+        var lastSeconds = runner.Manifest.Config is { } previous && JsonNode.DeepEquals(previous, JsonNode.Parse(config.ToJson()))
+            ? runner.Manifest.Stages.GroupBy(s => s.Name).ToDictionary(g => g.Key, g => g.Last().Seconds)
+            : new Dictionary<string, double>();
+        if (plan is null)
+        {
+            runner.Manifest.Config = JsonNode.Parse(config.ToJson());
+            runner.Manifest.DescribeEnvironment();
+            runner.Manifest.StartedUtc = DateTime.UtcNow;
+            AtomicWrite(runner.PathOf("config.json"), config.ToJson());
+        }
         var outcomes = new List<(string, StageOutcome, double)>();
 
         void Stage(string name, string key, Func<IReadOnlyList<string>> compute)
         {
             ct.ThrowIfCancellationRequested();
+            if (plan is not null)
+            {
+                bool cached = runner.IsCached(name, key);
+                plan.Add(new PlannedStage(name, cached));
+                if (!cached) throw new PlanComplete();
+                return;
+            }
             var watch = Stopwatch.StartNew();
             StageOutcome outcome;
             try
@@ -63,50 +154,55 @@ public static class RunPipeline
                 outcome = runner.Run(name, key, compute);
             }
             outcomes.Add((name, outcome, watch.Elapsed.TotalSeconds));
+            double? left = outcome == StageOutcome.Ran ? RemainingSeconds(order, name, lastSeconds) : null;
             log.WriteLine(outcome == StageOutcome.Skipped
                 ? $"[{name}] unchanged, skipped"
-                : $"[{name}] done in {watch.Elapsed.TotalSeconds:F1} s");
+                : $"[{name}] done in {watch.Elapsed.TotalSeconds:F1} s" + (left is > 0 ? $"; run ≈ {Duration(left.Value)} left (as the last run of this configuration took)" : ""));
         }
 
-        var loaded = DatasetLoader.Load(config.DataDir, config.Components, cacheDirectory);
-        var data = loaded.Reduced;
-        Stage("data", StageRunner.Key("data-v1", data.SourceKey), () =>
+        // A plan needs only the data's key; computing the PCA would write its cache.
+        LoadedDataset? loaded = plan is null ? DatasetLoader.Load(config.DataDir, config.Components, cacheDirectory) : null;
+        string sourceKey = loaded?.Reduced.SourceKey ?? DatasetLoader.SourceKey(config.DataDir, config.Components);
+        var data = new Lazy<ReducedDataset>(() => loaded?.Reduced ?? throw new InvalidOperationException("a plan reads no data"));
+        Stage("data", StageRunner.Key("data-v1", sourceKey), () =>
         {
+            var reduced = data.Value;
             var summary = new JsonObject
             {
-                ["source"] = loaded.Raw.Directory,
+                ["source"] = loaded!.Raw.Directory,
                 ["embedded_mnist"] = loaded.Raw.IsEmbeddedMnist,
-                ["train"] = data.TrainCount,
-                ["test"] = data.TestCount,
-                ["components"] = data.Dimension,
-                ["explained_variance"] = data.Pca.ExplainedVarianceFraction,
-                ["source_key"] = data.SourceKey,
+                ["train"] = reduced.TrainCount,
+                ["test"] = reduced.TestCount,
+                ["components"] = reduced.Dimension,
+                ["explained_variance"] = reduced.Pca.ExplainedVarianceFraction,
+                ["source_key"] = reduced.SourceKey,
             };
             WriteJson(runner, "data.json", summary);
             return ["data.json"];
         });
 
         foreach (string scenario in Scenarios(config))
-            RunScenario(config, scenario, runner, data, Stage, progress, ct);
+            RunScenario(config, scenario, runner, data, sourceKey, Stage, progress, ct);
 
         // The report is cheap: it also reruns whenever the tool itself changed (its version names the git commit).
         Stage("report", StageRunner.Key("report-v1", RunManifest.ToolVersion(), config.ToJson(),
                 string.Join("|", runner.Manifest.Stages.Where(s => s.Name != "report").Select(s => runner.OutputsKey(s.Name)))),
             () => RunReport.Write(runner, config));
 
+        if (plan is not null) return null;
         runner.Manifest.TotalSeconds = clock.Elapsed.TotalSeconds;
         runner.Save();
         return new RunResult(runner.RunDirectory, runner.PathOf("report.md"), outcomes);
     }
 
-    private static void RunScenario(RunConfig config, string scenario, StageRunner runner, ReducedDataset data,
+    private static void RunScenario(RunConfig config, string scenario, StageRunner runner, Lazy<ReducedDataset> data, string sourceKey,
         Action<string, string, Func<IReadOnlyList<string>>> stage, IProgress<ProgressReport>? progress, CancellationToken ct)
     {
         string dir = scenario;
         string ensembleRelative = Path.Combine(dir, EnsembleFile);
         var collection = CollectionSettingsFor(config, scenario, runner.PathOf(ensembleRelative));
         var architecture = collection.Architecture;
-        string collectKey = StageRunner.Key("collect-v2", data.SourceKey, Convert.ToHexString(collection.Header().ToBytes()));
+        string collectKey = StageRunner.Key("collect-v2", sourceKey, Convert.ToHexString(collection.Header().ToBytes()));
 
         string[] shards = ShardsOf(config, scenario);
         if (shards.Length > 0)
@@ -136,7 +232,7 @@ public static class RunPipeline
                 bool resumable = File.Exists(path) && File.Exists(marker) && File.ReadAllText(marker) == collectKey;
                 if (!resumable && File.Exists(path)) File.Delete(path);
                 AtomicWrite(marker, collectKey);
-                var result = EnsembleCollection.Collect(collection with { Resume = resumable }, data, progress, ct);
+                var result = EnsembleCollection.Collect(collection with { Resume = resumable }, data.Value, progress, ct);
                 kept = result.KeptAccuracies;
                 best = Accuracies(path, ct).Best;
                 summary["networks"] = collection.Networks;
@@ -312,7 +408,7 @@ public static class RunPipeline
                 var starts = references.Select(full, new ReferenceChoice(ReferenceRank.Lowest), config.Landscape.DynamicsReferences, ct);
                 var settings = new DynamicsSettings(Sweeps: config.Landscape.DynamicsSweeps, RecordEvery: Math.Max(1, config.Landscape.DynamicsSweeps / 50),
                     Seed: DerivedSeed(config.Seed, scenario, 4));
-                var result = Dynamics.Run(full.Model, full.Part, architecture, starts, data.TestInputs, data.TestLabels, settings, progress, ct);
+                var result = Dynamics.Run(full.Model, full.Part, architecture, starts, data.Value.TestInputs, data.Value.TestLabels, settings, progress, ct);
                 var written = LandscapeReport.WriteDynamics(runner.PathOf(dynamicsDir), $"{scenario} FULL", result);
                 var all = EnsembleReferences.ReadAll(runner.PathOf(ensembleRelative), 20000, ct);
                 var table = EnergyAccuracy.Evaluate(full.Model, full.Part, all);

@@ -23,12 +23,34 @@ public sealed class StageRunner
     private bool _upstreamRan;
 
     /// <summary>Opens (or starts) the manifest of <paramref name="runDirectory"/>.</summary>
-    public StageRunner(string runDirectory)
+    public StageRunner(string runDirectory) : this(runDirectory, readOnly: false) { }
+
+    private StageRunner(string runDirectory, bool readOnly)
     {
         RunDirectory = Path.GetFullPath(runDirectory);
-        Directory.CreateDirectory(RunDirectory);
+        ReadOnly = readOnly;
+        if (!readOnly) Directory.CreateDirectory(RunDirectory);
         _manifestPath = Path.Combine(RunDirectory, "manifest.json");
         Manifest = RunManifest.LoadOrNew(_manifestPath);
+    }
+
+    /// <summary>
+    /// Opens the manifest of <paramref name="runDirectory"/> (absent: an empty one) to ask which stages are cached,
+    /// without creating or writing anything: <see cref="Run"/> and <see cref="Save"/> refuse.
+    /// </summary>
+    public static StageRunner OpenReadOnly(string runDirectory) => new(runDirectory, readOnly: true);
+
+    /// <summary>Whether this runner only reads (see <see cref="OpenReadOnly"/>).</summary>
+    public bool ReadOnly { get; }
+
+    /// <summary>
+    /// Whether <see cref="Run"/> would skip stage <paramref name="name"/> now: no earlier stage ran, the manifest
+    /// records the same input key, and every recorded output is present with its recorded hash.
+    /// </summary>
+    public bool IsCached(string name, string inputKey)
+    {
+        var previous = Manifest.Stages.FirstOrDefault(s => s.Name == name);
+        return !_upstreamRan && previous != null && previous.InputKey == inputKey && OutputsIntact(previous);
     }
 
     /// <summary>The run directory.</summary>
@@ -49,8 +71,9 @@ public sealed class StageRunner
     /// <param name="compute">Does the work; returns the output files it wrote.</param>
     public StageOutcome Run(string name, string inputKey, Func<IReadOnlyList<string>> compute)
     {
+        if (ReadOnly) throw new InvalidOperationException("a read-only stage runner plans; it does not run stages");
         var previous = Manifest.Stages.FirstOrDefault(s => s.Name == name);
-        if (!_upstreamRan && previous != null && previous.InputKey == inputKey && OutputsIntact(previous))
+        if (previous != null && IsCached(name, inputKey))
         {
             previous.Status = "skipped (cached)";
             Manifest.Save(_manifestPath);
@@ -83,7 +106,11 @@ public sealed class StageRunner
     }
 
     /// <summary>Saves the manifest now (e.g. after updating its config or totals).</summary>
-    public void Save() => Manifest.Save(_manifestPath);
+    public void Save()
+    {
+        if (ReadOnly) throw new InvalidOperationException("a read-only stage runner does not save its manifest");
+        Manifest.Save(_manifestPath);
+    }
 
     /// <summary>A stable key from parts (parameters as JSON, upstream output keys).</summary>
     public static string Key(params string[] parts) => IO.FileHash.Sha256OfText(string.Join("\n", parts));

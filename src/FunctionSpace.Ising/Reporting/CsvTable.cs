@@ -34,6 +34,20 @@ public static class CsvTable
         Write(path, headers, Enumerable.Range(0, length).Select(i => (IReadOnlyList<object?>)columns.Select(c => (object?)c[i]).ToArray()));
     }
 
+    /// <summary>The header every histogram table shares: bin edges, the bin's centre, and the count in it.</summary>
+    public static IReadOnlyList<string> HistogramHeaders { get; } = ["bin_low", "bin_high", "bin_centre", "count"];
+
+    /// <summary>
+    /// Writes a histogram under <see cref="HistogramHeaders"/>: bin k spans [edges[k], edges[k+1]) and holds counts[k].
+    /// No counts writes the header alone.
+    /// </summary>
+    public static void WriteHistogram(string path, IReadOnlyList<double> edges, IReadOnlyList<long> counts)
+    {
+        if (counts.Count > 0 && edges.Count != counts.Count + 1) throw new ArgumentException($"{counts.Count} bins need {counts.Count + 1} edges, got {edges.Count}");
+        Write(path, HistogramHeaders, Enumerable.Range(0, counts.Count)
+            .Select(k => (IReadOnlyList<object?>)[edges[k], edges[k + 1], 0.5 * (edges[k] + edges[k + 1]), counts[k]]));
+    }
+
     /// <summary>Reads a CSV written by <see cref="Write"/>: the header and the rows as strings.</summary>
     public static (string[] Headers, List<string[]> Rows) Read(string path)
     {
@@ -47,12 +61,20 @@ public static class CsvTable
         return (headers, rows);
     }
 
-    private static string Format(object? field) => field switch
+    /// <summary>
+    /// One field as text: integers as integers, floating-point values round-trip and always with a decimal point or an
+    /// exponent (0.0, not 0), so a column of floats never reads as integers in one file and floats in another.
+    /// </summary>
+    internal static string Format(object? field) => field switch
     {
         null => "",
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        double d => Real(d.ToString("R", CultureInfo.InvariantCulture)),
+        float f => Real(f.ToString("R", CultureInfo.InvariantCulture)),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => field.ToString() ?? "",
     };
+
+    // NaN and ±Infinity stay as they are (numpy and Python's float() read them).
+    private static string Real(string text) =>
+        text.AsSpan().IndexOfAny('.', 'E', 'N') >= 0 || text.Contains("Infinity", StringComparison.Ordinal) ? text : text + ".0";
 }

@@ -36,7 +36,7 @@ public sealed record DoubleDescentSettings(int Dimension, int TrainCount, int Te
     {
         if (HiddenWidths.Length == 0 || HiddenWidths.Any(h => h < 1)) throw new InputException($"--widths: '{string.Join(",", HiddenWidths)}' must be positive integers");
         if (Tasks.Length == 0) throw new InputException("--tasks: give at least one of ten-class, parity");
-        if (Seeds is < 1 or > MeanFieldEvaluation.MaxNetworks) throw new InputException($"--seeds: {Seeds} is outside 1..{MeanFieldEvaluation.MaxNetworks}");
+        if (Seeds is < 1 or > MeanFieldEvaluation.MaxNetworks) throw new InputException($"--networks: {Seeds} is outside 1..{MeanFieldEvaluation.MaxNetworks}");
         if (TrainCount < 1) throw new InputException($"--train-count: {TrainCount} must be at least 1 (double descent needs a fixed n)");
         if (SamplesPerNetwork < 1) throw new InputException($"--samples: {SamplesPerNetwork} must be at least 1");
     }

@@ -27,9 +27,9 @@ public sealed record FrozenStudySettings(Architecture Architecture, int[] Epochs
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
-        if (Architecture.Layers < 3) throw new InputException($"--arch: {Architecture} has no hidden-to-hidden layer to freeze");
+        if (Architecture.Layers < 3) throw new InputException($"--architecture: {Architecture} has no hidden-to-hidden layer to freeze");
         if (Epochs.Any(e => e > MeanFieldOptions.MaxEpochs)) throw new InputException($"--checkpoints: {Epochs.Max()} is more than {MeanFieldOptions.MaxEpochs} epochs");
-        if (Seeds is < 1 or > MeanFieldEvaluation.MaxNetworks) throw new InputException($"--seeds: {Seeds} is outside 1..{MeanFieldEvaluation.MaxNetworks}");
+        if (Seeds is < 1 or > MeanFieldEvaluation.MaxNetworks) throw new InputException($"--networks: {Seeds} is outside 1..{MeanFieldEvaluation.MaxNetworks}");
         if (SamplesPerNetwork < 1) throw new InputException($"--samples: {SamplesPerNetwork} must be at least 1");
     }
 }
@@ -62,7 +62,7 @@ public static class FrozenInteriorStudy
     {
         settings.Validate();
         var arch = settings.Architecture;
-        if (arch.Widths[0] != data.Dimension) throw new InputException($"--arch: input width {arch.Widths[0]} differs from the data dimension {data.Dimension}");
+        if (arch.Widths[0] != data.Dimension) throw new InputException($"--architecture: input width {arch.Widths[0]} differs from the data dimension {data.Dimension}");
         var seeds = Enumerable.Range(0, settings.Seeds).Select(s => SplitMix64.Mix(settings.Seed, s, 21)).ToArray();
         ulong noiseSeed = SplitMix64.Mix(settings.Seed, 0, 22);
         var rows = new List<FrozenRow>();

@@ -71,7 +71,7 @@ public static class ProjectionStudy
     {
         settings.Validate();
         var arch = settings.Architecture;
-        if (arch.Widths[0] != data.Dimension) throw new InputException($"--arch: input width {arch.Widths[0]} differs from the data dimension {data.Dimension}");
+        if (arch.Widths[0] != data.Dimension) throw new InputException($"--architecture: input width {arch.Widths[0]} differs from the data dimension {data.Dimension}");
         int n = arch.WeightCount, k = settings.Networks, s = settings.SamplesPerNetwork;
         var seeds = Enumerable.Range(0, k).Select(i => SplitMix64.Mix(settings.Seed, i, 31)).ToArray();
         // The ensemble is read first, so a wrong file fails before any training.

@@ -30,7 +30,7 @@ public sealed record StudyData(int Dimension, float[] TrainInputs, byte[] TrainL
     {
         IdxDataset raw = dataDirectory is null ? IdxDataset.LoadEmbeddedMnist() : IdxDataset.Load(dataDirectory);
         int pixels = raw.Train.Images.PixelsPerImage;
-        if (dimension < 1 || dimension > pixels) throw new InputException($"--dimension: {dimension} is outside 1..{pixels}");
+        if (dimension < 1 || dimension > pixels) throw new InputException($"--components: {dimension} is outside 1..{pixels}");
         if (trainCount < 0) throw new InputException($"--train-count: {trainCount} must be non-negative");
         if (testCount < 0) throw new InputException($"--test-count: {testCount} must be non-negative");
         double[] train, test;

@@ -30,7 +30,7 @@ public sealed record WidthStudySettings(int[] HiddenWidths, int Seeds, int Dimen
     public void Validate()
     {
         if (HiddenWidths.Length == 0 || HiddenWidths.Any(h => h < 1)) throw new InputException($"--widths: '{string.Join(",", HiddenWidths)}' must be positive integers");
-        if (Seeds is < 1 or > MeanFieldEvaluation.MaxNetworks) throw new InputException($"--seeds: {Seeds} is outside 1..{MeanFieldEvaluation.MaxNetworks}");
+        if (Seeds is < 1 or > MeanFieldEvaluation.MaxNetworks) throw new InputException($"--networks: {Seeds} is outside 1..{MeanFieldEvaluation.MaxNetworks}");
         if (SamplesPerNetwork < 1) throw new InputException($"--samples: {SamplesPerNetwork} must be at least 1");
     }
 }

@@ -120,7 +120,7 @@ public class HostileInputTests
                      (j => System.Text.RegularExpressions.Regex.Replace(j, "\"collect\": \\{[^}]*\\}", "\"collect\": null"), "not a valid run configuration ("),
                      (j => j.Replace("\"preset\": \"quick\"", "\"preset\": \"paperr\""), "--preset (preset): 'paperr' is not one of standard, quick, paper"),
                      (j => j.Replace("\"tap_starts\": 100", "\"tap_starts\": -1"), "--tap-starts (landscape.tap_starts): -1 is outside 0..10000000 (0 skips the census)"),
-                     (j => System.Text.RegularExpressions.Regex.Replace(j, "\"max_iterations\": \\d+", "\"max_iterations\": 0"), "--fit-steps (fit.max_iterations): 0 must be at least 1"),
+                     (j => System.Text.RegularExpressions.Regex.Replace(j, "\"max_iterations\": \\d+", "\"max_iterations\": 0"), "--fit-max-iterations (fit.max_iterations): 0 must be at least 1"),
                      (j => j.Replace("\"references\": null", "\"references\": [null]"), "landscape.references: null is not lowest, median, highest or an index"),
                  })
         {
@@ -137,7 +137,7 @@ public class HostileInputTests
         // The same values from the command line name the option and the key.
         Assert.Equal((1, "fsi: error: --tap-starts (landscape.tap_starts): -1 is outside 0..10000000 (0 skips the census)"),
             Run("run", "--tap-starts", "-1", "--runs-dir", dir.File("runs")));
-        Assert.Equal((1, "fsi: error: --fit-steps (fit.max_iterations): 0 must be at least 1"), Run("run", "--fit-steps", "0", "--runs-dir", dir.File("runs")));
+        Assert.Equal((1, "fsi: error: --fit-max-iterations (fit.max_iterations): 0 must be at least 1"), Run("run", "--fit-steps", "0", "--runs-dir", dir.File("runs")));
         Assert.Equal((1, "fsi: error: --x-range (landscape.x_min/x_max): -1E+300:1E+300 must lie within ±1000"),
             Run("run", "--x-range", "-1e300:1e300", "--runs-dir", dir.File("runs")));
         Assert.False(Directory.Exists(dir.File("runs")));
@@ -192,7 +192,7 @@ public class HostileInputTests
         var (exit, err) = Run("fit", "--spins", dir.File("spins.npy"), "--method", "mc", "--max-iter", "1", "--mc-samples", "0",
             "--init-model", dir.File("init"), "-o", dir.File("fit"));
         Assert.Equal((1, $"fsi: error: --init-model: {dir.File("init")}.json has no integer slice.start"), (exit, err));
-        Assert.Equal((1, "fsi: error: --refine-iter: -5 is outside 0..100000000 (see `fsi fit --help`)"),
+        Assert.Equal((1, "fsi: error: --refine-max-iterations: -5 is outside 0..100000000 (see `fsi fit --help`)"),
             Run("fit", "--spins", dir.File("spins.npy"), "--refine", "mc", "--refine-iter", "-5"));
         Assert.StartsWith("--samples: 1 networks × 2147483647 samples × 675 weights are more spins than one array holds",
             Assert.Throws<InputException>(() => Ising.Studies.MeanFieldEvaluation.RequireSampleArray(1, int.MaxValue, 675)).Message);

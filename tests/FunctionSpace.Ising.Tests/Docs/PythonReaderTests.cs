@@ -27,7 +27,7 @@ public sealed class PythonReaderTests(PythonReaderTests.SmallRun run) : IClassFi
                 "--created", "0", "--quiet", "--out", Ensemble);
             Assert.True(collect.Exit == 0, collect.Err);
             var pipeline = CliHarness.Run("run", "--from-ensembles", Ensemble, "--scenario", "shallow", "--data-dir", data, "-k", "4",
-                "--cache-dir", cache, "--fit-steps", "20", "--points", "8", "--tap-starts", "8", "--dynamics-sweeps", "6", "--seed", "7",
+                "--cache-dir", cache, "--fit-max-iterations", "20", "--points", "8", "--tap-starts", "8", "--dynamics-sweeps", "6", "--seed", "7",
                 "--runs-dir", _root.File("runs"), "--name", "small", "--quiet");
             Assert.True(pipeline.Exit == 0, pipeline.Err);
             RunDirectory = _root.File(Path.Combine("runs", "small"));
@@ -55,6 +55,9 @@ public sealed class PythonReaderTests(PythonReaderTests.SmallRun run) : IClassFi
         Assert.Contains("[shallow] moments: m, <s_i s_j>, triplets recomputed from the decoded spins agree", stdout);
         Assert.Contains("[shallow] ensemble: 60 configurations x 40 spins from 6 networks", stdout);
         Assert.Contains("all checks passed", stdout);
+        // numpy's own loader reads the run's plain tables (the dynamics ids, histograms, landscapes, fits among them).
+        var numpy = System.Text.RegularExpressions.Regex.Match(stdout, @"numpy.genfromtxt reads (\d+) tables to the same numbers");
+        Assert.True(numpy.Success && int.Parse(numpy.Groups[1].Value) >= 10, stdout);
         if (PythonEnvironment.HasMatplotlib)
         {
             // A fit that starts within its tolerance (here 6 networks: the independent model is already at the noise)
@@ -72,6 +75,42 @@ public sealed class PythonReaderTests(PythonReaderTests.SmallRun run) : IClassFi
         {
             Assert.Contains("matplotlib is not installed: plots skipped", stdout);
         }
+    }
+
+    [PythonFact]
+    public void Numeric_tables_load_with_numpy_loadtxt_and_name_configurations_by_integer_index()
+    {
+        // numpy.loadtxt needs every used column numeric and no '#' anywhere before the data it keeps.
+        const string script = """
+            import sys, glob, json, numpy as np
+            run = sys.argv[1]
+            traj = run + "/shallow/dynamics/dynamics_trajectories.csv"
+            header = open(traj).readline().strip().split(",")
+            assert header == ["reference_index", "source", "sweep", "energy", "accuracy", "acceptance_rate"], header
+            numbers = np.loadtxt(traj, delimiter=",", skiprows=1, usecols=(0, 2, 3, 4, 5))
+            assert numbers.shape[0] > 0 and np.all(numbers[:, 0] == np.round(numbers[:, 0])), numbers[:, 0]
+            assert numbers[:, 0].min() >= 0 and numbers[:, 0].max() < 60, numbers[:, 0]
+            sources = np.loadtxt(traj, delimiter=",", skiprows=1, usecols=1, dtype=str)
+            assert set(sources) == {"ensemble"}, set(sources)
+            table = np.loadtxt(run + "/shallow/dynamics/energy_accuracy.csv", delimiter=",", skiprows=1, usecols=(0, 2, 3))
+            assert sorted(table[:, 0].astype(int)) == list(range(60)), table[:, 0]
+            hists = glob.glob(run + "/shallow/**/*hist*.csv", recursive=True)
+            assert len(hists) >= 5, hists
+            for path in hists:
+                assert open(path).readline().strip() == "bin_low,bin_high,bin_centre,count", path
+                h = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+                if h.size:
+                    assert np.allclose(h[:, 2], (h[:, 0] + h[:, 1]) / 2) and np.all(h[:, 1] > h[:, 0]), path
+            for path in glob.glob(run + "/shallow/landscape/*/landscape.csv"):
+                damping = np.genfromtxt(path, delimiter=",", names=True, dtype=None, encoding="utf-8")["damping"]
+                assert damping.dtype.kind == "f", (path, damping.dtype)
+            manifest = json.load(open(run + "/manifest.json"))
+            assert manifest["format_version"] == 2 and "input_key" in manifest["stages"][0], sorted(manifest)
+            print("numpy ok", len(hists))
+            """;
+        var (exit, stdout, stderr) = PythonEnvironment.Run(PythonEnvironment.PythonWithNumpy!, ["-c", script, run.RunDirectory], null);
+        Assert.True(exit == 0, $"python exited {exit}:\n{stderr}\n{stdout}");
+        Assert.StartsWith("numpy ok ", stdout);
     }
 
     [PythonFact]

@@ -191,7 +191,7 @@ public class LandscapeToolsTests
             var (headers, rows) = Reporting.CsvTable.Read(Path.Combine(dir, "landscape.csv"));
             // Every grid point both ways, plus the points refinement added where d moved by more than 0.02 per step.
             Assert.True(rows.Count >= 2 * 5, $"{rows.Count} rows");
-            Assert.Equal(5, rows.Count(r => r[1] == "forward" && new[] { "-2", "-1", "0", "1", "2" }.Contains(r[2])));
+            Assert.Equal(5, rows.Count(r => r[1] == "forward" && new[] { "-2.0", "-1.0", "0.0", "1.0", "2.0" }.Contains(r[2])));
             Assert.Equal("part", headers[0]);
         }
         finally { if (Directory.Exists(dir)) Directory.Delete(dir, true); }

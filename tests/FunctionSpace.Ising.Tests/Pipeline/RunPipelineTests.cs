@@ -25,8 +25,18 @@ public class RunPipelineTests
     {
         using var f = new Fixture();
         var config = TinyConfig(f.Data.Path);
+        string directory = Path.Combine(f.Runs.Path, "a");
+        // A plan of a new run: every stage would run, and nothing is written (no run directory, no PCA cache).
+        var fresh = RunPipeline.Plan(config, directory, f.Cache.Path);
+        Assert.Equal(RunPipeline.StageNames(config), fresh.Select(p => p.Name));
+        Assert.All(fresh, p => Assert.False(p.Cached));
+        Assert.False(Directory.Exists(directory));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(f.Cache.Path));
+
         var first = f.Run(config, "a");
         Assert.All(first.Stages, s => Assert.Equal(StageOutcome.Ran, s.Outcome));
+        Assert.Equal(RunPipeline.StageNames(config), first.Stages.Select(s => s.Stage));
+        Assert.All(RunPipeline.Plan(config, directory, f.Cache.Path), p => Assert.True(p.Cached, p.Name));
         string report = File.ReadAllText(first.ReportPath);
         Assert.Contains("## Scenario `shallow`", report);
         Assert.Contains("![s(d)](shallow/landscape/lowest/entropy_vs_distance.png)", report);
@@ -52,9 +62,17 @@ public class RunPipelineTests
         Assert.All(second.Stages.Where(s => s.Stage != "report"), s => Assert.Equal(StageOutcome.Skipped, s.Outcome));
 
         File.Delete(Path.Combine(first.RunDirectory, "shallow", "landscape", "lowest", "landscape.csv"));
-        var third = f.Run(config, "a");
+        string manifestBefore = File.ReadAllText(Path.Combine(directory, "manifest.json"));
+        var planned = RunPipeline.Plan(config, directory, f.Cache.Path);
+        Assert.Equal(manifestBefore, File.ReadAllText(Path.Combine(directory, "manifest.json")));
+        var log = new StringWriter();
+        var third = RunPipeline.Run(config, directory, f.Cache.Path, log);
+        // The same configuration ran before: what is left is what the remaining stages took then.
+        Assert.Matches(@"\[shallow/landscape\] done in [0-9.]+ s; run ≈ \d+ (min \d+ )?s left \(as the last run of this configuration took\)", log.ToString());
         var ran = third.Stages.Where(s => s.Outcome == StageOutcome.Ran).Select(s => s.Stage).ToArray();
-        Assert.Equal(new[] { "shallow/landscape", "shallow/tap", "shallow/dynamics", "report" }, ran);
+        Assert.Equal(new[] { "shallow/landscape", "shallow/split-half", "shallow/tap", "shallow/dynamics", "report" }, ran);
+        // The plan said exactly that.
+        Assert.Equal(ran, planned.Where(p => !p.Cached).Select(p => p.Name));
 
         var manifest = RunManifest.LoadOrNew(Path.Combine(first.RunDirectory, "manifest.json"));
         Assert.Equal(7UL, manifest.Config!["seed"]!.GetValue<ulong>());
@@ -95,5 +113,20 @@ public class RunPipelineTests
     private sealed class SynchronousProgress(Action<ProgressReport> action) : IProgress<ProgressReport>
     {
         public void Report(ProgressReport value) => action(value);
+    }
+
+    [Fact]
+    public void The_time_left_is_the_last_computation_of_every_remaining_stage_or_nothing()
+    {
+        string[] order = ["data", "u/collect", "u/fit", "report"];
+        var last = new Dictionary<string, double> { ["data"] = 1, ["u/collect"] = 40, ["u/fit"] = 80, ["report"] = 0.5 };
+        Assert.Equal(80.5, RunPipeline.RemainingSeconds(order, "u/collect", last));
+        Assert.Equal(0, RunPipeline.RemainingSeconds(order, "report", last));
+        last.Remove("report");
+        Assert.Null(RunPipeline.RemainingSeconds(order, "u/collect", last));
+        Assert.Null(RunPipeline.RemainingSeconds(order, "elsewhere", last));
+        Assert.Equal("59 s", RunPipeline.Duration(59.4));
+        Assert.Equal("1 min 10 s", RunPipeline.Duration(70));
+        Assert.Equal("2 h 05 min", RunPipeline.Duration(7500));
     }
 }

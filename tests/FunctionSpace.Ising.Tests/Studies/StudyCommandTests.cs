@@ -43,13 +43,13 @@ public class StudyCommandTests
     public void Frozen_width_and_projection_run_on_tiny_data()
     {
         using var s = new Scratch();
-        var (exit, output, err) = Run([.. "study frozen --checkpoints 1,2 --seeds 2 --train-count 0".Split(' '), .. s.Common]);
+        var (exit, output, err) = Run([.. "study frozen --checkpoints 1,2 --networks 2 --train-count 0".Split(' '), .. s.Common]);
         Assert.True(exit == 0, err);
         var (_, frozenRows) = CsvTable.Read(s.Out.File("frozen.csv"));
         Assert.Equal(4, frozenRows.Count);   // two modes × two checkpoints
         Assert.Contains("frozen      2", output);
 
-        (exit, output, err) = Run([.. "study width --widths 3 --seeds 2 --epochs 1 --samples 2 --train-count 0".Split(' '), .. s.Common]);
+        (exit, output, err) = Run([.. "study width --widths 3 --networks 2 --epochs 1 --samples 2 --train-count 0".Split(' '), .. s.Common]);
         Assert.True(exit == 0, err);
         var (_, widthRows) = CsvTable.Read(s.Out.File("width.csv"));
         Assert.Equal(4, widthRows.Count);     // (20-10, 20-3-3-10) × 2 seeds
@@ -98,9 +98,9 @@ public class StudyCommandTests
     [InlineData("study width --widths 4,x", "fsi: error: --widths: 'x' is not a positive integer")]
     [InlineData("study double-descent --tasks ten-class,mnist", "fsi: error: --tasks: 'mnist' is not one of ten-class, parity")]
     [InlineData("study frozen --checkpoints 3,2", "fsi: error: --epochs: checkpoints '3,2' must be ascending, distinct and at least 1")]
-    [InlineData("study frozen --arch 20-10", "fsi: error: --arch: 20-10 has no hidden-to-hidden layer to freeze")]
-    [InlineData("study width --seeds 0", "fsi: error: --seeds: 0 is outside 1..100000")]
-    [InlineData("study width --seeds 2147483647", "fsi: error: --seeds: 2147483647 is outside 1..100000")]
+    [InlineData("study frozen --arch 20-10", "fsi: error: --architecture: 20-10 has no hidden-to-hidden layer to freeze")]
+    [InlineData("study width --seeds 0", "fsi: error: --networks: 0 is outside 1..100000")]
+    [InlineData("study width --seeds 2147483647", "fsi: error: --networks: 2147483647 is outside 1..100000")]
     public void Bad_options_give_one_line_errors(string args, string message)
     {
         using var s = new Scratch();
