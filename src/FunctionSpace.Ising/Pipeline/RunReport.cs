@@ -270,7 +270,7 @@ public static class RunReport
             return $"**Deep vs shallow.** Not compared, because {string.Join("; ", reasons)}.\n";
         return $"**Deep vs shallow.** The shallow network's FULL landscape shows {shallowJumps} proven first-order jump(s) in d(x) " +
                $"across its references; the deep network(s) ({string.Join(", ", deep)}) show {deepJumps}. " +
-               (shallowJumps > 0 && deepJumps == 0 ? "As in the study, only the shallow net has a first-order transition." :
+               (shallowJumps > 0 && deepJumps == 0 ? "As in the study, only the shallow net's whole-network landscape has a first-order transition." :
                 shallowJumps == 0 && deepJumps == 0 ? "Neither shows a first-order transition at this scale." :
                 "This differs from the study's picture (only the shallow net jumps); see the sweeps above.") + "\n";
     }
