@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace FunctionSpace.Ising;
 
@@ -17,9 +16,8 @@ namespace FunctionSpace.Ising;
 /// checked on an AVX2-only machine), and STRICT makes the BLAS-3 products independent of operand alignment. Measured
 /// on a 60-step FULL Monte-Carlo fit: 21.94 s without, 21.98 s with. The number of MKL threads still changes the bits
 /// (1 and 2 threads differ), so a rerun reproduces a result on the same number of cores.
-/// MKL reads the variable from the native environment when it first computes; .NET's
-/// <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not reach that environment on Linux, hence
-/// <c>setenv</c>. A value the user has set is kept.
+/// MKL reads the variable from the native environment when it first computes (<see cref="NativeEnvironment"/>). A value
+/// the user has set is kept.
 /// </remarks>
 internal static class MklReproducibility
 {
@@ -34,22 +32,5 @@ internal static class MklReproducibility
 
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255", Justification = "MKL reads the mode once, at its first computation: it must be set before any torch call of this library or its callers.")]
-    internal static void Initialize()
-    {
-        if (!OperatingSystem.IsLinux()) return;
-        try
-        {
-            // overwrite = 0: a user's MKL_CBWR stays as it is.
-            if (SetNativeEnvironment(Variable, Mode, 0) == 0) Current = Marshal.PtrToStringUTF8(GetNativeEnvironment(Variable));
-        }
-        catch (DllNotFoundException) { }
-        catch (EntryPointNotFoundException) { }
-    }
-
-    [DllImport("libc", EntryPoint = "setenv")]
-    private static extern int SetNativeEnvironment([MarshalAs(UnmanagedType.LPUTF8Str)] string name,
-        [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
-
-    [DllImport("libc", EntryPoint = "getenv")]
-    private static extern IntPtr GetNativeEnvironment([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+    internal static void Initialize() => Current = NativeEnvironment.SetDefault(Variable, Mode);   // a user's MKL_CBWR stays as it is
 }

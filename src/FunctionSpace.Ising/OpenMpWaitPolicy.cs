@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace FunctionSpace.Ising;
 
@@ -15,8 +14,8 @@ namespace FunctionSpace.Ising;
 /// the 2-core machine (shared, loaded): a Monte-Carlo check of the shallow fit (128 chains, 500 sweeps, N = 200) took
 /// 4.9 s of CPU and 17 s of wall time with the default policy and 0.45 s and 1.1 s with PASSIVE; 40 learning steps with
 /// their start check 58 s and 25 s of wall time, with bit-identical results. libgomp reads the variable once, when it is
-/// loaded, from the native environment, which .NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/> does
-/// not reach on Linux, hence <c>setenv</c> from a module initializer (before any torch call of this library or its callers).
+/// loaded, from the native environment (<see cref="NativeEnvironment"/>), hence a module initializer (before any torch call
+/// of this library or its callers).
 /// </remarks>
 internal static class OpenMpWaitPolicy
 {
@@ -28,15 +27,5 @@ internal static class OpenMpWaitPolicy
 
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255", Justification = "libgomp reads the policy once, when it is loaded: it must be set before any torch call.")]
-    internal static void Initialize()
-    {
-        if (!OperatingSystem.IsLinux()) return;
-        try { _ = SetNativeEnvironment(Variable, Policy, 0); }   // overwrite = 0: a user's choice stays
-        catch (DllNotFoundException) { }
-        catch (EntryPointNotFoundException) { }
-    }
-
-    [DllImport("libc", EntryPoint = "setenv")]
-    private static extern int SetNativeEnvironment([MarshalAs(UnmanagedType.LPUTF8Str)] string name,
-        [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
+    internal static void Initialize() => NativeEnvironment.SetDefault(Variable, Policy);   // a user's choice stays
 }

@@ -13,18 +13,7 @@ public class TransitionTests(Xunit.Abstractions.ITestOutputHelper output)
     private const int N = 64;
     private const double Field = 0.1;
 
-    // Curie–Weiss in the gauge of a random reference σ*: J_ij = (K/N) σ*_i σ*_j, h_i = h σ*_i. With s_i = σ*_i τ_i the
-    // tilted model is the ferromagnet −(K/N) Σ_{i<j} τ_i τ_j − (h + x) Σ_i τ_i, and d = (1 − ⟨τ⟩)/2.
-    private static (IsingModel Model, sbyte[] Reference) CurieWeiss(double coupling)
-    {
-        var random = new Random(3);
-        var sigma = Enumerable.Range(0, N).Select(_ => (sbyte)(random.Next(2) == 0 ? -1 : 1)).ToArray();
-        var j = new double[N * N];
-        for (int a = 0; a < N; a++)
-            for (int b = 0; b < N; b++)
-                if (a != b) j[a * N + b] = coupling / N * sigma[a] * sigma[b];
-        return (new IsingModel(sigma.Select(s => Field * s).ToArray(), j), sigma);
-    }
+    private static (IsingModel Model, sbyte[] Reference) CurieWeiss(double coupling) => PlantedCurieWeiss.Create(N, coupling, Field);
 
     // BP's fixed points on this model are uniform (in the gauge): every cavity field equals g with
     // H = g − (N − 2) atanh(t tanh g), t = tanh(K/N), H = h + x, and ⟨τ⟩ = tanh(H + (N − 1) atanh(t tanh g)).

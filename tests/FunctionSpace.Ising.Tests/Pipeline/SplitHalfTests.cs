@@ -48,17 +48,8 @@ public class SplitHalfTests
         return (new IsingModel(sigma.Select((s, i) => field * (0.25 + 1.5 * i / (N - 1.0)) * s).ToArray(), new double[N * N]), sigma);
     }
 
-    // Curie–Weiss in the gauge of σ*: J_ij = (K/N) σ*_i σ*_j, h_i = 0.1 σ*_i; K = 1.5 is below the critical temperature.
-    private static (IsingModel, sbyte[]) CurieWeiss(double coupling)
-    {
-        var random = new Random(3);
-        var sigma = Enumerable.Range(0, N).Select(_ => (sbyte)(random.Next(2) == 0 ? -1 : 1)).ToArray();
-        var j = new double[N * N];
-        for (int a = 0; a < N; a++)
-            for (int b = 0; b < N; b++)
-                if (a != b) j[a * N + b] = coupling / N * sigma[a] * sigma[b];
-        return (new IsingModel(sigma.Select(s => 0.1 * s).ToArray(), j), sigma);
-    }
+    // Curie–Weiss in the gauge of σ* with field 0.1: K = 1.5 is below the critical temperature, K = 0.5 above it.
+    private static (IsingModel, sbyte[]) CurieWeiss(double coupling) => Landscape.PlantedCurieWeiss.Create(N, coupling, 0.1);
 
     // x ∈ [−3, 3] reaches d near 0 and beyond 0.5 for every field used here, so the ranking is never withheld for coverage.
     private static LandscapeFindings Findings(string part, (IsingModel Model, sbyte[] Reference) planted) =>
