@@ -119,6 +119,27 @@ public class NetworkBootstrapTests
     }
 
     [Fact]
+    public void An_ensemble_written_before_selection_and_the_PCA_convention_were_recorded_is_still_read_and_symmetrised()
+    {
+        // Headers of earlier files hold neither `selection` nor `pca_convention` (the format version is unchanged): the
+        // readers take such a file as it is, every sample counted under its network.
+        string path = EnsembleTestData.TempFile("old.fsie");
+        var header = EnsembleTestData.Header();
+        Assert.Null(header.Parameter("selection"));
+        Assert.Null(header.Parameter("pca_convention"));
+        using (var writer = EnsembleWriter.Create(path, header))
+        {
+            writer.Write(EnsembleTestData.Chunk(0, 6, header.Architecture.WeightCount, 1));
+            writer.Write(EnsembleTestData.Chunk(1, 6, header.Architecture.WeightCount, 2));
+        }
+        string stem = Path.Combine(Path.GetDirectoryName(path)!, "m");
+        var (exit, output, error) = Cli.CliHarness.Run("moments", "--ensemble", path, "--symmetrize", "--triplets", "20", "--bootstrap", "10", "-o", stem, "--quiet");
+        Assert.True(exit == 0, error);
+        Assert.Contains("effective sample size: 12 independently trained networks (12 configurations)", output);
+        Assert.True(File.Exists(stem + ".noise.json"));
+    }
+
+    [Fact]
     public void Moments_command_writes_symmetrised_and_raw_moments_statistics_and_noise()
     {
         using var dir = new TempDirectory();
