@@ -290,7 +290,10 @@ public static class RunReport
             if (landscape == null) continue;
             var findings = landscape.Where(e => e?["findings"] != null).SelectMany(e => LandscapeFindings.FromJson(e!["findings"]!.ToJsonString())).ToArray();
             if (findings.Length == 0) continue;
-            var fits = FitVerdicts(Read(runner, $"{scenario}/fit/fit.json")?.AsArray()) ?? [];
+            var fitRows = Read(runner, $"{scenario}/fit/fit.json")?.AsArray();
+            var fits = FitVerdicts(fitRows) ?? [];
+            var floors = (fitRows ?? []).Where(r => r?["data_noise_floor"] != null)
+                .ToDictionary(r => r!["part"]!.GetValue<string>(), r => r!["data_noise_floor"]!.GetValue<double>());
             var split = Read(runner, $"{scenario}/split-half/split_half.json");
             int references = findings.Select(f => f.Reference).Distinct().Count();
             var halves = (split?["parts"]?.AsArray() ?? []).Where(p => p != null).ToDictionary(p => p!["part"]!.GetValue<string>(), p => p!);
@@ -371,8 +374,14 @@ public static class RunReport
                         yield return string.Create(Inv, $"{end.Part} and {next.Part} differ by {Math.Abs(end.Gap - next.Gap):F3}, less than twice their split-half error ({error:F3})");
                 }
                 foreach (string part in new[] { end.Part, next.Part })
+                {
                     if (halves.TryGetValue(part, out var hp) && hp["fits_reproduce"]?.GetValue<bool>() == false)
                         yield return $"the fit of {part} does not reproduce the data of both halves of the networks";
+                    // A fit stops at its data's noise floor, so a floor above the fit target leaves couplings shrunk toward
+                    // zero in both halves alike: the halves can agree on a gap that more networks would move.
+                    if (floors.TryGetValue(part, out double floor) && floor > Inverse.FitDefaults.TargetRmse)
+                        yield return string.Create(Inv, $"the data's noise floor for {part} ({floor:F3}) is above the fit target {Inverse.FitDefaults.TargetRmse:G2}");
+                }
             }
             string lowest = ranking.Gaps.Count > 0 ? ranking.Gaps[0].Part : "";
             string highest = ranking.Gaps.Count > 0 ? ranking.Gaps[^1].Part : "";
@@ -386,7 +395,8 @@ public static class RunReport
         md.AppendLine("Each finding of Zou & Huang (PRR 3, 033290, 2021) against this run's own numbers. A finding is *settled* only when " +
                       "the models reproduce their data (fit verdicts above), the two halves of the networks tell the same story about it " +
                       "(split-half check: the same transitions, the same part at the end of the ranking, separated by more than twice " +
-                      "the split-half error) and BP converged along the sweeps.");
+                      "the split-half error), BP converged along the sweeps, and — for the ranking of gaps — the data's noise floor is " +
+                      "below the fit target (a fit stops at its floor, so a high floor shrinks the couplings in both halves alike).");
         md.AppendLine();
         md.AppendLine("| finding of the study | measured here | verdict |");
         md.AppendLine("| --- | --- | --- |");
