@@ -59,7 +59,7 @@ public static class RunReport
                 if (collect["effective_sample_size"] != null)
                     md.AppendLine($"Effective sample size: **{collect["effective_sample_size"]} independently trained networks** (selection: " +
                                        $"{collect["selection"]}); samples of one network differ in about 1 % of their weights, so the networks, not the " +
-                                       "configurations, are the independent draws.");
+                                       "configurations, are the independent draws." + Overlaps(collect));
                 md.AppendLine();
                 md.AppendLine(Inv, $"![accuracy distribution]({scenario}/accuracy.png)");
                 md.AppendLine();
@@ -227,6 +227,18 @@ public static class RunReport
     // The peak count of a census, or why there is none (a census with no converged start has no distribution).
     private static string TapPeaks(JsonNode? tap) => tap == null ? "—"
         : tap["converged"]?.GetValue<int>() == 0 ? $"none of {tap["starts"]} starts converged" : tap["peaks"]?.ToString() ?? "—";
+
+    // Mean overlaps q = w·w'/N per part between two networks and between two samples of one network (the latter only when
+    // a network contributes several configurations), as the collection measured them.
+    private static string Overlaps(JsonNode collect)
+    {
+        if (collect["overlaps"] is not JsonArray rows || rows.Count == 0) return "";
+        static string Q(JsonNode? v) => v == null ? "—" : v.GetValue<double>().ToString("F3", Inv);
+        return " Mean overlap q between two networks: " + string.Join(", ", rows.Select(r => $"{r!["part"]} {Q(r["between_networks"])}")) +
+               (rows.Any(r => r?["within_network"] != null)
+                   ? "; between two samples of one network: " + string.Join(", ", rows.Select(r => $"{r!["part"]} {Q(r["within_network"])}"))
+                   : "; within a network: none to measure (one configuration per network)") + ".";
+    }
 
     // Largest fraction of a landscape's points where BP may fail for its count of jumps to be trusted.
     private const double MaximumFailedFraction = 0.1;

@@ -46,6 +46,7 @@ public class RunPipelineTests
         // The statistics a reader needs to trust the result: the sample size in networks, the noise floor of the
         // moments, the split-half check (6 networks: halves of 3), and the study's findings judged against the numbers.
         Assert.Contains("Effective sample size: **6 independently trained networks**", report);
+        Assert.Matches(@"Mean overlap q between two networks: FULL -?\d\.\d{3}", report);
         Assert.Contains("noise floor (the RMSE a perfect model would show against these data, bootstrap over networks): FULL ", report);
         Assert.Contains("Split-half check (3 + 3 independently trained networks", report);
         Assert.Contains("![split-half gaps](shallow/split-half/split_half_gaps.png)", report);
