@@ -196,7 +196,7 @@ public sealed record RunConfig(string Name, string Preset, string[] Scenarios, u
         "standard" => new RunConfig("standard", "standard", scenarios.ToArray(), 1, 20, null,
             new CollectConfig(Networks: 2048, Samples: 50, Selection: "best", Epochs: 20, BlockSize: 64),
             new FitConfig(Triplets: 2000),
-            new LandscapeConfig(Points: 100, TapStarts: 200, DynamicsSweeps: 100, DynamicsReferences: 5),
+            new LandscapeConfig(Points: 60, TapStarts: 200, DynamicsSweeps: 100, DynamicsReferences: 5),
             Statistics: new StatisticsConfig(Symmetrize: true, BootstrapReplicates: 200, SplitHalf: true)),
         "quick" => new RunConfig("quick", "quick", scenarios.ToArray(), 1, 20, null,
             new CollectConfig(Networks: 128, Samples: 50, Selection: "best", Epochs: 20, BlockSize: 64),
