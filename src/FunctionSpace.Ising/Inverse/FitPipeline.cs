@@ -732,22 +732,12 @@ public static class FitPipeline
             : (double.NaN, "unknown (no sample count)");
     }
 
-    // sqrt(mean_i σ(m_i)² + mean_{i≠j} σ(C_ij)²) over the part's slice of the bootstrap errors (the definition of PartNoise).
+    // The bootstrap's floor over the part's slice (NetworkBootstrap.Floor, as it computed the named parts).
     private static double BootstrapFloor(MomentNoise noise, SpinSlice part)
     {
-        var named = noise.Parts.FirstOrDefault(p => p.Start == part.Start && p.Length == part.Length);
-        if (named != null) return named.NoiseFloor;
-        int n = noise.MagnetisationErrors.Length, len = part.Length;
-        if (part.Start + len > n) throw new InputException($"noise of {n} spins does not cover part {part.Name} ({part.Start}..{part.Start + len})");
-        double a = 0, b = 0;
-        for (int i = 0; i < len; i++)
-        {
-            double e = noise.MagnetisationErrors[part.Start + i];
-            a += e * e;
-            for (int j = 0; j < len; j++)
-                if (i != j) { double c = noise.SecondMomentErrors[(part.Start + i) * n + part.Start + j]; b += c * c; }
-        }
-        return Math.Sqrt(a / len + (len > 1 ? b / (len * (len - 1.0)) : 0));
+        int n = noise.MagnetisationErrors.Length;
+        if (part.End > n) throw new InputException($"noise of {n} spins does not cover part {part.Name} ({part.Start}..{part.End})");
+        return NetworkBootstrap.Floor(part, noise.MagnetisationErrors, noise.SecondMomentErrors, n).NoiseFloor;
     }
 
     // Whether the learning's verified error was still falling at its end: its last check was a new best (Monte-Carlo

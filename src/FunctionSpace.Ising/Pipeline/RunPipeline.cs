@@ -304,8 +304,7 @@ public static class RunPipeline
             architecture, r["part"]!.GetValue<string>())).ToList();
         var full = models.First(m => m.Name == "FULL");
         // The fit stage's verdicts: a part whose model does not reproduce its data is not ranked against the others.
-        var fitVerdicts = fitted.Where(r => r?["reproduces"] != null).ToDictionary(r => r!["part"]!.GetValue<string>(),
-            r => new PartFitVerdict(r!["reproduces"]!.GetValue<bool>(), r["verdict"]?.GetValue<string>() ?? ""));
+        var fitVerdicts = RunReport.FitVerdicts(fitted);
         var references = ReferenceSource.Ensemble(runner.PathOf(ensembleRelative));
         string landscapeDir = Path.Combine(dir, "landscape");
         stage($"{scenario}/landscape", StageRunner.Key("landscape-v3", JsonSerializer.Serialize(config.Landscape), runner.OutputsKey($"{scenario}/fit")), () =>
@@ -358,7 +357,7 @@ public static class RunPipeline
         {
             string splitDir = Path.Combine(dir, "split-half");
             var splitParts = SplitHalf.Parts(models.Select(m => m.Name).ToArray());
-            stage($"{scenario}/split-half", StageRunner.Key("split-half-v1", JsonSerializer.Serialize(config.Fit), JsonSerializer.Serialize(config.Landscape),
+            stage($"{scenario}/split-half", StageRunner.Key("split-half-v2", JsonSerializer.Serialize(config.Fit), JsonSerializer.Serialize(config.Landscape),
                 JsonSerializer.Serialize(statistics), string.Join(",", splitParts), config.Seed.ToString(CultureInfo.InvariantCulture),
                 runner.OutputsKey($"{scenario}/collect"), runner.OutputsKey($"{scenario}/fit")), () =>
             {
@@ -490,6 +489,7 @@ public static class RunPipeline
                 ["jumps_b"] = p.B.Jumps.Count,
                 ["hysteresis_a"] = p.A.Hysteresis.Count,
                 ["hysteresis_b"] = p.B.Hysteresis.Count,
+                ["transitions_agree"] = p.TransitionsAgree,
                 ["coverage_a"] = p.A.Coverage,
                 ["coverage_b"] = p.B.Coverage,
                 ["fit_a"] = p.FitA?.Description,

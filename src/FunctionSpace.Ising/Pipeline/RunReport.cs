@@ -200,8 +200,11 @@ public static class RunReport
     }
 
     // The fit stage's verdict per part, as the landscape comparison reads it (null without a fit table).
-    private static Dictionary<string, PartFitVerdict>? FitVerdicts(JsonArray? fit) => fit?.Where(r => r != null).ToDictionary(
-        r => r!["part"]!.GetValue<string>(), r => new PartFitVerdict(!FitVerdict(r!).StartsWith("does not", StringComparison.Ordinal), FitVerdict(r!)));
+    // The fit table's own "reproduces" (FitVerdict.Judge: false also when the chains did not mix), or for rows written
+    // without it, whether the verdict says "does not".
+    internal static Dictionary<string, PartFitVerdict>? FitVerdicts(JsonArray? fit) => fit?.Where(r => r != null).ToDictionary(
+        r => r!["part"]!.GetValue<string>(), r => new PartFitVerdict(
+            r!["reproduces"]?.GetValue<bool>() ?? !FitVerdict(r!).StartsWith("does not", StringComparison.Ordinal), FitVerdict(r!)));
 
     private static string KeyRow(string scenario, JsonNode? collect, JsonArray? fit, JsonArray? landscape, JsonNode? tap, JsonNode? split)
     {
@@ -266,7 +269,7 @@ public static class RunReport
             if (verdicts != null && verdicts.TryGetValue("FULL", out var v) && !v.ReproducesData) badFits.Add(scenario);
             // The halves judge the whole network's transitions only where the split-half check compared FULL itself.
             if (Read(runner, $"{scenario}/split-half/split_half.json")?["parts"]?.AsArray().FirstOrDefault(p => p?["part"]?.GetValue<string>() == "FULL") is { } half
-                && (half["fits_reproduce"]?.GetValue<bool>() == false || (half["jumps_a"]!.GetValue<int>() > 0) != (half["jumps_b"]!.GetValue<int>() > 0)))
+                && (half["fits_reproduce"]?.GetValue<bool>() == false || half["transitions_agree"]?.GetValue<bool>() == false))
                 unstable.Add(scenario);
             return full.Sum(f => f.Jumps.Count);
         }
@@ -324,9 +327,7 @@ public static class RunReport
                 {
                     if (!halves.TryGetValue(part, out var h)) continue;
                     if (h["fits_reproduce"]?.GetValue<bool>() == false) yield return $"the fit of {part} does not reproduce the data of both halves of the networks";
-                    bool jumpsA = h["jumps_a"]!.GetValue<int>() > 0, jumpsB = h["jumps_b"]!.GetValue<int>() > 0;
-                    bool loopsA = h["hysteresis_a"]!.GetValue<int>() > 0, loopsB = h["hysteresis_b"]!.GetValue<int>() > 0;
-                    if (jumpsA != jumpsB || loopsA != loopsB) yield return $"first-order jumps in {part} appear in one half of the networks only";
+                    if (h["transitions_agree"]?.GetValue<bool>() == false) yield return $"first-order jumps in {part} appear in one half of the networks only";
                 }
             }
             IEnumerable<string> FailedBp(IEnumerable<LandscapeFindings> rows) => rows.Where(f => f.FailedPoints > MaximumFailedFraction * f.Points)

@@ -46,6 +46,7 @@ public class StudyFindingsTests
                 ["part"] = p.Part, ["max_gap_a"] = p.A, ["max_gap_b"] = p.B, ["split_half_error"] = 0.5 * Math.Abs(p.A - p.B),
                 ["jumps_a"] = lbJumps && p.Part == "LB" ? 1 : 0, ["jumps_b"] = lbJumps && p.Part == "LB" ? 1 : 0,
                 ["hysteresis_a"] = lbJumps && p.Part == "LB" ? 1 : 0, ["hysteresis_b"] = lbJumps && p.Part == "LB" ? 1 : 0,
+                ["transitions_agree"] = true,
                 ["fits_reproduce"] = !(halfFitFails && p.Part == "LB"),
             }).ToArray()),
         });
