@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using System.CommandLine;
 using System.Diagnostics;
 using FunctionSpace.Ising.Data;

@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using System.Diagnostics;
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Models;

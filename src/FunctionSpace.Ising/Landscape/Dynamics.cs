@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Models;
 using FunctionSpace.Ising.Networks;
@@ -80,7 +81,7 @@ public static class Dynamics
                 throw new InputException($"{reference.Label}: {reference.Spins.Length} spins, the {architecture} network has {total}");
             sbyte[] start = reference.Slice(part.Start, part.Length);
             var options = new MonteCarloOptions(Chains: 1, BurnInSweeps: 0, Samples: records, ThinSweeps: settings.RecordEvery,
-                Rule: settings.Rule, Seed: SeedMix.Mix(settings.Seed, (ulong)r));
+                Rule: settings.Rule, Seed: SplitMix64.Element(settings.Seed, (ulong)r));
             var run = MonteCarlo.Sample(model, options, start, null, ct);
             // Full weight vectors: the reference everywhere, the sampled part inside the part's range.
             var weights = new sbyte[(records + 1) * total];

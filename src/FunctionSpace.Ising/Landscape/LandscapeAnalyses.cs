@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Models;
 
@@ -41,7 +42,7 @@ public static class LandscapeAnalyses
             var fields = new double[n];
             for (int i = 0; i < n; i++) fields[i] = model.Fields[i] + x * reference[i];
             var tilted = model.WithFields(fields);
-            ulong seed = SeedMix.Mix(monteCarlo.Seed, (ulong)index++);
+            ulong seed = SplitMix64.Element(monteCarlo.Seed, (ulong)index++);
             var options = monteCarlo with { Seed = seed };
             var result = HeatCapacity.Entropy(tilted, new MonteCarloEnergyVariance(options), nodes, null, ct);
             var run = MonteCarlo.Sample(tilted, options, null, null, ct);

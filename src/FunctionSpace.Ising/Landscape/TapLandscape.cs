@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Models;
 
@@ -105,7 +106,7 @@ public static class TapLandscape
         var starts = new double[(long)settings.Starts * n];
         for (int k = 0; k < settings.Starts; k++)
         {
-            var random = new Random(unchecked((int)SeedMix.Mix(settings.Seed, (ulong)k)));
+            var random = new Random(unchecked((int)SplitMix64.Element(settings.Seed, (ulong)k)));
             for (int i = 0; i < n; i++) starts[(long)k * n + i] = settings.InitialScale * (2 * random.NextDouble() - 1);
         }
         // The passes: the schedule, then the first damping again with a window four times longer for the starts no pass

@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 namespace FunctionSpace.Ising.Networks;
 
 /// <summary>
@@ -74,7 +75,7 @@ public static class NodePermutation
     }
 
     /// <summary>Uniformly random permutations of every hidden layer, from <paramref name="random"/>.</summary>
-    public static int[][] Random(Architecture architecture, ref Training.SplitMix64 random)
+    public static int[][] Random(Architecture architecture, ref Randomness.SplitMix64 random)
     {
         var widths = architecture.Widths;
         var result = new int[widths.Count - 2][];

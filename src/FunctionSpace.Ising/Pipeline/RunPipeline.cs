@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -282,12 +283,12 @@ public static class RunPipeline
         if (parts.Length == 0) parts = ["FULL"];
         string fitDir = Path.Combine(dir, "fit");
         stage($"{scenario}/fit", StageRunner.Key("fit-v3", JsonSerializer.Serialize(config.Fit), string.Join(",", parts),
-            DerivedSeed(config.Seed, scenario, 2).ToString(CultureInfo.InvariantCulture), runner.OutputsKey($"{scenario}/moments")), () =>
+            DerivedSeed(config.Seed, scenario, SeedStreams.Fit).ToString(CultureInfo.InvariantCulture), runner.OutputsKey($"{scenario}/moments")), () =>
         {
             ResetDirectory(runner, fitDir);
             // The settings of `fsi fit` with the run's values: the same method, start, checks and tolerances.
             var settings = config.Fit.ToSettings(new FitInput(MomentsStem: runner.PathOf(momentsStem)), parts, runner.PathOf(fitDir),
-                DerivedSeed(config.Seed, scenario, 2));
+                DerivedSeed(config.Seed, scenario, SeedStreams.Fit));
             if (settings.Penalty != null)
             {
                 // Held-out networks for the penalty: groups of the run's ensemble by network id.
@@ -375,7 +376,7 @@ public static class RunPipeline
                 runner.OutputsKey($"{scenario}/fit")), () =>
             {
                 ResetDirectory(runner, tapDir);
-                var census = TapLandscape.Run(full.Model, new TapCensusSettings(Starts: config.Landscape.TapStarts, Seed: DerivedSeed(config.Seed, scenario, 3)), progress, ct);
+                var census = TapLandscape.Run(full.Model, new TapCensusSettings(Starts: config.Landscape.TapStarts, Seed: DerivedSeed(config.Seed, scenario, SeedStreams.Tap)), progress, ct);
                 var written = LandscapeReport.WriteTap(runner.PathOf(tapDir), $"{scenario} FULL", census);
                 var summary = new JsonObject
                 {
@@ -406,7 +407,7 @@ public static class RunPipeline
                 ResetDirectory(runner, dynamicsDir);
                 var starts = references.Select(full, new ReferenceChoice(ReferenceRank.Lowest), config.Landscape.DynamicsReferences, ct);
                 var settings = new DynamicsSettings(Sweeps: config.Landscape.DynamicsSweeps, RecordEvery: Math.Max(1, config.Landscape.DynamicsSweeps / 50),
-                    Seed: DerivedSeed(config.Seed, scenario, 4));
+                    Seed: DerivedSeed(config.Seed, scenario, SeedStreams.Dynamics));
                 var result = Dynamics.Run(full.Model, full.Part, architecture, starts, data.Value.TestInputs, data.Value.TestLabels, settings, progress, ct);
                 var written = LandscapeReport.WriteDynamics(runner.PathOf(dynamicsDir), $"{scenario} FULL", result);
                 var all = EnsembleReferences.ReadAll(runner.PathOf(ensembleRelative), 20000, ct);
@@ -433,7 +434,7 @@ public static class RunPipeline
     {
         string[] ensembles = [runner.PathOf(ensembleRelative)];
         var ids = EnsembleMoments.OpenEnsembles(ensembles, ct).Chunks.SelectMany(c => c.NetworkIds);
-        var (a, b) = SplitHalf.Halves(ids, DerivedSeed(config.Seed, scenario, 7));
+        var (a, b) = SplitHalf.Halves(ids, DerivedSeed(config.Seed, scenario, SeedStreams.SplitHalfDeal));
         var choice = ReferenceChoice.Parse(config.Landscape.ReferenceList[0], "landscape.references");
         var reference = references.Select(full, choice, 1, ct)[0];
         var halves = new[] { ("A", a), ("B", b) };
@@ -450,7 +451,7 @@ public static class RunPipeline
                 ["architecture"] = architecture.ToString(), ["seed"] = config.Seed, ["half"] = name, ["networks"] = members.Count,
             });
             var settings = config.Fit.ToSettings(new FitInput(MomentsStem: stem), parts, runner.PathOf(Path.Combine(half, "fit")),
-                DerivedSeed(config.Seed, scenario, 8 + h));
+                DerivedSeed(config.Seed, scenario, SeedStreams.SplitHalfFits + h));
             var reports = FitPipeline.Run(settings, progress, ct);
             WriteJson(runner, Path.Combine(half, "fit", "fit.json"), FitPipeline.Table(reports));
             models.Add(reports.Select(r => new PartModel(r.Part, r.Model, architecture, r.ModelStem ?? stem)).ToList());
@@ -509,7 +510,7 @@ public static class RunPipeline
         string source, Func<int, bool>? networkFilter, IProgress<ProgressReport>? progress, CancellationToken ct)
     {
         var statistics = config.StatisticsOrDefault;
-        var triplets = TripletSampler.Sample(architecture.WeightCount, config.Fit.Triplets, new Random(unchecked((int)DerivedSeed(config.Seed, scenario, 1))));
+        var triplets = TripletSampler.Sample(architecture.WeightCount, config.Fit.Triplets, new Random(unchecked((int)DerivedSeed(config.Seed, scenario, SeedStreams.Triplets))));
         var (_, chunks) = EnsembleMoments.OpenEnsembles(ensembles, ct);
         if (networkFilter != null) chunks = chunks.Select(c => c.Where(networkFilter)).Where(c => c.Count > 0);
         var settings = new MomentsSettings
@@ -517,7 +518,7 @@ public static class RunPipeline
             Triplets = triplets,
             Symmetrize = statistics.Symmetrize && !new NodeOrbits(architecture).IsTrivial,
             BootstrapReplicates = statistics.BootstrapReplicates,
-            BootstrapSeed = DerivedSeed(config.Seed, scenario, 6),
+            BootstrapSeed = DerivedSeed(config.Seed, scenario, SeedStreams.Bootstrap),
         };
         return EnsembleMoments.Compute(chunks, architecture.WeightCount, architecture, settings, source, networkIdsKnown: true, progress, ct);
     }
@@ -563,19 +564,14 @@ public static class RunPipeline
             Samples = c.Samples,
             Threshold = c.Threshold,
             Selection = c.Selection == "best" ? SelectionMode.Best : SelectionMode.All,
-            Seed = DerivedSeed(config.Seed, scenario, 0),
+            Seed = DerivedSeed(config.Seed, scenario, SeedStreams.Collect),
             BlockSize = Math.Min(c.BlockSize, c.Networks),
             CreatedUtc = DateTime.UnixEpoch,
         };
     }
 
-    /// <summary>A stage's seed: the master seed mixed with the scenario and a stage number (SplitMix64).</summary>
-    public static ulong DerivedSeed(ulong master, string scenario, int stage)
-    {
-        ulong h = master;
-        foreach (char ch in scenario) h = SplitMix64.Mix(h, ch, 11);
-        return SplitMix64.Mix(h, stage, 13);
-    }
+    /// <summary>A stage's seed: the master seed's child for the scenario, then for the stage's stream (<see cref="SeedStreams"/>).</summary>
+    public static ulong DerivedSeed(ulong master, string scenario, int stream) => new SeedTree(master).Child(scenario).Child(stream).Seed;
 
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 

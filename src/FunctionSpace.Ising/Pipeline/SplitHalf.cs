@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using System.Globalization;
 using System.Text;
 using FunctionSpace.Ising.Landscape;

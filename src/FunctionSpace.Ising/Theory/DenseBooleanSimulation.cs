@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using FunctionSpace.Ising.Training;
 
 namespace FunctionSpace.Ising.Theory;

@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using System.Numerics;
 using FunctionSpace.Ising.Training;
 

@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using System.Diagnostics;
 using System.Globalization;
 using FunctionSpace.Ising.Data;

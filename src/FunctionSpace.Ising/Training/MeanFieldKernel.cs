@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;

@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using FunctionSpace.Ising.Networks;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using FunctionSpace.Ising.Ensembles;
 using FunctionSpace.Ising.Networks;
 using FunctionSpace.Ising.Training;

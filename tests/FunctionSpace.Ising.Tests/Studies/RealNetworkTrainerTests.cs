@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using FunctionSpace.Ising.Networks;
 using FunctionSpace.Ising.Studies;
 using FunctionSpace.Ising.Training;

@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using FunctionSpace.Ising.Theory;
 using FunctionSpace.Ising.Training;
 using MathNet.Numerics;

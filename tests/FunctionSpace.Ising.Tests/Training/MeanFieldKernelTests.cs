@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using System.Runtime.Intrinsics;
 using FunctionSpace.Ising.Networks;
 using FunctionSpace.Ising.Simd;

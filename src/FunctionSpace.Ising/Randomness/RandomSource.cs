@@ -1,4 +1,4 @@
-namespace FunctionSpace.Ising.Inference;
+namespace FunctionSpace.Ising.Randomness;
 
 /// <summary>
 /// xoshiro256** (Blackman &amp; Vigna), seeded through SplitMix64: a small, fast generator whose streams are
@@ -11,16 +11,8 @@ internal struct RandomSource
     /// <summary>The generator of stream <paramref name="stream"/> under <paramref name="seed"/>.</summary>
     public RandomSource(ulong seed, ulong stream)
     {
-        ulong x = seed ^ (0x9E3779B97F4A7C15UL * (stream + 1));
-        _s0 = SplitMix(ref x); _s1 = SplitMix(ref x); _s2 = SplitMix(ref x); _s3 = SplitMix(ref x);
-    }
-
-    private static ulong SplitMix(ref ulong x)
-    {
-        ulong z = x += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
+        var seeding = new SplitMix64(seed ^ (SplitMix64.Gamma * (stream + 1)));
+        _s0 = seeding.NextUInt64(); _s1 = seeding.NextUInt64(); _s2 = seeding.NextUInt64(); _s3 = seeding.NextUInt64();
     }
 
     /// <summary>Next 64 random bits.</summary>

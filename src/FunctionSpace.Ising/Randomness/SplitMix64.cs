@@ -1,4 +1,4 @@
-namespace FunctionSpace.Ising.Training;
+namespace FunctionSpace.Ising.Randomness;
 
 /// <summary>
 /// SplitMix64 (Steele, Lea &amp; Flood 2014): a small, fast, platform-independent generator, used for every
@@ -13,13 +13,21 @@ public struct SplitMix64
     public SplitMix64(ulong seed) => _state = seed;
 
     /// <summary>The next 64 random bits.</summary>
-    public ulong NextUInt64()
+    public ulong NextUInt64() => Finalise(_state += Gamma);
+
+    /// <summary>The Weyl increment of the state (the golden ratio in 64 bits).</summary>
+    public const ulong Gamma = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>The output function: Stafford's "Mix13" variant of the MurmurHash3 finaliser, a bijection of 64 bits.</summary>
+    public static ulong Finalise(ulong z)
     {
-        ulong z = _state += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
     }
+
+    /// <summary>The output number <paramref name="index"/> (from 0) of the generator started at <paramref name="seed"/>, without stepping through the ones before.</summary>
+    public static ulong Element(ulong seed, ulong index) => Finalise(seed + Gamma * (index + 1));
 
     /// <summary>Uniform double in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
