@@ -17,11 +17,23 @@ public static partial class BeliefPropagation
     /// <summary>The damping the exponential form also runs (besides 0): the old and the fresh state weigh the same.</summary>
     internal const double ExponentialDamping = 0.5;
 
+    // The dampings d = 1 − 2^{−k} (k = 1 … 4: ½, ¾, ⅞, 15/16) run in exponential form: Y_old^d Y_fresh^{1−d} is k nested
+    // geometric means Z ← √(Y_old Z) starting from Z = Y_fresh, k square roots instead of an exp and a log.
+    private const int MaxHalvings = 4;
+
+    /// <summary>k when <paramref name="damping"/> = 1 − 2^{−k} for k = 0 … 4 (0: undamped); −1 for any other damping.</summary>
+    internal static int DyadicHalvings(double damping)
+    {
+        for (int k = 0; k <= MaxHalvings; k++)
+            if (damping == 1 - Math.ScaleB(1.0, -k)) return k;
+        return -1;
+    }
+
     [ThreadStatic] private static double[]? _exponentialState;
 
     /// <summary>
-    /// The synchronous BP iteration of <see cref="Iterate"/>, undamped or at damping ½, in exponential variables: no exp
-    /// or log per message, one division (and at damping ½ one square root). Returns null when a field leaves the range
+    /// The synchronous BP iteration of <see cref="Iterate"/>, undamped or at a damping 1 − 2^{−k} (½, ¾, ⅞, 15/16), in
+    /// exponential variables: no exp or log per message, one division (and k square roots when damped). Returns null when a field leaves the range
     /// where that form is exact in doubles; the caller then runs the additive iteration from the same start.
     /// </summary>
     /// <remarks>
@@ -39,15 +51,17 @@ public static partial class BeliefPropagation
     /// block-structured model then costs in proportion to its non-zero couplings.
     /// Damping d acts on the cavity fields, g ← d g_old + (1 − d) g_fresh (<see cref="BpOptions.Damping"/>), which in
     /// these variables is Y ← Y_old^d Y_fresh^{1−d}; at d = ½ that is the geometric mean √(Y_old Y_fresh), one square
-    /// root instead of an exp and a log: the same damped iteration as the additive form, up to rounding. Every column
+    /// root instead of an exp and a log, and at d = 1 − 2^{−k} k nested geometric means Z ← √(Y_old Z) from Z = Y_fresh:
+    /// the same damped iteration as the additive form, up to rounding. Every column
     /// is then live (a zero coupling sends U = (1 + Y)/(1 + Y) = 1 exactly, but its entries of Y no longer follow 1/E).
     /// </remarks>
     private static (BpStopReason, int, double)? IterateExponential(IsingModel model, double[] g, Workspace w, double damping,
         BpOptions options, CancellationToken ct)
     {
         if (!VectorMath.IsAccelerated) return null;
-        if (damping != 0 && damping != ExponentialDamping) return null;
-        bool damped = damping != 0;
+        int halvings = DyadicHalvings(damping);
+        if (halvings < 0) return null;
+        bool damped = halvings > 0;
         double limit = damped ? DampedExponentialLimit : ExponentialLimit;
         int n = model.Size, size = n * n;
         double[] t = w.T, h = model.Fields;
@@ -101,7 +115,7 @@ public static partial class BeliefPropagation
                     if (!(e > 1 / limit && e < limit)) { ok = false; break; }
                     double inverse = 1 / e;
                     if (first)
-                        Track(UpdateExponentialRow(yRow, row, inverse, damped), ref bestNumerator, ref bestDenominator);
+                        Track(UpdateExponentialRow(yRow, row, inverse, halvings), ref bestNumerator, ref bestDenominator);
                     else
                     {
                         // Update and message in one pass over the live ranges; the block is written out below.
@@ -109,7 +123,7 @@ public static partial class BeliefPropagation
                         {
                             int c0 = ranges[r], c1 = ranges[r + 1];
                             Track(UpdateAndMessage(yRow[c0..c1], row[c0..c1], t.AsSpan(i * n + c0, c1 - c0), inverse,
-                                scratch.AsSpan((i - i0) * n + c0, c1 - c0), damped), ref bestNumerator, ref bestDenominator);
+                                scratch.AsSpan((i - i0) * n + c0, c1 - c0), halvings), ref bestNumerator, ref bestDenominator);
                         }
                         // Outside the live ranges U = 1, so Y = 1/E there: every such entry changed as 1/E did.
                         if (HasDeadColumns(ranges, n))
@@ -246,15 +260,16 @@ public static partial class BeliefPropagation
     }
 
     // Y_j ← U_j / E without sending messages (the first sweep's whole rows); the change and damping as UpdateAndMessage.
-    private static (double, double) UpdateExponentialRow(Span<double> y, ReadOnlySpan<double> incoming, double inverseE, bool damped) =>
-        UpdateAndMessage(y, incoming, ReadOnlySpan<double>.Empty, inverseE, Span<double>.Empty, damped);
+    private static (double, double) UpdateExponentialRow(Span<double> y, ReadOnlySpan<double> incoming, double inverseE, int halvings) =>
+        UpdateAndMessage(y, incoming, ReadOnlySpan<double>.Empty, inverseE, Span<double>.Empty, halvings);
 
-    // The fused sweep step of one live range of row i: Y_j ← U_j / E (damped: Y_j ← √(Y_j U_j / E)) and, unless `message`
+    // The fused sweep step of one live range of row i: Y_j ← U_j / E (damped by d = 1 − 2^{−k}: Y_j ← Y_j^d (U_j / E)^{1−d}
+    // as k nested geometric means) and, unless `message`
     // is empty, the new message (a + bY_j) / (b + aY_j) into it. Returns the largest |Y_fresh − Y_old| / (Y_fresh + Y_old)
     // (the undamped change, as the additive form measures it) as a (numerator, denominator) pair, the row maximum chosen
     // by cross-multiplied comparisons (all terms are positive).
     private static (double, double) UpdateAndMessage(Span<double> y, ReadOnlySpan<double> incoming, ReadOnlySpan<double> t,
-        double inverseE, Span<double> message, bool damped)
+        double inverseE, Span<double> message, int halvings)
     {
         int k = 0, n = y.Length;
         var scale = Vector512.Create(inverseE);
@@ -270,7 +285,8 @@ public static partial class BeliefPropagation
             var larger = Vector512.GreaterThan(num * bestDen, bestNum * den);
             bestNum = Vector512.ConditionalSelect(larger, num, bestNum);
             bestDen = Vector512.ConditionalSelect(larger, den, bestDen);
-            var state = damped ? Vector512.Sqrt(old * fresh) : fresh;
+            var state = fresh;
+            for (int h = 0; h < halvings; h++) state = Vector512.Sqrt(old * state);
             state.CopyTo(y.Slice(k, Vector512<double>.Count));
             if (!send) continue;
             Message(Vector512.Create(t.Slice(k, Vector512<double>.Count)), state).CopyTo(message.Slice(k, Vector512<double>.Count));
@@ -282,7 +298,8 @@ public static partial class BeliefPropagation
         {
             double old = y[k], fresh = incoming[k] * inverseE, num = Math.Abs(fresh - old), den = fresh + old;
             if (num * rowDen > rowNum * den) (rowNum, rowDen) = (num, den);
-            double state = damped ? Math.Sqrt(old * fresh) : fresh;
+            double state = fresh;
+            for (int h = 0; h < halvings; h++) state = Math.Sqrt(old * state);
             y[k] = state;
             if (!send) continue;
             message[k] = Message(t[k], state);

@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace FunctionSpace.Ising.Inference;
 
 /// <summary>TAP iteration settings.</summary>
-/// <param name="Damping">m ← d·m_old + (1−d)·m_new, in [0, 1). Default 0: the plain iteration of the issue and of the
+/// <param name="Damping">m ← d·m_old + (1−d)·m_new, in [0, 1). Default 0: the plain iteration (Zou &amp; Huang App. I) and that of the
 /// study's code. On the published models it finds the same fixed points from the same starts as d = 0.5 (shallow: the
 /// same 263/37 split of 300 starts; under-para LB/ITER/RB the same states) in about half the iterations; raise it for
 /// a model on which the plain iteration oscillates (non-converged starts are counted in the census).</param>
@@ -33,13 +33,24 @@ public sealed record TapOptions(double Damping = 0, double Tolerance = 1e-9, int
     }
 }
 
-/// <summary>A TAP solution: whether it converged, after how many iterations, the magnetisations and their TAP free energy.</summary>
-/// <param name="Converged">True when the change fell below the tolerance (false: iteration cap or non-finite values).</param>
+/// <summary>A TAP solution: why the iteration stopped, after how many iterations, the magnetisations and their TAP free energy.</summary>
+/// <param name="Stop">Converged (the change fell below the tolerance), the iteration cap, stalled (no new low of the change
+/// for the stall window) or diverged (non-finite values).</param>
 /// <param name="Iterations">Iterations run.</param>
 /// <param name="MaxChange">Largest magnetisation change of the last iteration.</param>
 /// <param name="Magnetisations">The stationary point m.</param>
 /// <param name="FreeEnergy">TAP free energy at m (<see cref="Tap.FreeEnergy"/>).</param>
-public sealed record TapResult(bool Converged, int Iterations, double MaxChange, double[] Magnetisations, double FreeEnergy);
+public sealed record TapResult(Stop Stop, int Iterations, double MaxChange, double[] Magnetisations, double FreeEnergy)
+{
+    /// <summary>True when the change fell below the tolerance.</summary>
+    public bool Converged => Stop.Reason == StopReason.Converged;
+
+    // The stop of an iteration that ended with the given change.
+    internal static Stop StopOf(double change, double tolerance, bool stalled) =>
+        !double.IsFinite(change) ? new Stop(StopReason.Diverged)
+        : change < tolerance ? new Stop(StopReason.Converged)
+        : stalled ? new Stop(StopReason.Stalled) : new Stop(StopReason.IterationCap);
+}
 
 /// <summary>
 /// Thouless–Anderson–Palmer equations at β = 1.
@@ -82,11 +93,11 @@ public static class Tap
                 change = Math.Max(change, Math.Abs(updated - current[i]));
             }
             (previous, current, next) = (current, next, previous);
-            if (!double.IsFinite(change)) return new TapResult(false, iteration, change, current, double.NaN);
-            if (change < options.Tolerance) return new TapResult(true, iteration, change, current, FreeEnergy(model, current));
-            if (stall.Stalled(change, iteration)) return new TapResult(false, iteration, change, current, FreeEnergy(model, current));
+            if (!double.IsFinite(change)) return new TapResult(new Stop(StopReason.Diverged), iteration, change, current, double.NaN);
+            if (change < options.Tolerance) return new TapResult(new Stop(StopReason.Converged), iteration, change, current, FreeEnergy(model, current));
+            if (stall.Stalled(change, iteration)) return new TapResult(new Stop(StopReason.Stalled), iteration, change, current, FreeEnergy(model, current));
         }
-        return new TapResult(false, options.MaxIterations, change, current, FreeEnergy(model, current));
+        return new TapResult(new Stop(StopReason.IterationCap), options.MaxIterations, change, current, FreeEnergy(model, current));
     }
 
     /// <summary>
@@ -116,7 +127,7 @@ public static class Tap
         var finalM = new double[count * n];
         var iterationsOf = new int[count];
         var changeOf = new double[count];
-        var convergedOf = new bool[count];
+        var stopOf = new Stop[count];
         // Spins are reordered so that each group of coupled spins is contiguous (perm[new] = old); the products with
         // J then run block by block, skipping the couplings that are exactly zero between groups.
         var (perm, blocks) = CouplingBlocks(model.Couplings, n);
@@ -189,7 +200,7 @@ public static class Tap
                 if (!finished) { keep.Add(id); continue; }
                 iterationsOf[id] = iteration;
                 changeOf[id] = c;
-                convergedOf[id] = c < options.Tolerance;
+                stopOf[id] = TapResult.StopOf(c, options.Tolerance, stalled);
                 Array.Copy(current, (long)id * n, finalM, (long)id * n, n);
             }
             active = keep.ToArray();
@@ -200,7 +211,7 @@ public static class Tap
             var m = new double[n];
             for (int a = 0; a < n; a++) m[perm[a]] = finalM[(long)s * n + a];
             bool finite = m.All(double.IsFinite);
-            results[s] = new TapResult(convergedOf[s], iterationsOf[s], changeOf[s], m, finite ? FreeEnergy(model, m) : double.NaN);
+            results[s] = new TapResult(stopOf[s], iterationsOf[s], changeOf[s], m, finite ? FreeEnergy(model, m) : double.NaN);
         }
         return results;
     }

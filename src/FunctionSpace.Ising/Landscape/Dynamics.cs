@@ -53,6 +53,9 @@ public sealed record DynamicsResult(IReadOnlyList<DynamicsTrajectory> Trajectori
 /// </summary>
 public static class Dynamics
 {
+    /// <summary>Part of the run's cache key: changed whenever the same inputs and settings would give other outputs.</summary>
+    public const string AlgorithmVersion = "dynamics-v2";
+
     /// <summary>Runs one trajectory per reference.</summary>
     /// <param name="model">The model of <paramref name="part"/>.</param>
     /// <param name="part">The spin range the model covers.</param>

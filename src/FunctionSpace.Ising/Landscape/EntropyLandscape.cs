@@ -15,9 +15,23 @@ namespace FunctionSpace.Ising.Landscape;
 /// a jump if the two branches are proven to coexist, else an unresolved steep step.</param>
 /// <param name="MinimumJump">Smallest |Δd| of a proven jump called a first-order transition of the landscape; smaller
 /// proven jumps are listed as small bistabilities.</param>
-public sealed record LandscapeSettings(double XMin = -2, double XMax = 2, int Points = 200, BpOptions? Bp = null,
-    double DistanceStep = 0.02, double XResolution = 0.002, double MinimumJump = 0.05)
+public sealed record LandscapeSettings(double XMin = LandscapeSettings.DefaultXMin, double XMax = LandscapeSettings.DefaultXMax,
+    int Points = LandscapeSettings.DefaultPoints, BpOptions? Bp = null, double DistanceStep = LandscapeSettings.DefaultDistanceStep,
+    double XResolution = LandscapeSettings.DefaultXResolution, double MinimumJump = LandscapeSettings.DefaultMinimumJump)
 {
+    /// <summary>Default lower end of the coupling field x: d(x) starts beyond the reference's mirror image (d ≈ 0.9).</summary>
+    public const double DefaultXMin = -1;
+    /// <summary>Default upper end of x: d below 0.001 around every reference of the study's and our models.</summary>
+    public const double DefaultXMax = 4;
+    /// <summary>Default coarse grid points per direction (the refinement adds points where d moves; see docs/landscape.md).</summary>
+    public const int DefaultPoints = 60;
+    /// <summary>Default largest change of d between neighbouring points before x is refined.</summary>
+    public const double DefaultDistanceStep = 0.02;
+    /// <summary>Default smallest x step of the refinement.</summary>
+    public const double DefaultXResolution = 0.002;
+    /// <summary>Default smallest proven jump in d called a first-order transition.</summary>
+    public const double DefaultMinimumJump = 0.05;
+
     /// <summary>The BP options in use.</summary>
     /// <remarks>Default: undamped, tolerance 1e-9 — warm-started neighbouring points converge in few sweeps; BP escalates the damping where that fails.</remarks>
     public BpOptions BpOptionsOrDefault => Bp ?? DefaultBp;
@@ -44,8 +58,17 @@ public sealed record LandscapeSettings(double XMin = -2, double XMax = 2, int Po
     /// shallow model near x = 0.</remarks>
     public const int DefaultStallSweeps = 100;
 
+    /// <summary>The stronger dampings a sweep's BP tries in turn where the undamped iteration fails.</summary>
+    public static IReadOnlyList<double> DefaultEscalation { get; } = [0.5, 0.75, 0.9375];
+
+    // (Declared before DefaultBp: static initialisers run in textual order.)
     /// <summary>The default BP options of a sweep.</summary>
-    public static BpOptions DefaultBp { get; } = new(Damping: 0, Tolerance: 1e-9) { StallSweeps = DefaultStallSweeps };
+    /// <remarks>Where the undamped iteration fails, damping ½ first: there it fails by an oscillating mode (λ ≤ −1),
+    /// which ½ maps to (1 + λ)/2, and ½ runs in the exponential form (several times cheaper per sweep than 0.8). On the
+    /// default run's FULL model (60 grid points) the schedule ½, ¾, 15/16 converged at every point with ½, in 26 % fewer
+    /// sweeps and 39 % less CPU time than 0.8, 0.95, and the same findings.</remarks>
+    public static BpOptions DefaultBp { get; } = new(Damping: 0, Tolerance: 1e-9) { StallSweeps = DefaultStallSweeps, Escalation = DefaultEscalation };
+
 
     /// <summary>
     /// Converged points of the sweep the next point's warm start is extrapolated from (a polynomial of degree
@@ -400,7 +423,7 @@ public static class EntropyLandscape
                 double h = bypass ? remaining : Math.Min(step, remaining);
                 if (remaining - h < 0.5 * resolution) h = remaining;   // no sliver of a step before the grid point
                 double x = h == remaining ? goal : current.X + _sign * h;
-                var (trial, result) = Solve(x, Predict(_history, x, 2.000001, _prediction), patient: x == goal && current.Converged && (retried || bypass));
+                var (trial, result) = Solve(x, Predict(_history, x, 2.000001, _prediction), patient: x == goal && current.Converged && (retried || bypass), onPath: true);
                 if (!trial.Converged && current.Converged && !bypass && Affordable())
                 {
                     // BP may fail from a start too far from the fixed point (near a spinodal its basin shrinks, and just
@@ -510,13 +533,33 @@ public static class EntropyLandscape
             _stretch = null;
         }
 
-        private (LandscapePoint Point, BpResult Result) Solve(double x, BpMessages? start, bool patient = false)
+        // A step along the branch (onPath) starts at the damping that converged the step before, when that was stronger
+        // than the settings': BP's instability is a property of the region of x, so the next step would fail the same way
+        // and pay a whole stall window first. Near the edges of such a region the undamped iteration still converges, but
+        // its slowest mode is λ ≈ −1 (an oscillation about to grow), which damping ½ maps to (1 + λ)/2 ≈ 0: hundreds of
+        // sweeps become tens. Every StickyRun-th step along the branch tries the settings' damping again. The damping only
+        // changes the path to a fixed point, not the fixed point (a fixed point of the damped map is one of BP's).
+        private (LandscapePoint Point, BpResult Result) Solve(double x, BpMessages? start, bool patient = false, bool onPath = false)
         {
             Solves++;
-            var solved = SolvePoint(model, reference, x, patient ? _patient : _options, start, _free.Count > 0 ? _free.Pop() : null, ct);
+            var options = patient ? _patient : _options;
+            if (onPath && _stickyDamping > options.Damping) options = options with { Damping = _stickyDamping };
+            var solved = SolvePoint(model, reference, x, options, start, _free.Count > 0 ? _free.Pop() : null, ct);
             Sweeps += solved.Result.Iterations;
+            if (onPath && solved.Point.Converged)
+            {
+                bool damped = solved.Result.DampingUsed > _options.Damping;
+                _stickyRun = damped ? _stickyRun + 1 : 0;
+                _stickyDamping = damped && _stickyRun < StickyRun ? solved.Result.DampingUsed : _options.Damping;
+                if (_stickyRun >= StickyRun) _stickyRun = 0;
+            }
             return solved;
         }
+
+        // Steps along the branch at a stronger damping before the settings' damping is tried again.
+        private const int StickyRun = 4;
+        private double _stickyDamping = settings.BpOptionsOrDefault.Damping;
+        private int _stickyRun;
 
         // Adds a point to the sweep; a converged one joins the history of its branch, a failed one restarts the
         // predictor from the last converged point (its messages are not a branch's).

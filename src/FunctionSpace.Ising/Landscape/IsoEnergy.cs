@@ -10,19 +10,6 @@ namespace FunctionSpace.Ising.Landscape;
 /// <param name="RelativeStep">Finite-difference step of the Jacobian, relative to max(1, |β|) and max(1, |x|).</param>
 public sealed record IsoEnergySettings(BpOptions? Bp = null, double Tolerance = 1e-7, int MaxIterations = 25, double RelativeStep = 1e-5);
 
-/// <summary>Why the iso-energy solve of one distance ended.</summary>
-public enum IsoEnergyStop
-{
-    /// <summary>Both conditions met within the tolerance.</summary>
-    Converged,
-    /// <summary>Newton iteration cap reached.</summary>
-    IterationCap,
-    /// <summary>BP did not converge at some (β, x) on the way.</summary>
-    BpFailed,
-    /// <summary>No step along the Newton direction reduced the residual (singular Jacobian or no root nearby).</summary>
-    StepCollapsed,
-}
-
 /// <summary>One point of the iso-energy curve: the (β, x) whose tilted ensemble has distance d and the reference's energy.</summary>
 /// <param name="TargetDistance">The distance asked for.</param>
 /// <param name="Beta">Inverse temperature found.</param>
@@ -30,13 +17,15 @@ public enum IsoEnergyStop
 /// <param name="Distance">Distance reached.</param>
 /// <param name="Energy">Model energy density reached.</param>
 /// <param name="Entropy">Entropy density S/N of the (β, x) ensemble: the entropy at fixed d and e (Eq. 20).</param>
-/// <param name="Stop">Why the solve ended.</param>
+/// <param name="Stop">Why the solve ended: converged (both conditions within the tolerance), the Newton iteration cap,
+/// failed (BP did not converge at some (β, x) on the way) or stalled (no step along the Newton direction reduced the
+/// residual: a singular Jacobian or no root nearby).</param>
 /// <param name="Iterations">Newton iterations.</param>
 public sealed record IsoEnergyPoint(double TargetDistance, double Beta, double X, double Distance, double Energy, double Entropy,
-    IsoEnergyStop Stop, int Iterations)
+    Stop Stop, int Iterations)
 {
     /// <summary>True when the root was found.</summary>
-    public bool Converged => Stop == IsoEnergyStop.Converged;
+    public bool Converged => Stop.Reason == StopReason.Converged;
 }
 
 /// <summary>
@@ -102,24 +91,24 @@ public static class IsoEnergy
         ref double beta, ref double x, ref BpMessages? messages, BpOptions options, IsoEnergySettings settings, CancellationToken ct)
     {
         var current = Evaluate(model, reference, beta, x, options, messages, ct);
-        if (!current.Result.Converged) return Fail(IsoEnergyStop.BpFailed, 0);
+        if (!current.Result.Converged) return Fail(IsoEnergyFailures.BpFailed, 0);
         messages = current.Result.Messages;
         for (int iteration = 0; iteration <= settings.MaxIterations; iteration++)
         {
             double r1 = current.Distance - targetDistance, r2 = current.Energy - targetEnergy;
             double norm = Math.Max(Math.Abs(r1), Math.Abs(r2));
             if (norm < settings.Tolerance)
-                return new IsoEnergyPoint(targetDistance, beta, x, current.Distance, current.Energy, current.Entropy, IsoEnergyStop.Converged, iteration);
+                return new IsoEnergyPoint(targetDistance, beta, x, current.Distance, current.Energy, current.Entropy, new Stop(StopReason.Converged), iteration);
             if (iteration == settings.MaxIterations) break;
             // Finite-difference Jacobian of (d, e) in (β, x), warm-started from the current messages.
             double hb = settings.RelativeStep * Math.Max(1, Math.Abs(beta)), hx = settings.RelativeStep * Math.Max(1, Math.Abs(x));
             var atBeta = Evaluate(model, reference, beta + hb, x, options, messages, ct);
             var atX = Evaluate(model, reference, beta, x + hx, options, messages, ct);
-            if (!atBeta.Result.Converged || !atX.Result.Converged) return Fail(IsoEnergyStop.BpFailed, iteration);
+            if (!atBeta.Result.Converged || !atX.Result.Converged) return Fail(IsoEnergyFailures.BpFailed, iteration);
             double a = (atBeta.Distance - current.Distance) / hb, b = (atX.Distance - current.Distance) / hx;
             double c = (atBeta.Energy - current.Energy) / hb, d = (atX.Energy - current.Energy) / hx;
             double det = a * d - b * c;
-            if (!double.IsFinite(det) || det == 0) return Fail(IsoEnergyStop.StepCollapsed, iteration);
+            if (!double.IsFinite(det) || det == 0) return Fail(IsoEnergyFailures.StepCollapsed, iteration);
             double stepBeta = -(d * r1 - b * r2) / det, stepX = -(-c * r1 + a * r2) / det;
             // Keep β positive and the step moderate; backtrack while the residual does not decrease.
             double scale = Math.Min(1, Math.Min(0.5 * beta / Math.Max(1e-300, Math.Abs(stepBeta)), 2.0 / Math.Max(1e-300, Math.Abs(stepX))));
@@ -135,11 +124,18 @@ public static class IsoEnergy
                     beta = nb; x = nx; current = trial; messages = trial.Result.Messages; accepted = true;
                 }
             }
-            if (!accepted) return Fail(IsoEnergyStop.StepCollapsed, iteration);
+            if (!accepted) return Fail(IsoEnergyFailures.StepCollapsed, iteration);
         }
-        return new IsoEnergyPoint(targetDistance, beta, x, current.Distance, current.Energy, current.Entropy, IsoEnergyStop.IterationCap, settings.MaxIterations);
+        return new IsoEnergyPoint(targetDistance, beta, x, current.Distance, current.Energy, current.Entropy, new Stop(StopReason.IterationCap), settings.MaxIterations);
 
-        IsoEnergyPoint Fail(IsoEnergyStop stop, int iterations) =>
+        IsoEnergyPoint Fail(Stop stop, int iterations) =>
             new(targetDistance, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, stop, iterations);
     }
+}
+
+// The iso-energy solve's ways to fail, in the shared stop vocabulary.
+internal static class IsoEnergyFailures
+{
+    public static readonly Stop BpFailed = new(StopReason.Failed, "BP did not converge");
+    public static readonly Stop StepCollapsed = new(StopReason.Stalled, "step collapsed");
 }

@@ -116,9 +116,9 @@ public static partial class LandscapeReport
         if (isoEnergy != null && isoEnergy.Count > 0)
         {
             string isoCsv = Path.Combine(directory, "iso_energy.csv");
-            CsvTable.Write(isoCsv, ["part", "target_distance", "beta", "x", "distance", "energy", "entropy", "s_max", "converged", "stop", "iterations"],
+            CsvTable.Write(isoCsv, ["part", "target_distance", "beta", "x", "distance", "energy", "entropy", "s_max", "converged", "stop", "stop_detail", "iterations"],
                 isoEnergy.SelectMany(kv => kv.Value.Select(p => (IReadOnlyList<object?>)[kv.Key, p.TargetDistance, p.Beta, p.X, p.Distance, p.Energy, p.Entropy,
-                    EntropyBound.MaxEntropy(p.TargetDistance), p.Converged, p.Stop.ToString(), p.Iterations])));
+                    EntropyBound.MaxEntropy(p.TargetDistance), p.Converged, p.Stop.Reason.ToString(), p.Stop.Detail, p.Iterations])));
             files.Add(isoCsv);
         }
         if (heatCapacity != null && heatCapacity.Count > 0)

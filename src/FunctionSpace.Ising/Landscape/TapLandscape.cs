@@ -90,6 +90,9 @@ public sealed record TapCensus(int Size, int Starts, double[] FreeEnergies, int[
 /// </summary>
 public static class TapLandscape
 {
+    /// <summary>Part of the run's cache key: changed whenever the same inputs and settings would give other outputs.</summary>
+    public const string AlgorithmVersion = "tap-v2";
+
     /// <summary>
     /// Runs the census: all starts batched through <see cref="Tap.SolveMany"/>, each stopping on its own; starts that
     /// do not converge are retried from their own initial point with the next damping of the schedule

@@ -111,9 +111,17 @@ public sealed record FitConfig(string[]? Parts = null, string Method = FitDefaul
 /// <param name="TapStarts">Random starts of the TAP free-energy histogram (0: skip).</param>
 /// <param name="DynamicsSweeps">Metropolis sweeps of the dynamics from each reference (0: skip).</param>
 /// <param name="DynamicsReferences">References the dynamics averages over.</param>
-public sealed record LandscapeConfig(double XMin = -1.0, double XMax = 4.0, int Points = 100, string[]? References = null,
-    int TapStarts = 200, int DynamicsSweeps = 100, int DynamicsReferences = 5)
+/// <param name="IsoEnergyPoints">Distances on the iso-energy curve per part and reference (0: skip).</param>
+public sealed record LandscapeConfig(double XMin = Landscape.LandscapeSettings.DefaultXMin, double XMax = Landscape.LandscapeSettings.DefaultXMax,
+    int Points = Landscape.LandscapeSettings.DefaultPoints, string[]? References = null,
+    int TapStarts = 200, int DynamicsSweeps = 100, int DynamicsReferences = 5,
+    int IsoEnergyPoints = Landscape.LandscapeJobSettings.DefaultIsoEnergyPoints)
 {
+    /// <summary>The settings of the landscape analysis (<see cref="Landscape.LandscapeJob"/>) these values choose.</summary>
+    public Landscape.LandscapeJobSettings ToJobSettings() =>
+        new(new Landscape.LandscapeSettings(XMin, XMax, Points), ReferenceList.Select(r => Landscape.ReferenceChoice.Parse(r, "landscape.references")).ToArray(),
+            IsoEnergyPoints);
+
     /// <summary>The references, defaulting to lowest, median, highest.</summary>
     [JsonIgnore] public IReadOnlyList<string> ReferenceList => References ?? ["lowest", "median", "highest"];
 
@@ -131,6 +139,7 @@ public sealed record LandscapeConfig(double XMin = -1.0, double XMax = 4.0, int 
         }
         if (TapStarts is < 0 or > 10_000_000) throw CollectConfig.Bad("--tap-starts", "landscape.tap_starts", $"{TapStarts} is outside 0..10000000 (0 skips the census)");
         if (DynamicsSweeps is < 0 or > 100_000_000) throw CollectConfig.Bad("--dynamics-sweeps", "landscape.dynamics_sweeps", $"{DynamicsSweeps} is outside 0..100000000 (0 skips the dynamics)");
+        if (IsoEnergyPoints is < 0 or > 10_000) throw CollectConfig.Bad(null, "landscape.iso_energy_points", $"{IsoEnergyPoints} is outside 0..10000 (0 skips the curve)");
         if (DynamicsReferences is < 1 or > 100_000) throw CollectConfig.Bad(null, "landscape.dynamics_references", $"{DynamicsReferences} is outside 1..100000");
         return this;
     }

@@ -186,7 +186,7 @@ public static class RunPipeline
             RunScenario(config, scenario, runner, data, sourceKey, Stage, progress, ct);
 
         // The report is cheap: it also reruns whenever the tool itself changed (its version names the git commit).
-        Stage("report", StageRunner.Key("report-v1", RunManifest.ToolVersion(), config.ToJson(),
+        Stage("report", StageRunner.Key(RunReport.AlgorithmVersion, RunManifest.ToolVersion(), config.ToJson(),
                 string.Join("|", runner.Manifest.Stages.Where(s => s.Name != "report").Select(s => runner.OutputsKey(s.Name)))),
             () => RunReport.Write(runner, config));
 
@@ -308,49 +308,11 @@ public static class RunPipeline
         var fitVerdicts = RunReport.FitVerdicts(fitted);
         var references = ReferenceSource.Ensemble(runner.PathOf(ensembleRelative));
         string landscapeDir = Path.Combine(dir, "landscape");
-        stage($"{scenario}/landscape", StageRunner.Key("landscape-v3", JsonSerializer.Serialize(config.Landscape), runner.OutputsKey($"{scenario}/fit")), () =>
+        stage($"{scenario}/landscape", StageRunner.Key(LandscapeJob.AlgorithmVersion, JsonSerializer.Serialize(config.Landscape), runner.OutputsKey($"{scenario}/fit")), () =>
         {
             ResetDirectory(runner, landscapeDir);
-            var sweepSettings = new LandscapeSettings(config.Landscape.XMin, config.Landscape.XMax, config.Landscape.Points);
-            var summaries = new JsonArray();
-            // Every (reference, part) sweep is independent: all of them run together (as many at once as there are cores).
-            var chosen = config.Landscape.ReferenceList.Select(text =>
-            {
-                var choice = ReferenceChoice.Parse(text, "landscape.references");
-                return (Choice: choice, Reference: references.Select(full, choice, 1, ct)[0]);
-            }).ToArray();
-            var jobs = chosen.SelectMany(c => models.Select(m => new EntropyLandscape.SweepJob(m.Name, m.Model, c.Reference.Slice(m.Part.Start, m.Part.Length)))).ToArray();
-            var sweepsAll = EntropyLandscape.SweepAll(jobs, sweepSettings, $"landscape {scenario}", progress, ct);
-            for (int r = 0; r < chosen.Length; r++)
-            {
-                var (choice, reference) = chosen[r];
-                var sweeps = sweepsAll.Skip(r * models.Count).Take(models.Count).ToList();
-                string label = $"{scenario}, {choice} energy reference ({reference.Label}, test accuracy {reference.Accuracy:F3})";
-                var written = LandscapeReport.WriteSweeps(runner.PathOf(Path.Combine(landscapeDir, choice.ToString())), sweeps, label,
-                    new Dictionary<string, IReadOnlyList<IsoEnergyPoint>>(), new Dictionary<string, IReadOnlyList<HeatCapacityCheck>>(), fitVerdicts);
-                summaries.Add(new JsonObject
-                {
-                    ["reference"] = choice.ToString(),
-                    ["label"] = label,
-                    ["summary"] = written.Summary,
-                    ["bp_solves"] = sweeps.Sum(s => s.BpSolves),
-                    ["bp_sweeps"] = sweeps.Sum(s => s.BpSweeps),
-                    ["findings"] = JsonNode.Parse(LandscapeFindings.ToJson(written.Findings.Select(f => f with { Reference = choice.ToString() }).ToArray())),
-                    ["parts"] = new JsonArray(written.Findings.Select(f => (JsonNode)new JsonObject
-                    {
-                        ["part"] = f.Part,
-                        ["size"] = f.Size,
-                        ["max_gap_to_bound"] = Finite(f.MaxGapToBound),
-                        ["jumps"] = f.Jumps.Count,
-                        ["small_bistabilities"] = f.SmallBistabilities.Count,
-                        ["hysteresis_width"] = f.Hysteresis.Sum(h => h.Width),
-                        ["coverage"] = f.Coverage,
-                        ["failed_points"] = f.FailedPoints,
-                        ["points"] = f.Points,
-                    }).ToArray()),
-                });
-            }
-            WriteJson(runner, Path.Combine(landscapeDir, "landscape.json"), summaries);
+            var result = LandscapeJob.Run(models, references, scenario, config.Landscape.ToJobSettings(), progress, ct);
+            LandscapeJob.Write(result, runner.PathOf(landscapeDir), fitVerdicts);
             return FilesUnder(runner, landscapeDir);
         });
 
@@ -358,7 +320,7 @@ public static class RunPipeline
         {
             string splitDir = Path.Combine(dir, "split-half");
             var splitParts = SplitHalf.Parts(models.Select(m => m.Name).ToArray());
-            stage($"{scenario}/split-half", StageRunner.Key("split-half-v2", JsonSerializer.Serialize(config.Fit), JsonSerializer.Serialize(config.Landscape),
+            stage($"{scenario}/split-half", StageRunner.Key(SplitHalf.AlgorithmVersion, LandscapeJob.AlgorithmVersion, JsonSerializer.Serialize(config.Fit), JsonSerializer.Serialize(config.Landscape),
                 JsonSerializer.Serialize(statistics), string.Join(",", splitParts), config.Seed.ToString(CultureInfo.InvariantCulture),
                 runner.OutputsKey($"{scenario}/collect"), runner.OutputsKey($"{scenario}/fit")), () =>
             {
@@ -372,7 +334,7 @@ public static class RunPipeline
         string tapDir = Path.Combine(dir, "tap");
         if (config.Landscape.TapStarts > 0)
         {
-            stage($"{scenario}/tap", StageRunner.Key("tap-v2", config.Landscape.TapStarts.ToString(CultureInfo.InvariantCulture), config.Seed.ToString(CultureInfo.InvariantCulture),
+            stage($"{scenario}/tap", StageRunner.Key(TapLandscape.AlgorithmVersion, config.Landscape.TapStarts.ToString(CultureInfo.InvariantCulture), config.Seed.ToString(CultureInfo.InvariantCulture),
                 runner.OutputsKey($"{scenario}/fit")), () =>
             {
                 ResetDirectory(runner, tapDir);
@@ -400,7 +362,7 @@ public static class RunPipeline
         string dynamicsDir = Path.Combine(dir, "dynamics");
         if (config.Landscape.DynamicsSweeps > 0)
         {
-            stage($"{scenario}/dynamics", StageRunner.Key("dynamics-v2", config.Landscape.DynamicsSweeps.ToString(CultureInfo.InvariantCulture),
+            stage($"{scenario}/dynamics", StageRunner.Key(Dynamics.AlgorithmVersion, config.Landscape.DynamicsSweeps.ToString(CultureInfo.InvariantCulture),
                 config.Landscape.DynamicsReferences.ToString(CultureInfo.InvariantCulture), config.Seed.ToString(CultureInfo.InvariantCulture),
                 runner.OutputsKey($"{scenario}/fit")), () =>
             {

@@ -11,6 +11,9 @@ namespace FunctionSpace.Ising.Pipeline;
 /// </summary>
 public static class RunReport
 {
+    /// <summary>Part of the run's cache key (with the tool's version): changed whenever the same stage outputs would give another report.</summary>
+    public const string AlgorithmVersion = "report-v1";
+
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>Writes the report for the run in <paramref name="runner"/>; returns the files written.</summary>

@@ -19,6 +19,9 @@ namespace FunctionSpace.Ising.Pipeline;
 /// </remarks>
 public static class SplitHalf
 {
+    /// <summary>Part of the run's cache key (with the fit's and the landscape's versions): changed whenever the same inputs and settings would give other outputs.</summary>
+    public const string AlgorithmVersion = "split-half-v2";
+
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
     /// <summary>

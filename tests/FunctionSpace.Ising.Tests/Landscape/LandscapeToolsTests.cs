@@ -182,7 +182,7 @@ public class LandscapeToolsTests
         try
         {
             var (code, output, err) = Cli("landscape", "--reference-dir", Scenario("under-para"), "--part", "RB", "--points", "5",
-                "--iso-energy-points", "0", "--out", dir, "--quiet");
+                "--x-range", "-2:2", "--iso-energy-points", "0", "--out", dir, "--quiet");
             Assert.True(code == 0, err);
             Assert.Contains("| RB | 150 |", output);
             Assert.Contains("- RB (N = 150): x ∈ [-2, 2] (5 grid points,", output);
