@@ -52,6 +52,16 @@ public sealed record LandscapeJobSettings(LandscapeSettings Sweep, IReadOnlyList
 public sealed record ReferenceLandscape(ReferenceChoice Choice, ReferenceConfiguration Reference, string Label, IReadOnlyList<LandscapeSweep> Sweeps,
     IReadOnlyDictionary<string, IReadOnlyList<IsoEnergyPoint>> IsoEnergy, IReadOnlyDictionary<string, IReadOnlyList<HeatCapacityCheck>> HeatCapacity);
 
+/// <summary>One reference's entry of landscape.json (<see cref="LandscapeJob.Write"/>, read by <see cref="LandscapeJob.ReadSummaries"/>).</summary>
+/// <param name="Reference">How the reference was chosen (lowest, median, highest or an index).</param>
+/// <param name="Label">Scenario and reference.</param>
+/// <param name="Summary">The findings table and notes (summary.md).</param>
+/// <param name="BpSolves">BP solves of all parts' sweeps.</param>
+/// <param name="BpSweeps">BP sweeps of all those solves.</param>
+/// <param name="Findings">Per part: gaps, proven jumps, hysteresis, coverage.</param>
+public sealed record LandscapeReferenceSummary(string Reference, string Label, string Summary, int BpSolves, long BpSweeps,
+    IReadOnlyList<LandscapeFindings> Findings);
+
 /// <summary>The landscape analysis: one <see cref="ReferenceLandscape"/> per reference, and the energy-vs-accuracy tables when asked for.</summary>
 /// <param name="Scenario">The scenario (or model) name titles carry.</param>
 /// <param name="References">Per reference, in the order of the settings.</param>
@@ -144,8 +154,21 @@ public static class LandscapeJob
             var written = LandscapeReport.WriteEnergyAccuracy(Path.Combine(directory, part.Name), $"{result.Scenario} {part.Name}", table, Landscape.EnergyAccuracy.Parameters(part.Model));
             summaries.Add(written.Summary);
         }
-        IO.AtomicFile.WriteAllText(Path.Combine(directory, "landscape.json"), json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        IO.AtomicFile.WriteAllText(Path.Combine(directory, SummaryFile), json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         return summaries;
+    }
+
+    /// <summary>The name of the summary <see cref="Write"/> puts beside the references' folders.</summary>
+    public const string SummaryFile = "landscape.json";
+
+    /// <summary>The entries of a landscape.json written by <see cref="Write"/>, in order.</summary>
+    public static IReadOnlyList<LandscapeReferenceSummary> ReadSummaries(string path)
+    {
+        var entries = JsonNode.Parse(File.ReadAllText(path))?.AsArray() ?? throw new InputException($"{path}: not a landscape summary (expected a JSON array)");
+        return entries.Select(e => new LandscapeReferenceSummary(
+            e!["reference"]!.GetValue<string>(), e["label"]!.GetValue<string>(), e["summary"]!.GetValue<string>(),
+            e["bp_solves"]!.GetValue<int>(), e["bp_sweeps"]!.GetValue<long>(),
+            e["findings"] is { } findings ? LandscapeFindings.FromJson(findings.ToJsonString()) : [])).ToArray();
     }
 
     // One reference's entry of landscape.json: what the run's report and a reader of the run need without the CSVs.

@@ -36,6 +36,12 @@ public static class RunPipeline
     /// <summary>Name of the ensemble file inside a scenario directory.</summary>
     public const string EnsembleFile = "ensemble.fsie";
 
+    /// <summary>The TAP stage's summary (<see cref="TapStageSummary"/>) in its folder.</summary>
+    public const string TapSummaryFile = "tap.json";
+
+    /// <summary>The dynamics stage's summary (<see cref="DynamicsStageSummary"/>) in its folder.</summary>
+    public const string DynamicsSummaryFile = "dynamics.json";
+
     /// <summary>Runs (or resumes) the pipeline for <paramref name="config"/> in <paramref name="runDirectory"/>.</summary>
     public static RunResult Run(RunConfig config, string runDirectory, string? cacheDirectory, TextWriter log,
         IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
@@ -340,21 +346,9 @@ public static class RunPipeline
                 ResetDirectory(runner, tapDir);
                 var census = TapLandscape.Run(full.Model, new TapCensusSettings(Starts: config.Landscape.TapStarts, Seed: DerivedSeed(config.Seed, scenario, SeedStreams.Tap)), progress, ct);
                 var written = LandscapeReport.WriteTap(runner.PathOf(tapDir), $"{scenario} FULL", census);
-                var summary = new JsonObject
-                {
-                    ["starts"] = census.Starts,
-                    ["converged"] = census.Converged,
-                    ["distinct_states"] = census.DistinctStates,
-                    ["peaks"] = census.Peaks.Length,
-                    ["passes"] = new JsonArray(census.Passes.Select(p => (JsonNode)new JsonObject
-                    {
-                        ["damping"] = p.Damping,
-                        ["attempted"] = p.Attempted,
-                        ["converged"] = p.Converged,
-                    }).ToArray()),
-                    ["summary"] = written.Summary,
-                };
-                WriteJson(runner, Path.Combine(tapDir, "tap.json"), summary);
+                var summary = new TapStageSummary(census.Starts, census.Converged, census.DistinctStates, census.Peaks.Length,
+                    census.Passes.Select(p => new TapPassSummary(p.Damping, p.Attempted, p.Converged)).ToArray(), written.Summary);
+                StageJson.Write(runner.PathOf(Path.Combine(tapDir, TapSummaryFile)), summary);
                 return FilesUnder(runner, tapDir);
             });
         }
@@ -375,15 +369,8 @@ public static class RunPipeline
                 var all = EnsembleReferences.ReadAll(runner.PathOf(ensembleRelative), 20000, ct);
                 var table = EnergyAccuracy.Evaluate(full.Model, full.Part, all);
                 var energyAccuracy = LandscapeReport.WriteEnergyAccuracy(runner.PathOf(dynamicsDir), $"{scenario} FULL", table, EnergyAccuracy.Parameters(full.Model));
-                var summary = new JsonObject
-                {
-                    ["references"] = starts.Count,
-                    ["sweeps"] = settings.Sweeps,
-                    ["summary"] = written.Summary,
-                    ["energy_accuracy_correlation"] = Finite(table.Correlation),
-                    ["energy_accuracy_summary"] = energyAccuracy.Summary,
-                };
-                WriteJson(runner, Path.Combine(dynamicsDir, "dynamics.json"), summary);
+                var summary = new DynamicsStageSummary(starts.Count, settings.Sweeps, written.Summary, Finite(table.Correlation), energyAccuracy.Summary);
+                StageJson.Write(runner.PathOf(Path.Combine(dynamicsDir, DynamicsSummaryFile)), summary);
                 return FilesUnder(runner, dynamicsDir);
             });
         }
@@ -419,7 +406,7 @@ public static class RunPipeline
             models.Add(reports.Select(r => new PartModel(r.Part, r.Model, architecture, r.ModelStem ?? stem)).ToList());
             verdicts.Add(reports.ToDictionary(r => r.Part.Name, r => new PartFitVerdict(r.Verdict.Reproduces, r.Verdict.Text)));
         }
-        var sweepSettings = new LandscapeSettings(config.Landscape.XMin, config.Landscape.XMax, config.Landscape.Points);
+        var sweepSettings = config.Landscape.ToJobSettings().Sweep;
         var jobs = models.SelectMany(ms => ms.Select(m => new EntropyLandscape.SweepJob(m.Name, m.Model, reference.Slice(m.Part.Start, m.Part.Length)))).ToArray();
         var sweeps = EntropyLandscape.SweepAll(jobs, sweepSettings, $"split-half {scenario}", progress, ct);
         var sweepsA = sweeps.Take(models[0].Count).ToList();

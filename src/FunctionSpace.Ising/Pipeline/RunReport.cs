@@ -117,7 +117,7 @@ public static class RunReport
                 }
             }
 
-            var landscape = Read(runner, $"{scenario}/landscape/landscape.json")?.AsArray();
+            var landscape = Landscapes(runner, scenario);
             if (landscape != null)
             {
                 var fits = FitVerdicts(fit);
@@ -130,10 +130,10 @@ public static class RunReport
                 var all = new List<LandscapeFindings>();
                 foreach (var entry in landscape)
                 {
-                    string reference = entry!["reference"]!.GetValue<string>();
-                    var findings = entry["findings"] is { } node ? LandscapeFindings.FromJson(node.ToJsonString()) : [];
+                    string reference = entry.Reference;
+                    var findings = entry.Findings;
                     all.AddRange(findings);
-                    md.AppendLine(Inv, $"*{entry["label"]}*");
+                    md.AppendLine(Inv, $"*{entry.Label}*");
                     md.AppendLine();
                     md.Append(LandscapeFindingsTable.Markdown(findings, fits));
                     md.AppendLine();
@@ -155,22 +155,22 @@ public static class RunReport
                 md.AppendLine();
             }
 
-            var tap = Read(runner, $"{scenario}/tap/tap.json");
+            var tap = StageJson.Read<TapStageSummary>(runner.PathOf(Path.Combine(scenario, "tap", RunPipeline.TapSummaryFile)));
             if (tap != null)
             {
-                md.AppendLine(Inv, $"**TAP free energies** (full model): {tap["summary"]?.GetValue<string>().Trim() ?? ""}");
+                md.AppendLine(Inv, $"**TAP free energies** (full model): {tap.Summary.Trim()}");
                 md.AppendLine();
                 md.AppendLine(Inv, $"![TAP histogram]({scenario}/tap/tap_histogram.png)");
                 md.AppendLine();
             }
 
-            var dynamics = Read(runner, $"{scenario}/dynamics/dynamics.json");
+            var dynamics = StageJson.Read<DynamicsStageSummary>(runner.PathOf(Path.Combine(scenario, "dynamics", RunPipeline.DynamicsSummaryFile)));
             if (dynamics != null)
             {
-                md.AppendLine(Inv, $"**Monte-Carlo dynamics** from {dynamics["references"]} low-energy references, {dynamics["sweeps"]} Metropolis sweeps; " +
-                                   $"energy–accuracy correlation over the ensemble {F(dynamics, "energy_accuracy_correlation")}.");
+                md.AppendLine(Inv, $"**Monte-Carlo dynamics** from {dynamics.References} low-energy references, {dynamics.Sweeps} Metropolis sweeps; " +
+                                   $"energy–accuracy correlation over the ensemble {dynamics.EnergyAccuracyCorrelation?.ToString("F4", Inv) ?? "—"}.");
                 md.AppendLine();
-                md.AppendLine(dynamics["summary"]!.GetValue<string>().TrimEnd());
+                md.AppendLine(dynamics.Summary.TrimEnd());
                 md.AppendLine();
                 md.AppendLine(Inv, $"![energy]({scenario}/dynamics/dynamics_energy.png) ![accuracy]({scenario}/dynamics/dynamics_accuracy.png) ![energy vs accuracy]({scenario}/dynamics/energy_accuracy.png)");
                 md.AppendLine();
@@ -209,7 +209,7 @@ public static class RunReport
         r => r!["part"]!.GetValue<string>(), r => new PartFitVerdict(
             r!["reproduces"]?.GetValue<bool>() ?? !FitVerdict(r!).StartsWith("does not", StringComparison.Ordinal), FitVerdict(r!)));
 
-    private static string KeyRow(string scenario, JsonNode? collect, JsonArray? fit, JsonArray? landscape, JsonNode? tap, JsonNode? split)
+    private static string KeyRow(string scenario, JsonNode? collect, JsonArray? fit, IReadOnlyList<LandscapeReferenceSummary>? landscape, TapStageSummary? tap, JsonNode? split)
     {
         string halves = split == null ? "—" : split["agree"]?.GetValue<bool>() == true ? "agree" : "disagree";
         string worstFit = fit == null ? "—" : fit.Select(r => r!["rmse_mc"]?.GetValue<double>() ?? double.NaN).DefaultIfEmpty(double.NaN).Max().ToString("F4", Inv);
@@ -217,22 +217,22 @@ public static class RunReport
         int jumps = 0;
         if (landscape != null)
         {
-            var all = landscape.SelectMany(e => e!["parts"]!.AsArray()).Where(p => p!["max_gap_to_bound"] != null)
-                .Select(p => (Part: p!["part"]!.GetValue<string>(), Gap: p["max_gap_to_bound"]!.GetValue<double>())).ToArray();
+            var all = landscape.SelectMany(e => e.Findings).Where(f => double.IsFinite(f.MaxGapToBound))
+                .Select(f => (f.Part, Gap: f.MaxGapToBound)).ToArray();
             if (all.Length > 0)
             {
                 var max = all.MaxBy(a => a.Gap);
                 gap = $"{max.Gap.ToString("F3", Inv)} ({max.Part})";
             }
-            jumps = landscape.SelectMany(e => e!["parts"]!.AsArray()).Sum(p => p!["jumps"]!.GetValue<int>());
+            jumps = landscape.SelectMany(e => e.Findings).Sum(f => f.Jumps.Count);
         }
         return $"| {scenario} | {collect?["effective_sample_size"]?.ToString() ?? collect?["networks"]?.ToString() ?? "—"} | {(collect == null ? "—" : D(collect, "accuracy_mean").ToString("F4", Inv))} | " +
                $"{worstFit} | {gap} | {jumps} | {TapPeaks(tap)} | {halves} |";
     }
 
     // The peak count of a census, or why there is none (a census with no converged start has no distribution).
-    private static string TapPeaks(JsonNode? tap) => tap == null ? "—"
-        : tap["converged"]?.GetValue<int>() == 0 ? $"none of {tap["starts"]} starts converged" : tap["peaks"]?.ToString() ?? "—";
+    private static string TapPeaks(TapStageSummary? tap) => tap == null ? "—"
+        : tap.Converged == 0 ? $"none of {tap.Starts} starts converged" : tap.Peaks.ToString(Inv);
 
     // Mean overlaps q = w·w'/N per part between two networks and between two samples of one network (the latter only when
     // a network contributes several configurations), as the collection measured them.
@@ -260,10 +260,9 @@ public static class RunReport
         var unstable = new List<string>();
         int Jumps(string scenario)
         {
-            var entries = Read(runner, $"{scenario}/landscape/landscape.json")?.AsArray();
+            var entries = Landscapes(runner, scenario);
             if (entries == null) { missing.Add(scenario); return 0; }
-            var full = entries.Where(e => e?["findings"] != null).SelectMany(e => LandscapeFindings.FromJson(e!["findings"]!.ToJsonString()))
-                .Where(f => f.Part == "FULL").ToArray();
+            var full = entries.SelectMany(e => e.Findings).Where(f => f.Part == "FULL").ToArray();
             // A jump is proven by two BP branches at one x, and leaves the distances it jumps over uncovered by nature: what
             // can hide one is BP failing along x, so the count is trusted where BP converged at nearly every point.
             thin.AddRange(full.Where(f => f.FailedPoints > MaximumFailedFraction * f.Points)
@@ -304,9 +303,9 @@ public static class RunReport
         var rows = new List<(string Claim, string Measured, string Verdict)>();
         foreach (string scenario in RunPipeline.Scenarios(config))
         {
-            var landscape = Read(runner, $"{scenario}/landscape/landscape.json")?.AsArray();
+            var landscape = Landscapes(runner, scenario);
             if (landscape == null) continue;
-            var findings = landscape.Where(e => e?["findings"] != null).SelectMany(e => LandscapeFindings.FromJson(e!["findings"]!.ToJsonString())).ToArray();
+            var findings = landscape.SelectMany(e => e.Findings).ToArray();
             if (findings.Length == 0) continue;
             var fitRows = Read(runner, $"{scenario}/fit/fit.json")?.AsArray();
             var fits = FitVerdicts(fitRows) ?? [];
@@ -423,6 +422,13 @@ public static class RunReport
 
     // The fit stage's own verdict (against the target, the data's noise floor and the Monte-Carlo noise; FitVerdict.Judge).
     private static string FitVerdict(JsonNode row) => row["verdict"]?.GetValue<string>() ?? "not verified by Monte Carlo";
+
+    // The landscape stage's summary of a scenario, or null when the stage has not written one.
+    private static IReadOnlyList<LandscapeReferenceSummary>? Landscapes(StageRunner runner, string scenario)
+    {
+        string path = runner.PathOf(Path.Combine(scenario, "landscape", LandscapeJob.SummaryFile));
+        return File.Exists(path) ? LandscapeJob.ReadSummaries(path) : null;
+    }
 
     private static JsonNode? Read(StageRunner runner, string relative)
     {
