@@ -104,14 +104,14 @@ internal static class BenchFitCommand
         foreach (var (scenario, partName) in jobs)
         {
             string dir = Path.Combine(SharedData.ReferenceDirectory(), scenario);
-            var fitSettings = new FitSettings(new FitInput(MomentsTextDirectory: dir), [partName], null)
+            var fitSettings = new FitSettings(new FitInput(MomentsTextDirectory: dir), [partName])
             {
                 Fit = new FitOptions(MaxIterations: FitDefaults.MaxIterations, RmseTolerance: settings.Target),
                 Seed = settings.Seed,
                 BpCheck = false,
             };
             var watch = Stopwatch.StartNew();
-            var report = FitPipeline.Run(fitSettings)[0];
+            var report = FitPipeline.Run(fitSettings).Parts[0];
             double total = watch.Elapsed.TotalSeconds, fitSeconds = report.Fit.Elapsed.TotalSeconds;
             bool met = report.CorrectedRmse <= settings.Target;
             output.WriteLine(string.Format(CultureInfo.InvariantCulture, "  {0,-11} {1,-5} {2,5} {3,6} {4,10:F1} {5,10:F1} {6,9:F4} {7,9:F4} {8,9:F4} {9,8:F4}  {10}",
