@@ -187,7 +187,7 @@ internal static class FitCommand
         foreach (var r in reports)
             lines.Add(string.Format(c, "{0,-5} {1,5} {2,-6} {3,-11} {4,6} {5,-12} {6,9:F4} {7,9:F4} {8,8:F4} {9,9:F4} {10,9:F4} {11,8:F4}  {12}",
                 r.Part.Name, r.Part.Length, r.Fit.Method, r.Saved == "independent" ? "independent" : r.Fit.BestIteration >= 0 ? $"step {r.Fit.BestIteration}" : "start",
-                r.Fit.Iterations, r.Fit.StopReason, r.IndependentRmse, r.McRmse, r.McNoiseRmse, r.CorrectedRmse, r.BpRmse, r.NoiseFloor, r.Verdict.Text));
+                r.Fit.Iterations, r.Fit.Stop.Reason, r.IndependentRmse, r.McRmse, r.McNoiseRmse, r.CorrectedRmse, r.BpRmse, r.NoiseFloor, r.Verdict.Text));
         foreach (var r in reports)
         {
             if (r.Penalty is { } p)

@@ -293,7 +293,7 @@ public static class FitPipeline
         {
             IsingModel model;
             try { model = new MeanFieldInversion(variant).Fit(target, null, new FitOptions()).Model; }
-            catch (InputException) { continue; }   // singular correlations (frozen or duplicated spins): no inversion
+            catch (NumericalException) { continue; }   // singular correlations (frozen or duplicated spins): no inversion
             if (model.Couplings.Any(v => !double.IsFinite(v)) || model.Fields.Any(v => !double.IsFinite(v))) continue;
             var check = FitVerification.Verify(model, data, FitDefaults.StartCheck(seed), null, ct);
             if (check.Mixing.Mixed) list.Add(new Incumbent(variant == MeanFieldVariant.Naive ? "nmf" : "tap", model, check));
@@ -313,7 +313,7 @@ public static class FitPipeline
             case FitInit.Best: return (cheap ?? CheapEstimates(target, FitDefaults.Seeds(settings.Seed).StartCheck))[0].Model;
             case FitInit.Tap or FitInit.Nmf:
                 try { return new MeanFieldInversion(settings.Init == FitInit.Tap ? MeanFieldVariant.Tap : MeanFieldVariant.Naive).Fit(target, null, settings.Fit).Model; }
-                catch (InputException) { return null; }   // singular correlations: the method's own default start
+                catch (NumericalException) { return null; }   // singular correlations: the method's own default start
             default: throw new ArgumentOutOfRangeException(nameof(settings), settings.Init, "not a fit start");
         }
     }
@@ -364,14 +364,14 @@ public static class FitPipeline
                         {
                             ["method"] = firstStage.Method,
                             ["iterations"] = firstStage.Iterations,
-                            ["stop_reason"] = firstStage.StopReason.ToString(),
+                            ["stop_reason"] = firstStage.Stop.Reason.ToString(),
                             ["seconds"] = firstStage.Elapsed.TotalSeconds,
                             ["rmse_curve"] = firstStage.RmseHistory.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
                         },
                     },
                 };
                 break;
-            default: throw new InputException($"--refine: '{settings.Refine}' is not one of none, mc");
+            default: throw new InputException($"refine: '{settings.Refine}' is not one of none, mc");
         }
 
         // The final verification, on fresh chains from random starts; a model worse than the independent-site one is not kept.
@@ -415,7 +415,7 @@ public static class FitPipeline
             tripletFraction = (double)data3.Zip(model3).Count(p => Math.Abs(p.First - p.Second) <= settings.TripletTolerance) / tripletCount;
         }
 
-        var verdict = FitVerdict.Judge(verification, independent.Rmse, floor, settings.TargetRmse, fit.StopReason, StillFalling(fit), saved == "independent" ? "independent" : fit.Method);
+        var verdict = FitVerdict.Judge(verification, independent.Rmse, floor, settings.TargetRmse, fit.Stop, StillFalling(fit), saved == "independent" ? "independent" : fit.Method);
 
         var metadata = new
         {
@@ -434,7 +434,8 @@ public static class FitPipeline
                 bp_inexact = method == FitMethod.Bp ? settings.BpInexact : (bool?)null,
                 bp_sweep_budget = method == FitMethod.Bp && settings.BpInexact ? settings.BpSweepBudget : (int?)null },
             iterations = fit.Iterations,
-            stop_reason = fit.StopReason.ToString(),
+            stop_reason = fit.Stop.Reason.ToString(),
+            stop_detail = fit.Stop.Detail,
             best_iteration = saved == "independent" ? (int?)null : fit.BestIteration >= 0 ? fit.BestIteration : null,
             best_source = saved == "independent" ? "independent" : fit.Diagnostics.GetValueOrDefault("best_source") ?? $"step {fit.BestIteration}",
             seconds = fit.Elapsed.TotalSeconds,

@@ -63,7 +63,7 @@ public sealed record FitVerdict(string Text, string? Advice, bool Reproduces, do
     /// give no verdict. "Fit longer" is advised only when the learning hit its step cap while its verified error still fell.
     /// </summary>
     public static FitVerdict Judge(VerifiedMoments? verification, double independentRmse, double noiseFloor, double target,
-        FitStopReason stop, bool stillFalling, string saved)
+        Stop stop, bool stillFalling, string saved)
     {
         double required = double.IsFinite(noiseFloor) ? Math.Max(target, noiseFloor) : target;
         bool floorRules = double.IsFinite(noiseFloor) && noiseFloor > target;
@@ -79,7 +79,7 @@ public sealed record FitVerdict(string Text, string? Advice, bool Reproduces, do
             ? string.Format(c, "does not reach the data's noise floor (RMSE {0:F4} against {1:F4})", corrected, noiseFloor)
             : string.Format(c, "does not reproduce the data (RMSE {0:F4} against {1:F4})", corrected, required);
         if (saved == "independent") text += string.Format(c, "; no learned model beat the independent-site model (RMSE {0:F4})", independentRmse);
-        string advice = stop == FitStopReason.IterationCap && stillFalling
+        string advice = stop.Reason == StopReason.IterationCap && stillFalling
             ? "fit longer: the verified RMSE was still falling when the step cap was reached"
             : "a longer fit will not help (the verified RMSE had stopped falling): try more networks, a penalty chosen on held-out networks, or another method";
         return new FitVerdict(text, advice, false, required);
@@ -87,7 +87,7 @@ public sealed record FitVerdict(string Text, string? Advice, bool Reproduces, do
 }
 
 /// <summary>The outcome of <see cref="FitPipeline.Run"/>: one report per part, in the order of the settings' parts.</summary>
-/// <param name="Parts">The parts' reports, each with its model in memory and why its learning stopped (<see cref="FitResult.StopReason"/>).</param>
+/// <param name="Parts">The parts' reports, each with its model in memory and why its learning stopped (<see cref="FitResult.Stop"/>).</param>
 public sealed record FitRunResult(IReadOnlyList<PartFitReport> Parts)
 {
     /// <summary>The report of the part named <paramref name="name"/>.</summary>
@@ -143,7 +143,7 @@ public sealed record FitTableRow(string Part, int Size, string Method, string Sa
     {
         ArgumentNullException.ThrowIfNull(r);
         return new FitTableRow(r.Part.Name, r.Part.Length, r.Fit.Method, r.Saved, r.Fit.Iterations,
-            r.Saved == "independent" || r.Fit.BestIteration < 0 ? null : r.Fit.BestIteration, r.Fit.StopReason.ToString(),
+            r.Saved == "independent" || r.Fit.BestIteration < 0 ? null : r.Fit.BestIteration, r.Fit.Stop.Reason.ToString(),
             r.IndependentRmse, Finite(r.BpRmse), Finite(r.McRmse), Finite(r.McNoiseRmse), Finite(r.CorrectedRmse), r.Verification?.Mixing.Mixed,
             Finite(r.NoiseFloor), r.NoiseFloorSource, r.Verdict.Required, r.Verdict.Reproduces, r.Verdict.Text, r.Verdict.Advice,
             r.Strengths.L2, r.Strengths.L1, r.Penalty?.Scale, Finite(r.TripletFraction), r.Fit.Elapsed.TotalSeconds, r.ModelName);

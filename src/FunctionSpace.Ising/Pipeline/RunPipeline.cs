@@ -287,17 +287,8 @@ public static class RunPipeline
             DerivedSeed(config.Seed, scenario, SeedStreams.Fit).ToString(CultureInfo.InvariantCulture), runner.OutputsKey($"{scenario}/moments")), () =>
         {
             ResetDirectory(runner, fitDir);
-            // The settings of `fsi fit` with the run's values: the same method, start, checks and tolerances.
-            var settings = config.Fit.ToSettings(new FitInput(MomentsStem: runner.PathOf(momentsStem)), parts,
-                DerivedSeed(config.Seed, scenario, SeedStreams.Fit));
-            if (settings.Penalty != null)
-            {
-                // Held-out networks for the penalty: groups of the run's ensemble by network id.
-                var (folds, networks) = FitPipeline.FoldsFromEnsembles([runner.PathOf(ensembleRelative)], config.Fit.Folds, ct);
-                settings = settings with { Folds = folds, SampleCount = networks };
-            }
-            fitResult = FitPipeline.Run(settings, progress, ct);
-            FitPipeline.Write(fitResult, runner.PathOf(fitDir));
+            fitResult = FitStage(config.Fit, runner.PathOf(momentsStem), parts, DerivedSeed(config.Seed, scenario, SeedStreams.Fit),
+                runner.PathOf(ensembleRelative), runner.PathOf(fitDir), progress, ct);
             return FilesUnder(runner, fitDir);
         });
 
@@ -428,6 +419,26 @@ public static class RunPipeline
                 return FilesUnder(runner, dynamicsDir);
             });
         }
+    }
+
+    /// <summary>
+    /// The fit stage: <c>fsi fit</c>'s <see cref="FitPipeline.Run"/> and <see cref="FitPipeline.Write"/> with the run's
+    /// settings (the same method, start, checks and tolerances), on the moments at <paramref name="momentsStem"/>; a penalty
+    /// is chosen on held-out groups of the networks of <paramref name="ensemble"/>.
+    /// </summary>
+    internal static FitRunResult FitStage(FitConfig fit, string momentsStem, IReadOnlyList<string> parts, ulong seed, string ensemble,
+        string outputDirectory, IProgress<ProgressReport>? progress, CancellationToken ct)
+    {
+        var settings = fit.ToSettings(new FitInput(MomentsStem: momentsStem), parts, seed);
+        if (settings.Penalty != null)
+        {
+            // Held-out networks for the penalty: groups of the run's ensemble by network id.
+            var (folds, networks) = FitPipeline.FoldsFromEnsembles([ensemble], fit.Folds, ct);
+            settings = settings with { Folds = folds, SampleCount = networks };
+        }
+        var result = FitPipeline.Run(settings, progress, ct);
+        FitPipeline.Write(result, outputDirectory);
+        return result;
     }
 
     // The split-half check: the networks dealt into two halves, each with its own moments, fits of the compared parts and

@@ -130,26 +130,26 @@ public class FitPipelineTests(ITestOutputHelper output)
         var mixed = new MixingCheck(0.1, 0.1, 0.01, 16, true);
         VerifiedMoments Verified(double rmse, double noise) => new(rmse, noise, new Moments([0.0], [1.0]), mixed, null);
         // Corrected RMSE √(0.012² − 0.005²) = 0.0109 > 0.01: does not reproduce; "fit longer" only while the error still fell.
-        var falling = FitVerdict.Judge(Verified(0.012, 0.005), 0.03, double.NaN, 0.01, FitStopReason.IterationCap, stillFalling: true, "mc");
-        var flat = FitVerdict.Judge(Verified(0.012, 0.005), 0.03, double.NaN, 0.01, FitStopReason.IterationCap, stillFalling: false, "mc");
-        var stalled = FitVerdict.Judge(Verified(0.012, 0.005), 0.03, double.NaN, 0.01, FitStopReason.Stalled, stillFalling: true, "mc");
+        var falling = FitVerdict.Judge(Verified(0.012, 0.005), 0.03, double.NaN, 0.01, new Stop(StopReason.IterationCap), stillFalling: true, "mc");
+        var flat = FitVerdict.Judge(Verified(0.012, 0.005), 0.03, double.NaN, 0.01, new Stop(StopReason.IterationCap), stillFalling: false, "mc");
+        var stalled = FitVerdict.Judge(Verified(0.012, 0.005), 0.03, double.NaN, 0.01, new Stop(StopReason.Stalled), stillFalling: true, "mc");
         Assert.False(falling.Reproduces);
         Assert.StartsWith("fit longer", falling.Advice);
         Assert.DoesNotContain("fit longer", flat.Advice);
         Assert.DoesNotContain("fit longer", stalled.Advice);
         // The same noise-corrected 0.0087 reproduces the data (the measured 0.01 includes Monte-Carlo noise 0.005).
-        Assert.True(FitVerdict.Judge(Verified(0.010, 0.005), 0.03, double.NaN, 0.01, FitStopReason.Stalled, false, "mc").Reproduces);
+        Assert.True(FitVerdict.Judge(Verified(0.010, 0.005), 0.03, double.NaN, 0.01, new Stop(StopReason.Stalled), false, "mc").Reproduces);
         // A noise floor above the target: the fit is judged against the floor and reaching it is said as such.
-        var atFloor = FitVerdict.Judge(Verified(0.028, 0.005), 0.04, 0.03, 0.01, FitStopReason.Converged, false, "mc");
+        var atFloor = FitVerdict.Judge(Verified(0.028, 0.005), 0.04, 0.03, 0.01, new Stop(StopReason.Converged), false, "mc");
         Assert.True(atFloor.Reproduces);
         Assert.Equal(0.03, atFloor.Required);
         Assert.StartsWith("at the data's noise floor", atFloor.Text);
-        var short_ = FitVerdict.Judge(Verified(0.05, 0.005), 0.04, 0.03, 0.01, FitStopReason.Stalled, false, "independent");
+        var short_ = FitVerdict.Judge(Verified(0.05, 0.005), 0.04, 0.03, 0.01, new Stop(StopReason.Stalled), false, "independent");
         Assert.StartsWith("does not reach the data's noise floor", short_.Text);
         Assert.Contains("no learned model beat the independent-site model", short_.Text);
         // Chains that did not mix give no verdict.
         var notMixed = FitVerdict.Judge(new VerifiedMoments(0.005, 0.001, new Moments([0.0], [1.0]), new MixingCheck(0.8, 0.1, 0.01, 16, false), null),
-            0.03, double.NaN, 0.01, FitStopReason.Stalled, false, "mc");
+            0.03, double.NaN, 0.01, new Stop(StopReason.Stalled), false, "mc");
         Assert.False(notMixed.Reproduces);
         Assert.StartsWith("not verified", notMixed.Text);
     }
