@@ -82,7 +82,7 @@ internal static class FitCommand
         var scales = new Option<double[]>("--penalty-scales") { Description = "Prior scales c tried by --penalty [default: l2 0 10 30 100 300 1000; l1 0 0.25 0.5 1 2]", AllowMultipleArgumentsPerToken = true };
         var noiseFloor = new Option<double?>("--noise-floor") { Description = "The data's noise floor (RMSE a perfect model would show against these data, e.g. from a bootstrap over networks) [default: the sampling noise of the configurations as independent samples]" };
         var sampleCount = new Option<double?>("--sample-count") { Description = "Independent samples behind the data (networks), for the noise floor and the penalty strength" };
-        var bpTol = new Option<double>("--bp-tolerance") { Description = "BP convergence tolerance", DefaultValueFactory = _ => 1e-8 }.WithHiddenAlias("--bp-tol");
+        var bpTol = new Option<double>("--bp-tolerance") { Description = "BP convergence tolerance (of the bp and study learning and of the BP check of the fitted model)", DefaultValueFactory = _ => FitDefaults.Bp.Tolerance }.WithHiddenAlias("--bp-tol");
         var bpDamping = new Option<double>("--bp-damping") { Description = "BP damping (escalated on non-convergence)", DefaultValueFactory = _ => FitDefaults.Bp.Damping };
         var bpUpdate = UpdateOption("--bp-update");
         var bpBudget = SweepBudgetOption();
