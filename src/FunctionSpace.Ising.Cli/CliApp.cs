@@ -119,10 +119,12 @@ internal static class CliApp
             if (code == ExitOk) outputs.Commit();
             return code;
         }
-        catch (Exception e) when (Unwrap(e) is InputException input)
+        catch (Exception e) when (Unwrap(e) is InputException or NumericalException)
         {
-            stderr.WriteLine($"fsi: error: {OneLineMessage(input.Message)}");
-            if (verbose) stderr.WriteLine(input);
+            // Bad input, or a computation that failed on valid input: either way the message says what to change.
+            var failure = Unwrap(e);
+            stderr.WriteLine($"fsi: error: {OneLineMessage(failure.Message)}");
+            if (verbose) stderr.WriteLine(failure);
             return ExitBadInput;
         }
         catch (Exception e) when (Unwrap(e) is IOException or UnauthorizedAccessException)

@@ -104,14 +104,14 @@ internal static class BenchFitCommand
         foreach (var (scenario, partName) in jobs)
         {
             string dir = Path.Combine(SharedData.ReferenceDirectory(), scenario);
-            var fitSettings = new FitSettings(new FitInput(MomentsTextDirectory: dir), [partName], null)
+            var fitSettings = new FitSettings(new FitInput(MomentsTextDirectory: dir), [partName])
             {
                 Fit = new FitOptions(MaxIterations: FitDefaults.MaxIterations, RmseTolerance: settings.Target),
                 Seed = settings.Seed,
                 BpCheck = false,
             };
             var watch = Stopwatch.StartNew();
-            var report = FitPipeline.Run(fitSettings)[0];
+            var report = FitPipeline.Run(fitSettings).Parts[0];
             double total = watch.Elapsed.TotalSeconds, fitSeconds = report.Fit.Elapsed.TotalSeconds;
             bool met = report.CorrectedRmse <= settings.Target;
             output.WriteLine(string.Format(CultureInfo.InvariantCulture, "  {0,-11} {1,-5} {2,5} {3,6} {4,10:F1} {5,10:F1} {6,9:F4} {7,9:F4} {8,9:F4} {9,8:F4}  {10}",
@@ -169,12 +169,12 @@ internal static class BenchFitCommand
             output.WriteLine($"  PL stopping rule: largest gradient component < max({plOptions.GradientTolerance:G2}, κ/√M) = {plOptions.ToleranceFor(m):G3} (κ = {settings.PlTolerance:G2}; " +
                              "the mean gradient's sampling noise is ~1/√M, so the optimisation error left is a fraction κ of the statistical error); " +
                              $"stages {System.Text.Json.JsonSerializer.Serialize(pl.Diagnostics["stages"])}");
-            output.WriteLine($"  PL fit {m:N0} × {n}            {seconds,9:F1} s ({pl.Iterations} L-BFGS iterations, stop {pl.StopReason}, " +
+            output.WriteLine($"  PL fit {m:N0} × {n}            {seconds,9:F1} s ({pl.Iterations} L-BFGS iterations, stop {pl.Stop}, " +
                              $"{seconds / Math.Max(1, pl.Iterations):F2} s/iteration, {FullDataEvaluations(pl, m):F1} full-data-equivalent evaluations, " +
                              $"{seconds / FullDataEvaluations(pl, m):F2} s per full-data evaluation, L-BFGS memory {plOptions.History}, warm-up stages to {plOptions.WarmupFactor:G3}× their tolerance, " +
                              $"products {pl.Diagnostics["products"]}, load average {MachineState.LoadAverage()}); baseline (torch products, idle machine) {BaselinePlSeconds} s; " +
                              $"target < {TargetPlSeconds:F0} s: " +
-                             (pl.StopReason != FitStopReason.Converged ? "not shown (the fit was capped before converging; raise --pl-max-iterations)"
+                             (pl.Stop.Reason != StopReason.Converged ? "not shown (the fit was capped before converging; raise --pl-max-iterations)"
                                  : seconds < TargetPlSeconds ? "met" : "NOT met"));
             if (settings.PlCompare)
             {
@@ -208,7 +208,7 @@ internal static class BenchFitCommand
                         couplingRatio = Math.Max(couplingRatio, dj / Math.Sqrt(1 / (2.0 * m * variance[i] * variance[k])));
                     }
                 }
-                output.WriteLine($"  PL, previous path (torch products, warm-up stages to 4× their tolerance) {torchSeconds,9:F1} s ({torch.Iterations} L-BFGS iterations, stop {torch.StopReason}, " +
+                output.WriteLine($"  PL, previous path (torch products, warm-up stages to 4× their tolerance) {torchSeconds,9:F1} s ({torch.Iterations} L-BFGS iterations, stop {torch.Stop}, " +
                                  $"{torchSeconds / Math.Max(1, torch.Iterations):F2} s/iteration, {FullDataEvaluations(torch, m):F1} full-data-equivalent evaluations, " +
                                  $"{torchSeconds / FullDataEvaluations(torch, m):F2} s per full-data evaluation, " +
                                  $"load average {MachineState.LoadAverage()}); objective {torch.Diagnostics["objective"]:F9} vs {pl.Diagnostics["objective"]:F9}; " +
@@ -284,9 +284,9 @@ internal static class BenchFitCommand
             // sweep budget would cut.
             var (kept, others) = KeptSweeps(fit.RmseHistory, fitSweeps);
             output.WriteLine($"  full BP fit                      {seconds,9:F1} s ({fit.Iterations} steps, {seconds / Math.Max(1, fitSweeps.Count) * 1000:F0} ms/step, " +
-                             $"{fitSweeps.Sum()} sweeps, steps that lowered the best RMSE {kept.Count} (sweeps max {(kept.Count > 0 ? kept.Max() : 0)}), others {others.Count} (sweeps max {(others.Count > 0 ? others.Max() : 0)}), {fit.Diagnostics["undone_steps"]} undone, stop {fit.StopReason}, best BP RMSE {fit.Diagnostics["best_rmse"]:F4} at step {fit.BestIteration}, " +
+                             $"{fitSweeps.Sum()} sweeps, steps that lowered the best RMSE {kept.Count} (sweeps max {(kept.Count > 0 ? kept.Max() : 0)}), others {others.Count} (sweeps max {(others.Count > 0 ? others.Max() : 0)}), {fit.Diagnostics["undone_steps"]} undone, stop {fit.Stop}, best BP RMSE {fit.Diagnostics["best_rmse"]:F4} at step {fit.BestIteration}, " +
                              $"re-estimated {verified}); target < {TargetFitSeconds:F0} s to RMSE 1e-3: " +
-                             (fit.StopReason != FitStopReason.Converged ? $"not reached (stop {fit.StopReason})" : seconds < TargetFitSeconds ? "met" : "NOT met"));
+                             (fit.Stop.Reason != StopReason.Converged ? $"not reached (stop {fit.Stop})" : seconds < TargetFitSeconds ? "met" : "NOT met"));
             if (bethe) BetheCheck(target.Moments, bp, output);
         }
     }

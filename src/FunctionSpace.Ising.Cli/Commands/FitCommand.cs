@@ -40,10 +40,9 @@ internal static class FitCommand
     {
         var method = new Option<T>("--method")
         {
-            Description = "mc (Monte-Carlo Boltzmann learning with verified checks), study (the study's rule: BP, plain gradient, rates 0.01/0.3, L2 1e-4, 100 steps from zero), " +
-                          "bp (Boltzmann learning with BP), pl (pseudolikelihood), mf (= tap), nmf",
+            Description = FitNames.DescribeMethods(),
         };
-        method.AcceptOnlyFromAmong(FitPipeline.Methods);
+        method.AcceptOnlyFromAmong([.. FitNames.Methods]);
         return method;
     }
 
@@ -71,7 +70,7 @@ internal static class FitCommand
         var noMirror = new Option<bool>("--no-mirror-moves") { Description = "MC learning and verification without the mirror move s → −s (chains then cannot cross between the two states of a collective mode)" };
         var parts = new Option<string[]>("--part") { Description = "FULL, LB, ITER, RB or start:end (repeatable)", DefaultValueFactory = _ => ["FULL"], AllowMultipleArgumentsPerToken = true };
         var init = new Option<string>("--init") { Description = "Start of the learning: zero (h = J = 0, the study's start), independent, best (the best cheap estimate), tap, nmf. The best cheap estimate is always the model to beat", DefaultValueFactory = _ => FitDefaults.Init };
-        init.AcceptOnlyFromAmong("zero", "independent", "best", "tap", "nmf");
+        init.AcceptOnlyFromAmong([.. FitNames.Inits]);
         var maxIter = new Option<int>("--max-iterations") { Description = "Cap on learning steps / quasi-Newton iterations T", DefaultValueFactory = _ => FitDefaults.MaxIterations }.InRange(0, 10_000_000).WithHiddenAlias("--max-iter");
         var tolerance = new Option<double>("--tolerance") { Description = "Stop learning when its verified (noise-corrected) RMSE is at or below this, or below the data's noise floor", DefaultValueFactory = _ => FitDefaults.RmseTolerance }.InRange(1e-12, 10).WithHiddenAlias("--tol");
         var targetRmse = new Option<double>("--target") { Description = "RMSE at or below which a fit reproduces the data (raised to the noise floor when that is larger)", DefaultValueFactory = _ => FitDefaults.TargetRmse }.InRange(1e-12, 10);
@@ -79,12 +78,12 @@ internal static class FitCommand
         var l1 = new Option<double>("--l1") { Description = "L1 strength on J (mc: OWL-QN pseudo-gradient; pl: exact zeros)", DefaultValueFactory = _ => 0.0 }.InRange(0, 1e6);
         var penalty = new Option<string>("--penalty") { Description = "Choose the penalty on J by held-out networks: none, l2 (λ₂ = c/M), l1 (λ₁ = c/√M); needs --ensemble", DefaultValueFactory = _ => "none" };
         penalty.AcceptOnlyFromAmong("none", "l2", "l1");
-        var folds = new Option<int>("--folds") { Description = "Groups of networks (by network id) for --penalty: each is held out once", DefaultValueFactory = _ => 2 }.InRange(2, 100);
+        var folds = new Option<int>("--folds") { Description = "Groups of networks (by network id) for --penalty: each is held out once", DefaultValueFactory = _ => FitDefaults.Folds }.InRange(2, 100);
         var scales = new Option<double[]>("--penalty-scales") { Description = "Prior scales c tried by --penalty [default: l2 0 10 30 100 300 1000; l1 0 0.25 0.5 1 2]", AllowMultipleArgumentsPerToken = true };
         var noiseFloor = new Option<double?>("--noise-floor") { Description = "The data's noise floor (RMSE a perfect model would show against these data, e.g. from a bootstrap over networks) [default: the sampling noise of the configurations as independent samples]" };
         var sampleCount = new Option<double?>("--sample-count") { Description = "Independent samples behind the data (networks), for the noise floor and the penalty strength" };
-        var bpTol = new Option<double>("--bp-tolerance") { Description = "BP convergence tolerance", DefaultValueFactory = _ => 1e-8 }.WithHiddenAlias("--bp-tol");
-        var bpDamping = new Option<double>("--bp-damping") { Description = "BP damping (escalated on non-convergence)", DefaultValueFactory = _ => 0.5 };
+        var bpTol = new Option<double>("--bp-tolerance") { Description = "BP convergence tolerance (of the bp and study learning and of the BP check of the fitted model)", DefaultValueFactory = _ => FitDefaults.Bp.Tolerance }.WithHiddenAlias("--bp-tol");
+        var bpDamping = new Option<double>("--bp-damping") { Description = "BP damping (escalated on non-convergence)", DefaultValueFactory = _ => FitDefaults.Bp.Damping };
         var bpUpdate = UpdateOption("--bp-update");
         var bpBudget = SweepBudgetOption();
         var bpInexact = new Option<bool>("--bp-inexact")
@@ -134,10 +133,10 @@ internal static class FitCommand
                 {
                     AllowMissingShards = parse.GetValue(allowMissing),
                 },
-                parse.GetValue(parts)!, parse.GetValue(output))
+                parse.GetValue(parts)!)
             {
-                Method = parse.GetValue(method)!,
-                Init = parse.GetValue(init)!,
+                Method = FitNames.ParseMethod(parse.GetValue(method), "--method"),
+                Init = FitNames.ParseInit(parse.GetValue(init), "--init"),
                 Fit = new FitOptions(parse.GetValue(maxIter), parse.GetValue(tolerance), parse.GetValue(l2), parse.GetValue(l1)),
                 TargetRmse = parse.GetValue(targetRmse),
                 Bp = bp,
@@ -165,8 +164,10 @@ internal static class FitCommand
             if (settings.SampleCount is <= 0) throw new InputException($"--sample-count: {settings.SampleCount} must be positive");
             if (settings.PenaltyScales?.Any(c => !(c >= 0)) == true) throw new InputException("--penalty-scales: every scale must be ≥ 0");
             var progress = new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet));
-            var reports = FitPipeline.Run(settings, progress);
-            foreach (string line in Table(reports)) Console.Out.WriteLine(line);
+            string outputDirectory = parse.GetValue(output)!;
+            var result = FitPipeline.Run(settings, progress);
+            FitPipeline.Write(result, outputDirectory);
+            foreach (string line in Table(result, outputDirectory)) Console.Out.WriteLine(line);
             return CliApp.ExitOk;
         });
         return command;
@@ -174,8 +175,9 @@ internal static class FitCommand
 
     /// <summary>The fit table: per part the independent-site baseline, the verified RMSE (measured, its Monte-Carlo noise, corrected),
     /// BP's, the data's noise floor, and the verdict; then each part's advice and model files.</summary>
-    internal static IReadOnlyList<string> Table(IReadOnlyList<PartFitReport> reports)
+    internal static IReadOnlyList<string> Table(FitRunResult result, string outputDirectory)
     {
+        var reports = result.Parts;
         var c = CultureInfo.InvariantCulture;
         var lines = new List<string>
         {
@@ -185,7 +187,7 @@ internal static class FitCommand
         foreach (var r in reports)
             lines.Add(string.Format(c, "{0,-5} {1,5} {2,-6} {3,-11} {4,6} {5,-12} {6,9:F4} {7,9:F4} {8,8:F4} {9,9:F4} {10,9:F4} {11,8:F4}  {12}",
                 r.Part.Name, r.Part.Length, r.Fit.Method, r.Saved == "independent" ? "independent" : r.Fit.BestIteration >= 0 ? $"step {r.Fit.BestIteration}" : "start",
-                r.Fit.Iterations, r.Fit.StopReason, r.IndependentRmse, r.McRmse, r.McNoiseRmse, r.CorrectedRmse, r.BpRmse, r.NoiseFloor, r.Verdict.Text));
+                r.Fit.Iterations, r.Fit.Stop.Reason, r.IndependentRmse, r.McRmse, r.McNoiseRmse, r.CorrectedRmse, r.BpRmse, r.NoiseFloor, r.Verdict.Text));
         foreach (var r in reports)
         {
             if (r.Penalty is { } p)
@@ -193,7 +195,7 @@ internal static class FitCommand
                     r.Part.Name, p.Kind, p.Scale, r.Strengths.L2, r.Strengths.L1,
                     string.Join(", ", p.Scores.Select(s => string.Format(c, "{0:G3}: {1:F4}", s.Scale, s.Mean)))));
             if (r.Verdict.Advice != null) lines.Add($"{r.Part.Name}: {r.Verdict.Advice}");
-            if (r.ModelStem != null) lines.Add($"{r.Part.Name}: -> {r.ModelStem}.*");
+            lines.Add($"{r.Part.Name}: -> {Path.Combine(outputDirectory, r.ModelName)}.*");
         }
         return lines;
     }

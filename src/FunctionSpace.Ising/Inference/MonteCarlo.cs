@@ -181,31 +181,36 @@ public static class MonteCarlo
     // One sequential sweep over all spins; returns the number of flips.
     private static int Sweep(IsingModel model, sbyte[] spins, double[] local, MetropolisRule rule, ref RandomSource rng)
     {
+        if (rule == MetropolisRule.HeatBath) return HeatBathSweep(model.Couplings, spins, local, ref rng);
         int n = spins.Length, flips = 0;
         double[] J = model.Couplings;
         for (int i = 0; i < n; i++)
         {
             int s = spins[i];
-            double field = local[i];
-            bool flip;
-            if (rule == MetropolisRule.Metropolis)
-            {
-                double deltaE = 2 * s * field;   // E(s_i → −s_i) − E(s)
-                flip = deltaE <= 0 || rng.NextDouble() < Math.Exp(-deltaE);
-            }
-            else
-            {
-                // P(s_i = +1 | rest) = 1/(1 + e^{−2 L_i}); flip when the drawn value differs from s_i.
-                int drawn = rng.NextDouble() * (1 + Math.Exp(-2 * field)) < 1 ? 1 : -1;
-                flip = drawn != s;
-            }
-            if (!flip) continue;
+            double deltaE = 2 * s * local[i];   // E(s_i → −s_i) − E(s)
+            if (!(deltaE <= 0 || rng.NextDouble() < Math.Exp(-deltaE))) continue;
             spins[i] = (sbyte)-s;
             flips++;
             double delta = -2.0 * s;   // s_new − s_old
-            var row = J.AsSpan(i * n, n);
-            var target = local.AsSpan();
-            VectorMath.AddScaled(target, row, delta);
+            VectorMath.AddScaled(local.AsSpan(), J.AsSpan(i * n, n), delta);
+        }
+        return flips;
+    }
+
+    /// <summary>
+    /// One sequential heat-bath (Glauber) sweep: s_i = +1 with probability 1/(1 + e^{−2 L_i}), the local fields
+    /// L = h + J s updated in O(N) after a flip. Returns the number of flips.
+    /// </summary>
+    internal static int HeatBathSweep(ReadOnlySpan<double> couplings, Span<sbyte> spins, Span<double> local, ref RandomSource rng)
+    {
+        int n = spins.Length, flips = 0;
+        for (int i = 0; i < n; i++)
+        {
+            int drawn = rng.NextDouble() * (1 + Math.Exp(-2 * local[i])) < 1 ? 1 : -1;
+            if (drawn == spins[i]) continue;
+            spins[i] = (sbyte)drawn;
+            flips++;
+            VectorMath.AddScaled(local, couplings.Slice(i * n, n), 2.0 * drawn);   // s_new − s_old = 2 s_new
         }
         return flips;
     }

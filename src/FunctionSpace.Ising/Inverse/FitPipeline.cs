@@ -94,216 +94,6 @@ public sealed record FitInput(string? MomentsStem = null, string? MomentsTextDir
 }
 
 /// <summary>
-/// The defaults of every fit, shared by <c>fsi fit</c> (its option defaults), the pipeline's fit stage
-/// (<see cref="Pipeline.FitConfig"/>) and <c>fsi bench fit</c>: one method, start, checks and tolerances.
-/// </summary>
-public static class FitDefaults
-{
-    /// <summary>Persistent-chain Monte-Carlo learning (<see cref="PersistentChainLearning"/>): BP is biased on these models.</summary>
-    public const string Method = "mc";
-
-    /// <summary>Where the learning starts: h = 0, J = 0 (the study's start), from which the gradient builds collective modes;
-    /// the best cheap estimate is kept as the model to beat (<see cref="Incumbent"/>).</summary>
-    public const string Init = "zero";
-
-    /// <summary>Learning-step cap.</summary>
-    public const int MaxIterations = 600;
-
-    /// <summary>The learning stops once a check's noise-corrected RMSE is at or below this (or the data's noise floor).</summary>
-    public const double RmseTolerance = 0.005;
-
-    /// <summary>RMSE at or below which a fit reproduces the data (the study's fits reach 0.0025–0.01 by BP).</summary>
-    public const double TargetRmse = 0.01;
-
-    /// <summary>Tolerance on connected three-point correlations.</summary>
-    public const double TripletTolerance = 0.01;
-
-    /// <summary>Chains of the final verification (many independent chains average a collective mode's slow fluctuations).</summary>
-    public const int VerificationChains = 128;
-
-    /// <summary>Burn-in sweeps of the final verification (from random starts).</summary>
-    public const int VerificationBurnIn = 1000;
-
-    /// <summary>Samples per chain of the final verification.</summary>
-    public const int VerificationSamples = 500;
-
-    /// <summary>Sweeps between the final verification's samples.</summary>
-    public const int VerificationThin = 2;
-
-    /// <summary>
-    /// The final verification of a fitted model: 128 fresh heat-bath chains from random starts with mirror moves, 1,000 sweeps
-    /// of burn-in, 500 samples per chain 2 sweeps apart, Rao-Blackwellised; the mixing check compares its chains.
-    /// </summary>
-    public static MonteCarloOptions Verification(ulong seed) => new(Chains: VerificationChains, BurnInSweeps: VerificationBurnIn,
-        Samples: VerificationSamples, ThinSweeps: VerificationThin, Rule: MetropolisRule.HeatBath, Seed: seed, MirrorMoves: true);
-
-    /// <summary>The check of a cheap start (TAP, nMF inversion): 16 fresh chains, 300 sweeps of burn-in, 250 samples 2 apart.</summary>
-    public static MonteCarloOptions StartCheck(ulong seed) => new(Chains: 16, BurnInSweeps: 300, Samples: 250, ThinSweeps: 2,
-        Rule: MetropolisRule.HeatBath, Seed: seed, MirrorMoves: true);
-
-    /// <summary>Seeds of a fit's stages, derived from its seed.</summary>
-    public static (ulong Learning, ulong Verification, ulong StartCheck) Seeds(ulong seed) =>
-        (seed ^ 0x5EED5EED5EEDUL, seed, seed ^ 0x57A7_0000_0000UL);
-}
-
-/// <summary>Settings of a fit run (one or more parts); every value not given is the default of <see cref="FitDefaults"/>.</summary>
-/// <param name="Input">The data.</param>
-/// <param name="Parts">FULL, LB, ITER, RB or start:end ranges.</param>
-/// <param name="OutputDirectory">Where models, curves and figures go (null = no files).</param>
-public sealed record FitSettings(FitInput Input, IReadOnlyList<string> Parts, string? OutputDirectory)
-{
-    /// <summary>mc (default), study, bp, pl, mf (= tap), nmf.</summary>
-    public string Method { get; init; } = FitDefaults.Method;
-
-    /// <summary>Start of the learning: zero (default), independent, best (the best cheap estimate), tap, nmf.</summary>
-    public string Init { get; init; } = FitDefaults.Init;
-
-    /// <summary>Common fit options (step cap, stopping RMSE, L2, L1).</summary>
-    public FitOptions Fit { get; init; } = new(MaxIterations: FitDefaults.MaxIterations, RmseTolerance: FitDefaults.RmseTolerance);
-
-    /// <summary>BP settings of the BP-based methods and the BP check.</summary>
-    public BpOptions Bp { get; init; } = new();
-
-    /// <summary>Whether the fitted model's moments are also computed by BP (reported beside the Monte-Carlo ones).</summary>
-    public bool BpCheck { get; init; } = true;
-
-    /// <summary>Seed of every random draw of the fit (learning chains, checks, verification).</summary>
-    public ulong Seed { get; init; } = 1;
-
-    /// <summary>The final verification (Samples = 0 skips it; then nothing guards against a worse-than-independent fit).</summary>
-    public MonteCarloOptions MonteCarlo { get; init; } = FitDefaults.Verification(1);
-
-    /// <summary>|Δ⟨s_i s_j s_k⟩_c| below which a data triplet counts as predicted.</summary>
-    public double TripletTolerance { get; init; } = FitDefaults.TripletTolerance;
-
-    /// <summary>RMSE at or below which a fit reproduces the data (raised to the data's noise floor when that is larger).</summary>
-    public double TargetRmse { get; init; } = FitDefaults.TargetRmse;
-
-    /// <summary>The data's noise floor for every part (an RMSE a perfect model would show against these data, e.g. from a
-    /// bootstrap over networks); null: <see cref="NoiseFloors"/>, else estimated from the sample count.</summary>
-    public double? NoiseFloor { get; init; }
-
-    /// <summary>The data's noise floor per part name (overrides <see cref="NoiseFloor"/>).</summary>
-    public IReadOnlyDictionary<string, double>? NoiseFloors { get; init; }
-
-    /// <summary>Settings of the persistent-chain learning (method mc or --refine mc); its seed is replaced by the fit's.</summary>
-    public PersistentChainOptions Chains { get; init; } = new();
-
-    /// <summary>Second stage after the method: null/"none", or "mc" (persistent-chain Monte-Carlo learning from the first fit).</summary>
-    public string? Refine { get; init; }
-
-    /// <summary>Learning steps of the refinement stage.</summary>
-    public int RefineIterations { get; init; } = FitDefaults.MaxIterations;
-
-    /// <summary>
-    /// Saved models (stems of <c>fsi fit</c> outputs) that form the initial point instead of <see cref="Init"/>: each is placed
-    /// at its sidecar's slice (e.g. the fitted LB, ITER and RB blocks as the start of FULL); uncovered couplings are 0,
-    /// uncovered fields atanh m_i.
-    /// </summary>
-    public IReadOnlyList<string>? InitModels { get; init; }
-
-    /// <summary>How BP Boltzmann learning (method bp) turns the moment mismatch into a step.</summary>
-    public BoltzmannUpdate BpUpdate { get; init; } = BoltzmannUpdate.MeanFieldNewton;
-
-    /// <summary>
-    /// Learn with <see cref="InexactBpMomentEstimator"/> (what `fsi bench fit` times): BP to a tenth of the best RMSE within
-    /// <see cref="BpSweepBudget"/> sweeps per step. False: BP to the given tolerance at every step.
-    /// </summary>
-    public bool BpInexact { get; init; }
-
-    /// <summary>BP sweeps allowed to a learning step's estimate when <see cref="BpInexact"/> (0 = none); see
-    /// <see cref="FitPipeline.LearningSweepBudget"/>.</summary>
-    public int BpSweepBudget { get; init; } = FitPipeline.LearningSweepBudget;
-
-    /// <summary>Choose the penalty on J by held-out networks (null: use <see cref="Fit"/>'s L2 and L1 as given).</summary>
-    public PenaltyKind? Penalty { get; init; }
-
-    /// <summary>The prior scales c tried (null: <see cref="PenaltyScale.Defaults"/>).</summary>
-    public IReadOnlyList<double>? PenaltyScales { get; init; }
-
-    /// <summary>(training, held-out) moment pairs of the whole network for <see cref="Penalty"/> (e.g. orbit-averaged fold
-    /// moments); null with a penalty: built from <see cref="FoldCount"/> groups of the ensemble input's networks.</summary>
-    public IReadOnlyList<MomentFold>? Folds { get; init; }
-
-    /// <summary>Groups of networks (by network id) when the folds are built from the ensemble input.</summary>
-    public int FoldCount { get; init; } = 2;
-
-    /// <summary>Independent samples behind the full data, for the penalty strength λ = c / M (null: the networks of the
-    /// ensemble input, else the moments' configuration count).</summary>
-    public double? SampleCount { get; init; }
-}
-
-/// <summary>Outcome for one part.</summary>
-/// <param name="Part">The slice.</param>
-/// <param name="Fit">The solver's result (its model is the saved one unless <paramref name="Saved"/> says otherwise).</param>
-/// <param name="Model">The saved model.</param>
-/// <param name="Saved">What was saved: the method's model, or "independent" when that was better by the final verification.</param>
-/// <param name="BpRmse">Moment RMSE of the saved model by BP (NaN if BP failed or was skipped).</param>
-/// <param name="Verification">The final Monte-Carlo verification of the saved model (null if skipped).</param>
-/// <param name="IndependentRmse">RMSE of the independent-site model h = atanh m, J = 0 (exact).</param>
-/// <param name="NoiseFloor">The data's noise floor (NaN if unknown).</param>
-/// <param name="NoiseFloorSource">Where the noise floor comes from.</param>
-/// <param name="Verdict">The verdict against the target, the noise floor and the Monte-Carlo noise.</param>
-/// <param name="TripletFraction">Fraction of data triplets predicted within tolerance (NaN if none).</param>
-/// <param name="TripletCount">Triplets checked.</param>
-/// <param name="ModelStem">Where the model was saved (null if not).</param>
-public sealed record PartFitReport(SpinSlice Part, FitResult Fit, IsingModel Model, string Saved, double BpRmse, VerifiedMoments? Verification,
-    double IndependentRmse, double NoiseFloor, string NoiseFloorSource, FitVerdict Verdict, double TripletFraction, int TripletCount, string? ModelStem)
-{
-    /// <summary>Monte-Carlo RMSE of the saved model (NaN if not verified).</summary>
-    public double McRmse => Verification?.Rmse ?? double.NaN;
-
-    /// <summary>Its Monte-Carlo noise.</summary>
-    public double McNoiseRmse => Verification?.NoiseRmse ?? double.NaN;
-
-    /// <summary>Its noise-corrected RMSE.</summary>
-    public double CorrectedRmse => Verification?.CorrectedRmse ?? double.NaN;
-
-    /// <summary>The penalty selection, when one was made.</summary>
-    public PenaltySelection? Penalty { get; init; }
-
-    /// <summary>The L2 and L1 strengths the fit used.</summary>
-    public (double L2, double L1) Strengths { get; init; }
-}
-
-/// <summary>What a fit's numbers say.</summary>
-/// <param name="Text">The verdict: reproduces the data / at the data's noise floor / does not … / not verified.</param>
-/// <param name="Advice">What to do about it (null when nothing is needed). "Fit longer" only while the verified error still fell.</param>
-/// <param name="Reproduces">Whether the noise-corrected RMSE is at or below the required RMSE (the target, or the noise floor when larger).</param>
-/// <param name="Required">That required RMSE.</param>
-public sealed record FitVerdict(string Text, string? Advice, bool Reproduces, double Required)
-{
-    /// <summary>
-    /// Judges a verified fit. The required RMSE is max(target, noise floor): a model cannot be asked to be closer to the data
-    /// than the data are to their own distribution. The comparison uses the noise-corrected RMSE (the Monte-Carlo noise
-    /// removed), so the verification's finite sample neither fails a good fit nor passes a bad one; chains that did not mix
-    /// give no verdict. "Fit longer" is advised only when the learning hit its step cap while its verified error still fell.
-    /// </summary>
-    public static FitVerdict Judge(VerifiedMoments? verification, double independentRmse, double noiseFloor, double target,
-        FitStopReason stop, bool stillFalling, string saved)
-    {
-        double required = double.IsFinite(noiseFloor) ? Math.Max(target, noiseFloor) : target;
-        bool floorRules = double.IsFinite(noiseFloor) && noiseFloor > target;
-        if (verification == null) return new FitVerdict("not verified by Monte Carlo", null, false, required);
-        var c = System.Globalization.CultureInfo.InvariantCulture;
-        if (!verification.Mixing.Mixed)
-            return new FitVerdict("not verified: the Monte-Carlo chains did not mix (" + verification.Mixing.Describe() + ")",
-                "the model has states the sampler does not cross between; its moments are uncertain", false, required);
-        double corrected = verification.CorrectedRmse;
-        if (corrected <= required)
-            return new FitVerdict(floorRules ? string.Format(c, "at the data's noise floor ({0:F4})", noiseFloor) : "reproduces the data", null, true, required);
-        string text = floorRules
-            ? string.Format(c, "does not reach the data's noise floor (RMSE {0:F4} against {1:F4})", corrected, noiseFloor)
-            : string.Format(c, "does not reproduce the data (RMSE {0:F4} against {1:F4})", corrected, required);
-        if (saved == "independent") text += string.Format(c, "; no learned model beat the independent-site model (RMSE {0:F4})", independentRmse);
-        string advice = stop == FitStopReason.IterationCap && stillFalling
-            ? "fit longer: the verified RMSE was still falling when the step cap was reached"
-            : "a longer fit will not help (the verified RMSE had stopped falling): try more networks, a penalty chosen on held-out networks, or another method";
-        return new FitVerdict(text, advice, false, required);
-    }
-}
-
-/// <summary>
 /// The fitting pipeline behind <c>fsi fit</c> and the fit stage of <c>fsi run</c>: load data, per part fit with the chosen
 /// method, keep it only if it beats the independent-site model, check it by BP and by a Monte-Carlo verification on fresh
 /// chains, judge it against the target and the data's noise floor, write model files (ModelFile + JSON sidecar), the RMSE
@@ -311,11 +101,11 @@ public sealed record FitVerdict(string Text, string? Advice, bool Reproduces, do
 /// </summary>
 public static class FitPipeline
 {
-    /// <summary>Runs the fits; returns one report per part.</summary>
-    public static IReadOnlyList<PartFitReport> Run(FitSettings settings, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    /// <summary>Runs the fits; returns one report per part (models in memory; nothing is written: <see cref="Write"/>).</summary>
+    public static FitRunResult Run(FitSettings settings, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        bool needsSamples = string.Equals(settings.Method, "pl", StringComparison.OrdinalIgnoreCase);
+        bool needsSamples = settings.Method == FitMethod.Pl;
         var (data, samples, sampleCount, architecture) = settings.Input.Load(null, ct, keepSamples: needsSamples);
         architecture ??= data.Size switch { 675 => Architecture.Deep, 200 => Architecture.Shallow, _ => null };
         var folds = settings.Folds;
@@ -348,11 +138,32 @@ public static class FitPipeline
                 partSettings = settings with { Fit = settings.Fit with { L2 = l2, L1 = l1 } };
             }
             var report = FitPart(partSettings, part, target, partMoments, progress, ct);
-            reports.Add(report with { Penalty = selection });
-            if (selection != null && report.ModelStem != null) WritePenaltyTable(report.ModelStem, selection, fullCount);
+            reports.Add(report with { Penalty = selection, PenaltySampleCount = fullCount });
         }
-        return reports;
+        return new FitRunResult(reports);
     }
+
+    /// <summary>
+    /// Writes a fit's outputs into <paramref name="directory"/>: per part the model (J/h .npy + JSON sidecar,
+    /// <see cref="PartFitReport.ModelName"/>), its figures (<see cref="FitFigures"/>) and the penalty table when a penalty was
+    /// chosen; and the fit table fit.json (<see cref="FitTableRow"/>).
+    /// </summary>
+    public static void Write(FitRunResult result, string directory)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        Directory.CreateDirectory(directory);
+        foreach (var r in result.Parts)
+        {
+            string stem = Path.Combine(directory, r.ModelName);
+            ModelFile.Save(stem, r.Model, r.Sidecar);
+            FitFigures.Write(stem, r.Part.Name, r.Fit, r.Data, r.Verification?.Moments, r.IndependentRmse, r.NoiseFloor, r.TargetRmse);
+            if (r.Penalty != null) WritePenaltyTable(stem, r.Penalty, r.PenaltySampleCount);
+        }
+        IO.AtomicFile.WriteAllText(Path.Combine(directory, TableFile), FitTableRow.ToJson(Table(result)));
+    }
+
+    /// <summary>The name of the fit table in a fit's output folder.</summary>
+    public const string TableFile = "fit.json";
 
     /// <summary>
     /// Leave-one-group-out folds of the ensembles' networks (groups by network id, <see cref="HeldOutSelection.GroupOf"/>),
@@ -366,43 +177,11 @@ public static class FitPipeline
         return (folds, networks.Sum());
     }
 
-    /// <summary>The fit table (fit.json, the CLI's table): one row per part, with the independent-site baseline in every row.</summary>
-    public static System.Text.Json.Nodes.JsonArray Table(IReadOnlyList<PartFitReport> reports)
+    /// <summary>The fit table (fit.json): one row per part, with the independent-site baseline in every row.</summary>
+    public static IReadOnlyList<FitTableRow> Table(FitRunResult result)
     {
-        ArgumentNullException.ThrowIfNull(reports);
-        var table = new System.Text.Json.Nodes.JsonArray();
-        foreach (var r in reports)
-        {
-            table.Add(new System.Text.Json.Nodes.JsonObject
-            {
-                ["part"] = r.Part.Name,
-                ["size"] = r.Part.Length,
-                ["method"] = r.Fit.Method,
-                ["saved"] = r.Saved,
-                ["iterations"] = r.Fit.Iterations,
-                ["best_step"] = r.Saved == "independent" || r.Fit.BestIteration < 0 ? null : r.Fit.BestIteration,
-                ["stop"] = r.Fit.StopReason.ToString(),
-                ["rmse_independent"] = r.IndependentRmse,
-                ["rmse_bp"] = Finite(r.BpRmse),
-                ["rmse_mc"] = Finite(r.McRmse),
-                ["rmse_mc_noise"] = Finite(r.McNoiseRmse),
-                ["rmse_mc_corrected"] = Finite(r.CorrectedRmse),
-                ["chains_mixed"] = r.Verification?.Mixing.Mixed,
-                ["data_noise_floor"] = Finite(r.NoiseFloor),
-                ["noise_floor_source"] = r.NoiseFloorSource,
-                ["required_rmse"] = r.Verdict.Required,
-                ["reproduces"] = r.Verdict.Reproduces,
-                ["verdict"] = r.Verdict.Text,
-                ["advice"] = r.Verdict.Advice,
-                ["l2"] = r.Strengths.L2,
-                ["l1"] = r.Strengths.L1,
-                ["penalty_scale"] = r.Penalty?.Scale,
-                ["triplets_predicted"] = Finite(r.TripletFraction),
-                ["seconds"] = r.Fit.Elapsed.TotalSeconds,
-                ["model"] = r.ModelStem == null ? null : Path.GetFileName(r.ModelStem),
-            });
-        }
-        return table;
+        ArgumentNullException.ThrowIfNull(result);
+        return result.Parts.Select(FitTableRow.Of).ToArray();
     }
 
     // The moments of the model fitted to a fold's training moments: the learning's own check of its best model (the fold
@@ -410,7 +189,7 @@ public static class FitPipeline
     private static Moments FoldModelMoments(FitSettings settings, SpinSlice part, Moments train, double trainCount, FitOptions options, CancellationToken ct)
     {
         var target = FitTarget.FromMoments(train, $"{part.Name} training fold");
-        if (!string.Equals(settings.Method, "mc", StringComparison.OrdinalIgnoreCase))
+        if (settings.Method != FitMethod.Mc)
         {
             var fit = Solver(settings.Method, settings.Bp, out _, settings.Chains).Fit(target, null, options, null, ct);
             return FitVerification.Verify(fit.Model, train, FitDefaults.StartCheck(settings.Seed), null, ct).Moments;
@@ -468,26 +247,23 @@ public static class FitPipeline
     /// </remarks>
     public const int LearningSweepBudget = 40;
 
-    /// <summary>The methods <see cref="Solver"/> knows.</summary>
-    public static readonly string[] Methods = ["mc", "study", "bp", "pl", "mf", "tap", "nmf"];
-
-    /// <summary>The solver for a method name (mc, study, bp, pl, nmf, tap); <paramref name="update"/> is the step rule of bp.</summary>
+    /// <summary>The solver of a method; <paramref name="update"/> is the step rule of bp.</summary>
     /// <remarks>With <paramref name="inexact"/> BP runs to a tolerance of a tenth of the best RMSE (at most 1e-3, at least
     /// the given tolerance; <see cref="InexactBpMomentEstimator"/>) within <paramref name="sweepBudget"/> sweeps per step,
     /// and a convergence is confirmed at the given tolerance; otherwise every estimate runs BP to the given tolerance.</remarks>
-    public static IInverseSolver Solver(string method, BpOptions bp, out IMomentEstimator? estimator, PersistentChainOptions? chains = null,
+    public static IInverseSolver Solver(FitMethod method, BpOptions bp, out IMomentEstimator? estimator, PersistentChainOptions? chains = null,
         BoltzmannUpdate update = BoltzmannUpdate.MeanFieldNewton, bool inexact = false, int sweepBudget = LearningSweepBudget)
     {
         estimator = null;
-        switch (method.ToLowerInvariant())
+        switch (method)
         {
-            case "mc": return new PersistentChainLearning(chains);
-            case "study":
+            case FitMethod.Mc: return new PersistentChainLearning(chains);
+            case FitMethod.Study:
                 // The study's BP: undamped, to a tolerance of 1e-4 (its mean absolute message change); ours escalates damping
                 // where undamped BP does not converge instead of returning unconverged messages.
                 estimator = new BpMomentEstimator(bp with { Damping = 0, Tolerance = 1e-4, StallSweeps = LearningStallSweeps });
                 return new StudyLearning(estimator);
-            case "bp":
+            case FitMethod.Bp:
                 // A damping that stops converging as the model moves is given up after 100 sweeps without a new low
                 // instead of at the cap (unless the caller chose a stall window).
                 var learningBp = bp.StallSweeps > 0 ? bp : bp with { StallSweeps = LearningStallSweeps };
@@ -495,10 +271,10 @@ public static class FitPipeline
                     ? new InexactBpMomentEstimator(learningBp, 0.1, Math.Max(1e-3, bp.Tolerance)) { SweepBudget = sweepBudget }
                     : new BpMomentEstimator(learningBp);
                 return new BoltzmannLearning(estimator, new BoltzmannLearningOptions(Update: update));
-            case "pl": return new Pseudolikelihood();
-            case "nmf": return new MeanFieldInversion(MeanFieldVariant.Naive);
-            case "tap": case "mf": return new MeanFieldInversion(MeanFieldVariant.Tap);
-            default: throw new InputException($"--method: '{method}' is not one of {string.Join(", ", Methods)}");
+            case FitMethod.Pl: return new Pseudolikelihood();
+            case FitMethod.Nmf: return new MeanFieldInversion(MeanFieldVariant.Naive);
+            case FitMethod.Tap: return new MeanFieldInversion(MeanFieldVariant.Tap);
+            default: throw new ArgumentOutOfRangeException(nameof(method), method, "not a fit method");
         }
     }
 
@@ -517,7 +293,7 @@ public static class FitPipeline
         {
             IsingModel model;
             try { model = new MeanFieldInversion(variant).Fit(target, null, new FitOptions()).Model; }
-            catch (InputException) { continue; }   // singular correlations (frozen or duplicated spins): no inversion
+            catch (NumericalException) { continue; }   // singular correlations (frozen or duplicated spins): no inversion
             if (model.Couplings.Any(v => !double.IsFinite(v)) || model.Fields.Any(v => !double.IsFinite(v))) continue;
             var check = FitVerification.Verify(model, data, FitDefaults.StartCheck(seed), null, ct);
             if (check.Mixing.Mixed) list.Add(new Incumbent(variant == MeanFieldVariant.Naive ? "nmf" : "tap", model, check));
@@ -530,19 +306,19 @@ public static class FitPipeline
     {
         if (settings.InitModels is { Count: > 0 }) return AssembleBlocks(settings.InitModels, part, target.Moments);
         int n = target.Size;
-        switch (settings.Init.ToLowerInvariant())
+        switch (settings.Init)
         {
-            case "zero": return new IsingModel(new double[n], new double[n * n]);
-            case "independent": return FitVerification.IndependentModel(target.Moments);
-            case "best": return (cheap ?? CheapEstimates(target, FitDefaults.Seeds(settings.Seed).StartCheck))[0].Model;
-            case "tap" or "nmf":
-                try { return new MeanFieldInversion(settings.Init == "tap" ? MeanFieldVariant.Tap : MeanFieldVariant.Naive).Fit(target, null, settings.Fit).Model; }
-                catch (InputException) { return null; }   // singular correlations: the method's own default start
-            default: throw new InputException($"--init: '{settings.Init}' is not one of zero, independent, best, tap, nmf");
+            case FitInit.Zero: return new IsingModel(new double[n], new double[n * n]);
+            case FitInit.Independent: return FitVerification.IndependentModel(target.Moments);
+            case FitInit.Best: return (cheap ?? CheapEstimates(target, FitDefaults.Seeds(settings.Seed).StartCheck))[0].Model;
+            case FitInit.Tap or FitInit.Nmf:
+                try { return new MeanFieldInversion(settings.Init == FitInit.Tap ? MeanFieldVariant.Tap : MeanFieldVariant.Naive).Fit(target, null, settings.Fit).Model; }
+                catch (NumericalException) { return null; }   // singular correlations: the method's own default start
+            default: throw new ArgumentOutOfRangeException(nameof(settings), settings.Init, "not a fit start");
         }
     }
 
-    /// <summary>Fits one part and checks it; writes files when an output directory is set.</summary>
+    /// <summary>Fits one part and checks it (nothing is written: <see cref="Write"/>).</summary>
     public static PartFitReport FitPart(FitSettings settings, SpinSlice part, FitTarget target, DataMoments partMoments,
         IProgress<ProgressReport>? progress, CancellationToken ct)
     {
@@ -550,14 +326,14 @@ public static class FitPipeline
         ArgumentNullException.ThrowIfNull(target);
         var seeds = FitDefaults.Seeds(settings.Seed);
         var chainOptions = settings.Chains with { Seed = seeds.Learning };
-        string method = settings.Method.ToLowerInvariant();
+        var method = settings.Method;
         var independent = FitVerification.Independent(target.Moments);
         IReadOnlyList<Incumbent>? cheap = null;
         var (floor, floorSource) = NoiseFloorOf(settings, part, partMoments);
         // A learning cannot be asked to beat the data's noise floor: it stops there.
         var learningOptions = double.IsFinite(floor) ? settings.Fit with { RmseTolerance = Math.Max(settings.Fit.RmseTolerance, floor) } : settings.Fit;
         FitResult fit;
-        if (method == "mc")
+        if (method == FitMethod.Mc)
         {
             progress?.Report(new ProgressReport($"start {part.Name}", 0, 1, "checks"));
             cheap = CheapEstimates(target, seeds.StartCheck, ct);
@@ -568,7 +344,7 @@ public static class FitPipeline
         {
             var solver = Solver(method, settings.Bp, out _, chainOptions, settings.BpUpdate, settings.BpInexact, settings.BpSweepBudget);
             var initial = solver is MeanFieldInversion ? null : StartModel(settings, part, target, null);
-            fit = solver.Fit(target, initial, method == "study" ? settings.Fit with { MaxIterations = Math.Min(settings.Fit.MaxIterations, 100), L2 = settings.Fit.L2 > 0 ? settings.Fit.L2 : 1e-4 } : settings.Fit, progress, ct);
+            fit = solver.Fit(target, initial, method == FitMethod.Study ? settings.Fit with { MaxIterations = Math.Min(settings.Fit.MaxIterations, 100), L2 = settings.Fit.L2 > 0 ? settings.Fit.L2 : 1e-4 } : settings.Fit, progress, ct);
         }
         switch (settings.Refine?.ToLowerInvariant())
         {
@@ -588,20 +364,20 @@ public static class FitPipeline
                         {
                             ["method"] = firstStage.Method,
                             ["iterations"] = firstStage.Iterations,
-                            ["stop_reason"] = firstStage.StopReason.ToString(),
+                            ["stop_reason"] = firstStage.Stop.Reason.ToString(),
                             ["seconds"] = firstStage.Elapsed.TotalSeconds,
                             ["rmse_curve"] = firstStage.RmseHistory.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
                         },
                     },
                 };
                 break;
-            default: throw new InputException($"--refine: '{settings.Refine}' is not one of none, mc");
+            default: throw new InputException($"refine: '{settings.Refine}' is not one of none, mc");
         }
 
         // The final verification, on fresh chains from random starts; a model worse than the independent-site one is not kept.
         IsingModel model = fit.Model;
         // A learning that never beat its incumbent returns the incumbent itself: it is saved under that name.
-        string saved = method == "mc" && fit.BestIteration < 0 && fit.Diagnostics.GetValueOrDefault("best_source") is string source ? source : fit.Method;
+        string saved = method == FitMethod.Mc && fit.BestIteration < 0 && fit.Diagnostics.GetValueOrDefault("best_source") is string source ? source : fit.Method;
         VerifiedMoments? verification = null;
         double methodRmse = double.NaN;
         if (saved == "independent") verification = independent;
@@ -639,63 +415,59 @@ public static class FitPipeline
             tripletFraction = (double)data3.Zip(model3).Count(p => Math.Abs(p.First - p.Second) <= settings.TripletTolerance) / tripletCount;
         }
 
-        var verdict = FitVerdict.Judge(verification, independent.Rmse, floor, settings.TargetRmse, fit.StopReason, StillFalling(fit), saved == "independent" ? "independent" : fit.Method);
+        var verdict = FitVerdict.Judge(verification, independent.Rmse, floor, settings.TargetRmse, fit.Stop, StillFalling(fit), saved == "independent" ? "independent" : fit.Method);
 
-        string? stem = null;
-        if (settings.OutputDirectory != null)
+        var metadata = new
         {
-            Directory.CreateDirectory(settings.OutputDirectory);
-            stem = Path.Combine(settings.OutputDirectory, $"{part.Name.Replace(':', '-')}_{fit.Method}");
-            var metadata = new
-            {
-                kind = "fsi.model",
-                method = fit.Method,
-                saved,
-                part = part.Name,
-                slice = new { start = part.Start, length = part.Length },
-                source = target.Source,
-                init = settings.InitModels is { Count: > 0 } ? "blocks" : settings.Init,
-                seed = settings.Seed,
-                hyper_parameters = new { settings.Fit.MaxIterations, settings.Fit.RmseTolerance, settings.Fit.L2, settings.Fit.L1,
-                    learning = method == "mc" || settings.Refine == "mc" ? chainOptions : null,
-                    bp = settings.Bp,
-                    bp_update = method == "bp" ? settings.BpUpdate.ToString() : null,
-                    bp_inexact = method == "bp" ? settings.BpInexact : (bool?)null,
-                    bp_sweep_budget = method == "bp" && settings.BpInexact ? settings.BpSweepBudget : (int?)null },
-                iterations = fit.Iterations,
-                stop_reason = fit.StopReason.ToString(),
-                best_iteration = saved == "independent" ? (int?)null : fit.BestIteration >= 0 ? fit.BestIteration : null,
-                best_source = saved == "independent" ? "independent" : fit.Diagnostics.GetValueOrDefault("best_source") ?? $"step {fit.BestIteration}",
-                seconds = fit.Elapsed.TotalSeconds,
-                rmse_curve = fit.RmseHistory.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
-                rmse_bp = Finite(bpRmse),
-                bp_failure = bpNote,
-                rmse_mc = Finite(verification?.Rmse ?? double.NaN),
-                rmse_mc_noise = Finite(verification?.NoiseRmse ?? double.NaN),
-                rmse_mc_corrected = Finite(verification?.CorrectedRmse ?? double.NaN),
-                rmse_method_model = Finite(methodRmse),
-                chains_mixed = verification?.Mixing.Mixed,
-                mixing = verification?.Run != null ? verification.Mixing : null,
-                mirror_acceptance = Finite(verification?.Run?.MirrorAcceptance ?? double.NaN),
-                rmse_independent = independent.Rmse,
-                data_noise_floor = Finite(floor),
-                noise_floor_source = floorSource,
-                target = settings.TargetRmse,
-                verdict = verdict.Text,
-                advice = verdict.Advice,
-                cheap_estimates = cheap?.Select(e => new { e.Name, rmse = e.Check.Rmse, noise = e.Check.NoiseRmse, corrected = e.Check.CorrectedRmse }).ToArray(),
-                monte_carlo = settings.MonteCarlo.Samples > 0 ? settings.MonteCarlo with { Seed = seeds.Verification } : null,
-                triplets_checked = tripletCount,
-                triplet_fraction = Finite(tripletFraction),
-                triplet_tolerance = settings.TripletTolerance,
-                diagnostics = fit.Diagnostics,
-                created_utc = DateTime.UtcNow,
-            };
-            ModelFile.Save(stem, model, metadata);
-            FitFigures.Write(stem, part.Name, fit, target.Moments, verification?.Moments, independent.Rmse, floor, settings.TargetRmse);
-        }
+            kind = "fsi.model",
+            method = fit.Method,
+            saved,
+            part = part.Name,
+            slice = new { start = part.Start, length = part.Length },
+            source = target.Source,
+            init = settings.InitModels is { Count: > 0 } ? "blocks" : settings.Init.Name(),
+            seed = settings.Seed,
+            hyper_parameters = new { settings.Fit.MaxIterations, settings.Fit.RmseTolerance, settings.Fit.L2, settings.Fit.L1,
+                learning = method == FitMethod.Mc || settings.Refine == "mc" ? chainOptions : null,
+                bp = settings.Bp,
+                bp_update = method == FitMethod.Bp ? settings.BpUpdate.ToString() : null,
+                bp_inexact = method == FitMethod.Bp ? settings.BpInexact : (bool?)null,
+                bp_sweep_budget = method == FitMethod.Bp && settings.BpInexact ? settings.BpSweepBudget : (int?)null },
+            iterations = fit.Iterations,
+            stop_reason = fit.Stop.Reason.ToString(),
+            stop_detail = fit.Stop.Detail,
+            best_iteration = saved == "independent" ? (int?)null : fit.BestIteration >= 0 ? fit.BestIteration : null,
+            best_source = saved == "independent" ? "independent" : fit.Diagnostics.GetValueOrDefault("best_source") ?? $"step {fit.BestIteration}",
+            seconds = fit.Elapsed.TotalSeconds,
+            rmse_curve = fit.RmseHistory.Select(v => double.IsFinite(v) ? v : (double?)null).ToArray(),
+            rmse_bp = Finite(bpRmse),
+            bp_failure = bpNote,
+            rmse_mc = Finite(verification?.Rmse ?? double.NaN),
+            rmse_mc_noise = Finite(verification?.NoiseRmse ?? double.NaN),
+            rmse_mc_corrected = Finite(verification?.CorrectedRmse ?? double.NaN),
+            rmse_method_model = Finite(methodRmse),
+            chains_mixed = verification?.Mixing.Mixed,
+            mixing = verification?.Run != null ? verification.Mixing : null,
+            mirror_acceptance = Finite(verification?.Run?.MirrorAcceptance ?? double.NaN),
+            rmse_independent = independent.Rmse,
+            data_noise_floor = Finite(floor),
+            noise_floor_source = floorSource,
+            target = settings.TargetRmse,
+            verdict = verdict.Text,
+            advice = verdict.Advice,
+            cheap_estimates = cheap?.Select(e => new { e.Name, rmse = e.Check.Rmse, noise = e.Check.NoiseRmse, corrected = e.Check.CorrectedRmse }).ToArray(),
+            monte_carlo = settings.MonteCarlo.Samples > 0 ? settings.MonteCarlo with { Seed = seeds.Verification } : null,
+            triplets_checked = tripletCount,
+            triplet_fraction = Finite(tripletFraction),
+            triplet_tolerance = settings.TripletTolerance,
+            diagnostics = fit.Diagnostics,
+            created_utc = DateTime.UtcNow,
+        };
         return new PartFitReport(part, fit, model, saved, bpRmse, verification, independent.Rmse, floor, floorSource, verdict,
-            tripletFraction, tripletCount, stem) { Strengths = (settings.Fit.L2, settings.Fit.L1) };
+            tripletFraction, tripletCount, target.Moments)
+        {
+            Strengths = (settings.Fit.L2, settings.Fit.L1), TargetRmse = settings.TargetRmse, Sidecar = metadata,
+        };
     }
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;

@@ -18,6 +18,17 @@ public sealed record FitTarget(Moments Moments, sbyte[]? Samples, int SampleCoun
 
     /// <summary>A target of moments only.</summary>
     public static FitTarget FromMoments(Moments moments, string source) => new(moments, null, 0, source);
+
+    /// <summary>
+    /// The argument check every solver starts with: the target and the options given, and a start model, when given,
+    /// of the data's size (a one-line <see cref="InputException"/> otherwise).
+    /// </summary>
+    public static void CheckArguments(FitTarget target, IsingModel? initial, FitOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(options);
+        if (initial != null && initial.Size != target.Size) throw new InputException($"initial model has {initial.Size} spins, the data {target.Size}");
+    }
 }
 
 /// <summary>Settings shared by all inverse solvers.</summary>
@@ -27,31 +38,17 @@ public sealed record FitTarget(Moments Moments, sbyte[]? Samples, int SampleCoun
 /// <param name="L1">L1 strength λ₁ on J (pseudolikelihood only; gives exact zeros).</param>
 public sealed record FitOptions(int MaxIterations = 1000, double RmseTolerance = 1e-3, double L2 = 0, double L1 = 0);
 
-/// <summary>Why a fit stopped.</summary>
-public enum FitStopReason
-{
-    /// <summary>The convergence criterion was met (RMSE &lt; ε, or the optimiser's gradient/objective test).</summary>
-    Converged,
-    /// <summary>The iteration cap was reached; the best model so far is returned.</summary>
-    IterationCap,
-    /// <summary>The iteration diverged (non-finite or exploding error); the best model so far is returned.</summary>
-    Diverged,
-    /// <summary>No further progress was possible (step sizes or line search exhausted).</summary>
-    Stalled,
-    /// <summary>A closed-form method (mean-field inversion) — no iteration.</summary>
-    ClosedForm,
-}
-
 /// <summary>Outcome of a fit.</summary>
 /// <param name="Model">The fitted (best) model.</param>
 /// <param name="Method">Method name (bp, pl, nmf, tap, …).</param>
 /// <param name="Iterations">Iterations run.</param>
-/// <param name="StopReason">Why it stopped.</param>
+/// <param name="Stop">Why it stopped: converged (RMSE &lt; ε, or the optimiser's gradient/objective test), the iteration
+/// cap, diverged or stalled (the best model so far is returned), or not needed (a closed form).</param>
 /// <param name="RmseHistory">Per-iteration moment RMSE by the method's own estimator (Boltzmann learning),
 /// or the objective per iteration (pseudolikelihood); empty for closed forms.</param>
 /// <param name="BestIteration">Iteration whose model is returned (0 = initial).</param>
 /// <param name="Elapsed">Wall-clock time of the fit.</param>
-public sealed record FitResult(IsingModel Model, string Method, int Iterations, FitStopReason StopReason,
+public sealed record FitResult(IsingModel Model, string Method, int Iterations, Stop Stop,
     double[] RmseHistory, int BestIteration, TimeSpan Elapsed)
 {
     /// <summary>Method-specific figures (e.g. fraction of null couplings, BP failures), recorded in the sidecar.</summary>

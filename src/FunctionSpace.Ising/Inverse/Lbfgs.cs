@@ -9,28 +9,27 @@ namespace FunctionSpace.Ising.Inverse;
 public sealed record LbfgsOptions(int History = 10, int MaxIterations = 500, double GradientTolerance = 1e-7,
     double RelativeTolerance = 1e-10, int MaxLineSearchSteps = 40);
 
-/// <summary>Why <see cref="Lbfgs.Minimize"/> stopped.</summary>
-public enum LbfgsStopReason
-{
-    /// <summary>The (pseudo-)gradient fell below the tolerance.</summary>
-    GradientConverged,
-    /// <summary>The objective stopped decreasing (relative change below the tolerance).</summary>
-    ObjectiveConverged,
-    /// <summary>The iteration cap was reached.</summary>
-    IterationCap,
-    /// <summary>No step along the search direction lowered the objective (at machine precision).</summary>
-    LineSearchFailed,
-}
-
 /// <summary>Outcome of a minimisation: the point, its objective, iterations and the reason for stopping.</summary>
 /// <param name="Point">The minimiser found.</param>
 /// <param name="Objective">Objective (including the L1 term) at <paramref name="Point"/>.</param>
 /// <param name="Iterations">Quasi-Newton iterations taken.</param>
 /// <param name="Evaluations">Objective/gradient evaluations.</param>
-/// <param name="StopReason">Why it stopped.</param>
+/// <param name="Stop">Why it stopped: converged (detail "gradient": the (pseudo-)gradient fell below the tolerance;
+/// "objective": the relative decrease fell below it), the iteration cap, or stalled (detail "line search failed": no step
+/// along the search direction lowered the objective at machine precision).</param>
 /// <param name="GradientNorm">Largest |(pseudo-)gradient| component at the end.</param>
 public sealed record LbfgsResult(double[] Point, double Objective, int Iterations, int Evaluations,
-    LbfgsStopReason StopReason, double GradientNorm);
+    Stop Stop, double GradientNorm)
+{
+    /// <summary>The (pseudo-)gradient fell below its tolerance.</summary>
+    public static readonly Stop GradientConverged = new(StopReason.Converged, "gradient");
+
+    /// <summary>The objective stopped decreasing.</summary>
+    public static readonly Stop ObjectiveConverged = new(StopReason.Converged, "objective");
+
+    /// <summary>No step along the search direction lowered the objective.</summary>
+    public static readonly Stop LineSearchFailed = new(StopReason.Stalled, "line search failed");
+}
 
 /// <summary>
 /// Limited-memory BFGS (Nocedal 1980, two-loop recursion) with Armijo backtracking, and its orthant-wise
@@ -66,7 +65,7 @@ public static class Lbfgs
         PseudoGradient(x, g, l1, pg);
         double pgNorm = MaxAbs(pg);
         if (pgNorm <= options.GradientTolerance)
-            return new LbfgsResult(x, f, 0, evaluations, LbfgsStopReason.GradientConverged, pgNorm);
+            return new LbfgsResult(x, f, 0, evaluations, LbfgsResult.GradientConverged, pgNorm);
 
         for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
         {
@@ -124,7 +123,7 @@ public static class Lbfgs
                 step *= 0.5;
             }
             if (!accepted)
-                return new LbfgsResult(x, f, iteration, evaluations, LbfgsStopReason.LineSearchFailed, pgNorm);
+                return new LbfgsResult(x, f, iteration, evaluations, LbfgsResult.LineSearchFailed, pgNorm);
 
             var s = new double[n];
             var y = new double[n];
@@ -143,11 +142,11 @@ public static class Lbfgs
             pgNorm = MaxAbs(pg);
             onIteration?.Invoke(iteration, f, pgNorm);
             if (pgNorm <= options.GradientTolerance)
-                return new LbfgsResult(x, f, iteration, evaluations, LbfgsStopReason.GradientConverged, pgNorm);
+                return new LbfgsResult(x, f, iteration, evaluations, LbfgsResult.GradientConverged, pgNorm);
             if (fOld - f <= options.RelativeTolerance * Math.Max(1, Math.Abs(f)))
-                return new LbfgsResult(x, f, iteration, evaluations, LbfgsStopReason.ObjectiveConverged, pgNorm);
+                return new LbfgsResult(x, f, iteration, evaluations, LbfgsResult.ObjectiveConverged, pgNorm);
         }
-        return new LbfgsResult(x, f, options.MaxIterations, evaluations, LbfgsStopReason.IterationCap, pgNorm);
+        return new LbfgsResult(x, f, options.MaxIterations, evaluations, new Stop(StopReason.IterationCap), pgNorm);
     }
 
     // Pseudo-gradient of f + Σ λ|x| (Andrew & Gao eq. 4): the one-sided derivative that descends, 0 if none does.

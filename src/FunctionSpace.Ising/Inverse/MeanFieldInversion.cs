@@ -51,7 +51,7 @@ public sealed class MeanFieldInversion : IInverseSolver
         var watch = Stopwatch.StartNew();
         var (h, j, clamped) = Invert(target.Moments.Magnetisations, target.Moments.ConnectedCorrelations(), Variant, Ridge);
         progress?.Report(new ProgressReport(Name, 1, 1, "inversions"));
-        return new FitResult(new IsingModel(h, j), Name, 0, FitStopReason.ClosedForm, [], 0, watch.Elapsed)
+        return new FitResult(new IsingModel(h, j), Name, 0, new Stop(StopReason.NotNeeded, "closed form"), [], 0, watch.Elapsed)
         {
             Diagnostics = new Dictionary<string, object?> { ["ridge"] = Ridge, ["tap_pairs_clamped"] = clamped },
         };
@@ -60,7 +60,7 @@ public sealed class MeanFieldInversion : IInverseSolver
     /// <summary>
     /// The kernel: fields and couplings (N×N, symmetric, zero diagonal) from magnetisations and the connected
     /// correlation matrix. Returns also how many TAP pairs had a negative discriminant (clamped to 0).
-    /// Throws an <see cref="InputException"/> when C (+ ridge) is not positive definite.
+    /// Throws a <see cref="NumericalException"/> when C (+ ridge) is not positive definite.
     /// </summary>
     public static (double[] Fields, double[] Couplings, int ClampedPairs) Invert(double[] m, double[] connected,
         MeanFieldVariant variant, double ridge = 0) =>
@@ -86,7 +86,7 @@ public sealed class MeanFieldInversion : IInverseSolver
             if (ridge > 0) c = c.Plus(eye(n, dtype: ScalarType.Float64).TimesInPlace(ridge));
             var (factor, info) = linalg.cholesky_ex(c);
             if (info.item<int>() != 0)
-                throw new InputException($"connected correlation matrix ({n}x{n}) is not positive definite (frozen or duplicated spins?): mean-field inversion needs it invertible; a ridge on its diagonal, or a method that does not invert it (mc, bp, pl), avoids that");
+                throw new NumericalException($"connected correlation matrix ({n}x{n}) is not positive definite (frozen or duplicated spins?): mean-field inversion needs it invertible; a ridge on its diagonal (the inversion's ridge setting), or a method that does not invert it (mc, bp, pl), avoids that");
             cholesky_inverse(factor).contiguous().data<double>().CopyTo(inverse);
         }
         // The symmetric part (C⁻¹ + C⁻ᵀ)/2 of the computed inverse, so the rows below read only the upper triangle.

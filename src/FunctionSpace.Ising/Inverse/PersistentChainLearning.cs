@@ -173,11 +173,9 @@ public sealed class PersistentChainLearning : IInverseSolver
     public FitResult Fit(FitTarget target, IsingModel? initial, FitOptions options,
         IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(options);
+        FitTarget.CheckArguments(target, initial, options);
         var watch = Stopwatch.StartNew();
         int n = target.Size;
-        if (initial != null && initial.Size != n) throw new InputException($"initial model has {initial.Size} spins, the data {n}");
         if (Incumbent != null && Incumbent.Model.Size != n) throw new InputException($"incumbent model has {Incumbent.Model.Size} spins, the data {n}");
         var data = target.Moments;
         double[] mData = data.Magnetisations;
@@ -231,7 +229,7 @@ public sealed class PersistentChainLearning : IInverseSolver
         var x = new double[rows * n];       // sampled spins, one row per (chain, sweep)
         var t = new double[rows * n];       // the local fields L at those samples
         var history = new List<double>();
-        var reason = bestCheck.CorrectedRmse <= options.RmseTolerance ? FitStopReason.Converged : FitStopReason.IterationCap;
+        var reason = bestCheck.CorrectedRmse <= options.RmseTolerance ? new Stop(StopReason.Converged, "the start's check is at the tolerance") : new Stop(StopReason.IterationCap);
         int step = 0, limited = 0, failedChecks = 0, nextCheck = Options.CheckEvery, checkLength = 1;
         bool averagingPhase = false;
         var deltaC = new double[n * n];
@@ -240,7 +238,7 @@ public sealed class PersistentChainLearning : IInverseSolver
         var dJ = new double[n * n];
         double[]? gains = null;
         sbyte[]? previousSign = null;
-        while (reason != FitStopReason.Converged && step < total)
+        while (reason.Reason != StopReason.Converged && step < total)
         {
             ct.ThrowIfCancellationRequested();
             step++;
@@ -251,7 +249,7 @@ public sealed class PersistentChainLearning : IInverseSolver
             if (step % Options.ProgressEvery == 0)
                 progress?.Report(new ProgressReport(Name, step, total, "steps",
                     $"rmse {rmse:E3} (chains) best {bestCheck.CorrectedRmse:E3} rate {eta:G3}"));
-            if (!double.IsFinite(rmse)) { reason = FitStopReason.Diverged; break; }
+            if (!double.IsFinite(rmse)) { reason = new Stop(StopReason.Diverged, "non-finite moments"); break; }
 
             if (precond != null)
             {
@@ -346,12 +344,12 @@ public sealed class PersistentChainLearning : IInverseSolver
             progress?.Report(new ProgressReport(Name, step, total, "steps",
                 $"check: rmse {check.Rmse:E3} (noise {check.NoiseRmse:E2}, corrected {check.CorrectedRmse:E3}) best {bestCheck.CorrectedRmse:E3}" +
                 (bestStep >= 0 ? $" at step {bestStep}" : $" ({Incumbent!.Name})")));
-            if (bestCheck.CorrectedRmse <= options.RmseTolerance) { reason = FitStopReason.Converged; break; }
-            if (averagingPhase) { reason = FitStopReason.Stalled; break; }
+            if (bestCheck.CorrectedRmse <= options.RmseTolerance) { reason = new Stop(StopReason.Converged, "a check's corrected RMSE is at the tolerance"); break; }
+            if (averagingPhase) { reason = new Stop(StopReason.Stalled, "the averaging stretch ended"); break; }
             nextCheck = step + Options.CheckEvery;
             if (failedChecks >= Options.Patience)
             {
-                if (Options.AveragingLength < 1 || step + Options.AveragingLength * Options.CheckEvery > total) { reason = FitStopReason.Stalled; break; }
+                if (Options.AveragingLength < 1 || step + Options.AveragingLength * Options.CheckEvery > total) { reason = new Stop(StopReason.Stalled, "no new best check within the patience"); break; }
                 // The verified error stopped falling: one last, long stretch from the best model at the reduced rate, whose
                 // average (Polyak–Ruppert) removes the parameter noise a short window leaves, checked with as many more samples.
                 averagingPhase = true;
@@ -434,7 +432,7 @@ public sealed class PersistentChainLearning : IInverseSolver
         c = c.Plus(eye(n, dtype: ScalarType.Float64).TimesInPlace(Math.Max(ridge * scale, 1e-12)));
         var (factor, info) = linalg.cholesky_ex(c);
         if (info.item<int>() != 0)
-            throw new InputException($"connected correlation matrix ({n}x{n}) is not positive definite even with ridge {ridge}; raise the ridge");
+            throw new NumericalException($"connected correlation matrix ({n}x{n}) is not positive definite even with ridge {ridge}; raise the ridge setting of the learning's preconditioner");
         return cholesky_inverse(factor).contiguous().data<double>().ToArray();
     }
 
@@ -481,7 +479,7 @@ public sealed class PersistentChainLearning : IInverseSolver
             var rng = rngs[c];
             for (int sweep = 0; sweep < sweeps; sweep++)
             {
-                HeatBathSweep(j, s, l, ref rng);
+                MonteCarlo.HeatBathSweep(j, s, l, ref rng);
                 if (mirror && MonteCarlo.MirrorMove(h, s, l, ref rng)) accepted[c]++;
                 if (x == null || t == null) continue;
                 int row = (c * sweeps + sweep) * n;
@@ -499,18 +497,5 @@ public sealed class PersistentChainLearning : IInverseSolver
         using var scope = NewDisposeScope();
         var s = tensor(spins, [chains, n]).to_type(ScalarType.Float64);
         s.mm(tensor(j, [n, n], ScalarType.Float64)).Plus(tensor(h, [1, n], ScalarType.Float64)).contiguous().data<double>().CopyTo(local, 0);
-    }
-
-    // Heat bath (Glauber): s_i = +1 with probability 1/(1 + e^{−2 L_i}); L updated in O(N) after a flip.
-    private static void HeatBathSweep(double[] j, Span<sbyte> s, Span<double> l, ref RandomSource rng)
-    {
-        int n = s.Length;
-        for (int i = 0; i < n; i++)
-        {
-            int drawn = rng.NextDouble() * (1 + Math.Exp(-2 * l[i])) < 1 ? 1 : -1;
-            if (drawn == s[i]) continue;
-            s[i] = (sbyte)drawn;
-            VectorMath.AddScaled(l, j.AsSpan(i * n, n), 2.0 * drawn);
-        }
     }
 }

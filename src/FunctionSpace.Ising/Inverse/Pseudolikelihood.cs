@@ -68,15 +68,15 @@ public sealed class Pseudolikelihood : IInverseSolver
     public FitResult Fit(FitTarget target, IsingModel? initial, FitOptions options,
         IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
+        FitTarget.CheckArguments(target, initial, options);
         if (target.Samples == null || target.SampleCount == 0)
             throw new InputException($"{target.Source}: pseudolikelihood needs configurations (an ensemble or spins .npy), not only moments");
-        if (options.L1 < 0 || options.L2 < 0) throw new InputException("--l1/--l2: regularisation strengths must be ≥ 0");
+        if (options.L1 < 0 || options.L2 < 0) throw new InputException($"pseudolikelihood: the L1 and L2 strengths ({options.L1}, {options.L2}) must be ≥ 0");
         var watch = Stopwatch.StartNew();
         int n = target.Size, mTotal = target.SampleCount;
         var x = new double[n * n + n];
         if (initial != null)
         {
-            if (initial.Size != n) throw new InputException($"initial model has {initial.Size} spins, the data {n}");
             Array.Copy(initial.Couplings, x, n * n);
             Array.Copy(initial.Fields, 0, x, n * n, n);
         }
@@ -120,15 +120,10 @@ public sealed class Pseudolikelihood : IInverseSolver
             }, ct);
             x = last.Point;
             totalIterations += last.Iterations;
-            stages.Add(new { configurations = rows, iterations = last.Iterations, evaluations = last.Evaluations, stop = last.StopReason.ToString(), objective = last.Objective });
+            stages.Add(new { configurations = rows, iterations = last.Iterations, evaluations = last.Evaluations, stop = last.Stop.ToString(), objective = last.Objective });
         }
         var (h, j, asymmetricZeros, symmetricZeros) = Symmetrise(x, n);
-        var reason = last!.StopReason switch
-        {
-            LbfgsStopReason.GradientConverged or LbfgsStopReason.ObjectiveConverged => FitStopReason.Converged,
-            LbfgsStopReason.IterationCap => FitStopReason.IterationCap,
-            _ => FitStopReason.Stalled,
-        };
+        var reason = last!.Stop;
         int pairs = n * (n - 1);
         return new FitResult(new IsingModel(h, j), Name, totalIterations, reason, history.ToArray(), totalIterations, watch.Elapsed)
         {
@@ -136,7 +131,7 @@ public sealed class Pseudolikelihood : IInverseSolver
             {
                 ["objective"] = last.Objective,
                 ["gradient_max"] = last.GradientNorm,
-                ["optimizer_stop"] = last.StopReason.ToString(),
+                ["optimizer_stop"] = last.Stop.ToString(),
                 ["stages"] = stages,
                 ["null_fraction_asymmetric"] = pairs == 0 ? 0 : (double)asymmetricZeros / pairs,
                 ["null_fraction"] = pairs == 0 ? 0 : 2.0 * symmetricZeros / pairs,

@@ -43,11 +43,9 @@ public sealed class StudyLearning(IMomentEstimator estimator, StudyLearningOptio
     public FitResult Fit(FitTarget target, IsingModel? initial, FitOptions options,
         IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(target);
-        ArgumentNullException.ThrowIfNull(options);
+        FitTarget.CheckArguments(target, initial, options);
         var watch = Stopwatch.StartNew();
         int n = target.Size;
-        if (initial != null && initial.Size != n) throw new InputException($"initial model has {initial.Size} spins, the data {n}");
         var data = target.Moments;
         double[] h = initial?.Fields.ToArray() ?? new double[n];
         double[] j = initial?.Couplings.ToArray() ?? new double[n * n];
@@ -83,7 +81,7 @@ public sealed class StudyLearning(IMomentEstimator estimator, StudyLearningOptio
                     if (a != b) j[a * n + b] += Options.CouplingRate * (data.SecondMoments[a * n + b] - model.SecondMoments[a * n + b] - options.L2 * j[a * n + b]);
             }
         }
-        return new FitResult(new IsingModel(bestH, bestJ), Name, history.Count, failures > 0 ? FitStopReason.Diverged : FitStopReason.IterationCap,
+        return new FitResult(new IsingModel(bestH, bestJ), Name, history.Count, failures > 0 ? new Stop(StopReason.Diverged, "BP did not converge") : new Stop(StopReason.IterationCap),
             history.ToArray(), bestStep, watch.Elapsed)
         {
             Diagnostics = new Dictionary<string, object?>

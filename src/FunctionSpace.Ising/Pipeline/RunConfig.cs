@@ -51,7 +51,7 @@ public sealed record CollectConfig(int Networks = 512, int Samples = 50, double 
 /// <param name="Folds">Groups of networks (by network id) for the held-out choice.</param>
 public sealed record FitConfig(string[]? Parts = null, string Method = FitDefaults.Method, int MaxIterations = FitDefaults.MaxIterations,
     double RmseTolerance = FitDefaults.RmseTolerance, int McSamples = FitDefaults.VerificationSamples, int Triplets = 2000,
-    string Init = FitDefaults.Init, double L2 = 0, double L1 = 0, string? Penalty = null, int Folds = 2)
+    string Init = FitDefaults.Init, double L2 = 0, double L1 = 0, string? Penalty = null, int Folds = FitDefaults.Folds)
 {
     /// <summary>The parts, defaulting to all four.</summary>
     [JsonIgnore] public IReadOnlyList<string> PartList => Parts ?? ["FULL", "LB", "ITER", "RB"];
@@ -66,11 +66,11 @@ public sealed record FitConfig(string[]? Parts = null, string Method = FitDefaul
     };
 
     /// <summary>The settings of <c>fsi fit</c> with this configuration's values.</summary>
-    public FitSettings ToSettings(FitInput input, IReadOnlyList<string> parts, string? outputDirectory, ulong seed) =>
-        new(input, parts, outputDirectory)
+    public FitSettings ToSettings(FitInput input, IReadOnlyList<string> parts, ulong seed) =>
+        new(input, parts)
         {
-            Method = Method,
-            Init = Init,
+            Method = FitNames.ParseMethod(Method, "fit.method"),
+            Init = FitNames.ParseInit(Init, "fit.init"),
             Fit = new FitOptions(MaxIterations: MaxIterations, RmseTolerance: RmseTolerance, L2: L2, L1: L1),
             Seed = seed,
             MonteCarlo = FitDefaults.Verification(seed) with { Samples = Math.Max(0, McSamples) },
@@ -84,10 +84,10 @@ public sealed record FitConfig(string[]? Parts = null, string Method = FitDefaul
         foreach (string? part in Parts ?? [])
             if (part is null || !new[] { "FULL", "LB", "ITER", "RB" }.Contains(part, StringComparer.OrdinalIgnoreCase))
                 throw CollectConfig.Bad(null, "fit.parts", $"'{IO.MessageText.Excerpt(part ?? "null")}' is not one of FULL, LB, ITER, RB");
-        if (Method is null || !FitPipeline.Methods.Contains(Method))
-            throw CollectConfig.Bad("--method", "fit.method", $"'{IO.MessageText.Excerpt(Method ?? "null")}' is not one of {string.Join(", ", FitPipeline.Methods)}");
-        if (Init is not ("zero" or "independent" or "best" or "tap" or "nmf"))
-            throw CollectConfig.Bad(null, "fit.init", $"'{IO.MessageText.Excerpt(Init ?? "null")}' is not one of zero, independent, best, tap, nmf");
+        if (Method is null || !FitNames.Methods.Contains(Method))
+            throw CollectConfig.Bad("--method", "fit.method", $"'{IO.MessageText.Excerpt(Method ?? "null")}' is not one of {string.Join(", ", FitNames.Methods)}");
+        if (Init is null || !FitNames.Inits.Contains(Init))
+            throw CollectConfig.Bad(null, "fit.init", $"'{IO.MessageText.Excerpt(Init ?? "null")}' is not one of {string.Join(", ", FitNames.Inits)}");
         if (MaxIterations < 1) throw CollectConfig.Bad("--fit-max-iterations", "fit.max_iterations", $"{MaxIterations} must be at least 1");
         if (!(RmseTolerance > 0 && double.IsFinite(RmseTolerance))) throw CollectConfig.Bad(null, "fit.rmse_tolerance", $"{RmseTolerance} must be a positive number");
         if (McSamples < 0) throw CollectConfig.Bad(null, "fit.mc_samples", $"{McSamples} must not be negative (0 skips the check)");

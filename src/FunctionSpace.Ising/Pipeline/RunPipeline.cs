@@ -288,30 +288,24 @@ public static class RunPipeline
         var parts = architecture.Parts().Where(p => config.Fit.PartList.Contains(p.Name, StringComparer.OrdinalIgnoreCase)).Select(p => p.Name).ToArray();
         if (parts.Length == 0) parts = ["FULL"];
         string fitDir = Path.Combine(dir, "fit");
+        FitRunResult? fitResult = null;
         stage($"{scenario}/fit", StageRunner.Key("fit-v3", JsonSerializer.Serialize(config.Fit), string.Join(",", parts),
             DerivedSeed(config.Seed, scenario, SeedStreams.Fit).ToString(CultureInfo.InvariantCulture), runner.OutputsKey($"{scenario}/moments")), () =>
         {
             ResetDirectory(runner, fitDir);
-            // The settings of `fsi fit` with the run's values: the same method, start, checks and tolerances.
-            var settings = config.Fit.ToSettings(new FitInput(MomentsStem: runner.PathOf(momentsStem)), parts, runner.PathOf(fitDir),
-                DerivedSeed(config.Seed, scenario, SeedStreams.Fit));
-            if (settings.Penalty != null)
-            {
-                // Held-out networks for the penalty: groups of the run's ensemble by network id.
-                var (folds, networks) = FitPipeline.FoldsFromEnsembles([runner.PathOf(ensembleRelative)], config.Fit.Folds, ct);
-                settings = settings with { Folds = folds, SampleCount = networks };
-            }
-            var reports = FitPipeline.Run(settings, progress, ct);
-            WriteJson(runner, Path.Combine(fitDir, "fit.json"), FitPipeline.Table(reports));
+            fitResult = FitStage(config.Fit, runner.PathOf(momentsStem), parts, DerivedSeed(config.Seed, scenario, SeedStreams.Fit),
+                runner.PathOf(ensembleRelative), runner.PathOf(fitDir), progress, ct);
             return FilesUnder(runner, fitDir);
         });
 
-        var fitted = JsonNode.Parse(File.ReadAllText(runner.PathOf(Path.Combine(fitDir, "fit.json"))))!.AsArray();
-        var models = fitted.Select(r => PartModels.FromModelFile(runner.PathOf(Path.Combine(fitDir, r!["model"]!.GetValue<string>())),
-            architecture, r["part"]!.GetValue<string>())).ToList();
+        // The fitted models: in memory when the stage ran, else from its table (a plan stops before a stage that would run).
+        var fitted = fitResult != null ? FitPipeline.Table(fitResult) : FitTableRow.Read(runner.PathOf(Path.Combine(fitDir, FitPipeline.TableFile)));
+        var models = fitResult != null
+            ? fitResult.Parts.Select(r => new PartModel(r.Part, r.Model, architecture, runner.PathOf(Path.Combine(fitDir, r.ModelName)))).ToList()
+            : fitted.Select(r => PartModels.FromModelFile(runner.PathOf(Path.Combine(fitDir, r.Model!)), architecture, r.Part)).ToList();
         var full = models.First(m => m.Name == "FULL");
         // The fit stage's verdicts: a part whose model does not reproduce its data is not ranked against the others.
-        var fitVerdicts = RunReport.FitVerdicts(fitted);
+        var fitVerdicts = fitted.ToDictionary(r => r.Part, r => new PartFitVerdict(r.ReproducesData, r.Verdict));
         var references = ReferenceSource.Ensemble(runner.PathOf(ensembleRelative));
         string landscapeDir = Path.Combine(dir, "landscape");
         stage($"{scenario}/landscape", StageRunner.Key(LandscapeJob.AlgorithmVersion, JsonSerializer.Serialize(config.Landscape), runner.OutputsKey($"{scenario}/fit")), () =>
@@ -376,6 +370,26 @@ public static class RunPipeline
         }
     }
 
+    /// <summary>
+    /// The fit stage: <c>fsi fit</c>'s <see cref="FitPipeline.Run"/> and <see cref="FitPipeline.Write"/> with the run's
+    /// settings (the same method, start, checks and tolerances), on the moments at <paramref name="momentsStem"/>; a penalty
+    /// is chosen on held-out groups of the networks of <paramref name="ensemble"/>.
+    /// </summary>
+    internal static FitRunResult FitStage(FitConfig fit, string momentsStem, IReadOnlyList<string> parts, ulong seed, string ensemble,
+        string outputDirectory, IProgress<ProgressReport>? progress, CancellationToken ct)
+    {
+        var settings = fit.ToSettings(new FitInput(MomentsStem: momentsStem), parts, seed);
+        if (settings.Penalty != null)
+        {
+            // Held-out networks for the penalty: groups of the run's ensemble by network id.
+            var (folds, networks) = FitPipeline.FoldsFromEnsembles([ensemble], fit.Folds, ct);
+            settings = settings with { Folds = folds, SampleCount = networks };
+        }
+        var result = FitPipeline.Run(settings, progress, ct);
+        FitPipeline.Write(result, outputDirectory);
+        return result;
+    }
+
     // The split-half check: the networks dealt into two halves, each with its own moments, fits of the compared parts and
     // landscapes around the run's first reference (chosen by the whole sample's FULL model, so both halves use the same one).
     private static JsonObject RunSplitHalf(StageRunner runner, RunConfig config, string scenario, Architecture architecture, string ensembleRelative,
@@ -399,11 +413,11 @@ public static class RunPipeline
             {
                 ["architecture"] = architecture.ToString(), ["seed"] = config.Seed, ["half"] = name, ["networks"] = members.Count,
             });
-            var settings = config.Fit.ToSettings(new FitInput(MomentsStem: stem), parts, runner.PathOf(Path.Combine(half, "fit")),
-                DerivedSeed(config.Seed, scenario, SeedStreams.SplitHalfFits + h));
-            var reports = FitPipeline.Run(settings, progress, ct);
-            WriteJson(runner, Path.Combine(half, "fit", "fit.json"), FitPipeline.Table(reports));
-            models.Add(reports.Select(r => new PartModel(r.Part, r.Model, architecture, r.ModelStem ?? stem)).ToList());
+            var settings = config.Fit.ToSettings(new FitInput(MomentsStem: stem), parts, DerivedSeed(config.Seed, scenario, SeedStreams.SplitHalfFits + h));
+            var fit = FitPipeline.Run(settings, progress, ct);
+            FitPipeline.Write(fit, runner.PathOf(Path.Combine(half, "fit")));
+            var reports = fit.Parts;
+            models.Add(reports.Select(r => new PartModel(r.Part, r.Model, architecture, runner.PathOf(Path.Combine(half, "fit", r.ModelName)))).ToList());
             verdicts.Add(reports.ToDictionary(r => r.Part.Name, r => new PartFitVerdict(r.Verdict.Reproduces, r.Verdict.Text)));
         }
         var sweepSettings = config.Landscape.ToJobSettings().Sweep;

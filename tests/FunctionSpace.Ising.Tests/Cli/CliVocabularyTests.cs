@@ -125,7 +125,7 @@ public class CliVocabularyTests
         var fit = root.Subcommands.Single(c => c.Name == "fit").Options.Single(o => o.Name == "--method");
         var run = root.Subcommands.Single(c => c.Name == "run").Options.Single(o => o.Name == "--method");
         Assert.StartsWith(fit.Description!, run.Description);
-        foreach (string method in FunctionSpace.Ising.Inverse.FitPipeline.Methods)
+        foreach (string method in FunctionSpace.Ising.Inverse.FitNames.Methods)
             Assert.Empty(root.Parse(["run", "--method", method]).Errors);
         Assert.NotEmpty(root.Parse(["run", "--method", "magic"]).Errors);
     }

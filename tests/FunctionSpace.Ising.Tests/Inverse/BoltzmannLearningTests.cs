@@ -12,7 +12,7 @@ public class BoltzmannLearningTests
         var target = FitTarget.FromMoments(ExactEnumeration.Solve(model).Moments, "exact");
         var fit = new BoltzmannLearning(new ExactMomentEstimator(), name: "exact")
             .Fit(target, null, new FitOptions(MaxIterations: 3000, RmseTolerance: 1e-7));
-        Assert.True(fit.StopReason == FitStopReason.Converged, $"{fit.StopReason} after {fit.Iterations}: best {fit.Diagnostics["best_rmse"]}, rejected {fit.Diagnostics["rejected_steps"]}, last {string.Join(" ", fit.RmseHistory.TakeLast(5))}");
+        Assert.True(fit.Stop.Reason == StopReason.Converged, $"{fit.Stop} after {fit.Iterations}: best {fit.Diagnostics["best_rmse"]}, rejected {fit.Diagnostics["rejected_steps"]}, last {string.Join(" ", fit.RmseHistory.TakeLast(5))}");
         // The log-likelihood is strictly concave: matching moments to 1e-7 pins the parameters to ~1e-6
         // (the inverse susceptibility of this weakly coupled model is O(1)).
         for (int k = 0; k < model.Couplings.Length; k++) Assert.Equal(model.Couplings[k], fit.Model.Couplings[k], 1e-5);

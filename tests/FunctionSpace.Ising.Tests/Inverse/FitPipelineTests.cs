@@ -27,8 +27,11 @@ public class FitPipelineTests(ITestOutputHelper output)
         using var dir = new TempDirectory();
         string npy = dir.File("spins.npy");
         Npy.Write(npy, InverseTestModels.ExactSamples(model, m, 7), [m, 12]);
-        var settings = new FitSettings(new FitInput(SpinsNpy: npy), ["FULL"], dir.File("fit")) { Seed = 3, BpCheck = false };
-        var report = Assert.Single(FitPipeline.Run(settings));
+        var settings = new FitSettings(new FitInput(SpinsNpy: npy), ["FULL"]) { Seed = 3, BpCheck = false };
+        var result = FitPipeline.Run(settings);
+        FitPipeline.Write(result, dir.File("fit"));
+        var report = Assert.Single(result.Parts);
+        string stem = Path.Combine(dir.File("fit"), report.ModelName);
         var data = DataMoments.FromSpinsNpy(npy).ToMoments();
         double floor = FitPipeline.NoiseFloorFromCount(data, m);
         var fitted = ExactEnumeration.Solve(report.Model).Moments;
@@ -43,16 +46,17 @@ public class FitPipelineTests(ITestOutputHelper output)
 
         // The saved model is the best check's, and its sidecar says which step that was.
         Assert.Equal(report.Fit.Method, report.Saved);
-        var saved = ModelFile.Load(report.ModelStem!);
+        var saved = ModelFile.Load(stem);
         Assert.Equal(report.Model.Couplings, saved.Couplings);
-        using var sidecar = System.Text.Json.JsonDocument.Parse(File.ReadAllText(report.ModelStem + ".json"));
+        using var sidecar = System.Text.Json.JsonDocument.Parse(File.ReadAllText(stem + ".json"));
         var checks = (IReadOnlyList<LearningCheck>)report.Fit.Diagnostics["checks"]!;
         var best = checks.Where(c => c.Best).MinBy(c => c.CorrectedRmse)!;
         Assert.Equal(best.Step, sidecar.RootElement.GetProperty("best_iteration").GetInt32());
         Assert.Equal(report.IndependentRmse, sidecar.RootElement.GetProperty("rmse_independent").GetDouble());
-        var row = FitPipeline.Table([report])[0]!;
-        Assert.Equal(report.IndependentRmse, row["rmse_independent"]!.GetValue<double>());
-        Assert.Equal(best.Step, row["best_step"]!.GetValue<int>());
+        var row = Assert.Single(FitTableRow.Read(Path.Combine(dir.File("fit"), FitPipeline.TableFile)));
+        Assert.Equal(report.IndependentRmse, row.RmseIndependent);
+        Assert.Equal(best.Step, row.BestStep);
+        Assert.Equal(report.ModelName, row.Model);
     }
 
     [Fact]
@@ -80,7 +84,7 @@ public class FitPipelineTests(ITestOutputHelper output)
         string stem = dir.File("moments");
         EnsembleMoments.Write(result, stem, new Dictionary<string, object?>());
         var noise = EnsembleMoments.ReadNoise(stem + ".noise")!;
-        var reports = FitPipeline.Run(new FitSettings(new FitInput(MomentsStem: stem), ["FULL", "1:5"], null) { BpCheck = false, Fit = new FitOptions(MaxIterations: 25) });
+        var reports = FitPipeline.Run(new FitSettings(new FitInput(MomentsStem: stem), ["FULL", "1:5"]) { BpCheck = false, Fit = new FitOptions(MaxIterations: 25) }).Parts;
         var full = reports.Single(r => r.Part.Name == "FULL");
         Assert.Equal(noise.Parts.Single(p => p.Part == "FULL").NoiseFloor, full.NoiseFloor, 12);
         Assert.Equal("bootstrap over 40 networks (50 replicates)", full.NoiseFloorSource);
@@ -109,10 +113,10 @@ public class FitPipelineTests(ITestOutputHelper output)
         File.WriteAllText(dir.File("mi_data.txt"), string.Join("\n", m.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))));
         File.WriteAllText(dir.File("Ca_data.txt"), string.Join("\n", Enumerable.Range(0, n).Select(a =>
             string.Join(" ", Enumerable.Range(0, n).Select(b => c[a * n + b].ToString("R", System.Globalization.CultureInfo.InvariantCulture))))));
-        foreach (string method in new[] { "mc", "nmf" })
+        foreach (var method in new[] { FitMethod.Mc, FitMethod.Nmf })
         {
-            var settings = new FitSettings(new FitInput(MomentsTextDirectory: dir.Path), ["FULL"], null) { Method = method, BpCheck = false, Fit = new FitOptions(MaxIterations: 30) };
-            var report = Assert.Single(FitPipeline.Run(settings));
+            var settings = new FitSettings(new FitInput(MomentsTextDirectory: dir.Path), ["FULL"]) { Method = method, BpCheck = false, Fit = new FitOptions(MaxIterations: 30) };
+            var report = Assert.Single(FitPipeline.Run(settings).Parts);
             Assert.Equal(0, report.IndependentRmse, 12);
             Assert.Equal("independent", report.Saved);
             Assert.All(report.Model.Couplings, v => Assert.Equal(0, v));
@@ -126,26 +130,26 @@ public class FitPipelineTests(ITestOutputHelper output)
         var mixed = new MixingCheck(0.1, 0.1, 0.01, 16, true);
         VerifiedMoments Verified(double rmse, double noise) => new(rmse, noise, new Moments([0.0], [1.0]), mixed, null);
         // Corrected RMSE √(0.012² − 0.005²) = 0.0109 > 0.01: does not reproduce; "fit longer" only while the error still fell.
-        var falling = FitVerdict.Judge(Verified(0.012, 0.005), 0.03, double.NaN, 0.01, FitStopReason.IterationCap, stillFalling: true, "mc");
-        var flat = FitVerdict.Judge(Verified(0.012, 0.005), 0.03, double.NaN, 0.01, FitStopReason.IterationCap, stillFalling: false, "mc");
-        var stalled = FitVerdict.Judge(Verified(0.012, 0.005), 0.03, double.NaN, 0.01, FitStopReason.Stalled, stillFalling: true, "mc");
+        var falling = FitVerdict.Judge(Verified(0.012, 0.005), 0.03, double.NaN, 0.01, new Stop(StopReason.IterationCap), stillFalling: true, "mc");
+        var flat = FitVerdict.Judge(Verified(0.012, 0.005), 0.03, double.NaN, 0.01, new Stop(StopReason.IterationCap), stillFalling: false, "mc");
+        var stalled = FitVerdict.Judge(Verified(0.012, 0.005), 0.03, double.NaN, 0.01, new Stop(StopReason.Stalled), stillFalling: true, "mc");
         Assert.False(falling.Reproduces);
         Assert.StartsWith("fit longer", falling.Advice);
         Assert.DoesNotContain("fit longer", flat.Advice);
         Assert.DoesNotContain("fit longer", stalled.Advice);
         // The same noise-corrected 0.0087 reproduces the data (the measured 0.01 includes Monte-Carlo noise 0.005).
-        Assert.True(FitVerdict.Judge(Verified(0.010, 0.005), 0.03, double.NaN, 0.01, FitStopReason.Stalled, false, "mc").Reproduces);
+        Assert.True(FitVerdict.Judge(Verified(0.010, 0.005), 0.03, double.NaN, 0.01, new Stop(StopReason.Stalled), false, "mc").Reproduces);
         // A noise floor above the target: the fit is judged against the floor and reaching it is said as such.
-        var atFloor = FitVerdict.Judge(Verified(0.028, 0.005), 0.04, 0.03, 0.01, FitStopReason.Converged, false, "mc");
+        var atFloor = FitVerdict.Judge(Verified(0.028, 0.005), 0.04, 0.03, 0.01, new Stop(StopReason.Converged), false, "mc");
         Assert.True(atFloor.Reproduces);
         Assert.Equal(0.03, atFloor.Required);
         Assert.StartsWith("at the data's noise floor", atFloor.Text);
-        var short_ = FitVerdict.Judge(Verified(0.05, 0.005), 0.04, 0.03, 0.01, FitStopReason.Stalled, false, "independent");
+        var short_ = FitVerdict.Judge(Verified(0.05, 0.005), 0.04, 0.03, 0.01, new Stop(StopReason.Stalled), false, "independent");
         Assert.StartsWith("does not reach the data's noise floor", short_.Text);
         Assert.Contains("no learned model beat the independent-site model", short_.Text);
         // Chains that did not mix give no verdict.
         var notMixed = FitVerdict.Judge(new VerifiedMoments(0.005, 0.001, new Moments([0.0], [1.0]), new MixingCheck(0.8, 0.1, 0.01, 16, false), null),
-            0.03, double.NaN, 0.01, FitStopReason.Stalled, false, "mc");
+            0.03, double.NaN, 0.01, new Stop(StopReason.Stalled), false, "mc");
         Assert.False(notMixed.Reproduces);
         Assert.StartsWith("not verified", notMixed.Text);
     }

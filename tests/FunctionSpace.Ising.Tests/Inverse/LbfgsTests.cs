@@ -20,7 +20,7 @@ public class LbfgsTests
     public void MinimisesAQuadratic()
     {
         var result = Lbfgs.Minimize(Quadratic, new double[6], new LbfgsOptions(GradientTolerance: 1e-12, RelativeTolerance: 0));
-        Assert.Equal(LbfgsStopReason.GradientConverged, result.StopReason);
+        Assert.Equal(LbfgsResult.GradientConverged, result.Stop);
         for (int k = 0; k < 6; k++) Assert.Equal(C[k], result.Point[k], 1e-10);
     }
 

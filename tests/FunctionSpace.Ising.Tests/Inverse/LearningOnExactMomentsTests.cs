@@ -37,7 +37,7 @@ public class LearningOnExactMomentsTests
         var target = FitTarget.FromMoments(exact, "exact tree");
         var fit = new BoltzmannLearning(new BpMomentEstimator(new BpOptions(Tolerance: 1e-13)), Update)
             .Fit(target, Tap(target), new FitOptions(MaxIterations: 400, RmseTolerance: 1e-10));
-        Assert.True(fit.StopReason == FitStopReason.Converged, $"{fit.StopReason} after {fit.Iterations}, best {fit.Diagnostics["best_rmse"]}");
+        Assert.True(fit.Stop.Reason == StopReason.Converged, $"{fit.Stop} after {fit.Iterations}, best {fit.Diagnostics["best_rmse"]}");
         Assert.True(target.Moments.Rmse(new BpMomentEstimator(new BpOptions(Tolerance: 1e-13)).Estimate(fit.Model)) < 1e-9);
         // The tree itself reproduces the targets under BP (BP is exact on it), yet learning with BP on the COMPLETE
         // graph does not return it: the fixed point of complete-graph BP learning is the Bethe inverse, where every
@@ -59,7 +59,7 @@ public class LearningOnExactMomentsTests
         var target = FitTarget.FromMoments(exact, "exact dense");
         var fit = new BoltzmannLearning(new BpMomentEstimator(new BpOptions(Tolerance: 1e-12)), Update)
             .Fit(target, Tap(target), new FitOptions(MaxIterations: 400, RmseTolerance: 1e-9));
-        Assert.True(fit.StopReason == FitStopReason.Converged, $"{fit.StopReason} after {fit.Iterations}, best {fit.Diagnostics["best_rmse"]}");
+        Assert.True(fit.Stop.Reason == StopReason.Converged, $"{fit.Stop} after {fit.Iterations}, best {fit.Diagnostics["best_rmse"]}");
         // Learning drives the BP moments of the fitted model onto the targets, so the fitted model's EXACT moments
         // miss the targets by BP's own error on it. For |J| ≤ 0.15 on N = 12 that error comes from the loops
         // (O(J³) per short loop) and is, to leading order, of the size of BP's error on the true model, which we
@@ -85,7 +85,7 @@ public class LearningOnExactMomentsTests
         var fit = new BoltzmannLearning(new BpMomentEstimator(bp), new BoltzmannLearningOptions(Update: BoltzmannUpdate.Gradient,
                 FieldRateRatio: fieldRateRatio, CenteredGradient: centered))
             .Fit(target, Tap(target), new FitOptions(MaxIterations: 3000, RmseTolerance: 1e-10));
-        Assert.True(fit.StopReason == FitStopReason.Converged, $"{fit.StopReason} after {fit.Iterations}, best {fit.Diagnostics["best_rmse"]}");
+        Assert.True(fit.Stop.Reason == StopReason.Converged, $"{fit.Stop} after {fit.Iterations}, best {fit.Diagnostics["best_rmse"]}");
         // RMSE 1e-10 over 12 + 66 moments bounds each moment's error by ~1e-9; the moment map's inverse near this weakly
         // coupled model has slopes of order 1/(1 − m²) ≲ 2, so parameters are within a few 1e-9 (1e-7 leaves room).
         for (int k = 0; k < model.Couplings.Length; k++) Assert.Equal(model.Couplings[k], fit.Model.Couplings[k], 1e-7);
@@ -104,7 +104,7 @@ public class LearningOnExactMomentsTests
         var estimator = new InexactBpMomentEstimator(bp, 0.1) { SweepBudget = Budget };
         var fit = new BoltzmannLearning(estimator, new BoltzmannLearningOptions(Update: BoltzmannUpdate.Gradient))
             .Fit(target, Tap(target), new FitOptions(MaxIterations: 3000, RmseTolerance: 1e-10));
-        Assert.True(fit.StopReason == FitStopReason.Converged, $"{fit.StopReason} after {fit.Iterations}, best {fit.Diagnostics["best_rmse"]}");
+        Assert.True(fit.Stop.Reason == StopReason.Converged, $"{fit.Stop} after {fit.Iterations}, best {fit.Diagnostics["best_rmse"]}");
         Assert.True((int)fit.Diagnostics["failed_estimates"]! > 0, "no step exceeded the budget: the test does not exercise it");
         // The first estimate (the start, cold) and the last (the confirmation of convergence at the floor tolerance) are
         // outside the budget; every step's estimate is within it.
@@ -130,7 +130,7 @@ public class LearningOnExactMomentsTests
         // A check stops the learning once its noise-corrected RMSE is ≤ 0.005; checks measure again until their Monte-Carlo
         // noise is below 0.4 × the error they measure, so the check's estimate of the returned model's error is within ~40 %
         // of the truth: its exact error is below 2 × 0.005 = 0.01, and far below the independent model's.
-        Assert.True(fit.StopReason == FitStopReason.Converged, $"{fit.StopReason} after {fit.Iterations} steps, exact RMSE {exactError}");
+        Assert.True(fit.Stop.Reason == StopReason.Converged, $"{fit.Stop} after {fit.Iterations} steps, exact RMSE {exactError}");
         Assert.InRange(exactError, 0, 2 * tolerance);
         Assert.True(exactError < independent.Rmse / 3, $"exact RMSE {exactError} vs independent {independent.Rmse}");
         // The returned model is the best check's: its step is the saved one and the check marked it best.

@@ -61,7 +61,7 @@ public class MeanFieldInversionTests
         double Error(MeanFieldVariant v)
         {
             var fit = new MeanFieldInversion(v).Fit(target, null, new FitOptions());
-            Assert.Equal(FitStopReason.ClosedForm, fit.StopReason);
+            Assert.Equal(StopReason.NotNeeded, fit.Stop.Reason);
             return Math.Sqrt(model.Couplings.Zip(fit.Model.Couplings, (a, b) => (a - b) * (a - b)).Average());
         }
         double naive = Error(MeanFieldVariant.Naive), tap = Error(MeanFieldVariant.Tap);
@@ -71,14 +71,14 @@ public class MeanFieldInversionTests
     }
 
     [Fact]
-    public void SingularCorrelationsAreAOneLineInputError()
+    public void SingularCorrelationsAreAOneLineNumericalError()
     {
         var m = new double[] { 0, 0 };
         var second = new double[] { 1, 1, 1, 1 };   // two identical spins
-        var e = Assert.Throws<InputException>(() => new MeanFieldInversion(MeanFieldVariant.Naive).Fit(
+        var e = Assert.Throws<NumericalException>(() => new MeanFieldInversion(MeanFieldVariant.Naive).Fit(
             FitTarget.FromMoments(new Moments(m, second), "x"), null, new FitOptions()));
         // The library names no command-line option (fsi fit has no ridge for mean-field inversion).
         Assert.Equal("connected correlation matrix (2x2) is not positive definite (frozen or duplicated spins?): mean-field inversion needs it invertible; " +
-                     "a ridge on its diagonal, or a method that does not invert it (mc, bp, pl), avoids that", e.Message);
+                     "a ridge on its diagonal (the inversion's ridge setting), or a method that does not invert it (mc, bp, pl), avoids that", e.Message);
     }
 }

@@ -16,7 +16,7 @@ public class PseudolikelihoodTests
         var target = ExactSampleTarget(model, count, 5);
         var fit = new Pseudolikelihood(new PseudolikelihoodOptions(SinglePrecision: false, GradientTolerance: 1e-9) { StatisticalTolerance = 0 })
             .Fit(target, null, new FitOptions(MaxIterations: 500));
-        Assert.Equal(FitStopReason.Converged, fit.StopReason);
+        Assert.Equal(StopReason.Converged, fit.Stop.Reason);
         var sigma = StandardErrors(model, count);
         for (int i = 0; i < n; i++)
             for (int k = i + 1; k < n; k++)
@@ -40,7 +40,7 @@ public class PseudolikelihoodTests
         var tight = new Pseudolikelihood(new PseudolikelihoodOptions(SinglePrecision: false, GradientTolerance: 1e-9) { StatisticalTolerance = 0 })
             .Fit(target, null, new FitOptions(MaxIterations: 500));
         var fast = new Pseudolikelihood().Fit(target, null, new FitOptions(MaxIterations: 500));
-        Assert.Equal(FitStopReason.Converged, fast.StopReason);
+        Assert.Equal(StopReason.Converged, fast.Stop.Reason);
         Assert.Equal(0.1 / Math.Sqrt(count), (double)fast.Diagnostics["gradient_tolerance"]!, 15);
         AssertCouplingsWithinQuarterSigma(fast.Model, tight.Model, StandardErrors(model, count), "optimisation error ");
     }
@@ -235,8 +235,8 @@ public class PseudolikelihoodTests
         var torch = new Pseudolikelihood(new PseudolikelihoodOptions { TorchProducts = true }).Fit(target, null, new FitOptions(MaxIterations: 500));
         Assert.Equal(gemm.Name, vector.Diagnostics["products"]);
         Assert.Equal("torch", torch.Diagnostics["products"]);
-        Assert.Equal(FitStopReason.Converged, vector.StopReason);
-        Assert.Equal(FitStopReason.Converged, torch.StopReason);
+        Assert.Equal(StopReason.Converged, vector.Stop.Reason);
+        Assert.Equal(StopReason.Converged, torch.Stop.Reason);
         AssertCouplingsWithinQuarterSigma(vector.Model, torch.Model, StandardErrors(model, count), $"{gemm} vs torch ");
     }
 

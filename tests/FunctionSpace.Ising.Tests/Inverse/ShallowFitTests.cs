@@ -45,8 +45,8 @@ public class ShallowFitTests(ITestOutputHelper output)
         // The published data moments come from 500,000 configurations: their noise floor (~0.001) is below the target 0.01,
         // which the default fit must reach by its Monte-Carlo verification (noise-corrected; the verification's own noise is
         // reported beside it).
-        var settings = new FitSettings(new FitInput(MomentsTextDirectory: Shallow().Directory), ["FULL"], null) { BpCheck = false };
-        var report = Assert.Single(FitPipeline.Run(settings));
+        var settings = new FitSettings(new FitInput(MomentsTextDirectory: Shallow().Directory), ["FULL"]) { BpCheck = false };
+        var report = Assert.Single(FitPipeline.Run(settings).Parts);
         output.WriteLine($"{report.Fit.Iterations} steps, {report.Fit.Elapsed.TotalSeconds:F1} s; MC RMSE {report.McRmse:F4} (noise {report.McNoiseRmse:F4}, " +
                          $"corrected {report.CorrectedRmse:F4}); independent {report.IndependentRmse:F4}; saved {report.Saved}; {report.Verdict.Text}");
         Assert.InRange(report.CorrectedRmse, 0, FitDefaults.TargetRmse);
@@ -71,8 +71,8 @@ public class ShallowFitTests(ITestOutputHelper output)
         using var dir = new TempDirectory();
         string npy = dir.File("shallow.npy");
         Npy.Write(npy, run.Samples, [run.SampleCount, published.Size]);
-        var settings = new FitSettings(new FitInput(SpinsNpy: npy), ["FULL"], null) { BpCheck = false, Seed = 2 };
-        var report = Assert.Single(FitPipeline.Run(settings));
+        var settings = new FitSettings(new FitInput(SpinsNpy: npy), ["FULL"]) { BpCheck = false, Seed = 2 };
+        var report = Assert.Single(FitPipeline.Run(settings).Parts);
         double floor = FitPipeline.NoiseFloorFromCount(DataMoments.FromSpinsNpy(npy).ToMoments(), run.SampleCount);
         output.WriteLine($"floor {floor:F4}; {report.Fit.Iterations} steps, {report.Fit.Elapsed.TotalSeconds:F1} s; MC RMSE {report.McRmse:F4} " +
                          $"(noise {report.McNoiseRmse:F4}, corrected {report.CorrectedRmse:F4}); independent {report.IndependentRmse:F4}; {report.Verdict.Text}");
