@@ -31,7 +31,7 @@ public static partial class BeliefPropagation
     /// The arithmetic of each message is the same as the unfused iteration; only the summation order of H_i differs
     /// (rounding, ~1e-16 relative).
     /// </remarks>
-    private static (BpStopReason, int, double) Iterate(IsingModel model, double[] g, Workspace w, double damping,
+    private static (StopReason, int, double) Iterate(IsingModel model, double[] g, Workspace w, double damping,
         BpOptions options, CancellationToken ct)
     {
         int n = model.Size;
@@ -71,13 +71,13 @@ public static partial class BeliefPropagation
                 if (ok) SendMessages(g, t, write, live[b], b, n);
             });
             (incoming, next) = (next, incoming);
-            if (Array.IndexOf(finite, false) >= 0) return (BpStopReason.Diverged, iteration, double.NaN);
+            if (Array.IndexOf(finite, false) >= 0) return (StopReason.Diverged, iteration, double.NaN);
             change = maxima.Max();
-            if (!double.IsFinite(change)) return (BpStopReason.Diverged, iteration, change);
-            if (change < options.Tolerance) return (BpStopReason.Converged, iteration, change);
-            if (stall.Stalled(change, iteration)) return (BpStopReason.Stalled, iteration, change);
+            if (!double.IsFinite(change)) return (StopReason.Diverged, iteration, change);
+            if (change < options.Tolerance) return (StopReason.Converged, iteration, change);
+            if (stall.Stalled(change, iteration)) return (StopReason.Stalled, iteration, change);
         }
-        return (BpStopReason.IterationCap, options.MaxIterations, change);
+        return (StopReason.IterationCap, options.MaxIterations, change);
     }
 
     private static void ForBlocks(int blocks, bool parallel, Action<int> body)

@@ -55,7 +55,7 @@ public static partial class BeliefPropagation
     /// the same damped iteration as the additive form, up to rounding. Every column
     /// is then live (a zero coupling sends U = (1 + Y)/(1 + Y) = 1 exactly, but its entries of Y no longer follow 1/E).
     /// </remarks>
-    private static (BpStopReason, int, double)? IterateExponential(IsingModel model, double[] g, Workspace w, double damping,
+    private static (StopReason, int, double)? IterateExponential(IsingModel model, double[] g, Workspace w, double damping,
         BpOptions options, CancellationToken ct)
     {
         if (!VectorMath.IsAccelerated) return null;
@@ -91,7 +91,7 @@ public static partial class BeliefPropagation
 
         ForBlocks(blocks, parallel, b => SendExponentialMessages(y, t, incoming, live[b], b, n));
         double change = double.NaN;
-        (BpStopReason, int, double)? outcome = null;
+        (StopReason, int, double)? outcome = null;
         var stall = new StallWatch(options.StallSweeps);
         for (int iteration = 1; iteration <= options.MaxIterations; iteration++)
         {
@@ -144,10 +144,10 @@ public static partial class BeliefPropagation
             for (int b = 0; b < blocks; b++) fraction = Math.Max(fraction, numerators[b] / denominators[b]);
             change = Math.Atanh(fraction);
             if (!double.IsFinite(change)) return null;
-            if (change < options.Tolerance) { outcome = (BpStopReason.Converged, iteration, change); break; }
-            if (stall.Stalled(change, iteration)) { outcome = (BpStopReason.Stalled, iteration, change); break; }
+            if (change < options.Tolerance) { outcome = (StopReason.Converged, iteration, change); break; }
+            if (stall.Stalled(change, iteration)) { outcome = (StopReason.Stalled, iteration, change); break; }
         }
-        outcome ??= (BpStopReason.IterationCap, options.MaxIterations, change);
+        outcome ??= (StopReason.IterationCap, options.MaxIterations, change);
         // After the first sweep the entries outside the live ranges were not written: they hold 1/E of the last sweep.
         ForBlocks(blocks, parallel, b =>
         {

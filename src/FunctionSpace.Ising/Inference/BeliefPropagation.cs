@@ -126,21 +126,8 @@ public sealed class BpMessages
     }
 }
 
-/// <summary>Why belief propagation stopped.</summary>
-public enum BpStopReason
-{
-    /// <summary>The largest message change fell below the tolerance.</summary>
-    Converged,
-    /// <summary>The sweep cap was reached at every damping tried.</summary>
-    IterationCap,
-    /// <summary>Messages became non-finite.</summary>
-    Diverged,
-    /// <summary>The largest change set no new low for <see cref="BpOptions.StallSweeps"/> sweeps at every damping tried.</summary>
-    Stalled,
-}
-
 /// <summary>Outcome of a BP run: why it stopped, the fixed point and the Bethe thermodynamics.</summary>
-/// <param name="StopReason">Converged, iteration cap or diverged.</param>
+/// <param name="StopReason">Converged (the largest message change fell below the tolerance), the sweep cap at every damping tried, stalled (no new low of the change for <see cref="BpOptions.StallSweeps"/> sweeps at every damping) or diverged (non-finite messages).</param>
 /// <param name="Iterations">Sweeps run, summed over all damping attempts.</param>
 /// <param name="MaxChange">Largest undamped cavity-field change of the last sweep.</param>
 /// <param name="DampingUsed">Damping of the last attempt.</param>
@@ -150,11 +137,11 @@ public enum BpStopReason
 /// <param name="Energy">⟨E⟩ = −Σ h_i m_i − Σ_{i&lt;j} J_ij ⟨s_i s_j⟩ from node and edge beliefs.</param>
 /// <param name="Entropy">S = Energy − FreeEnergy (β = 1).</param>
 public sealed record BpResult(
-    BpStopReason StopReason, int Iterations, double MaxChange, double DampingUsed,
+    StopReason StopReason, int Iterations, double MaxChange, double DampingUsed,
     BpMessages Messages, double[] Magnetisations, double FreeEnergy, double Energy, double Entropy)
 {
     /// <summary>True when the run reached the tolerance.</summary>
-    public bool Converged => StopReason == BpStopReason.Converged;
+    public bool Converged => StopReason == StopReason.Converged;
 
     /// <summary>
     /// Wall time spent in the message sweeps (all damping attempts); the rest of the run is the setup (tanh J, the
@@ -263,7 +250,7 @@ public static partial class BeliefPropagation
         if (options.EscalateDamping) dampings.AddRange(options.EscalationOrDefault.Where(d => d > options.Damping));
 
         int totalIterations = 0;
-        BpStopReason reason = BpStopReason.IterationCap;
+        StopReason reason = StopReason.IterationCap;
         double change = double.NaN, damping = options.Damping;
         // Every entry is overwritten by the start below: no need to zero the new messages (3.6 MB at N = 675).
         double[] g = messageBuffer is { } buffer && buffer.Length == n * n && buffer != start.CavityFields
@@ -280,9 +267,9 @@ public static partial class BeliefPropagation
                 : (options.ExponentialForm ? IterateExponential(model, g, workspace, d, options, ct) : null) ?? Iterate(model, g, workspace, d, options, ct);
             sweepTicks += Stopwatch.GetTimestamp() - sweepStart;
             totalIterations += iterations;
-            if (reason == BpStopReason.Converged) break;
+            if (reason == StopReason.Converged) break;
         }
-        if (pairsOnlyIfConverged && reason != BpStopReason.Converged) withPairs = false;
+        if (pairsOnlyIfConverged && reason != StopReason.Converged) withPairs = false;
         return Finish(model, new BpMessages(n, g), workspace, reason, totalIterations, change, damping,
             withPairs ? pairBuffer is { } p && p.Length == n * n && p != g ? p : GC.AllocateUninitializedArray<double>(n * n) : null,
             Stopwatch.GetElapsedTime(0, sweepTicks), thermodynamics);
@@ -346,7 +333,7 @@ public static partial class BeliefPropagation
     // cavity fields x: with the BP map G, residual f = G(x) − x and the last m differences ΔF, ΔG,
     // γ = argmin ‖f − ΔF γ‖₂ and x ← G(x) − ΔG γ − d (f − ΔF γ) (d = damping). The history is cleared when the
     // residual grows by more than a factor 2, which falls back to the plain damped step.
-    private static (BpStopReason, int, double) IterateAccelerated(IsingModel model, double[] x, Workspace w, double damping,
+    private static (StopReason, int, double) IterateAccelerated(IsingModel model, double[] x, Workspace w, double damping,
         BpOptions options, CancellationToken ct)
     {
         int n = model.Size, size = n * n, depth = options.AndersonDepth;
@@ -367,13 +354,13 @@ public static partial class BeliefPropagation
             ct.ThrowIfCancellationRequested();
             ComputeMessagesAndSums(x, t, u, hCav, h, n, w.Chunks);
             for (int i = 0; i < n; i++)
-                if (!double.IsFinite(hCav[i])) return (BpStopReason.Diverged, iteration, double.NaN);
+                if (!double.IsFinite(hCav[i])) return (StopReason.Diverged, iteration, double.NaN);
             change = FreshMessages(x, u, hCav, fresh, f, n, w.Chunks);
-            if (!double.IsFinite(change)) return (BpStopReason.Diverged, iteration, change);
+            if (!double.IsFinite(change)) return (StopReason.Diverged, iteration, change);
             if (change < options.Tolerance)
             {
                 fresh.AsSpan().CopyTo(x);
-                return (BpStopReason.Converged, iteration, change);
+                return (StopReason.Converged, iteration, change);
             }
 
             if (change > 2 * previousResidual) stored = 0;   // safeguard: restart the history
@@ -429,7 +416,7 @@ public static partial class BeliefPropagation
                 }
             });
         }
-        return (BpStopReason.IterationCap, options.MaxIterations, change);
+        return (StopReason.IterationCap, options.MaxIterations, change);
     }
 
     // Slot a holds one of the `stored` most recent differences, the newest in slot `newest` (a ring buffer).
@@ -532,7 +519,7 @@ public static partial class BeliefPropagation
 
     [ThreadStatic] private static double[]? _stripScratch;
 
-    private static (BpResult Result, double[]? Pairs) Finish(IsingModel model, BpMessages messages, Workspace w, BpStopReason reason,
+    private static (BpResult Result, double[]? Pairs) Finish(IsingModel model, BpMessages messages, Workspace w, StopReason reason,
         int iterations, double change, double damping, double[]? pairs, TimeSpan sweepTime, bool thermodynamics)
     {
         int n = model.Size;

@@ -115,10 +115,10 @@ public sealed record LandscapeSettings(double XMin = LandscapeSettings.DefaultXM
 /// <param name="Iterations">BP iterations.</param>
 /// <param name="DampingUsed">The damping that BP ended with.</param>
 public sealed record LandscapePoint(double X, double Overlap, double Distance, double Entropy, double Energy, double FreeEnergy,
-    BpStopReason StopReason, int Iterations, double DampingUsed)
+    StopReason StopReason, int Iterations, double DampingUsed)
 {
     /// <summary>True when BP converged; the other figures of a non-converged point are unreliable.</summary>
-    public bool Converged => StopReason == BpStopReason.Converged;
+    public bool Converged => StopReason == StopReason.Converged;
 
     /// <summary>s_max(d) − s: the gap to the upper bound.</summary>
     public double GapToBound => EntropyBound.MaxEntropy(Distance) - Entropy;

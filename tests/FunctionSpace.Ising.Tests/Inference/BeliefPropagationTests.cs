@@ -29,7 +29,7 @@ public class BeliefPropagationTests(ITestOutputHelper output)
         var model = TreeModel(name);
         var exact = ExactEnumeration.Solve(model);
         var result = BeliefPropagation.Run(model, Tight);
-        Assert.Equal(BpStopReason.Converged, result.StopReason);
+        Assert.Equal(StopReason.Converged, result.StopReason);
         var bp = BeliefPropagation.Moments(model, result);
         int n = model.Size;
         for (int i = 0; i < n; i++)
@@ -165,7 +165,7 @@ public class BeliefPropagationTests(ITestOutputHelper output)
         // A strong spin glass with a 3-sweep cap cannot converge: every damping is tried, then the failure is reported.
         var model = PlantedModels.Dense(30, 3.0, seed: 6, hMax: 0.0);
         var result = BeliefPropagation.Run(model, new BpOptions(MaxIterations: 3), BpMessages.Random(30, new Random(1)));
-        Assert.Equal(BpStopReason.IterationCap, result.StopReason);
+        Assert.Equal(StopReason.IterationCap, result.StopReason);
         Assert.Equal(0.95, result.DampingUsed);
         Assert.Equal(9, result.Iterations);
         var estimator = new BpMomentEstimator(new BpOptions(MaxIterations: 3));
@@ -182,7 +182,7 @@ public class BeliefPropagationTests(ITestOutputHelper output)
         var start = BpMessages.Random(30, new Random(1));
         var stalled = BeliefPropagation.Run(glass, new BpOptions(MaxIterations: 5000) { StallSweeps = 50 }, start);
         output.WriteLine(stalled.Describe());
-        Assert.Equal(BpStopReason.Stalled, stalled.StopReason);
+        Assert.Equal(StopReason.Stalled, stalled.StopReason);
         Assert.Equal(0.95, stalled.DampingUsed);
         Assert.InRange(stalled.Iterations, 3 * 50, 3 * 5000 - 1);
 

@@ -28,7 +28,7 @@ public class BpExponentialFormTests(ITestOutputHelper output)
         };
         var exact = ExactEnumeration.Solve(model);
         var result = BeliefPropagation.Run(model, Options(damping, 1e-13, exponential: true));
-        Assert.Equal(BpStopReason.Converged, result.StopReason);
+        Assert.Equal(StopReason.Converged, result.StopReason);
         var bp = BeliefPropagation.Moments(model, result);
         for (int i = 0; i < model.Size; i++)
         {
@@ -100,7 +100,7 @@ public class BpExponentialFormTests(ITestOutputHelper output)
         var model = Blocks();
         var exponential = BeliefPropagation.Run(model, Options(damping, 1e-12, exponential: true, cap: 4));
         var additive = BeliefPropagation.Run(model, Options(damping, 1e-12, exponential: false, cap: 4));
-        Assert.Equal(BpStopReason.IterationCap, exponential.StopReason);
+        Assert.Equal(StopReason.IterationCap, exponential.StopReason);
         Assert.Equal(additive.MaxChange, exponential.MaxChange, 1e-13);
         for (int i = 0; i < model.Size; i++)
             for (int j = 0; j < model.Size; j++)

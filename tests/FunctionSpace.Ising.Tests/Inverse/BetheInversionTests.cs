@@ -125,7 +125,7 @@ public class BetheInversionTests
         var failure = Assert.Throws<BpConvergenceException>(() => estimator.Estimate(new IsingModel(model.Fields, j)));
         Assert.Equal(3, failure.Result.Iterations);
         Assert.Equal(0.5, failure.Result.DampingUsed);
-        Assert.Equal(BpStopReason.IterationCap, failure.Result.StopReason);
+        Assert.Equal(StopReason.IterationCap, failure.Result.StopReason);
         estimator.ReturnToBest();
         estimator.Estimate(model);
         Assert.Equal(1, estimator.LastResult!.Iterations);

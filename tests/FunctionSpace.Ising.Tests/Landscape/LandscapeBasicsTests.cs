@@ -220,7 +220,7 @@ public class LandscapeBasicsTests
 public class LandscapeGapTests
 {
     private static LandscapePoint Point(double x, double d, double s) =>
-        new(x, 1 - 2 * d, d, s, -1, -1 - s, FunctionSpace.Ising.Inference.BpStopReason.Converged, 3, 0);
+        new(x, 1 - 2 * d, d, s, -1, -1 - s, FunctionSpace.Ising.StopReason.Converged, 3, 0);
 
     [Fact]
     public void The_gap_to_the_bound_is_not_interpolated_across_a_jump_in_d()
