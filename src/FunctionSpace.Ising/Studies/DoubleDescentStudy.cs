@@ -32,6 +32,9 @@ public sealed record DoubleDescentSettings(int Dimension, int TrainCount, int Te
             new RealTrainingOptions(LearningRate: 0.003, BatchSize: 0, MaxEpochs: 20000, CheckEvery: 50),
             new MeanFieldOptions(Epochs: 200), 50, true, seed);
 
+    /// <summary>The settings of <paramref name="preset"/>: <see cref="Quick"/> or <see cref="Full"/>.</summary>
+    public static DoubleDescentSettings For(StudyPreset preset, ulong seed) => preset == StudyPreset.Paper ? Full(seed) : Quick(seed);
+
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
@@ -222,5 +225,27 @@ public static class DoubleDescentStudy
             plot.ShowLegend(ScottPlot.Alignment.UpperRight);
             Figure.SavePng(plot, Path.Combine(directory, $"double_descent_{name}.png"));
         }
+    }
+
+    /// <summary>Each task's and weight type's error curve against H, with where it interpolates and its double-descent bump.</summary>
+    public static StudySummary Summary(DoubleDescentResult result)
+    {
+        var s = result.Settings;
+        var lines = new List<string>();
+        foreach (var task in s.Tasks)
+        {
+            string name = TaskName(task);
+            foreach (string weights in s.IncludeBinary ? new[] { "real", "binary" } : ["real"])
+            {
+                lines.Add($"  {name}, {weights} weights:   H  params/n   train err         test err");
+                foreach (var p in result.Curve(name, weights))
+                    lines.Add($"    {p.Hidden,4}  {p.Ratio,8:F3}   {p.Train.Text,-16}  {p.Test.Text}");
+                var (interp, bumpHidden, bump) = result.Landmarks(name, weights);
+                lines.Add($"    zero training error from H = {(interp is { } i ? i.ToString(System.Globalization.CultureInfo.InvariantCulture) : "never")}; " +
+                    (bump > 0 ? $"test error rises {bump:F4} above its running minimum at H = {bumpHidden}" : "test error never rises as H grows (no double-descent bump)"));
+            }
+        }
+        return new StudySummary($"{s.Seeds} seeds; real: {s.Real.Optimizer} lr {s.Real.LearningRate}, ≤ {s.Real.MaxEpochs} epochs; binary: mean-field {s.Binary.Epochs} epochs",
+            lines, ["double_descent.csv", .. s.Tasks.Select(t => $"double_descent_{TaskName(t)}.png")]);
     }
 }

@@ -25,6 +25,9 @@ public sealed record FrozenStudySettings(Architecture Architecture, int[] Epochs
     public static FrozenStudySettings Full(ulong seed) =>
         new(Architecture.Deep, [1, 2, 3, 5, 7, 10, 15, 20, 30, 40, 50], 5, 0, 0, 50, new MeanFieldOptions(), seed);
 
+    /// <summary>The settings of <paramref name="preset"/>: <see cref="Quick"/> or <see cref="Full"/>.</summary>
+    public static FrozenStudySettings For(StudyPreset preset, ulong seed) => preset == StudyPreset.Paper ? Full(seed) : Quick(seed);
+
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
@@ -108,5 +111,14 @@ public static class FrozenInteriorStudy
         var plot = StudyPlots.Lines($"{result.Settings.Architecture}: normal vs interior frozen at random ±1 (±sd over {result.Settings.Seeds} seeds)",
             "epoch", "test accuracy", curves);
         Figure.SavePng(plot, Path.Combine(directory, "frozen.png"));
+    }
+
+    /// <summary>Accuracy and training time per mode and checkpoint.</summary>
+    public static StudySummary Summary(FrozenStudyResult result)
+    {
+        var lines = new List<string> { "  mode    epoch   wall s    CPU s   mean-field test acc     best-sampled test acc" };
+        foreach (var r in result.Rows)
+            lines.Add($"  {r.Mode,-6}  {r.Epoch,5}  {r.Seconds,7:F2}  {r.CpuSeconds,7:F2}   {r.MeanField.Text,-22}  {r.BestSampled.Text}");
+        return new StudySummary($"{result.Settings.Architecture}, {result.Settings.Seeds} seeds", lines, ["frozen.csv", "frozen.png"]);
     }
 }

@@ -28,6 +28,9 @@ public sealed record ProjectionSettings(Architecture Architecture, int Networks,
     public static ProjectionSettings Full(ulong seed) =>
         new(Architecture.Deep, 100, 10, 0, 0, new MeanFieldOptions(), null, 10000, seed);
 
+    /// <summary>The settings of <paramref name="preset"/>: <see cref="Quick"/> or <see cref="Full"/>.</summary>
+    public static ProjectionSettings For(StudyPreset preset, ulong seed) => preset == StudyPreset.Paper ? Full(seed) : Quick(seed);
+
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
@@ -175,5 +178,19 @@ public static class ProjectionStudy
         plot.YLabel($"PC2 ({(e.TotalVariance > 0 ? e.Variances[1] / e.TotalVariance * 100 : 0):F1} %)");
         plot.ShowLegend(Alignment.UpperRight);
         Figure.SavePng(plot, Path.Combine(directory, "projection.png"));
+    }
+
+    /// <summary>The variance the two components carry and, per origin, the configurations' accuracy, centroid and spread.</summary>
+    public static StudySummary Summary(ProjectionResult result)
+    {
+        var s = result.Settings;
+        var lines = new List<string> { $"  embedding: PCA of ±1 vectors (no t-SNE: none on the package feed); 2 components carry {result.Embedding.ExplainedFraction * 100:F2} % of the variance" };
+        foreach (var group in result.Points.GroupBy(p => p.Origin))
+        {
+            var xs = group.Select(p => p.X).ToArray();
+            var ys = group.Select(p => p.Y).ToArray();
+            lines.Add($"  {group.Key,-9} {group.Count(),5} configurations: test acc {MeanSpread.Of(group.Select(p => p.TestAccuracy)).Text}; centroid ({xs.Average():F2}, {ys.Average():F2}), spread ({MeanSpread.Of(xs).StandardDeviation:F2}, {MeanSpread.Of(ys).StandardDeviation:F2})");
+        }
+        return new StudySummary($"{s.Networks} networks × {s.SamplesPerNetwork} samples, {s.Training.Epochs} epochs", lines, ["projection.csv", "projection.png"]);
     }
 }

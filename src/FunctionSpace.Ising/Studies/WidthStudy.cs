@@ -27,6 +27,9 @@ public sealed record WidthStudySettings(int[] HiddenWidths, int Seeds, int Dimen
     public static WidthStudySettings Full(ulong seed) =>
         new([2, 4, 6, 8, 10, 12, 15, 20, 30, 40, 60, 100], 5, 20, 0, 0, 0, 100, new MeanFieldOptions(), seed);
 
+    /// <summary>The settings of <paramref name="preset"/>: <see cref="Quick"/> or <see cref="Full"/>.</summary>
+    public static WidthStudySettings For(StudyPreset preset, ulong seed) => preset == StudyPreset.Paper ? Full(seed) : Quick(seed);
+
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
@@ -134,5 +137,20 @@ public static class WidthStudy
             ShallowCurve("shallow, mean-field prediction", result.MeanField(0)),
         ]);
         Figure.SavePng(plot, Path.Combine(directory, "width.png"));
+    }
+
+    /// <summary>The accuracy of every architecture (best sampled and mean-field) and the width from which deep beats shallow.</summary>
+    public static StudySummary Summary(WidthStudyResult result)
+    {
+        var s = result.Settings;
+        var lines = new List<string> { "  architecture     best-sampled test acc     mean-field test acc" };
+        foreach (int h in new[] { 0 }.Concat(s.HiddenWidths.Distinct().Order()))
+        {
+            string arch = result.Rows.First(r => r.Hidden == h).Architecture;
+            lines.Add($"  {arch,-15}  {result.BestSampled(h).Text,-24}  {result.MeanField(h).Text}");
+        }
+        int? crossover = result.CrossoverWidth();
+        lines.Add(crossover is { } x ? $"  deep beats shallow (best sampled) from H = {x}" : "  deep never beats shallow at these widths");
+        return new StudySummary($"{s.Training.Epochs} epochs, {s.Seeds} seeds, {s.SamplesPerNetwork} samples/network", lines, ["width.csv", "width.png"]);
     }
 }
