@@ -144,10 +144,11 @@ public static class DoubleDescentStudy
                     var arch = archs[i];
                     double test = RealNetworkTrainer.ErrorRates(arch, trained.Weights[i], 1, data.TestInputs, data.TestLabels, task)[0];
                     int epochs = trained.InterpolationEpochs[i] >= 0 ? trained.InterpolationEpochs[i] : trained.EpochsRun;
-                    string stop = trained.InterpolationEpochs[i] >= 0 ? nameof(RealTrainingStop.ZeroTrainingError)
-                        : trained.Stop == RealTrainingStop.Diverged ? nameof(RealTrainingStop.Diverged) : nameof(RealTrainingStop.EpochCap);
+                    // Each network's own stop: the run goes on after a network has interpolated.
+                    var stop = trained.InterpolationEpochs[i] >= 0 ? RealTrainingStops.ZeroTrainingError
+                        : trained.Stop == RealTrainingStops.Diverged ? RealTrainingStops.Diverged : RealTrainingStops.EpochCap;
                     rows.Add(new DoubleDescentRow(taskName, "real", arch.ToString(), arch.Widths[1], arch.WeightCount,
-                        (double)arch.WeightCount / data.TrainCount, i % settings.Seeds, trained.TrainErrors[i], test, double.NaN, double.NaN, epochs, stop));
+                        (double)arch.WeightCount / data.TrainCount, i % settings.Seeds, trained.TrainErrors[i], test, double.NaN, double.NaN, epochs, stop.ToString()));
                 }
                 done += group.Length;
                 progress?.Report(new ProgressReport("double-descent", done, total, "runs", $"{label}: {trained.InterpolationEpochs.Count(e => e >= 0)}/{archs.Count} interpolated"));

@@ -132,7 +132,7 @@ public static class SparseMajorityStudy
         foreach (var example in result.Examples)
         {
             var st = example.Stationary;
-            yield return $"  p = {F(example.FlipProbability, "F2")}: m^∞ = {F(st.State.Magnetisation, "F6")}, q^∞ = {F(st.State.Overlap, "F6")}, ε = {F(st.State.InternalError, "F6")} ({st.Stop.ToString().ToLowerInvariant()} after {st.Layers} layers)";
+            yield return $"  p = {F(example.FlipProbability, "F2")}: m^∞ = {F(st.State.Magnetisation, "F6")}, q^∞ = {F(st.State.Overlap, "F6")}, ε = {F(st.State.InternalError, "F6")} ({st.Stop} after {st.Layers} layers)";
         }
         foreach (var curve in DeltaCurves(result))
         {
