@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using FunctionSpace.Ising.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -140,7 +141,7 @@ public static class RealNetworkTrainer
             ? optim.Adam(parameters, options.LearningRate)
             : optim.SGD(parameters, options.LearningRate);
         var order = Enumerable.Range(0, n).Select(i => (long)i).ToArray();
-        var shuffle = new Random(unchecked((int)(seed ^ (seed >> 32))));
+        var shuffle = new SplitMix64(seed);
 
         var stop = RealTrainingStops.EpochCap;
         var trainErrors = new float[k];
@@ -151,7 +152,7 @@ public static class RealNetworkTrainer
         while (epoch < options.MaxEpochs)
         {
             ct.ThrowIfCancellationRequested();
-            if (batch < n) shuffle.Shuffle(order);
+            if (batch < n) shuffle.Permutation(order);
             using (var epochScope = NewDisposeScope())
             {
                 var orderT = tensor(order);
