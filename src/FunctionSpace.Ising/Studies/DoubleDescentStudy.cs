@@ -118,27 +118,28 @@ public static class DoubleDescentStudy
         foreach (var task in settings.Tasks)
         {
             string taskName = TaskName(task);
+            var seeds = new SeedTree(settings.Seed).Child("double-descent").Child(taskName);
             byte[] binaryTrainLabels = task == StudyTask.Parity ? ParityTask.ClassLabels(data.TrainLabels) : data.TrainLabels;
             byte[] binaryTestLabels = task == StudyTask.Parity ? ParityTask.ClassLabels(data.TestLabels) : data.TestLabels;
             // Real weights: widths of similar size (max ≤ 8·min) and all their seeds in one batched, masked run each.
             foreach (var group in WidthGroups(widths))
             {
                 ct.ThrowIfCancellationRequested();
-                ulong stream = (ulong)(100 * (int)task);
+                var real = seeds.Child("real");
                 var archs = new List<Architecture>();
-                var seeds = new List<ulong>();
+                var networkSeeds = new List<ulong>();
                 foreach (int h in group)
                     for (int s = 0; s < settings.Seeds; s++)
                     {
                         archs.Add(new Architecture([data.Dimension, h, h, DoubleDescentSettings.Outputs(task, false)]));
-                        seeds.Add(SplitMix64.Mix(settings.Seed, h * 64 + s, stream + 1));
+                        networkSeeds.Add(real.Child("networks").Child(h).Child(s).Seed);
                     }
                 int doneBefore = done;
                 string label = $"{taskName} real H={string.Join(",", group)}";
                 var inner = progress is null ? null : new RelabelledProgress(progress, v =>
                     new ProgressReport("double-descent", doneBefore, total, "runs", $"{label}: epoch {v.Done}/{v.Total}, {v.Detail}"));
-                var trained = RealNetworkTrainer.TrainMany(archs, data.TrainInputs, data.TrainLabels, task, seeds,
-                    SplitMix64.Mix(settings.Seed, group[0], stream + 2), settings.Real, inner, ct);
+                var trained = RealNetworkTrainer.TrainMany(archs, data.TrainInputs, data.TrainLabels, task, networkSeeds,
+                    real.Child("training").Child(group[0]).Seed, settings.Real, inner, ct);
                 for (int i = 0; i < archs.Count; i++)
                 {
                     var arch = archs[i];
@@ -159,14 +160,14 @@ public static class DoubleDescentStudy
                 ct.ThrowIfCancellationRequested();
                 var arch = new Architecture([data.Dimension, h, h, DoubleDescentSettings.Outputs(task, true)]);
                 double ratio = (double)arch.WeightCount / data.TrainCount;
-                ulong stream = (ulong)(100 * (int)task + 50);
-                var seeds = Enumerable.Range(0, settings.Seeds).Select(s => SplitMix64.Mix(settings.Seed, h * 64 + s, stream + 1)).ToArray();
+                var binary = seeds.Child("binary");
+                var networkSeeds = Enumerable.Range(0, settings.Seeds).Select(s => binary.Child("networks").Child(h).Child(s).Seed).ToArray();
                 var options = settings.Binary with { BatchSize = Math.Min(settings.Binary.BatchSize, data.TrainCount) };
-                var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, binaryTrainLabels, seeds,
-                    SplitMix64.Mix(settings.Seed, h, stream + 2), options, null, ct);
-                var scores = MeanFieldEvaluation.Score(arch, trained.Theta, seeds.Length, data.TrainInputs, binaryTrainLabels,
-                    data.TestInputs, binaryTestLabels, settings.SamplesPerNetwork, SplitMix64.Mix(settings.Seed, h, stream + 3));
-                for (int s = 0; s < seeds.Length; s++)
+                var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, binaryTrainLabels, networkSeeds,
+                    binary.Child("training").Child(h).Seed, options, null, ct);
+                var scores = MeanFieldEvaluation.Score(arch, trained.Theta, networkSeeds.Length, data.TrainInputs, binaryTrainLabels,
+                    data.TestInputs, binaryTestLabels, settings.SamplesPerNetwork, binary.Child("sampling").Child(h).Seed);
+                for (int s = 0; s < networkSeeds.Length; s++)
                     rows.Add(new DoubleDescentRow(taskName, "binary", arch.ToString(), h, arch.WeightCount, ratio, s,
                         1 - scores[s].SampledTrainAccuracy, 1 - scores[s].SampledTestAccuracy,
                         1 - scores[s].MeanFieldTrainAccuracy, 1 - scores[s].MeanFieldTestAccuracy, trained.EpochsRun, trained.Stop.ToString()));

@@ -67,8 +67,9 @@ public static class FrozenInteriorStudy
         settings.Validate();
         var arch = settings.Architecture;
         if (arch.Widths[0] != data.Dimension) throw new InputException($"--architecture: input width {arch.Widths[0]} differs from the data dimension {data.Dimension}");
-        var seeds = Enumerable.Range(0, settings.Seeds).Select(s => SplitMix64.Mix(settings.Seed, s, 21)).ToArray();
-        ulong noiseSeed = SplitMix64.Mix(settings.Seed, 0, 22);
+        var tree = new SeedTree(settings.Seed).Child("frozen");
+        var seeds = Enumerable.Range(0, settings.Seeds).Select(s => tree.Child("networks").Child(s).Seed).ToArray();
+        ulong noiseSeed = tree.Child("training").Seed;
         var rows = new List<FrozenRow>();
         int total = 2 * settings.Epochs.Length, done = 0;
         foreach (var (mode, freeze) in new[] { ("normal", false), ("frozen", true) })
@@ -77,7 +78,7 @@ public static class FrozenInteriorStudy
             MeanFieldCheckpoints.Train(arch, data.TrainInputs, data.TrainLabels, seeds, noiseSeed, options, settings.Epochs, checkpoint =>
             {
                 var scores = MeanFieldEvaluation.Score(arch, checkpoint.Result.Theta, seeds.Length, data.TrainInputs, data.TrainLabels,
-                    data.TestInputs, data.TestLabels, settings.SamplesPerNetwork, SplitMix64.Mix(settings.Seed, checkpoint.Epoch, freeze ? 24UL : 23UL));
+                    data.TestInputs, data.TestLabels, settings.SamplesPerNetwork, tree.Child(mode).Child("sampling").Child(checkpoint.Epoch).Seed);
                 rows.Add(new FrozenRow(mode, checkpoint.Epoch, checkpoint.Seconds, checkpoint.CpuSeconds,
                     MeanSpread.Of(scores.Select(s => s.MeanFieldTestAccuracy)), MeanSpread.Of(scores.Select(s => s.SampledTestAccuracy)),
                     MeanSpread.Of(scores.Select(s => s.BestSampledTestAccuracy)), checkpoint.Result.FinalLosses.Average(v => (double)v)));

@@ -77,7 +77,8 @@ public static class ProjectionStudy
         var arch = settings.Architecture;
         if (arch.Widths[0] != data.Dimension) throw new InputException($"--architecture: input width {arch.Widths[0]} differs from the data dimension {data.Dimension}");
         int n = arch.WeightCount, k = settings.Networks, s = settings.SamplesPerNetwork;
-        var seeds = Enumerable.Range(0, k).Select(i => SplitMix64.Mix(settings.Seed, i, 31)).ToArray();
+        var tree = new SeedTree(settings.Seed).Child("projection");
+        var seeds = Enumerable.Range(0, k).Select(i => tree.Child("networks").Child(i).Seed).ToArray();
         // The ensemble is read first, so a wrong file fails before any training.
         var ensembleSpins = new List<sbyte>();
         var ensembleAccuracies = new List<double>();
@@ -97,8 +98,8 @@ public static class ProjectionStudy
         progress?.Report(new ProgressReport("projection", 0, 3, "stages", $"training {k} networks"));
         var training = settings.Training with { BatchSize = Math.Min(settings.Training.BatchSize, data.TrainCount) };
         var initial = InitialConfigurations(arch, seeds, training);
-        var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, data.TrainLabels, seeds, SplitMix64.Mix(settings.Seed, 0, 32), training, null, ct);
-        var final = MeanFieldEvaluation.Sample(trained.Theta, k, n, s, SplitMix64.Mix(settings.Seed, 0, 33));
+        var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, data.TrainLabels, seeds, tree.Child("training").Seed, training, null, ct);
+        var final = MeanFieldEvaluation.Sample(trained.Theta, k, n, s, tree.Child("sampling").Seed);
         progress?.Report(new ProgressReport("projection", 1, 3, "stages", "scoring"));
 
         var origins = new List<(string Origin, int Network, int Sample)>();

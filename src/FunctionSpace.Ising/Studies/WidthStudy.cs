@@ -91,19 +91,21 @@ public static class WidthStudy
         // A training set smaller than the preset's mini-batch (tiny data) trains full-batch.
         var training = settings.Training with { BatchSize = Math.Min(settings.Training.BatchSize, data.TrainCount) };
         var rows = new List<WidthRow>();
+        // Seed index s starts the same network in every architecture; training noise and sampling have their own streams per width.
+        var seeds = new SeedTree(settings.Seed).Child("width");
+        var networkSeeds = Enumerable.Range(0, settings.Seeds).Select(s => seeds.Child("networks").Child(s).Seed).ToArray();
         for (int a = 0; a < architectures.Count; a++)
         {
             var (hidden, arch) = architectures[a];
             progress?.Report(new ProgressReport("width", a, architectures.Count, "architectures", $"training {arch}"));
-            var seeds = Enumerable.Range(0, settings.Seeds).Select(s => SplitMix64.Mix(settings.Seed, s, 11)).ToArray();
             var clock = Stopwatch.StartNew();
-            var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, data.TrainLabels, seeds,
-                SplitMix64.Mix(settings.Seed, hidden, 12), training, null, ct);
+            var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, data.TrainLabels, networkSeeds,
+                seeds.Child("training").Child(hidden).Seed, training, null, ct);
             double seconds = clock.Elapsed.TotalSeconds;
-            var scores = MeanFieldEvaluation.Score(arch, trained.Theta, seeds.Length, selectionX, selectionY,
-                data.TestInputs, data.TestLabels, settings.SamplesPerNetwork, SplitMix64.Mix(settings.Seed, hidden, 13));
-            for (int s = 0; s < seeds.Length; s++)
-                rows.Add(new WidthRow(arch.ToString(), hidden, arch.WeightCount, s, seeds[s], scores[s], trained.FinalLosses[s], seconds));
+            var scores = MeanFieldEvaluation.Score(arch, trained.Theta, networkSeeds.Length, selectionX, selectionY,
+                data.TestInputs, data.TestLabels, settings.SamplesPerNetwork, seeds.Child("sampling").Child(hidden).Seed);
+            for (int s = 0; s < networkSeeds.Length; s++)
+                rows.Add(new WidthRow(arch.ToString(), hidden, arch.WeightCount, s, networkSeeds[s], scores[s], trained.FinalLosses[s], seconds));
         }
         progress?.Report(new ProgressReport("width", architectures.Count, architectures.Count, "architectures"));
         return new WidthStudyResult(rows, data.Source, settings);
