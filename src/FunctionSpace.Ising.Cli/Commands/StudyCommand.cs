@@ -75,8 +75,7 @@ internal static class StudyCommand
                 SamplesPerNetwork = parse.GetValue(samples) ?? s.SamplesPerNetwork,
                 Training = s.Training with { Epochs = c.Epochs ?? s.Training.Epochs },
             };
-            s.Validate();
-            return Execute(parse, c, "width", "width study", s.Dimension, s.TrainCount, s.TestCount,
+            return Execute(parse, c, s.Validate, "width", "width study", s.Dimension, s.TrainCount, s.TestCount,
                 (data, progress) => WidthStudy.Run(data, s, progress), WidthStudy.Write, WidthStudy.Summary);
         });
         return command;
@@ -117,8 +116,7 @@ internal static class StudyCommand
                 Binary = s.Binary with { Epochs = c.Epochs ?? s.Binary.Epochs },
                 IncludeBinary = !parse.GetValue(realOnly),
             };
-            s.Validate();
-            return Execute(parse, c, "double-descent", "double descent", s.Dimension, s.TrainCount, s.TestCount,
+            return Execute(parse, c, s.Validate, "double-descent", "double descent", s.Dimension, s.TrainCount, s.TestCount,
                 (data, progress) => DoubleDescentStudy.Run(data, s, progress), DoubleDescentStudy.Write, DoubleDescentStudy.Summary);
         });
         return command;
@@ -147,8 +145,7 @@ internal static class StudyCommand
                 EnsemblePath = parse.GetValue(ensemble),
                 EnsembleLimit = parse.GetValue(limit) ?? s.EnsembleLimit,
             };
-            s.Validate();
-            return Execute(parse, c, "projection", "projection", s.Architecture.Widths[0], s.TrainCount, s.TestCount,
+            return Execute(parse, c, s.Validate, "projection", "projection", s.Architecture.Widths[0], s.TrainCount, s.TestCount,
                 (data, progress) => ProjectionStudy.Run(data, s, progress), ProjectionStudy.Write, ProjectionStudy.Summary);
         });
         return command;
@@ -175,8 +172,7 @@ internal static class StudyCommand
                 Seeds = c.Seeds ?? s.Seeds,
                 TrainCount = c.TrainCount ?? s.TrainCount,
             };
-            s.Validate();
-            return Execute(parse, c, "frozen", "frozen interior", s.Architecture.Widths[0], s.TrainCount, s.TestCount,
+            return Execute(parse, c, s.Validate, "frozen", "frozen interior", s.Architecture.Widths[0], s.TrainCount, s.TestCount,
                 (data, progress) => FrozenInteriorStudy.Run(data, s, progress), FrozenInteriorStudy.Write, FrozenInteriorStudy.Summary);
         });
         return command;
@@ -185,9 +181,10 @@ internal static class StudyCommand
     private static string OutDir(Common c, string name) => c.Out ?? Path.Combine("models", "studies", name);
 
     // Loads the data, runs the study, writes its files and prints its summary: the one path every study takes.
-    private static int Execute<TResult>(ParseResult parse, Common c, string name, string title, int dimension, int trainCount, int testCount,
+    private static int Execute<TResult>(ParseResult parse, Common c, Action validate, string name, string title, int dimension, int trainCount, int testCount,
         Func<StudyData, IProgress<ProgressReport>, TResult> run, Action<TResult, string> write, Func<TResult, StudySummary> summary)
     {
+        validate();  // before the data load, which takes a while
         var output = parse.InvocationConfiguration.Output;
         var clock = Stopwatch.StartNew();
         var data = StudyData.Load(c.DataDir, c.CacheDir, dimension, trainCount, testCount, c.Seed);

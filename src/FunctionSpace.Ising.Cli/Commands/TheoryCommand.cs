@@ -48,12 +48,17 @@ internal static class TheoryCommand
 
     private static ConsoleProgress Progress(ParseResult parse) => new(Console.Error, parse.GetValue(CliApp.Quiet));
 
-    // The job's summary lines, then where the files went and how long it took.
-    private static int Report(ParseResult parse, IEnumerable<string> summary, string directory, Stopwatch watch)
+    // Runs the job, writes its files into --out, prints its summary, where the files went and how long it took.
+    private static int Execute<TResult>(ParseResult parse, Option<string> output, Func<IProgress<ProgressReport>, TResult> run,
+        Action<TResult, string> write, Func<TResult, IEnumerable<string>> summary)
     {
-        var output = parse.InvocationConfiguration.Output;
-        foreach (string line in summary) output.WriteLine(line);
-        output.WriteLine($"wrote {Path.GetFullPath(directory)} in {watch.Elapsed.TotalSeconds:F1} s");
+        var watch = Stopwatch.StartNew();
+        string directory = parse.GetValue(output)!;
+        var result = run(Progress(parse));
+        write(result, directory);
+        var text = parse.InvocationConfiguration.Output;
+        foreach (string line in summary(result)) text.WriteLine(line);
+        text.WriteLine($"wrote {Path.GetFullPath(directory)} in {watch.Elapsed.TotalSeconds:F1} s");
         return CliApp.ExitOk;
     }
 
@@ -71,11 +76,8 @@ internal static class TheoryCommand
         };
         command.SetAction(parse =>
         {
-            var watch = Stopwatch.StartNew();
             var settings = new MaxEntropyStudySettings(parse.GetValue(layers), TheoryText.ParseBeta(parse.GetValue(beta)!), parse.GetValue(errors), parse.GetValue(grid));
-            var result = MaxEntropyStudy.Run(settings, Progress(parse));
-            MaxEntropyStudy.Write(result, parse.GetValue(output)!);
-            return Report(parse, MaxEntropyStudy.Summary(result), parse.GetValue(output)!, watch);
+            return Execute(parse, output, progress => MaxEntropyStudy.Run(settings, progress), MaxEntropyStudy.Write, MaxEntropyStudy.Summary);
         });
         return command;
     }
@@ -95,15 +97,12 @@ internal static class TheoryCommand
         };
         command.SetAction(parse =>
         {
-            var watch = Stopwatch.StartNew();
             var settings = d with
             {
                 FanIn = parse.GetValue(k), InputMagnetisation = parse.GetValue(m0), Layers = parse.GetValue(layers),
                 Points = parse.GetValue(points), Probabilities = parse.GetValue(ps)!,
             };
-            var result = SparseMajorityStudy.Run(settings);
-            SparseMajorityStudy.Write(result, parse.GetValue(output)!);
-            return Report(parse, SparseMajorityStudy.Summary(result), parse.GetValue(output)!, watch);
+            return Execute(parse, output, _ => SparseMajorityStudy.Run(settings), SparseMajorityStudy.Write, SparseMajorityStudy.Summary);
         });
         return command;
     }
@@ -138,8 +137,6 @@ internal static class TheoryCommand
         };
         command.SetAction(parse =>
         {
-            var watch = Stopwatch.StartNew();
-            string directory = parse.GetValue(output)!;
             if (parse.GetValue(model) == "dense")
             {
                 var settings = dense with
@@ -148,18 +145,14 @@ internal static class TheoryCommand
                     Weights = parse.GetValue(weights) == "binary" ? WeightDistribution.Binary : WeightDistribution.Gaussian, Seed = parse.GetValue(seed),
                     Orthant = dense.Orthant with { PointsPerShift = parse.GetValue(orthantPoints) },
                 };
-                var result = DenseBooleanStudy.Run(settings, Progress(parse));
-                DenseBooleanStudy.Write(result, directory);
-                return Report(parse, DenseBooleanStudy.Summary(result), directory, watch);
+                return Execute(parse, output, progress => DenseBooleanStudy.Run(settings, progress), DenseBooleanStudy.Write, DenseBooleanStudy.Summary);
             }
             var gates = sparse with
             {
                 Gate = parse.GetValue(gate)!, FanIn = parse.GetValue(k), Layers = parse.GetValue(layers) ?? sparse.Layers,
                 Probabilities = parse.GetValue(ps)!, Negations = parse.GetValue(negations),
             };
-            var distribution = BooleanFunctionStudy.Run(gates);
-            BooleanFunctionStudy.Write(distribution, directory);
-            return Report(parse, BooleanFunctionStudy.Summary(distribution), directory, watch);
+            return Execute(parse, output, _ => BooleanFunctionStudy.Run(gates), BooleanFunctionStudy.Write, BooleanFunctionStudy.Summary);
         });
         return command;
     }
@@ -174,13 +167,8 @@ internal static class TheoryCommand
         {
             output, sigmaB, points,
         };
-        command.SetAction(parse =>
-        {
-            var watch = Stopwatch.StartNew();
-            var result = SignalPropagationStudy.Run(d with { SigmaB = parse.GetValue(sigmaB)!, Points = parse.GetValue(points) });
-            SignalPropagationStudy.Write(result, parse.GetValue(output)!);
-            return Report(parse, SignalPropagationStudy.Summary(result), parse.GetValue(output)!, watch);
-        });
+        command.SetAction(parse => Execute(parse, output, _ => SignalPropagationStudy.Run(d with { SigmaB = parse.GetValue(sigmaB)!, Points = parse.GetValue(points) }),
+            SignalPropagationStudy.Write, SignalPropagationStudy.Summary));
         return command;
     }
 
