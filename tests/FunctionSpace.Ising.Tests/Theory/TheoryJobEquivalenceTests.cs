@@ -78,3 +78,28 @@ public class TheoryJobEquivalenceTests
         Assert.Equal("--networks: 1 must be 0 (theory only) or at least 2", Assert.Throws<InputException>(() => (DenseBooleanStudySettings.Default with { Networks = 1 }).Validate()).Message);
     }
 }
+
+public class TheorySettingsJsonTests
+{
+    private static void RoundTrips<T>(T settings)
+    {
+        string json = TheorySettingsJson.Serialize(settings);
+        Assert.Equal(json, TheorySettingsJson.Serialize(TheorySettingsJson.Deserialize<T>(json)));
+    }
+
+    [Fact]
+    public void Every_job_s_settings_round_trip()
+    {
+        RoundTrips(MaxEntropyStudySettings.Default);
+        RoundTrips(MaxEntropyStudySettings.Default with { Beta = 2.5 });
+        RoundTrips(SparseMajorityStudySettings.Default with { Probabilities = [0.1] });
+        RoundTrips(BooleanFunctionStudySettings.Default with { Gate = "xor", Negations = true });
+        RoundTrips(DenseBooleanStudySettings.Default with { Weights = WeightDistribution.Binary, Widths = [33] });
+        RoundTrips(SignalPropagationStudySettings.Default);
+        RoundTrips(SimulationStudySettings.Default with { Model = SimulatedModel.Sparse, Seed = ulong.MaxValue });
+        Assert.Contains("\"Beta\": \"Infinity\"", TheorySettingsJson.Serialize(MaxEntropyStudySettings.Default));
+        Assert.Contains("\"Model\": \"Sparse\"", TheorySettingsJson.Serialize(SimulationStudySettings.Default with { Model = SimulatedModel.Sparse }));
+        Assert.Equal(3, TheorySettingsJson.Deserialize<SparseMajorityStudySettings>("{\"FanIn\": 3}").FanIn);
+        Assert.StartsWith("job.json: ", Assert.Throws<InputException>(() => TheorySettingsJson.Deserialize<SparseMajorityStudySettings>("{\"FanIn\": \"three\"}", "job.json")).Message);
+    }
+}
