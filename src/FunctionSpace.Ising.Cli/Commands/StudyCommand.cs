@@ -12,7 +12,7 @@ namespace FunctionSpace.Ising.Cli.Commands;
 /// </summary>
 internal static class StudyCommand
 {
-    private sealed record Common(string Preset, string? Out, ulong Seed, string? DataDir, string? CacheDir, int? Seeds, int? TrainCount, int? Epochs);
+    private sealed record Common(StudyPreset Preset, string? Out, ulong Seed, string? DataDir, string? CacheDir, int? Seeds, int? TrainCount, int? Epochs);
 
     private sealed class CommonOptionSet
     {
@@ -38,7 +38,7 @@ internal static class StudyCommand
             foreach (Option option in new Option[] { Preset, Out, Seed, DataDir, CacheDir, Seeds, TrainCount, Epochs }) command.Options.Add(option);
         }
 
-        public Common Read(ParseResult parse) => new(parse.GetValue(Preset) == "full" ? "paper" : parse.GetValue(Preset)!, parse.GetValue(Out), parse.GetValue(Seed), parse.GetValue(DataDir),
+        public Common Read(ParseResult parse) => new(parse.GetValue(Preset) is "paper" or "full" ? StudyPreset.Paper : StudyPreset.Quick, parse.GetValue(Out), parse.GetValue(Seed), parse.GetValue(DataDir),
             parse.GetValue(CacheDir), parse.GetValue(Seeds), parse.GetValue(TrainCount), parse.GetValue(Epochs));
     }
 
@@ -66,7 +66,7 @@ internal static class StudyCommand
         command.SetAction(parse =>
         {
             var c = common.Read(parse);
-            var s = c.Preset == "paper" ? WidthStudySettings.Full(c.Seed) : WidthStudySettings.Quick(c.Seed);
+            var s = WidthStudySettings.For(c.Preset, c.Seed);
             s = s with
             {
                 HiddenWidths = ParseWidths(parse.GetValue(widths)) ?? s.HiddenWidths,
@@ -75,24 +75,8 @@ internal static class StudyCommand
                 SamplesPerNetwork = parse.GetValue(samples) ?? s.SamplesPerNetwork,
                 Training = s.Training with { Epochs = c.Epochs ?? s.Training.Epochs },
             };
-            s.Validate();
-            var output = parse.InvocationConfiguration.Output;
-            var clock = Stopwatch.StartNew();
-            var data = StudyData.Load(c.DataDir, c.CacheDir, s.Dimension, s.TrainCount, s.TestCount, c.Seed);
-            var result = WidthStudy.Run(data, s, Progress(parse));
-            string dir = OutDir(c, "width");
-            WidthStudy.Write(result, dir);
-            output.WriteLine($"width study ({c.Preset}), seed {c.Seed}: {data.Source}; {s.Training.Epochs} epochs, {s.Seeds} seeds, {s.SamplesPerNetwork} samples/network");
-            output.WriteLine("  architecture     best-sampled test acc     mean-field test acc");
-            foreach (int h in new[] { 0 }.Concat(s.HiddenWidths.Distinct().Order()))
-            {
-                string arch = result.Rows.First(r => r.Hidden == h).Architecture;
-                output.WriteLine($"  {arch,-15}  {Format(result.BestSampled(h)),-24}  {Format(result.MeanField(h))}");
-            }
-            int? crossover = result.CrossoverWidth();
-            output.WriteLine(crossover is { } x ? $"  deep beats shallow (best sampled) from H = {x}" : "  deep never beats shallow at these widths");
-            output.WriteLine($"  wrote {Path.Combine(dir, "width.csv")}, width.png  ({clock.Elapsed.TotalSeconds:F0} s)");
-            return CliApp.ExitOk;
+            return Execute(parse, c, s.Validate, "width", "width study", s.Dimension, s.TrainCount, s.TestCount,
+                (data, progress) => WidthStudy.Run(data, s, progress), WidthStudy.Write, WidthStudy.Summary);
         });
         return command;
     }
@@ -114,7 +98,7 @@ internal static class StudyCommand
         command.SetAction(parse =>
         {
             var c = common.Read(parse);
-            var s = c.Preset == "paper" ? DoubleDescentSettings.Full(c.Seed) : DoubleDescentSettings.Quick(c.Seed);
+            var s = DoubleDescentSettings.For(c.Preset, c.Seed);
             var real = s.Real with
             {
                 MaxEpochs = parse.GetValue(realEpochs) ?? s.Real.MaxEpochs,
@@ -132,29 +116,8 @@ internal static class StudyCommand
                 Binary = s.Binary with { Epochs = c.Epochs ?? s.Binary.Epochs },
                 IncludeBinary = !parse.GetValue(realOnly),
             };
-            s.Validate();
-            var output = parse.InvocationConfiguration.Output;
-            var clock = Stopwatch.StartNew();
-            var data = StudyData.Load(c.DataDir, c.CacheDir, s.Dimension, s.TrainCount, s.TestCount, c.Seed);
-            var result = DoubleDescentStudy.Run(data, s, Progress(parse));
-            string dir = OutDir(c, "double-descent");
-            DoubleDescentStudy.Write(result, dir);
-            output.WriteLine($"double descent ({c.Preset}), seed {c.Seed}: {data.Source}; {s.Seeds} seeds; real: {s.Real.Optimizer} lr {s.Real.LearningRate}, ≤ {s.Real.MaxEpochs} epochs; binary: mean-field {s.Binary.Epochs} epochs");
-            foreach (var task in s.Tasks)
-            {
-                string name = DoubleDescentStudy.TaskName(task);
-                foreach (string weights in s.IncludeBinary ? new[] { "real", "binary" } : ["real"])
-                {
-                    output.WriteLine($"  {name}, {weights} weights:   H  params/n   train err         test err");
-                    foreach (var p in result.Curve(name, weights))
-                        output.WriteLine($"    {p.Hidden,4}  {p.Ratio,8:F3}   {Format(p.Train),-16}  {Format(p.Test)}");
-                    var (interp, bumpHidden, bump) = result.Landmarks(name, weights);
-                    output.WriteLine($"    zero training error from H = {(interp is { } i ? i.ToString(CultureInfo.InvariantCulture) : "never")}; " +
-                        (bump > 0 ? $"test error rises {bump:F4} above its running minimum at H = {bumpHidden}" : "test error never rises as H grows (no double-descent bump)"));
-                }
-            }
-            output.WriteLine($"  wrote {Path.Combine(dir, "double_descent.csv")} and {s.Tasks.Length} PNG  ({clock.Elapsed.TotalSeconds:F0} s)");
-            return CliApp.ExitOk;
+            return Execute(parse, c, s.Validate, "double-descent", "double descent", s.Dimension, s.TrainCount, s.TestCount,
+                (data, progress) => DoubleDescentStudy.Run(data, s, progress), DoubleDescentStudy.Write, DoubleDescentStudy.Summary);
         });
         return command;
     }
@@ -172,7 +135,7 @@ internal static class StudyCommand
         command.SetAction(parse =>
         {
             var c = common.Read(parse);
-            var s = c.Preset == "paper" ? ProjectionSettings.Full(c.Seed) : ProjectionSettings.Quick(c.Seed);
+            var s = ProjectionSettings.For(c.Preset, c.Seed);
             s = s with
             {
                 Networks = parse.GetValue(networks) ?? c.Seeds ?? s.Networks,
@@ -182,23 +145,8 @@ internal static class StudyCommand
                 EnsemblePath = parse.GetValue(ensemble),
                 EnsembleLimit = parse.GetValue(limit) ?? s.EnsembleLimit,
             };
-            s.Validate();
-            var output = parse.InvocationConfiguration.Output;
-            var clock = Stopwatch.StartNew();
-            var data = StudyData.Load(c.DataDir, c.CacheDir, s.Architecture.Widths[0], s.TrainCount, s.TestCount, c.Seed);
-            var result = ProjectionStudy.Run(data, s, Progress(parse));
-            string dir = OutDir(c, "projection");
-            ProjectionStudy.Write(result, dir);
-            output.WriteLine($"projection ({c.Preset}), seed {c.Seed}: {data.Source}; {s.Networks} networks × {s.SamplesPerNetwork} samples, {s.Training.Epochs} epochs");
-            output.WriteLine($"  embedding: PCA of ±1 vectors (no t-SNE: none on the package feed); 2 components carry {result.Embedding.ExplainedFraction * 100:F2} % of the variance");
-            foreach (var group in result.Points.GroupBy(p => p.Origin))
-            {
-                var xs = group.Select(p => p.X).ToArray();
-                var ys = group.Select(p => p.Y).ToArray();
-                output.WriteLine($"  {group.Key,-9} {group.Count(),5} configurations: test acc {Format(MeanSpread.Of(group.Select(p => p.TestAccuracy)))}; centroid ({xs.Average():F2}, {ys.Average():F2}), spread ({MeanSpread.Of(xs).StandardDeviation:F2}, {MeanSpread.Of(ys).StandardDeviation:F2})");
-            }
-            output.WriteLine($"  wrote {Path.Combine(dir, "projection.csv")}, projection.png  ({clock.Elapsed.TotalSeconds:F0} s)");
-            return CliApp.ExitOk;
+            return Execute(parse, c, s.Validate, "projection", "projection", s.Architecture.Widths[0], s.TrainCount, s.TestCount,
+                (data, progress) => ProjectionStudy.Run(data, s, progress), ProjectionStudy.Write, ProjectionStudy.Summary);
         });
         return command;
     }
@@ -215,7 +163,7 @@ internal static class StudyCommand
         command.SetAction(parse =>
         {
             var c = common.Read(parse);
-            var s = c.Preset == "paper" ? FrozenStudySettings.Full(c.Seed) : FrozenStudySettings.Quick(c.Seed);
+            var s = FrozenStudySettings.For(c.Preset, c.Seed);
             int[]? epochs = ParseWidths(parse.GetValue(checkpoints), "--checkpoints") ?? (c.Epochs is { } e ? Enumerable.Range(1, Math.Max(e, 1)).ToArray() : null);
             s = s with
             {
@@ -224,29 +172,34 @@ internal static class StudyCommand
                 Seeds = c.Seeds ?? s.Seeds,
                 TrainCount = c.TrainCount ?? s.TrainCount,
             };
-            s.Validate();
-            var output = parse.InvocationConfiguration.Output;
-            var clock = Stopwatch.StartNew();
-            var data = StudyData.Load(c.DataDir, c.CacheDir, s.Architecture.Widths[0], s.TrainCount, s.TestCount, c.Seed);
-            var result = FrozenInteriorStudy.Run(data, s, Progress(parse));
-            string dir = OutDir(c, "frozen");
-            FrozenInteriorStudy.Write(result, dir);
-            output.WriteLine($"frozen interior ({c.Preset}), seed {c.Seed}: {data.Source}; {s.Architecture}, {s.Seeds} seeds");
-            output.WriteLine("  mode    epoch   wall s    CPU s   mean-field test acc     best-sampled test acc");
-            foreach (var r in result.Rows)
-                output.WriteLine($"  {r.Mode,-6}  {r.Epoch,5}  {r.Seconds,7:F2}  {r.CpuSeconds,7:F2}   {Format(r.MeanField),-22}  {Format(r.BestSampled)}");
-            output.WriteLine($"  wrote {Path.Combine(dir, "frozen.csv")}, frozen.png  ({clock.Elapsed.TotalSeconds:F0} s)");
-            return CliApp.ExitOk;
+            return Execute(parse, c, s.Validate, "frozen", "frozen interior", s.Architecture.Widths[0], s.TrainCount, s.TestCount,
+                (data, progress) => FrozenInteriorStudy.Run(data, s, progress), FrozenInteriorStudy.Write, FrozenInteriorStudy.Summary);
         });
         return command;
     }
 
     private static string OutDir(Common c, string name) => c.Out ?? Path.Combine("models", "studies", name);
 
+    // Loads the data, runs the study, writes its files and prints its summary: the one path every study takes.
+    private static int Execute<TResult>(ParseResult parse, Common c, Action validate, string name, string title, int dimension, int trainCount, int testCount,
+        Func<StudyData, IProgress<ProgressReport>, TResult> run, Action<TResult, string> write, Func<TResult, StudySummary> summary)
+    {
+        validate();  // before the data load, which takes a while
+        var output = parse.InvocationConfiguration.Output;
+        var clock = Stopwatch.StartNew();
+        var data = StudyData.Load(c.DataDir, c.CacheDir, dimension, trainCount, testCount, c.Seed);
+        var result = run(data, Progress(parse));
+        string dir = OutDir(c, name);
+        write(result, dir);
+        var report = summary(result);
+        output.WriteLine($"{title} ({c.Preset.ToString().ToLowerInvariant()}), seed {c.Seed}: {data.Source}; {report.Details}");
+        foreach (string line in report.Lines) output.WriteLine(line);
+        output.WriteLine($"  wrote {Path.Combine(dir, report.Files[0])}, {string.Join(", ", report.Files.Skip(1))}  ({clock.Elapsed.TotalSeconds:F0} s)");
+        return CliApp.ExitOk;
+    }
+
     private static ConsoleProgress Progress(ParseResult parse) =>
         new(parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Quiet));
-
-    private static string Format(MeanSpread m) => $"{m.Mean:F4} ± {m.StandardDeviation:F4}";
 
     private static int[]? ParseWidths(string? text, string option = "--widths")
     {

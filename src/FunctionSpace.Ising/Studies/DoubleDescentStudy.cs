@@ -32,6 +32,9 @@ public sealed record DoubleDescentSettings(int Dimension, int TrainCount, int Te
             new RealTrainingOptions(LearningRate: 0.003, BatchSize: 0, MaxEpochs: 20000, CheckEvery: 50),
             new MeanFieldOptions(Epochs: 200), 50, true, seed);
 
+    /// <summary>The settings of <paramref name="preset"/>: <see cref="Quick"/> or <see cref="Full"/>.</summary>
+    public static DoubleDescentSettings For(StudyPreset preset, ulong seed) => preset == StudyPreset.Paper ? Full(seed) : Quick(seed);
+
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
@@ -115,36 +118,38 @@ public static class DoubleDescentStudy
         foreach (var task in settings.Tasks)
         {
             string taskName = TaskName(task);
+            var seeds = new SeedTree(settings.Seed).Child("double-descent").Child(taskName);
             byte[] binaryTrainLabels = task == StudyTask.Parity ? ParityTask.ClassLabels(data.TrainLabels) : data.TrainLabels;
             byte[] binaryTestLabels = task == StudyTask.Parity ? ParityTask.ClassLabels(data.TestLabels) : data.TestLabels;
             // Real weights: widths of similar size (max ≤ 8·min) and all their seeds in one batched, masked run each.
             foreach (var group in WidthGroups(widths))
             {
                 ct.ThrowIfCancellationRequested();
-                ulong stream = (ulong)(100 * (int)task);
+                var real = seeds.Child("real");
                 var archs = new List<Architecture>();
-                var seeds = new List<ulong>();
+                var networkSeeds = new List<ulong>();
                 foreach (int h in group)
                     for (int s = 0; s < settings.Seeds; s++)
                     {
                         archs.Add(new Architecture([data.Dimension, h, h, DoubleDescentSettings.Outputs(task, false)]));
-                        seeds.Add(SplitMix64.Mix(settings.Seed, h * 64 + s, stream + 1));
+                        networkSeeds.Add(real.Child("networks").Child(h).Child(s).Seed);
                     }
                 int doneBefore = done;
                 string label = $"{taskName} real H={string.Join(",", group)}";
                 var inner = progress is null ? null : new RelabelledProgress(progress, v =>
                     new ProgressReport("double-descent", doneBefore, total, "runs", $"{label}: epoch {v.Done}/{v.Total}, {v.Detail}"));
-                var trained = RealNetworkTrainer.TrainMany(archs, data.TrainInputs, data.TrainLabels, task, seeds,
-                    SplitMix64.Mix(settings.Seed, group[0], stream + 2), settings.Real, inner, ct);
+                var trained = RealNetworkTrainer.TrainMany(archs, data.TrainInputs, data.TrainLabels, task, networkSeeds,
+                    real.Child("training").Child(group[0]).Seed, settings.Real, inner, ct);
                 for (int i = 0; i < archs.Count; i++)
                 {
                     var arch = archs[i];
                     double test = RealNetworkTrainer.ErrorRates(arch, trained.Weights[i], 1, data.TestInputs, data.TestLabels, task)[0];
                     int epochs = trained.InterpolationEpochs[i] >= 0 ? trained.InterpolationEpochs[i] : trained.EpochsRun;
-                    string stop = trained.InterpolationEpochs[i] >= 0 ? nameof(RealTrainingStop.ZeroTrainingError)
-                        : trained.Stop == RealTrainingStop.Diverged ? nameof(RealTrainingStop.Diverged) : nameof(RealTrainingStop.EpochCap);
+                    // Each network's own stop: the run goes on after a network has interpolated.
+                    var stop = trained.InterpolationEpochs[i] >= 0 ? RealTrainingStops.ZeroTrainingError
+                        : trained.Stop == RealTrainingStops.Diverged ? RealTrainingStops.Diverged : RealTrainingStops.EpochCap;
                     rows.Add(new DoubleDescentRow(taskName, "real", arch.ToString(), arch.Widths[1], arch.WeightCount,
-                        (double)arch.WeightCount / data.TrainCount, i % settings.Seeds, trained.TrainErrors[i], test, double.NaN, double.NaN, epochs, stop));
+                        (double)arch.WeightCount / data.TrainCount, i % settings.Seeds, trained.TrainErrors[i], test, double.NaN, double.NaN, epochs, stop.ToString()));
                 }
                 done += group.Length;
                 progress?.Report(new ProgressReport("double-descent", done, total, "runs", $"{label}: {trained.InterpolationEpochs.Count(e => e >= 0)}/{archs.Count} interpolated"));
@@ -155,14 +160,14 @@ public static class DoubleDescentStudy
                 ct.ThrowIfCancellationRequested();
                 var arch = new Architecture([data.Dimension, h, h, DoubleDescentSettings.Outputs(task, true)]);
                 double ratio = (double)arch.WeightCount / data.TrainCount;
-                ulong stream = (ulong)(100 * (int)task + 50);
-                var seeds = Enumerable.Range(0, settings.Seeds).Select(s => SplitMix64.Mix(settings.Seed, h * 64 + s, stream + 1)).ToArray();
+                var binary = seeds.Child("binary");
+                var networkSeeds = Enumerable.Range(0, settings.Seeds).Select(s => binary.Child("networks").Child(h).Child(s).Seed).ToArray();
                 var options = settings.Binary with { BatchSize = Math.Min(settings.Binary.BatchSize, data.TrainCount) };
-                var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, binaryTrainLabels, seeds,
-                    SplitMix64.Mix(settings.Seed, h, stream + 2), options, null, ct);
-                var scores = MeanFieldEvaluation.Score(arch, trained.Theta, seeds.Length, data.TrainInputs, binaryTrainLabels,
-                    data.TestInputs, binaryTestLabels, settings.SamplesPerNetwork, SplitMix64.Mix(settings.Seed, h, stream + 3));
-                for (int s = 0; s < seeds.Length; s++)
+                var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, binaryTrainLabels, networkSeeds,
+                    binary.Child("training").Child(h).Seed, options, null, ct);
+                var scores = MeanFieldEvaluation.Score(arch, trained.Theta, networkSeeds.Length, data.TrainInputs, binaryTrainLabels,
+                    data.TestInputs, binaryTestLabels, settings.SamplesPerNetwork, binary.Child("sampling").Child(h).Seed);
+                for (int s = 0; s < networkSeeds.Length; s++)
                     rows.Add(new DoubleDescentRow(taskName, "binary", arch.ToString(), h, arch.WeightCount, ratio, s,
                         1 - scores[s].SampledTrainAccuracy, 1 - scores[s].SampledTestAccuracy,
                         1 - scores[s].MeanFieldTrainAccuracy, 1 - scores[s].MeanFieldTestAccuracy, trained.EpochsRun, trained.Stop.ToString()));
@@ -222,5 +227,27 @@ public static class DoubleDescentStudy
             plot.ShowLegend(ScottPlot.Alignment.UpperRight);
             Figure.SavePng(plot, Path.Combine(directory, $"double_descent_{name}.png"));
         }
+    }
+
+    /// <summary>Each task's and weight type's error curve against H, with where it interpolates and its double-descent bump.</summary>
+    public static StudySummary Summary(DoubleDescentResult result)
+    {
+        var s = result.Settings;
+        var lines = new List<string>();
+        foreach (var task in s.Tasks)
+        {
+            string name = TaskName(task);
+            foreach (string weights in s.IncludeBinary ? new[] { "real", "binary" } : ["real"])
+            {
+                lines.Add($"  {name}, {weights} weights:   H  params/n   train err         test err");
+                foreach (var p in result.Curve(name, weights))
+                    lines.Add($"    {p.Hidden,4}  {p.Ratio,8:F3}   {p.Train.Text,-16}  {p.Test.Text}");
+                var (interp, bumpHidden, bump) = result.Landmarks(name, weights);
+                lines.Add($"    zero training error from H = {(interp is { } i ? i.ToString(System.Globalization.CultureInfo.InvariantCulture) : "never")}; " +
+                    (bump > 0 ? $"test error rises {bump:F4} above its running minimum at H = {bumpHidden}" : "test error never rises as H grows (no double-descent bump)"));
+            }
+        }
+        return new StudySummary($"{s.Seeds} seeds; real: {s.Real.Optimizer} lr {s.Real.LearningRate}, ≤ {s.Real.MaxEpochs} epochs; binary: mean-field {s.Binary.Epochs} epochs",
+            lines, ["double_descent.csv", .. s.Tasks.Select(t => $"double_descent_{TaskName(t)}.png")]);
     }
 }

@@ -25,6 +25,9 @@ public sealed record FrozenStudySettings(Architecture Architecture, int[] Epochs
     public static FrozenStudySettings Full(ulong seed) =>
         new(Architecture.Deep, [1, 2, 3, 5, 7, 10, 15, 20, 30, 40, 50], 5, 0, 0, 50, new MeanFieldOptions(), seed);
 
+    /// <summary>The settings of <paramref name="preset"/>: <see cref="Quick"/> or <see cref="Full"/>.</summary>
+    public static FrozenStudySettings For(StudyPreset preset, ulong seed) => preset == StudyPreset.Paper ? Full(seed) : Quick(seed);
+
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
@@ -64,8 +67,9 @@ public static class FrozenInteriorStudy
         settings.Validate();
         var arch = settings.Architecture;
         if (arch.Widths[0] != data.Dimension) throw new InputException($"--architecture: input width {arch.Widths[0]} differs from the data dimension {data.Dimension}");
-        var seeds = Enumerable.Range(0, settings.Seeds).Select(s => SplitMix64.Mix(settings.Seed, s, 21)).ToArray();
-        ulong noiseSeed = SplitMix64.Mix(settings.Seed, 0, 22);
+        var tree = new SeedTree(settings.Seed).Child("frozen");
+        var seeds = Enumerable.Range(0, settings.Seeds).Select(s => tree.Child("networks").Child(s).Seed).ToArray();
+        ulong noiseSeed = tree.Child("training").Seed;
         var rows = new List<FrozenRow>();
         int total = 2 * settings.Epochs.Length, done = 0;
         foreach (var (mode, freeze) in new[] { ("normal", false), ("frozen", true) })
@@ -74,7 +78,7 @@ public static class FrozenInteriorStudy
             MeanFieldCheckpoints.Train(arch, data.TrainInputs, data.TrainLabels, seeds, noiseSeed, options, settings.Epochs, checkpoint =>
             {
                 var scores = MeanFieldEvaluation.Score(arch, checkpoint.Result.Theta, seeds.Length, data.TrainInputs, data.TrainLabels,
-                    data.TestInputs, data.TestLabels, settings.SamplesPerNetwork, SplitMix64.Mix(settings.Seed, checkpoint.Epoch, freeze ? 24UL : 23UL));
+                    data.TestInputs, data.TestLabels, settings.SamplesPerNetwork, tree.Child(mode).Child("sampling").Child(checkpoint.Epoch).Seed);
                 rows.Add(new FrozenRow(mode, checkpoint.Epoch, checkpoint.Seconds, checkpoint.CpuSeconds,
                     MeanSpread.Of(scores.Select(s => s.MeanFieldTestAccuracy)), MeanSpread.Of(scores.Select(s => s.SampledTestAccuracy)),
                     MeanSpread.Of(scores.Select(s => s.BestSampledTestAccuracy)), checkpoint.Result.FinalLosses.Average(v => (double)v)));
@@ -108,5 +112,14 @@ public static class FrozenInteriorStudy
         var plot = StudyPlots.Lines($"{result.Settings.Architecture}: normal vs interior frozen at random ±1 (±sd over {result.Settings.Seeds} seeds)",
             "epoch", "test accuracy", curves);
         Figure.SavePng(plot, Path.Combine(directory, "frozen.png"));
+    }
+
+    /// <summary>Accuracy and training time per mode and checkpoint.</summary>
+    public static StudySummary Summary(FrozenStudyResult result)
+    {
+        var lines = new List<string> { "  mode    epoch   wall s    CPU s   mean-field test acc     best-sampled test acc" };
+        foreach (var r in result.Rows)
+            lines.Add($"  {r.Mode,-6}  {r.Epoch,5}  {r.Seconds,7:F2}  {r.CpuSeconds,7:F2}   {r.MeanField.Text,-22}  {r.BestSampled.Text}");
+        return new StudySummary($"{result.Settings.Architecture}, {result.Settings.Seeds} seeds", lines, ["frozen.csv", "frozen.png"]);
     }
 }

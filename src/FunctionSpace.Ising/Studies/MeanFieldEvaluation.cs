@@ -1,4 +1,5 @@
 using FunctionSpace.Ising.Networks;
+using FunctionSpace.Ising.Randomness;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -56,8 +57,11 @@ public static class MeanFieldEvaluation
         if (theta.Length != (long)networks * weightCount) throw new ArgumentException($"{theta.Length} θ are not {networks} × {weightCount}");
         RequireSampleArray(networks, samplesPerNetwork, weightCount);
         var spins = new sbyte[(long)networks * samplesPerNetwork * weightCount];
-        var random = new Random(unchecked((int)(seed ^ (seed >> 32))));
+        var seeds = new SeedTree(seed);
         for (int net = 0; net < networks; net++)
+        {
+            // Each network's samples from its own stream: they do not depend on how many networks come before it.
+            var random = seeds.Child(net).Generator();
             for (int s = 0; s < samplesPerNetwork; s++)
             {
                 long row = ((long)net * samplesPerNetwork + s) * weightCount;
@@ -67,6 +71,7 @@ public static class MeanFieldEvaluation
                     spins[row + i] = random.NextDouble() < pPlus ? (sbyte)1 : (sbyte)-1;
                 }
             }
+        }
         return spins;
     }
 

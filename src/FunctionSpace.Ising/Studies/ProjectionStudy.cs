@@ -28,6 +28,9 @@ public sealed record ProjectionSettings(Architecture Architecture, int Networks,
     public static ProjectionSettings Full(ulong seed) =>
         new(Architecture.Deep, 100, 10, 0, 0, new MeanFieldOptions(), null, 10000, seed);
 
+    /// <summary>The settings of <paramref name="preset"/>: <see cref="Quick"/> or <see cref="Full"/>.</summary>
+    public static ProjectionSettings For(StudyPreset preset, ulong seed) => preset == StudyPreset.Paper ? Full(seed) : Quick(seed);
+
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
@@ -74,7 +77,8 @@ public static class ProjectionStudy
         var arch = settings.Architecture;
         if (arch.Widths[0] != data.Dimension) throw new InputException($"--architecture: input width {arch.Widths[0]} differs from the data dimension {data.Dimension}");
         int n = arch.WeightCount, k = settings.Networks, s = settings.SamplesPerNetwork;
-        var seeds = Enumerable.Range(0, k).Select(i => SplitMix64.Mix(settings.Seed, i, 31)).ToArray();
+        var tree = new SeedTree(settings.Seed).Child("projection");
+        var seeds = Enumerable.Range(0, k).Select(i => tree.Child("networks").Child(i).Seed).ToArray();
         // The ensemble is read first, so a wrong file fails before any training.
         var ensembleSpins = new List<sbyte>();
         var ensembleAccuracies = new List<double>();
@@ -94,8 +98,8 @@ public static class ProjectionStudy
         progress?.Report(new ProgressReport("projection", 0, 3, "stages", $"training {k} networks"));
         var training = settings.Training with { BatchSize = Math.Min(settings.Training.BatchSize, data.TrainCount) };
         var initial = InitialConfigurations(arch, seeds, training);
-        var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, data.TrainLabels, seeds, SplitMix64.Mix(settings.Seed, 0, 32), training, null, ct);
-        var final = MeanFieldEvaluation.Sample(trained.Theta, k, n, s, SplitMix64.Mix(settings.Seed, 0, 33));
+        var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, data.TrainLabels, seeds, tree.Child("training").Seed, training, null, ct);
+        var final = MeanFieldEvaluation.Sample(trained.Theta, k, n, s, tree.Child("sampling").Seed);
         progress?.Report(new ProgressReport("projection", 1, 3, "stages", "scoring"));
 
         var origins = new List<(string Origin, int Network, int Sample)>();
@@ -175,5 +179,19 @@ public static class ProjectionStudy
         plot.YLabel($"PC2 ({(e.TotalVariance > 0 ? e.Variances[1] / e.TotalVariance * 100 : 0):F1} %)");
         plot.ShowLegend(Alignment.UpperRight);
         Figure.SavePng(plot, Path.Combine(directory, "projection.png"));
+    }
+
+    /// <summary>The variance the two components carry and, per origin, the configurations' accuracy, centroid and spread.</summary>
+    public static StudySummary Summary(ProjectionResult result)
+    {
+        var s = result.Settings;
+        var lines = new List<string> { $"  embedding: PCA of ±1 vectors (no t-SNE: none on the package feed); 2 components carry {result.Embedding.ExplainedFraction * 100:F2} % of the variance" };
+        foreach (var group in result.Points.GroupBy(p => p.Origin))
+        {
+            var xs = group.Select(p => p.X).ToArray();
+            var ys = group.Select(p => p.Y).ToArray();
+            lines.Add($"  {group.Key,-9} {group.Count(),5} configurations: test acc {MeanSpread.Of(group.Select(p => p.TestAccuracy)).Text}; centroid ({xs.Average():F2}, {ys.Average():F2}), spread ({MeanSpread.Of(xs).StandardDeviation:F2}, {MeanSpread.Of(ys).StandardDeviation:F2})");
+        }
+        return new StudySummary($"{s.Networks} networks × {s.SamplesPerNetwork} samples, {s.Training.Epochs} epochs", lines, ["projection.csv", "projection.png"]);
     }
 }

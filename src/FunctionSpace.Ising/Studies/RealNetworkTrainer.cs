@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using FunctionSpace.Ising.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -34,15 +35,17 @@ public sealed record RealTrainingOptions(double LearningRate = 0.01, int BatchSi
     }
 }
 
-/// <summary>Why real-valued training stopped.</summary>
-public enum RealTrainingStop
+/// <summary>Why real-valued training stops, in the shared <see cref="StopReason"/> vocabulary.</summary>
+public static class RealTrainingStops
 {
     /// <summary>Every network classifies every training example correctly.</summary>
-    ZeroTrainingError,
+    public static Stop ZeroTrainingError { get; } = new(StopReason.Converged, "zero training error");
+
     /// <summary>The epoch cap was reached with some training error left.</summary>
-    EpochCap,
+    public static Stop EpochCap { get; } = new(StopReason.IterationCap, "epoch cap");
+
     /// <summary>A loss became NaN or infinite.</summary>
-    Diverged,
+    public static Stop Diverged { get; } = new(StopReason.Diverged, "non-finite loss");
 }
 
 /// <summary>Trained real-valued networks.</summary>
@@ -53,7 +56,7 @@ public enum RealTrainingStop
 /// <param name="InterpolationEpochs">Epoch at which each network first reached zero training error (−1: never); its weights are from then.</param>
 /// <param name="EpochsRun">Epochs completed.</param>
 /// <param name="Stop">Why training stopped.</param>
-public sealed record RealTrainingResult(int Networks, float[] Weights, float[] TrainErrors, float[] FinalLosses, int[] InterpolationEpochs, int EpochsRun, RealTrainingStop Stop);
+public sealed record RealTrainingResult(int Networks, float[] Weights, float[] TrainErrors, float[] FinalLosses, int[] InterpolationEpochs, int EpochsRun, Stop Stop);
 
 /// <summary>Networks of possibly different hidden widths trained together (<see cref="RealNetworkTrainer.TrainMany"/>).</summary>
 /// <param name="Architectures">Each network's architecture.</param>
@@ -64,7 +67,7 @@ public sealed record RealTrainingResult(int Networks, float[] Weights, float[] T
 /// <param name="EpochsRun">Epochs completed.</param>
 /// <param name="Stop">Why training stopped.</param>
 public sealed record ManyNetworksResult(Architecture[] Architectures, float[][] Weights, float[] TrainErrors, float[] FinalLosses,
-    int[] InterpolationEpochs, int EpochsRun, RealTrainingStop Stop);
+    int[] InterpolationEpochs, int EpochsRun, Stop Stop);
 
 /// <summary>
 /// Gradient training (TorchSharp autograd, float32) of K independent real-valued networks of the same
@@ -138,9 +141,9 @@ public static class RealNetworkTrainer
             ? optim.Adam(parameters, options.LearningRate)
             : optim.SGD(parameters, options.LearningRate);
         var order = Enumerable.Range(0, n).Select(i => (long)i).ToArray();
-        var shuffle = new Random(unchecked((int)(seed ^ (seed >> 32))));
+        var shuffle = new SplitMix64(seed);
 
-        var stop = RealTrainingStop.EpochCap;
+        var stop = RealTrainingStops.EpochCap;
         var trainErrors = new float[k];
         var losses = new float[k];
         var interpolation = Enumerable.Repeat(-1, k).ToArray();
@@ -149,7 +152,7 @@ public static class RealNetworkTrainer
         while (epoch < options.MaxEpochs)
         {
             ct.ThrowIfCancellationRequested();
-            if (batch < n) shuffle.Shuffle(order);
+            if (batch < n) shuffle.Permutation(order);
             using (var epochScope = NewDisposeScope())
             {
                 var orderT = tensor(order);
@@ -195,8 +198,8 @@ public static class RealNetworkTrainer
                 }
                 progress?.Report(new ProgressReport("train", epoch, options.MaxEpochs, "epochs",
                     $"train error {trainErrors.Average():F4}, interpolated {interpolation.Count(e => e >= 0)}/{k}"));
-                if (currentLosses.Any(v => !float.IsFinite(v))) { stop = RealTrainingStop.Diverged; break; }
-                if (interpolation.All(e => e >= 0)) { stop = RealTrainingStop.ZeroTrainingError; break; }
+                if (currentLosses.Any(v => !float.IsFinite(v))) { stop = RealTrainingStops.Diverged; break; }
+                if (interpolation.All(e => e >= 0)) { stop = RealTrainingStops.ZeroTrainingError; break; }
             }
         }
         for (int net = 0; net < k; net++) weights[net] ??= Extract(parameters, largest, architectures[net], net);

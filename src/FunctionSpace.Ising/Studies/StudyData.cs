@@ -1,4 +1,5 @@
 using FunctionSpace.Ising.Data;
+using FunctionSpace.Ising.Randomness;
 
 namespace FunctionSpace.Ising.Studies;
 
@@ -48,25 +49,26 @@ public sealed record StudyData(int Dimension, float[] TrainInputs, byte[] TrainL
             test = loaded.Reduced.TestInputs;
             source = $"{raw.Directory}, PCA k = {dimension}";
         }
-        var random = new Random(unchecked((int)(seed ^ (seed >> 32))));
-        var (trainX, trainY) = Subset(train, raw.Train.Labels, dimension, trainCount, random);
-        var (testX, testY) = Subset(test, raw.Test.Labels, dimension, testCount, random);
+        var seeds = new SeedTree(seed).Child("study data");
+        var (trainX, trainY) = Subset(train, raw.Train.Labels, dimension, trainCount, seeds.Child("train").Seed);
+        var (testX, testY) = Subset(test, raw.Test.Labels, dimension, testCount, seeds.Child("test").Seed);
         return new StudyData(dimension, trainX, trainY, testX, testY, source + $", {trainY.Length} train / {testY.Length} test");
     }
 
     /// <summary>
     /// Keeps <paramref name="count"/> rows chosen uniformly without replacement (all rows, in order, when
-    /// count is 0 or not smaller than the number of rows); the kept rows stay in their original order.
+    /// count is 0 or not smaller than the number of rows); the kept rows stay in their original order. The rows are the
+    /// first <paramref name="count"/> of a Fisher–Yates permutation drawn by SplitMix64 from <paramref name="seed"/>.
     /// </summary>
-    public static (float[] Inputs, byte[] Labels) Subset(double[] inputs, byte[] labels, int width, int count, Random random)
+    public static (float[] Inputs, byte[] Labels) Subset(double[] inputs, byte[] labels, int width, int count, ulong seed)
     {
         int n = labels.Length;
         int[] rows;
         if (count == 0 || count >= n) rows = Enumerable.Range(0, n).ToArray();
         else
         {
-            var all = Enumerable.Range(0, n).ToArray();
-            random.Shuffle(all);
+            var all = new int[n];
+            new SplitMix64(seed).Permutation(all);
             rows = all.Take(count).Order().ToArray();
         }
         var x = new float[(long)rows.Length * width];

@@ -11,6 +11,9 @@ public readonly record struct MeanSpread(double Mean, double StandardDeviation, 
     /// <summary>Standard error of the mean, σ/sqrt(n) (0 for one value).</summary>
     public double StandardError => Count > 1 ? StandardDeviation / Math.Sqrt(Count) : 0;
 
+    /// <summary>"mean ± sd" with four decimals.</summary>
+    public string Text => $"{Mean:F4} ± {StandardDeviation:F4}";
+
     /// <summary>Mean and spread of <paramref name="values"/>.</summary>
     public static MeanSpread Of(IEnumerable<double> values)
     {

@@ -27,6 +27,9 @@ public sealed record WidthStudySettings(int[] HiddenWidths, int Seeds, int Dimen
     public static WidthStudySettings Full(ulong seed) =>
         new([2, 4, 6, 8, 10, 12, 15, 20, 30, 40, 60, 100], 5, 20, 0, 0, 0, 100, new MeanFieldOptions(), seed);
 
+    /// <summary>The settings of <paramref name="preset"/>: <see cref="Quick"/> or <see cref="Full"/>.</summary>
+    public static WidthStudySettings For(StudyPreset preset, ulong seed) => preset == StudyPreset.Paper ? Full(seed) : Quick(seed);
+
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate()
     {
@@ -88,19 +91,21 @@ public static class WidthStudy
         // A training set smaller than the preset's mini-batch (tiny data) trains full-batch.
         var training = settings.Training with { BatchSize = Math.Min(settings.Training.BatchSize, data.TrainCount) };
         var rows = new List<WidthRow>();
+        // Seed index s starts the same network in every architecture; training noise and sampling have their own streams per width.
+        var seeds = new SeedTree(settings.Seed).Child("width");
+        var networkSeeds = Enumerable.Range(0, settings.Seeds).Select(s => seeds.Child("networks").Child(s).Seed).ToArray();
         for (int a = 0; a < architectures.Count; a++)
         {
             var (hidden, arch) = architectures[a];
             progress?.Report(new ProgressReport("width", a, architectures.Count, "architectures", $"training {arch}"));
-            var seeds = Enumerable.Range(0, settings.Seeds).Select(s => SplitMix64.Mix(settings.Seed, s, 11)).ToArray();
             var clock = Stopwatch.StartNew();
-            var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, data.TrainLabels, seeds,
-                SplitMix64.Mix(settings.Seed, hidden, 12), training, null, ct);
+            var trained = MeanFieldTrainer.Train(arch, data.TrainInputs, data.TrainLabels, networkSeeds,
+                seeds.Child("training").Child(hidden).Seed, training, null, ct);
             double seconds = clock.Elapsed.TotalSeconds;
-            var scores = MeanFieldEvaluation.Score(arch, trained.Theta, seeds.Length, selectionX, selectionY,
-                data.TestInputs, data.TestLabels, settings.SamplesPerNetwork, SplitMix64.Mix(settings.Seed, hidden, 13));
-            for (int s = 0; s < seeds.Length; s++)
-                rows.Add(new WidthRow(arch.ToString(), hidden, arch.WeightCount, s, seeds[s], scores[s], trained.FinalLosses[s], seconds));
+            var scores = MeanFieldEvaluation.Score(arch, trained.Theta, networkSeeds.Length, selectionX, selectionY,
+                data.TestInputs, data.TestLabels, settings.SamplesPerNetwork, seeds.Child("sampling").Child(hidden).Seed);
+            for (int s = 0; s < networkSeeds.Length; s++)
+                rows.Add(new WidthRow(arch.ToString(), hidden, arch.WeightCount, s, networkSeeds[s], scores[s], trained.FinalLosses[s], seconds));
         }
         progress?.Report(new ProgressReport("width", architectures.Count, architectures.Count, "architectures"));
         return new WidthStudyResult(rows, data.Source, settings);
@@ -134,5 +139,20 @@ public static class WidthStudy
             ShallowCurve("shallow, mean-field prediction", result.MeanField(0)),
         ]);
         Figure.SavePng(plot, Path.Combine(directory, "width.png"));
+    }
+
+    /// <summary>The accuracy of every architecture (best sampled and mean-field) and the width from which deep beats shallow.</summary>
+    public static StudySummary Summary(WidthStudyResult result)
+    {
+        var s = result.Settings;
+        var lines = new List<string> { "  architecture     best-sampled test acc     mean-field test acc" };
+        foreach (int h in new[] { 0 }.Concat(s.HiddenWidths.Distinct().Order()))
+        {
+            string arch = result.Rows.First(r => r.Hidden == h).Architecture;
+            lines.Add($"  {arch,-15}  {result.BestSampled(h).Text,-24}  {result.MeanField(h).Text}");
+        }
+        int? crossover = result.CrossoverWidth();
+        lines.Add(crossover is { } x ? $"  deep beats shallow (best sampled) from H = {x}" : "  deep never beats shallow at these widths");
+        return new StudySummary($"{s.Training.Epochs} epochs, {s.Seeds} seeds, {s.SamplesPerNetwork} samples/network", lines, ["width.csv", "width.png"]);
     }
 }

@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using static TorchSharp.torch;
 
 namespace FunctionSpace.Ising.Theory;
@@ -158,7 +159,7 @@ public static class FiniteSizeSimulation
         var mh = new double[settings.Repeats, layers + 1];
         var m = new double[settings.Repeats, layers + 1];
         var q = new double[settings.Repeats, layers + 1];
-        var random = new Random(unchecked((int)(settings.Seed ^ (settings.Seed >> 32))));
+        var seeds = new SeedTree(settings.Seed);
         var parents = new int[layers][];
         var flipped = new bool[layers][];
         var reference = new sbyte[layers + 1][];
@@ -168,6 +169,8 @@ public static class FiniteSizeSimulation
         for (int r = 0; r < settings.Repeats; r++)
         {
             cancel.ThrowIfCancellationRequested();
+            // Each network pair (and its inputs) from its own stream: pair r is the same whatever the number of pairs.
+            var random = seeds.Child(r).Generator();
             for (int l = 0; l < layers; l++)
             {
                 parents[l] = new int[n * k];
@@ -178,7 +181,7 @@ public static class FiniteSizeSimulation
                     for (int j = 0; j < k; j++)
                     {
                         int candidate;
-                        do candidate = random.Next(n); while (Array.IndexOf(chosen, candidate, 0, j) >= 0);
+                        do candidate = random.NextInt(n); while (Array.IndexOf(chosen, candidate, 0, j) >= 0);
                         chosen[j] = candidate;
                         parents[l][i * k + j] = candidate;
                         flipped[l][i * k + j] = random.NextDouble() < settings.FlipProbability;

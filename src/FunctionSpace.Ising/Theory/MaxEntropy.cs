@@ -91,17 +91,6 @@ public sealed class LayerMap
 /// <param name="MaxPolishSweeps">Cap on coordinate-wise polishing sweeps after the dynamic programme.</param>
 public sealed record MaxEntropySettings(PerturbationKind Kind, int Layers = 4, int StateGrid = 801, int MaxPolishSweeps = 200);
 
-/// <summary>Why the polishing of a max-entropy profile stopped.</summary>
-public enum PolishStop
-{
-    /// <summary>A full sweep improved the entropy by less than 1e-13.</summary>
-    Converged,
-    /// <summary>The sweep cap was reached.</summary>
-    SweepCap,
-    /// <summary>Nothing to polish (L = 1, or the target is infeasible).</summary>
-    NotNeeded,
-}
-
 /// <summary>The dominant (max-entropy) perturbation at one function error ε.</summary>
 /// <param name="Error">ε = (1 − q^L)/2.</param>
 /// <param name="Feasible">False when q^L = 1 − 2ε cannot be reached (then the other fields are NaN): ε below
@@ -111,9 +100,22 @@ public enum PolishStop
 /// <param name="Disagreements">1 − q^l, l = 0..L, along the optimal path (kept as complements: they reach 1e−100 and below).</param>
 /// <param name="Entropy">S*(ε) = (1/L) Σ_l s(η_l or p_l), per weight.</param>
 /// <param name="PolishSweeps">Polishing sweeps run after the dynamic programme.</param>
-/// <param name="Stop">Why polishing stopped.</param>
-public sealed record MaxEntropyProfile(double Error, bool Feasible, double[] Strengths, double[] Disagreements, double Entropy, int PolishSweeps, PolishStop Stop)
+/// <param name="Stop">Why polishing stopped: <see cref="StopReason.Converged"/> (a full sweep gained less than 1e-13),
+/// <see cref="StopReason.IterationCap"/> (the sweep cap) or <see cref="StopReason.NotNeeded"/> (L = 1, or the target is infeasible).</param>
+public sealed record MaxEntropyProfile(double Error, bool Feasible, double[] Strengths, double[] Disagreements, double Entropy, int PolishSweeps, Stop Stop)
 {
+    /// <summary>A full polishing sweep improved the entropy by less than 1e-13.</summary>
+    public static Stop SweepGainBelowTolerance { get; } = new(StopReason.Converged, "sweep gain below 1e-13");
+
+    /// <summary>The polishing reached its sweep cap.</summary>
+    public static Stop SweepCap { get; } = new(StopReason.IterationCap, "sweep cap");
+
+    /// <summary>One layer: no intermediate overlap to polish.</summary>
+    public static Stop SingleLayer { get; } = new(StopReason.NotNeeded, "one layer");
+
+    /// <summary>The target error cannot be reached.</summary>
+    public static Stop Infeasible { get; } = new(StopReason.NotNeeded, "infeasible");
+
     /// <summary>The overlaps q^l = 1 − (1 − q^l).</summary>
     public double[] Overlaps => Disagreements.Select(d => 1 - d).ToArray();
 }
@@ -260,10 +262,10 @@ public sealed class MaxEntropySolver
     // of its current value (the global basin was already picked by the dynamic programme), inside the
     // feasible interval D(d^{l−1}) ≤ d^l ≤ D^{-1}(d^{l+1}); its ends (ρ = 1, i.e. p = 0) are tried explicitly.
     // Golden section runs in ln d where the cells are log-spaced.
-    private (int Sweeps, PolishStop Stop) Polish(double[] path)
+    private (int Sweeps, Stop Stop) Polish(double[] path)
     {
         int layers = path.Length - 1;
-        if (layers < 2) return (0, PolishStop.NotNeeded);
+        if (layers < 2) return (0, MaxEntropyProfile.SingleLayer);
         double current = PathEntropy(path);
         for (int sweep = 1; sweep <= _settings.MaxPolishSweeps; sweep++)
         {
@@ -290,9 +292,9 @@ public sealed class MaxEntropySolver
                 path[l] = bestX;
             }
             current = PathEntropy(path);
-            if (current - before < 1e-13) return (sweep, PolishStop.Converged);
+            if (current - before < 1e-13) return (sweep, MaxEntropyProfile.SweepGainBelowTolerance);
         }
-        return (_settings.MaxPolishSweeps, PolishStop.SweepCap);
+        return (_settings.MaxPolishSweeps, MaxEntropyProfile.SweepCap);
     }
 
     private static double GoldenMax(Func<double, double> f, double a, double b)
@@ -307,7 +309,7 @@ public sealed class MaxEntropySolver
         return f1 > f2 ? x1 : x2;
     }
 
-    private MaxEntropyProfile Build(double error, double[] path, int sweeps, PolishStop stop)
+    private MaxEntropyProfile Build(double error, double[] path, int sweeps, Stop stop)
     {
         int layers = path.Length - 1;
         var strengths = new double[layers];
@@ -326,7 +328,7 @@ public sealed class MaxEntropySolver
     {
         int layers = _settings.Layers;
         return new MaxEntropyProfile(error, false, Enumerable.Repeat(double.NaN, layers).ToArray(),
-            Enumerable.Repeat(double.NaN, layers + 1).ToArray(), double.NaN, 0, PolishStop.NotNeeded);
+            Enumerable.Repeat(double.NaN, layers + 1).ToArray(), double.NaN, 0, MaxEntropyProfile.Infeasible);
     }
 }
 

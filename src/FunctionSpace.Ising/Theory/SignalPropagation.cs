@@ -11,23 +11,27 @@ public enum Activation
     Sign,
 }
 
-/// <summary>Why the search for the length-map fixed point stopped.</summary>
-public enum FixedPointStop
-{
-    /// <summary>The fixed point was bracketed to the tolerance (or is a closed form).</summary>
-    Converged,
-    /// <summary>The bisection cap was reached.</summary>
-    IterationCap,
-    /// <summary>q grew without bound (ReLU with σ_w² ≥ 2).</summary>
-    Diverged,
-}
-
 /// <summary>The length-map fixed point and the slope of the correlation map there.</summary>
 /// <param name="FixedPoint">q* (∞ when diverged).</param>
 /// <param name="Chi1">χ₁ = σ_w² ∫Dz φ′(√q* z)²; ordered phase χ₁ &lt; 1, chaotic χ₁ &gt; 1.</param>
 /// <param name="Iterations">Bisection steps (0 for closed forms).</param>
-/// <param name="Stop">Why the iteration stopped.</param>
-public sealed record SignalFixedPoint(double FixedPoint, double Chi1, int Iterations, FixedPointStop Stop);
+/// <param name="Stop">Why the search stopped: <see cref="StopReason.Converged"/> (bracketed to the tolerance, or a closed form — the
+/// detail says which), <see cref="StopReason.IterationCap"/> (the bisection cap) or <see cref="StopReason.Diverged"/> (q grows without
+/// bound: ReLU with σ_w² ≥ 2).</param>
+public sealed record SignalFixedPoint(double FixedPoint, double Chi1, int Iterations, Stop Stop)
+{
+    /// <summary>q* is a closed form (sign, ReLU, tanh without bias at σ_w ≤ 1).</summary>
+    public static Stop ClosedForm { get; } = new(StopReason.Converged, "closed form");
+
+    /// <summary>The bisection bracketed q* to the tolerance.</summary>
+    public static Stop Bracketed { get; } = new(StopReason.Converged, "bracket below tolerance");
+
+    /// <summary>The bisection reached its cap.</summary>
+    public static Stop BisectionCap { get; } = new(StopReason.IterationCap, "bisection cap");
+
+    /// <summary>q grows without bound.</summary>
+    public static Stop Unbounded { get; } = new(StopReason.Diverged, "q grows without bound");
+}
 
 /// <summary>
 /// Mean-field signal propagation through deep random networks with weights N(0, σ_w²/N) and biases
@@ -80,15 +84,15 @@ public sealed record SignalPropagation(Activation Activation, double SigmaW, dou
         switch (Activation)
         {
             case Activation.Sign:
-                return new SignalFixedPoint(sw2 + sb2, Chi1At(sw2 + sb2), 0, FixedPointStop.Converged);
+                return new SignalFixedPoint(sw2 + sb2, Chi1At(sw2 + sb2), 0, SignalFixedPoint.ClosedForm);
             case Activation.ReLU:
-                if (sw2 < 2) { double q = sb2 / (1 - sw2 / 2); return new SignalFixedPoint(q, Chi1At(q), 0, FixedPointStop.Converged); }
+                if (sw2 < 2) { double q = sb2 / (1 - sw2 / 2); return new SignalFixedPoint(q, Chi1At(q), 0, SignalFixedPoint.ClosedForm); }
                 // σ_w² = 2 with σ_b = 0: every q is fixed (marginal); otherwise q grows without bound.
-                if (sw2 == 2 && sb2 == 0) return new SignalFixedPoint(1, Chi1At(1), 0, FixedPointStop.Converged);
-                return new SignalFixedPoint(double.PositiveInfinity, Chi1At(double.PositiveInfinity), 0, FixedPointStop.Diverged);
+                if (sw2 == 2 && sb2 == 0) return new SignalFixedPoint(1, Chi1At(1), 0, SignalFixedPoint.ClosedForm);
+                return new SignalFixedPoint(double.PositiveInfinity, Chi1At(double.PositiveInfinity), 0, SignalFixedPoint.Unbounded);
         }
         // tanh without bias and σ_w ≤ 1: L(q) = σ_w² E tanh²(√q z) < σ_w² q ≤ q, so q* = 0 is the only fixed point.
-        if (sb2 == 0 && SigmaW <= 1) return new SignalFixedPoint(0, Chi1At(0), 0, FixedPointStop.Converged);
+        if (sb2 == 0 && SigmaW <= 1) return new SignalFixedPoint(0, Chi1At(0), 0, SignalFixedPoint.ClosedForm);
         double lo = sb2 > 0 ? 0 : 1e-300, hi = sw2 + sb2 + 1;
         int iterations = 0;
         // Bisection in ln q when the bracket spans decades (q* → 0 as σ_w → 1⁺ at σ_b = 0).
@@ -99,7 +103,7 @@ public sealed record SignalPropagation(Activation Activation, double SigmaW, dou
             if (LengthMap(mid) > mid) lo = mid; else hi = mid;
         }
         double qStar = 0.5 * (lo + hi);
-        return new SignalFixedPoint(qStar, Chi1At(qStar), iterations, iterations < 2000 ? FixedPointStop.Converged : FixedPointStop.IterationCap);
+        return new SignalFixedPoint(qStar, Chi1At(qStar), iterations, iterations < 2000 ? SignalFixedPoint.Bracketed : SignalFixedPoint.BisectionCap);
     }
 
     /// <summary>One step of the correlation map at the fixed point q*: c → c′.</summary>

@@ -10,20 +10,19 @@ public readonly record struct SparseState(double ReferenceMagnetisation, double 
     public double InternalError => 0.5 * (1 - Overlap);
 }
 
-/// <summary>Why an iteration to the L → ∞ stationary state stopped.</summary>
-public enum StationaryStop
-{
-    /// <summary>Successive layers changed by less than the tolerance.</summary>
-    Converged,
-    /// <summary>The layer cap was reached (e.g. critical slowing down near p_c).</summary>
-    LayerCap,
-}
-
 /// <summary>The L → ∞ state of the coupled sparse networks.</summary>
 /// <param name="State">The last layer's state.</param>
 /// <param name="Layers">Layers iterated.</param>
-/// <param name="Stop">Why the iteration stopped.</param>
-public sealed record SparseStationary(SparseState State, int Layers, StationaryStop Stop);
+/// <param name="Stop">Why the iteration stopped: <see cref="StopReason.Converged"/> when successive layers changed by less than the
+/// tolerance, <see cref="StopReason.IterationCap"/> ("layer cap") at the layer cap (e.g. critical slowing down near p_c).</param>
+public sealed record SparseStationary(SparseState State, int Layers, Stop Stop)
+{
+    /// <summary>The stop of an iteration whose layers stopped changing.</summary>
+    public static Stop Stationary { get; } = new(StopReason.Converged, "layer change below tolerance");
+
+    /// <summary>The stop of an iteration that reached its layer cap.</summary>
+    public static Stop LayerCap { get; } = new(StopReason.IterationCap, "layer cap");
+}
 
 /// <summary>
 /// Sparse layered networks of MAJ-k gates (each unit reads k random units of the previous layer). The
@@ -133,9 +132,9 @@ public sealed class SparseMajority
             double change = Math.Max(Math.Abs(next.ReferenceMagnetisation - state.ReferenceMagnetisation),
                 Math.Max(Math.Abs(next.Magnetisation - state.Magnetisation), Math.Abs(next.Overlap - state.Overlap)));
             state = next;
-            if (change < tolerance) return new SparseStationary(state, l, StationaryStop.Converged);
+            if (change < tolerance) return new SparseStationary(state, l, SparseStationary.Stationary);
         }
-        return new SparseStationary(state, maxLayers, StationaryStop.LayerCap);
+        return new SparseStationary(state, maxLayers, SparseStationary.LayerCap);
     }
 
     /// <summary>

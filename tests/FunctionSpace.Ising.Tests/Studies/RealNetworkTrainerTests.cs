@@ -26,7 +26,7 @@ public class RealNetworkTrainerTests
         var arch = Architecture.Parse("5-32-32-10");
         var result = RealNetworkTrainer.Train(arch, x, y, StudyTask.TenClass, [11UL, 12UL], seed: 5,
             new RealTrainingOptions(LearningRate: 0.01, MaxEpochs: 3000, CheckEvery: 10));
-        Assert.Equal(RealTrainingStop.ZeroTrainingError, result.Stop);
+        Assert.Equal(RealTrainingStops.ZeroTrainingError, result.Stop);
         Assert.All(result.TrainErrors, e => Assert.Equal(0f, e));
         Assert.True(result.EpochsRun < 3000);
         // Independently re-evaluated from the returned weights.
@@ -40,7 +40,7 @@ public class RealNetworkTrainerTests
         var arch = Architecture.Parse("5-32-32-1");
         var result = RealNetworkTrainer.Train(arch, x, y, StudyTask.Parity, [21UL], seed: 6,
             new RealTrainingOptions(LearningRate: 0.01, BatchSize: 10, MaxEpochs: 3000, CheckEvery: 10));
-        Assert.Equal(RealTrainingStop.ZeroTrainingError, result.Stop);
+        Assert.Equal(RealTrainingStops.ZeroTrainingError, result.Stop);
         // Zero error: every example has y·f(x) > 0, checked with the plain-C# reference forward.
         var signs = ParityTask.Signs(y);
         for (int i = 0; i < y.Length; i++)
@@ -56,7 +56,7 @@ public class RealNetworkTrainerTests
         var (x, y) = RandomSet(200, 5, seed: 7);
         var result = RealNetworkTrainer.Train(Architecture.Parse("5-2-2-10"), x, y, StudyTask.TenClass, [1UL], seed: 1,
             new RealTrainingOptions(MaxEpochs: 20, CheckEvery: 5));
-        Assert.Equal(RealTrainingStop.EpochCap, result.Stop);
+        Assert.Equal(RealTrainingStops.EpochCap, result.Stop);
         Assert.Equal(20, result.EpochsRun);
         Assert.True(result.TrainErrors[0] > 0);
     }
@@ -82,7 +82,7 @@ public class RealNetworkTrainerTests
             new RealTrainingOptions(LearningRate: 0.01, MaxEpochs: 1500, CheckEvery: 10));
         Assert.Equal(-1, result.InterpolationEpochs[0]);   // 2 hidden units cannot memorise 40 random labels
         Assert.True(result.InterpolationEpochs[1] > 0);
-        Assert.Equal(RealTrainingStop.EpochCap, result.Stop);
+        Assert.Equal(RealTrainingStops.EpochCap, result.Stop);
         Assert.Equal(narrow.WeightCount, result.Weights[0].Length);
         Assert.Equal(wide.WeightCount, result.Weights[1].Length);
         // The unpadded weights, evaluated in their own architecture, give the errors the masked run reported.

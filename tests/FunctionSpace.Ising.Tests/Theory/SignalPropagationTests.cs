@@ -11,7 +11,7 @@ public class SignalPropagationTests
     {
         var model = new SignalPropagation(Activation.ReLU, sigmaW, sigmaB);
         var fixedPoint = model.FixedPoint();
-        Assert.Equal(FixedPointStop.Converged, fixedPoint.Stop);
+        Assert.Equal(SignalFixedPoint.ClosedForm, fixedPoint.Stop);
         Assert.Equal(sigmaB * sigmaB / (1 - sigmaW * sigmaW / 2), fixedPoint.FixedPoint, 10);
         Assert.Equal(sigmaW * sigmaW / 2, fixedPoint.Chi1, 14);
     }

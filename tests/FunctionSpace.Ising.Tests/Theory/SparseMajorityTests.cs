@@ -16,7 +16,7 @@ public class SparseMajorityTests
         Assert.Equal(exact, sparse.StationaryMagnetisation(), 12);
         // The joint recursion from a biased input reaches the same state, with q^∞ = m^∞ (m̂^∞ = 1).
         var stationary = sparse.Stationary(0.3);
-        Assert.Equal(StationaryStop.Converged, stationary.Stop);
+        Assert.Equal(SparseStationary.Stationary, stationary.Stop);
         Assert.Equal(exact, stationary.State.Magnetisation, 10);
         Assert.Equal(1, stationary.State.ReferenceMagnetisation, 10);
         Assert.Equal(exact, stationary.State.Overlap, 10);
