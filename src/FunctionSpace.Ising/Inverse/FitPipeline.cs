@@ -101,6 +101,9 @@ public sealed record FitInput(string? MomentsStem = null, string? MomentsTextDir
 /// </summary>
 public static class FitPipeline
 {
+    /// <summary>Part of the run's cache key: changed whenever the same inputs and settings would give other outputs.</summary>
+    public const string AlgorithmVersion = "fit-v3";
+
     /// <summary>Runs the fits; returns one report per part (models in memory; nothing is written: <see cref="Write"/>).</summary>
     public static FitRunResult Run(FitSettings settings, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {

@@ -289,7 +289,7 @@ public static class RunPipeline
         if (parts.Length == 0) parts = ["FULL"];
         string fitDir = Path.Combine(dir, "fit");
         FitRunResult? fitResult = null;
-        stage($"{scenario}/fit", StageRunner.Key("fit-v3", JsonSerializer.Serialize(config.Fit), string.Join(",", parts),
+        stage($"{scenario}/fit", StageRunner.Key(FitPipeline.AlgorithmVersion, JsonSerializer.Serialize(config.Fit), string.Join(",", parts),
             DerivedSeed(config.Seed, scenario, SeedStreams.Fit).ToString(CultureInfo.InvariantCulture), runner.OutputsKey($"{scenario}/moments")), () =>
         {
             ResetDirectory(runner, fitDir);
@@ -320,7 +320,7 @@ public static class RunPipeline
         {
             string splitDir = Path.Combine(dir, "split-half");
             var splitParts = SplitHalf.Parts(models.Select(m => m.Name).ToArray());
-            stage($"{scenario}/split-half", StageRunner.Key(SplitHalf.AlgorithmVersion, LandscapeJob.AlgorithmVersion, JsonSerializer.Serialize(config.Fit), JsonSerializer.Serialize(config.Landscape),
+            stage($"{scenario}/split-half", StageRunner.Key(SplitHalf.AlgorithmVersion, FitPipeline.AlgorithmVersion, LandscapeJob.AlgorithmVersion, JsonSerializer.Serialize(config.Fit), JsonSerializer.Serialize(config.Landscape),
                 JsonSerializer.Serialize(statistics), string.Join(",", splitParts), config.Seed.ToString(CultureInfo.InvariantCulture),
                 runner.OutputsKey($"{scenario}/collect"), runner.OutputsKey($"{scenario}/fit")), () =>
             {

@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Inverse;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -81,7 +82,7 @@ public static class RunReport
                 md.AppendLine();
             }
 
-            var fit = Read(runner, $"{scenario}/fit/fit.json")?.AsArray();
+            var fit = FitTable(runner, scenario);
             if (fit != null)
             {
                 md.AppendLine("**Fit quality** (moment RMSE = sqrt(mean Δm² + mean_{i≠j} ΔC²) of the saved model against the data, by a " +
@@ -94,14 +95,13 @@ public static class RunReport
                 var advice = new List<string>();
                 foreach (var row in fit)
                 {
-                    if (row is null) continue;
-                    string verdict = FitVerdict(row);
-                    if (verdict.StartsWith("does not", StringComparison.Ordinal)) poor.Add(row["part"]!.GetValue<string>());
-                    if (row["advice"]?.GetValue<string>() is { } a) advice.Add($"{row["part"]}: {a}");
-                    string saved = row["saved"]?.GetValue<string>() == "independent" ? "independent" : row["best_step"] is { } b ? $"step {b}" : "—";
-                    md.AppendLine(Inv, $"| {row["part"]} | {row["size"]} | {row["method"]} | {saved} | {row["iterations"]} | {row["stop"]} | " +
-                                       $"{F(row, "rmse_independent")} | {F(row, "rmse_mc")} | {F(row, "rmse_mc_noise")} | {F(row, "rmse_mc_corrected")} | " +
-                                       $"{F(row, "rmse_bp")} | {F(row, "data_noise_floor")} | {F(row, "triplets_predicted", "P1")} | {verdict} |");
+                    string verdict = row.Verdict;
+                    if (verdict.StartsWith("does not", StringComparison.Ordinal)) poor.Add(row.Part);
+                    if (row.Advice is { } a) advice.Add($"{row.Part}: {a}");
+                    string saved = row.Saved == "independent" ? "independent" : row.BestStep is { } b ? $"step {b}" : "—";
+                    md.AppendLine(Inv, $"| {row.Part} | {row.Size} | {row.Method} | {saved} | {row.Iterations} | {row.Stop} | " +
+                                       $"{F(row.RmseIndependent)} | {F(row.RmseMc)} | {F(row.RmseMcNoise)} | {F(row.RmseMcCorrected)} | " +
+                                       $"{F(row.RmseBp)} | {F(row.DataNoiseFloor)} | {F(row.TripletsPredicted, "P1")} | {verdict} |");
                 }
                 md.AppendLine();
                 if (poor.Count > 0)
@@ -109,7 +109,7 @@ public static class RunReport
                                   "describe the fitted models, not the ensemble.\n");
                 foreach (string a in advice) md.AppendLine($"- {a}");
                 if (advice.Count > 0) md.AppendLine();
-                string? firstModel = fit.FirstOrDefault()?["model"]?.GetValue<string>();
+                string? firstModel = fit.FirstOrDefault()?.Model;
                 if (firstModel != null)
                 {
                     md.AppendLine(Inv, $"![data vs model correlations]({scenario}/fit/{firstModel}.scatter_C.png)");
@@ -205,14 +205,13 @@ public static class RunReport
     // The fit stage's verdict per part, as the landscape comparison reads it (null without a fit table).
     // The fit table's own "reproduces" (FitVerdict.Judge: false also when the chains did not mix), or for rows written
     // without it, whether the verdict says "does not".
-    internal static Dictionary<string, PartFitVerdict>? FitVerdicts(JsonArray? fit) => fit?.Where(r => r != null).ToDictionary(
-        r => r!["part"]!.GetValue<string>(), r => new PartFitVerdict(
-            r!["reproduces"]?.GetValue<bool>() ?? !FitVerdict(r!).StartsWith("does not", StringComparison.Ordinal), FitVerdict(r!)));
+    internal static Dictionary<string, PartFitVerdict>? FitVerdicts(IReadOnlyList<FitTableRow>? fit) =>
+        fit?.ToDictionary(r => r.Part, r => new PartFitVerdict(r.ReproducesData, r.Verdict));
 
-    private static string KeyRow(string scenario, JsonNode? collect, JsonArray? fit, IReadOnlyList<LandscapeReferenceSummary>? landscape, TapStageSummary? tap, JsonNode? split)
+    private static string KeyRow(string scenario, JsonNode? collect, IReadOnlyList<FitTableRow>? fit, IReadOnlyList<LandscapeReferenceSummary>? landscape, TapStageSummary? tap, JsonNode? split)
     {
         string halves = split == null ? "—" : split["agree"]?.GetValue<bool>() == true ? "agree" : "disagree";
-        string worstFit = fit == null ? "—" : fit.Select(r => r!["rmse_mc"]?.GetValue<double>() ?? double.NaN).DefaultIfEmpty(double.NaN).Max().ToString("F4", Inv);
+        string worstFit = fit == null ? "—" : fit.Select(r => r.RmseMc ?? double.NaN).DefaultIfEmpty(double.NaN).Max().ToString("F4", Inv);
         string gap = "—";
         int jumps = 0;
         if (landscape != null)
@@ -267,7 +266,7 @@ public static class RunReport
             // can hide one is BP failing along x, so the count is trusted where BP converged at nearly every point.
             thin.AddRange(full.Where(f => f.FailedPoints > MaximumFailedFraction * f.Points)
                 .Select(f => string.Create(Inv, $"{scenario} {f.FailedPoints} of {f.Points} ({f.Reference})")));
-            var verdicts = FitVerdicts(Read(runner, $"{scenario}/fit/fit.json")?.AsArray());
+            var verdicts = FitVerdicts(FitTable(runner, scenario));
             if (verdicts != null && verdicts.TryGetValue("FULL", out var v) && !v.ReproducesData) badFits.Add(scenario);
             // The halves judge the whole network's transitions only where the split-half check compared FULL itself.
             if (Read(runner, $"{scenario}/split-half/split_half.json")?["parts"]?.AsArray().FirstOrDefault(p => p?["part"]?.GetValue<string>() == "FULL") is { } half
@@ -307,10 +306,9 @@ public static class RunReport
             if (landscape == null) continue;
             var findings = landscape.SelectMany(e => e.Findings).ToArray();
             if (findings.Length == 0) continue;
-            var fitRows = Read(runner, $"{scenario}/fit/fit.json")?.AsArray();
+            var fitRows = FitTable(runner, scenario);
             var fits = FitVerdicts(fitRows) ?? [];
-            var floors = (fitRows ?? []).Where(r => r?["data_noise_floor"] != null)
-                .ToDictionary(r => r!["part"]!.GetValue<string>(), r => r!["data_noise_floor"]!.GetValue<double>());
+            var floors = (fitRows ?? []).Where(r => r.DataNoiseFloor != null).ToDictionary(r => r.Part, r => r.DataNoiseFloor!.Value);
             var split = Read(runner, $"{scenario}/split-half/split_half.json");
             int references = findings.Select(f => f.Reference).Distinct().Count();
             var halves = (split?["parts"]?.AsArray() ?? []).Where(p => p != null).ToDictionary(p => p!["part"]!.GetValue<string>(), p => p!);
@@ -420,8 +418,14 @@ public static class RunReport
         return md.ToString();
     }
 
-    // The fit stage's own verdict (against the target, the data's noise floor and the Monte-Carlo noise; FitVerdict.Judge).
-    private static string FitVerdict(JsonNode row) => row["verdict"]?.GetValue<string>() ?? "not verified by Monte Carlo";
+    // The fit stage's table of a scenario, or null when the stage has not written one.
+    private static IReadOnlyList<FitTableRow>? FitTable(StageRunner runner, string scenario)
+    {
+        string path = runner.PathOf(Path.Combine(scenario, "fit", "fit.json"));
+        return File.Exists(path) ? FitTableRow.Read(path) : null;
+    }
+
+    private static string F(double? value, string format = "F4") => value is { } v ? v.ToString(format, Inv) : "—";
 
     // The landscape stage's summary of a scenario, or null when the stage has not written one.
     private static IReadOnlyList<LandscapeReferenceSummary>? Landscapes(StageRunner runner, string scenario)
