@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FunctionSpace.Ising.Benchmarks;
 using FunctionSpace.Ising.Data;
 using FunctionSpace.Ising.Networks;
 using FunctionSpace.Ising.Training;
