@@ -109,7 +109,7 @@ internal static class CollectCommand
             var result = EnsembleCollection.Run(settings, data, progress, CancellationToken.None);
             progress.Finish();
             if (summaryDirectory != null) CollectionReports.Write(CollectionReports.Of(settings, result), summaryDirectory);
-            WriteSummary(Console.Out, settings, result);
+            WriteSummary(parse.InvocationConfiguration.Output, settings, result);
             return CliApp.ExitOk;
         });
         return command;

@@ -56,7 +56,7 @@ internal static class MomentsCommand
             {
                 var set = EnsembleSet.Open(ensembles!, parse.GetValue(allowMissing));
                 WarnIfIncomplete(set, parse.InvocationConfiguration.Error);
-                input = MomentsInput.FromEnsembles(ensembles!, shards: set.Shards.ToString());
+                input = MomentsInput.FromEnsembles(ensembles!);
             }
             var settings = new EnsembleMomentsSettings(parse.GetValue(triplets), parse.GetValue(symmetrize), parse.GetValue(bootstrap), parse.GetValue(seed));
             var progress = new ConsoleProgress(parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Quiet));

@@ -56,11 +56,12 @@ public sealed record MomentsInput(Architecture? Architecture, int SpinCount, IEn
 {
     /// <summary>
     /// One or more ensemble files (shards merge exactly), restricted to the networks <paramref name="networkFilter"/>
-    /// accepts when given; <paramref name="source"/> labels them (null: their full paths).
+    /// accepts when given; <paramref name="source"/> labels them (null: their full paths). Which shards of their
+    /// collection they are is read from their headers (whether an incomplete set is acceptable is the caller's decision).
     /// </summary>
-    public static MomentsInput FromEnsembles(IReadOnlyList<string> paths, string? source = null, Func<int, bool>? networkFilter = null,
-        string? shards = null, CancellationToken ct = default)
+    public static MomentsInput FromEnsembles(IReadOnlyList<string> paths, string? source = null, Func<int, bool>? networkFilter = null, CancellationToken ct = default)
     {
+        string shards = EnsembleSet.Open(paths, allowMissingShards: true).Shards.ToString();
         var (architecture, chunks) = EnsembleMoments.OpenEnsembles(paths, ct);
         if (networkFilter != null) chunks = chunks.Select(c => c.Where(networkFilter)).Where(c => c.Count > 0);
         return new MomentsInput(architecture, architecture.WeightCount, chunks, source ?? string.Join(",", paths.Select(Path.GetFullPath)), true, shards);

@@ -478,7 +478,7 @@ public static class RunPipeline
     /// </summary>
     public static MomentsResult ScenarioMoments(RunConfig config, string scenario, Architecture architecture, IReadOnlyList<string> ensembles,
         string source, Func<int, bool>? networkFilter, IProgress<ProgressReport>? progress, CancellationToken ct) =>
-        EnsembleMoments.Run(MomentsInput.FromEnsembles(ensembles, source, networkFilter, ct: ct), MomentsSettingsFor(config, scenario, architecture), progress, ct);
+        EnsembleMoments.Run(MomentsInput.FromEnsembles(ensembles, source, networkFilter, ct), MomentsSettingsFor(config, scenario, architecture), progress, ct);
 
     /// <summary>
     /// The moments settings of a scenario under a run configuration: the fit's triplet count, the statistics' symmetrisation
