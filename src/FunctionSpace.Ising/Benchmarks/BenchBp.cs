@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.IO;
 using FunctionSpace.Ising.Models;
+using FunctionSpace.Ising.Randomness;
 
 namespace FunctionSpace.Ising.Benchmarks;
 
@@ -67,6 +68,9 @@ public sealed record BenchBpResult(BenchBpSettings Settings, IReadOnlyList<Bench
 /// </summary>
 public static class BenchBp
 {
+    // The streams of the bench's seed tree: the learning-like perturbations, the synthetic model, the landscape's reference and TAP starts.
+    private const int PerturbationStream = 0, SyntheticModelStream = 1, LandscapeStream = 2;
+
     /// <summary>The study's numpy BP: seconds per learning step.</summary>
     public const double BaselineSeconds = 0.19;
 
@@ -82,7 +86,7 @@ public static class BenchBp
             var options = new BpOptions(settings.Damping, settings.Tolerance) { AndersonDepth = settings.AndersonDepth };
             var first = BeliefPropagation.Run(model, options);
             if (!first.Converged) throw new InputException($"bench bp: {name}: {first.Describe()}");
-            var rng = new Random((int)(settings.Seed & 0x7fffffff));
+            var rng = new SeedTree(settings.Seed).Child(PerturbationStream).Generator();
             var messages = first.Messages;
             var current = model;
             long sweeps = 0;
@@ -94,7 +98,7 @@ public static class BenchBp
             Moments? sparePairs = null;
             for (int s = 0; s < settings.Steps; s++)
             {
-                current = Perturb(current, settings.Step, rng);
+                current = Perturb(current, settings.Step, ref rng);
                 process.Refresh();
                 var cpuBefore = process.TotalProcessorTime;
                 var timer = Stopwatch.StartNew();
@@ -121,8 +125,8 @@ public static class BenchBp
     private static BpLandscapeTiming Landscape(IsingModel model, BpOptions options, BpMessages start, BenchBpSettings settings)
     {
         int n = model.Size;
-        var rng = new Random((int)(settings.Seed & 0x7fffffff) + 2);
-        var reference = Enumerable.Range(0, n).Select(_ => rng.Next(2) == 0 ? 1.0 : -1.0).ToArray();
+        var rng = new SeedTree(settings.Seed).Child(LandscapeStream).Generator();
+        var reference = Enumerable.Range(0, n).Select(_ => rng.NextInt(2) == 0 ? 1.0 : -1.0).ToArray();
         int points = settings.Points;
         var xs = Enumerable.Range(0, points).Select(k => k / (double)(points - 1)).ToList();
         var path = xs.Concat(Enumerable.Reverse(xs)).ToList();
@@ -169,20 +173,20 @@ public static class BenchBp
         }
         yield return ("under-para LB+ITER+RB, h_FULL", new IsingModel(hFull, j));
 
-        var rng = new Random((int)(seed & 0x7fffffff) + 1);
+        var rng = new SeedTree(seed).Child(SyntheticModelStream).Generator();
         var js = new double[n * n];
         for (int a = 0; a < n; a++)
             for (int b = a + 1; b < n; b++)
             {
                 // Mean 0.005 and spread 0.5/√N: dense, weakly frustrated, paramagnetic like the fitted models.
-                double v = 0.005 + 0.5 / Math.Sqrt(n) * Gaussian(rng);
+                double v = 0.005 + 0.5 / Math.Sqrt(n) * rng.NextGaussian();
                 js[a * n + b] = v;
                 js[b * n + a] = v;
             }
         yield return ("synthetic dense (SK, beta 0.5)", new IsingModel(Enumerable.Range(0, n).Select(_ => 0.2 * (2 * rng.NextDouble() - 1)).ToArray(), js));
     }
 
-    private static IsingModel Perturb(IsingModel model, double size, Random rng)
+    private static IsingModel Perturb(IsingModel model, double size, ref SplitMix64 rng)
     {
         int n = model.Size;
         var j = (double[])model.Couplings.Clone();
@@ -194,14 +198,9 @@ public static class BenchBp
                 j[a * n + b] = v;
                 j[b * n + a] = v;
             }
-        var h = model.Fields.Select(x => x + size * (2 * rng.NextDouble() - 1)).ToArray();
+        var h = new double[n];
+        for (int i = 0; i < n; i++) h[i] = model.Fields[i] + size * (2 * rng.NextDouble() - 1);
         return new IsingModel(h, j);
-    }
-
-    private static double Gaussian(Random rng)
-    {
-        double u1 = 1 - rng.NextDouble(), u2 = rng.NextDouble();
-        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 
     /// <summary>Prints the result as <c>fsi bench bp</c> does.</summary>

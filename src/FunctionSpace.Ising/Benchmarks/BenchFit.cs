@@ -6,6 +6,7 @@ using FunctionSpace.Ising.Inverse;
 using FunctionSpace.Ising.IO;
 using FunctionSpace.Ising.Landscape;
 using FunctionSpace.Ising.Models;
+using FunctionSpace.Ising.Randomness;
 
 namespace FunctionSpace.Ising.Benchmarks;
 
@@ -184,6 +185,9 @@ public static class BenchFit
 {
     private const int WarmupSteps = 40;
 
+    // The stream of the bench's seed tree from which the synthetic PL configurations are drawn.
+    private const int SyntheticSpinsStream = 0;
+
     /// <summary>Baselines and targets: numpy BP per step, step target, full-fit target, PL target, PL with torch products (68 L-BFGS iterations, idle machine).</summary>
     public const double BaselineStepSeconds = 0.19, TargetStepSeconds = 0.020, TargetFitSeconds = 60, TargetPlSeconds = 120, BaselinePlSeconds = 170.7;
 
@@ -227,7 +231,7 @@ public static class BenchFit
             // Synthetic configurations: independent spins with the data magnetisations (a PL timing, not a physics test).
             int n = data.Size, m = settings.Configurations;
             var spins = new sbyte[(long)m * n];
-            var rng = new Random((int)(settings.Seed & 0x7fffffff));
+            var rng = new SeedTree(settings.Seed).Child(SyntheticSpinsStream).Generator();
             for (long k = 0; k < spins.LongLength; k++)
                 spins[k] = rng.NextDouble() < 0.5 * (1 + data.Magnetisations[(int)(k % n)]) ? (sbyte)1 : (sbyte)-1;
             if (settings.Gemm || settings.GemmDetail) gemm = GemmThroughput(spins, m, n, settings.GemmDetail);
@@ -416,7 +420,7 @@ public static class BenchFit
     // kernel used it, and each SingleGemm path this CPU runs (AVX-512, AVX2). A random W and G: the timing does not depend on values.
     private static GemmThroughputResult GemmThroughput(sbyte[] spins, int m, int n, bool detail)
     {
-        var rng = new Random(7);
+        var rng = new SplitMix64(7);
         var w = new float[n * n];
         for (int k = 0; k < w.Length; k++) w[k] = (float)(rng.NextDouble() - 0.5) * 0.02f;
         var g = new float[m * n];

@@ -17,7 +17,7 @@ public sealed record BenchLandscapeSettings(string? ReferenceDirectory = null, i
     public const double CrossCouplingScale = 0.004;
 
     /// <summary>Seed of the weak couplings of the dense model.</summary>
-    public const int CrossCouplingSeed = 1;
+    public const ulong CrossCouplingSeed = 1;
 
     /// <summary>Throws an <see cref="InputException"/> naming the option when a value is out of range.</summary>
     public void Validate()

@@ -1,5 +1,6 @@
 using FunctionSpace.Ising.Landscape;
 using FunctionSpace.Ising.Models;
+using FunctionSpace.Ising.Randomness;
 
 namespace FunctionSpace.Ising.Benchmarks;
 
@@ -7,18 +8,17 @@ namespace FunctionSpace.Ising.Benchmarks;
 public static class BenchModels
 {
     /// <summary>The model plus Gaussian couplings N(0, scale²) on every pair the model leaves at exactly zero (seeded).</summary>
-    public static IsingModel WithWeakCrossCouplings(IsingModel model, double scale, int seed)
+    public static IsingModel WithWeakCrossCouplings(IsingModel model, double scale, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(model);
         int n = model.Size;
         var j = (double[])model.Couplings.Clone();
-        var rng = new Random(seed);
+        var rng = new SplitMix64(seed);
         for (int a = 0; a < n; a++)
             for (int b = a + 1; b < n; b++)
             {
                 if (j[a * n + b] != 0) continue;
-                double u1 = 1 - rng.NextDouble(), u2 = rng.NextDouble();
-                double v = scale * Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+                double v = scale * rng.NextGaussian();
                 j[a * n + b] = v;
                 j[b * n + a] = v;
             }
