@@ -28,8 +28,8 @@ public sealed record EnsembleMomentsSettings(int Triplets = EnsembleMomentsSetti
         ForSpins(0).Validate();
     }
 
-    /// <summary>The seed of the triplet draw.</summary>
-    public ulong TripletSeed => new SeedTree(Seed).Child(SeedStreams.Triplets).Seed;
+    /// <summary>The seed node of the triplet draw.</summary>
+    public SeedTree TripletSeeds => new SeedTree(Seed).Child(SeedStreams.Triplets);
 
     /// <summary>The seed of the bootstrap over networks.</summary>
     public ulong BootstrapSeed => new SeedTree(Seed).Child(SeedStreams.Bootstrap).Seed;
@@ -37,7 +37,7 @@ public sealed record EnsembleMomentsSettings(int Triplets = EnsembleMomentsSetti
     /// <summary>The accumulation settings for configurations of <paramref name="spinCount"/> spins (the triplets drawn here).</summary>
     public MomentsSettings ForSpins(int spinCount) => new()
     {
-        Triplets = TripletSampler.Sample(spinCount, Triplets, new Random(unchecked((int)TripletSeed))),
+        Triplets = TripletSampler.Sample(spinCount, Triplets, TripletSeeds),
         Symmetrize = Symmetrize,
         BootstrapReplicates = BootstrapReplicates,
         BootstrapSeed = BootstrapSeed,
