@@ -239,7 +239,7 @@ public static class RunPipeline
 
         string momentsStem = Path.Combine(dir, "moments", "moments");
         var statistics = config.StatisticsOrDefault;
-        stage($"{scenario}/moments", StageRunner.Key("moments-v2", config.Fit.Triplets.ToString(CultureInfo.InvariantCulture),
+        stage($"{scenario}/moments", StageRunner.Key("moments-v3", config.Fit.Triplets.ToString(CultureInfo.InvariantCulture),
             config.Seed.ToString(CultureInfo.InvariantCulture), JsonSerializer.Serialize(statistics), runner.OutputsKey($"{scenario}/collect")), () =>
         {
             ResetDirectory(runner, Path.Combine(dir, "moments"));
