@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FunctionSpace.Ising.Benchmarks;
 using FunctionSpace.Ising.Data;
 using FunctionSpace.Ising.Networks;
 using FunctionSpace.Ising.Training;
@@ -34,12 +35,13 @@ internal static class CollectCommand
         var scenario = new Option<string>("--scenario") { Description = "under (60k images, 20-15-15-10), over (first 500 images, batch 100), shallow (60k, 20-10)", DefaultValueFactory = _ => "under" };
         scenario.AcceptOnlyFromAmong("under", "over", "shallow");
         var output = new Option<string>("--out", "-o") { Description = "Output file: the ensemble (.fsie)", Required = true };
-        var networks = new Option<int>("--networks") { Description = "Networks to train (all shards together)", DefaultValueFactory = _ => 128 };
-        var samples = new Option<int>("--samples") { Description = "Configurations sampled from each trained network", DefaultValueFactory = _ => 100 };
-        var threshold = new Option<double>("--threshold") { Description = "Minimal test accuracy of a kept configuration", DefaultValueFactory = _ => 0.0 };
+        var defaults = CollectionSettings.ForScenario("under", "");
+        var networks = new Option<int>("--networks") { Description = "Networks to train (all shards together)", DefaultValueFactory = _ => defaults.Networks };
+        var samples = new Option<int>("--samples") { Description = "Configurations sampled from each trained network", DefaultValueFactory = _ => defaults.Samples };
+        var threshold = new Option<double>("--threshold") { Description = "Minimal test accuracy of a kept configuration", DefaultValueFactory = _ => defaults.Threshold };
         var selection = new Option<string>("--select") { Description = "all: every sample above threshold; best: each network's best sample", DefaultValueFactory = _ => "all" };
         selection.AcceptOnlyFromAmong("all", "best");
-        var block = new Option<int>("--block") { Description = "Networks trained together as one batch (one chunk, the unit of resume and sharding)", DefaultValueFactory = _ => 64 };
+        var block = new Option<int>("--block") { Description = "Networks trained together as one batch (one chunk, the unit of resume and sharding)", DefaultValueFactory = _ => defaults.BlockSize };
         var epochs = new Option<int?>("--epochs") { Description = $"Training epochs [default: {ScenarioDefault(c => c.Training.Epochs)}]" };
         var learningRate = new Option<double?>("--learning-rate") { Description = $"Adam learning rate [default: {ScenarioDefault(c => c.Training.LearningRate)}]" };
         var batchSize = new Option<int?>("--batch-size") { Description = $"Mini-batch size [default: {ScenarioDefault(c => c.Training.BatchSize)}]" };
@@ -52,19 +54,23 @@ internal static class CollectCommand
         var symmetric = new Option<double>("--symmetric-fraction") { Description = "Fraction of the ensemble made of random hidden-node permutations of kept configurations", DefaultValueFactory = _ => 0.0 };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted --out file (keeps its whole chunks, reruns the rest)" };
         var shard = new Option<string>("--shard") { Description = "i/n: collect only blocks b with b mod n = i (merge the shards with fsi ensemble merge)", DefaultValueFactory = _ => "0/1" };
+        var summaryDir = new Option<string?>("--summary-dir")
+        {
+            Description = "Also write collect.json (sizes, effective sample size, overlaps, accuracies) and the accuracy histogram there, as fsi run's collect stage does",
+        };
         var created = new Option<string?>("--created") { Description = "Creation time recorded in the header (ISO 8601, or unix seconds) [default: $SOURCE_DATE_EPOCH, else now]" };
 
         var threads = ThreadsOption();
         var command = new Command("collect", "Train mean-field binary networks in batches, sample and select weight configurations, write an ensemble file")
         {
             dataDir, components, cacheDir, seed, scenario, output, networks, samples, threshold, selection, block, epochs, learningRate,
-            batchSize, l2, initStd, trainCount, freeze, canonical, canonicalDigit, symmetric, resume, shard, created, threads,
+            batchSize, l2, initStd, trainCount, freeze, canonical, canonicalDigit, symmetric, resume, shard, created, summaryDir, threads,
         };
         command.SetAction(parse =>
         {
             string name = parse.GetValue(scenario)!;
-            var defaults = CollectionSettings.ForScenario(name, parse.GetValue(output)!, parse.GetValue(components));
-            var t = defaults.Training;
+            var scenarioDefaults = CollectionSettings.ForScenario(name, parse.GetValue(output)!, parse.GetValue(components));
+            var t = scenarioDefaults.Training;
             var training = t with
             {
                 Epochs = parse.GetValue(epochs) ?? t.Epochs,
@@ -75,10 +81,10 @@ internal static class CollectCommand
                 FreezeInterior = parse.GetValue(freeze),
             };
             var (shardIndex, shardCount) = ParseShard(parse.GetValue(shard)!);
-            var settings = defaults with
+            var settings = scenarioDefaults with
             {
                 Training = training,
-                TrainCount = parse.GetValue(trainCount) ?? defaults.TrainCount,
+                TrainCount = parse.GetValue(trainCount) ?? scenarioDefaults.TrainCount,
                 Networks = parse.GetValue(networks),
                 Samples = parse.GetValue(samples),
                 Threshold = parse.GetValue(threshold),
@@ -93,16 +99,17 @@ internal static class CollectCommand
                 CanonicalDigit = parse.GetValue(canonicalDigit),
                 SymmetricFraction = parse.GetValue(symmetric),
             };
-            if (training.FreezeInterior && settings.Architecture.Layers < 3)
-                throw new InputException($"--freeze-interior: the {name} network {settings.Architecture} has no hidden-to-hidden layer");
             settings.ValidateSizes();   // before the data are loaded, and long before the file is created
             IO.OutputTarget.Resolve(settings.OutputPath);
+            string? summaryDirectory = parse.GetValue(summaryDir);
+            if (summaryDirectory != null && File.Exists(summaryDirectory)) throw new InputException($"--summary-dir: {summaryDirectory} is a file, not a directory");
             ApplyThreads(parse.GetValue(threads));
             var data = DatasetLoader.Load(parse.GetValue(dataDir), settings.Architecture.Widths[0], parse.GetValue(cacheDir)).Reduced;
             var progress = new ConsoleProgress(Console.Error, parse.GetValue(CliApp.Quiet));
-            var result = EnsembleCollection.Collect(settings, data, progress, CancellationToken.None);
+            var result = EnsembleCollection.Run(settings, data, progress, CancellationToken.None);
             progress.Finish();
-            WriteSummary(Console.Out, settings, result);
+            if (summaryDirectory != null) CollectionReports.Write(CollectionReports.Of(settings, result), summaryDirectory);
+            WriteSummary(parse.InvocationConfiguration.Output, settings, result);
             return CliApp.ExitOk;
         });
         return command;

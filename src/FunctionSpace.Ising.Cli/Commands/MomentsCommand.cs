@@ -19,7 +19,7 @@ internal static class MomentsCommand
         {
             Description = "Network widths of --spins, e.g. 20-15-15-10 (needed there for --symmetrize; an ensemble file records its own)",
         };
-        var triplets = new Option<int>("--triplets") { Description = "Random triplets for three-point correlations", DefaultValueFactory = _ => 10000 }.InRange(0, Pipeline.FitConfig.MaxTriplets);
+        var triplets = new Option<int>("--triplets") { Description = "Random triplets for three-point correlations", DefaultValueFactory = _ => EnsembleMomentsSettings.DefaultTriplets }.InRange(0, EnsembleMomentsSettings.MaxTriplets);
         var symmetrize = new Option<bool>("--symmetrize")
         {
             Description = "Also the moments of the hidden-node-permutation-symmetric distribution (every moment averaged exactly over the " +
@@ -50,46 +50,21 @@ internal static class MomentsCommand
             if ((ensembles is { Length: > 0 }) == (spinsPath != null)) throw new InputException("give exactly one input: --ensemble or --spins");
             string? widths = parse.GetValue(architectureOption);
             if (widths != null && spinsPath == null) throw new InputException("--architecture: only for --spins (an ensemble file records its architecture)");
-            Architecture? architecture;
-            IEnumerable<EnsembleChunk> chunks;
-            int n;
-            string source;
-            string? shards = null;
-            if (spinsPath != null)
-            {
-                var chunk = EnsembleMoments.ReadSpinsNpy(spinsPath);
-                architecture = widths == null ? null : Architecture.Parse(widths);
-                n = chunk.SpinCount;
-                if (architecture != null && architecture.WeightCount != n)
-                    throw new InputException($"--architecture: {architecture} has {architecture.WeightCount} weights, {spinsPath} has {n} spins per row");
-                chunks = [chunk];
-                source = Path.GetFullPath(spinsPath);
-            }
+            MomentsInput input;
+            if (spinsPath != null) input = MomentsInput.FromSpins(spinsPath, widths == null ? null : Architecture.Parse(widths));
             else
             {
                 var set = EnsembleSet.Open(ensembles!, parse.GetValue(allowMissing));
                 WarnIfIncomplete(set, parse.InvocationConfiguration.Error);
-                shards = set.Shards.ToString();
-                (architecture, chunks) = EnsembleMoments.OpenEnsembles(ensembles!);
-                n = architecture.WeightCount;
-                source = string.Join(",", ensembles!.Select(Path.GetFullPath));
+                input = MomentsInput.FromEnsembles(ensembles!);
             }
-            ulong seedValue = parse.GetValue(seed);
-            var settings = new MomentsSettings
-            {
-                Triplets = TripletSampler.Sample(n, parse.GetValue(triplets), new Random(unchecked((int)seedValue))),
-                Symmetrize = parse.GetValue(symmetrize),
-                BootstrapReplicates = parse.GetValue(bootstrap),
-                BootstrapSeed = seedValue,
-            };
+            var settings = new EnsembleMomentsSettings(parse.GetValue(triplets), parse.GetValue(symmetrize), parse.GetValue(bootstrap), parse.GetValue(seed));
             var progress = new ConsoleProgress(parse.InvocationConfiguration.Error, parse.GetValue(CliApp.Quiet));
-            var result = EnsembleMoments.Compute(chunks, n, architecture, settings, source, networkIdsKnown: spinsPath == null, progress);
+            var result = EnsembleMoments.Run(input, settings, progress);
             progress.Finish();
             string stem = parse.GetValue(output)!;
-            var extra = new Dictionary<string, object?> { ["seed"] = seedValue, ["architecture"] = architecture?.ToString() };
-            if (shards != null) extra["shards"] = shards;
-            EnsembleMoments.Write(result, stem, extra);
-            WriteSummary(parse.InvocationConfiguration.Output, result, n, stem);
+            EnsembleMoments.Write(result, input, settings, stem);
+            WriteSummary(parse.InvocationConfiguration.Output, result, input.SpinCount, stem);
             return CliApp.ExitOk;
         });
         return command;

@@ -55,7 +55,7 @@ public sealed record MomentsResult(DataMoments Raw, DataMoments? Symmetric, Ense
 /// One pass over an ensemble: plain moments, optionally the permutation-symmetric ones (triplets averaged per
 /// configuration over their orbits), network statistics, and the bootstrap over networks; written beside each other.
 /// </summary>
-public static class EnsembleMoments
+public static partial class EnsembleMoments
 {
     /// <summary>
     /// The chunks of one or more ensemble files (shards of a collection merge exactly) and their architecture; network

@@ -1,3 +1,4 @@
+using FunctionSpace.Ising.Randomness;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -139,10 +140,11 @@ public static class TripletSampler
 {
     /// <summary>
     /// <paramref name="count"/> distinct triplets i &lt; j &lt; k of <paramref name="spinCount"/> spins drawn
-    /// uniformly with <paramref name="random"/> (T×3 row-major); all of them when fewer exist.
+    /// uniformly with the generator of <paramref name="seeds"/> (T×3 row-major); all of them when fewer exist.
     /// </summary>
-    public static int[] Sample(int spinCount, int count, Random random)
+    public static int[] Sample(int spinCount, int count, SeedTree seeds)
     {
+        var random = seeds.Generator();
         long available = spinCount < 3 ? 0 : (long)spinCount * (spinCount - 1) * (spinCount - 2) / 6;
         if (count < 0) throw new InputException($"--triplets: {count} must be ≥ 0");
         var seen = new HashSet<(int, int, int)>();
@@ -154,7 +156,7 @@ public static class TripletSampler
         }
         while (seen.Count < count)
         {
-            int a = random.Next(spinCount), b = random.Next(spinCount), c = random.Next(spinCount);
+            int a = random.NextInt(spinCount), b = random.NextInt(spinCount), c = random.NextInt(spinCount);
             if (a == b || b == c || a == c) continue;
             Span<int> t = [a, b, c];
             t.Sort();

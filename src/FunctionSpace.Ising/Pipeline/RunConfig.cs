@@ -99,8 +99,8 @@ public sealed record FitConfig(string[]? Parts = null, string Method = FitDefaul
         return this;
     }
 
-    /// <summary>Most sampled triplets of the three-point check (all C(675, 3) would be 51 million).</summary>
-    public const int MaxTriplets = 5_000_000;
+    /// <summary>Most sampled triplets of the three-point check (<see cref="Ensembles.EnsembleMomentsSettings.MaxTriplets"/>).</summary>
+    public const int MaxTriplets = Ensembles.EnsembleMomentsSettings.MaxTriplets;
 }
 
 /// <summary>Landscape settings of a run.</summary>

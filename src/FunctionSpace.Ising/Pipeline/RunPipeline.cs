@@ -209,7 +209,7 @@ public static class RunPipeline
         string ensembleRelative = Path.Combine(dir, EnsembleFile);
         var collection = CollectionSettingsFor(config, scenario, runner.PathOf(ensembleRelative));
         var architecture = collection.Architecture;
-        string collectKey = StageRunner.Key("collect-v2", sourceKey, Convert.ToHexString(collection.Header().ToBytes()));
+        string collectKey = StageRunner.Key(EnsembleCollection.AlgorithmVersion, sourceKey, Convert.ToHexString(collection.Header().ToBytes()));
 
         string[] shards = ShardsOf(config, scenario);
         if (shards.Length > 0)
@@ -221,15 +221,12 @@ public static class RunPipeline
         stage($"{scenario}/collect", collectKey, () =>
         {
             string path = runner.PathOf(ensembleRelative);
-            float[] kept, best;
-            var summary = new JsonObject();
+            CollectionReport report;
             if (shards.Length > 0)
             {
                 // Continue from ensembles collected elsewhere (e.g. shards of a cluster job array): merge them exactly.
                 long count = EnsembleTools.Merge(shards, path, ct, config.AllowMissingShards);
-                (kept, best) = Accuracies(path, ct);
-                summary["imported_from"] = new JsonArray(shards.Select(s => (JsonNode)Path.GetFullPath(s)).ToArray());
-                summary["configurations"] = count;
+                report = CollectionReports.OfImport(scenario, path, shards, count, collection.Threshold, ct);
             }
             else
             {
@@ -239,49 +236,22 @@ public static class RunPipeline
                 bool resumable = File.Exists(path) && File.Exists(marker) && File.ReadAllText(marker) == collectKey;
                 if (!resumable && File.Exists(path)) File.Delete(path);
                 AtomicWrite(marker, collectKey);
-                var result = EnsembleCollection.Collect(collection with { Resume = resumable }, data.Value, progress, ct);
-                kept = result.KeptAccuracies;
-                best = Accuracies(path, ct).Best;
-                summary["networks"] = collection.Networks;
-                summary["samples_per_network"] = collection.Samples;
-                summary["configurations"] = result.ConfigurationsKept;
-                summary["train_seconds"] = result.TrainSeconds;
-                summary["evaluate_seconds"] = result.EvaluateSeconds;
-                summary["diverged_networks"] = result.DivergedNetworks;
+                var settings = collection with { Resume = resumable };
+                report = CollectionReports.Of(settings, EnsembleCollection.Run(settings, data.Value, progress, ct), ct);
             }
-            if (kept.Length == 0)
-                throw new InputException($"collect ({scenario}): no configuration reached the threshold {collection.Threshold}; lower --threshold or train longer");
-            // Samples of one trained network are nearly identical, so the sample size of every moment is the number
-            // of independently trained networks, not of configurations.
-            using (var reader = EnsembleReader.Open(path))
-            {
-                var statistics = EnsembleStatistics.FromChunks(reader.ReadChunks(ct), reader.Header.Architecture, ct);
-                summary["effective_sample_size"] = statistics.EffectiveSampleSize;
-                summary["selection"] = reader.Header.Parameter("selection") ?? "all";
-                summary["overlaps"] = new JsonArray(statistics.Overlaps.Select(o => (JsonNode)new JsonObject
-                {
-                    ["part"] = o.Part,
-                    ["within_network"] = Finite(o.Within),
-                    ["between_networks"] = Finite(o.Between),
-                }).ToArray());
-            }
-            summary["threshold"] = collection.Threshold;
-            summary["accuracy_mean"] = kept.Average();
-            summary["accuracy_max"] = kept.Max();
-            summary["best_per_network_mean"] = best.Length == 0 ? 0 : best.Average();
-            var accuracy = RunFigures.AccuracyHistogram(runner.PathOf(Path.Combine(dir, "accuracy")), scenario, kept, best);
-            WriteJson(runner, Path.Combine(dir, "collect.json"), summary);
-            return [ensembleRelative, Path.Combine(dir, "collect.json"), .. accuracy.Select(f => Path.Combine(dir, f))];
+            var written = CollectionReports.Write(report, runner.PathOf(dir));
+            return [ensembleRelative, .. written.Select(f => Path.Combine(dir, f))];
         });
 
         string momentsStem = Path.Combine(dir, "moments", "moments");
         var statistics = config.StatisticsOrDefault;
-        stage($"{scenario}/moments", StageRunner.Key("moments-v2", config.Fit.Triplets.ToString(CultureInfo.InvariantCulture),
+        stage($"{scenario}/moments", StageRunner.Key(EnsembleMoments.AlgorithmVersion, config.Fit.Triplets.ToString(CultureInfo.InvariantCulture),
             config.Seed.ToString(CultureInfo.InvariantCulture), JsonSerializer.Serialize(statistics), runner.OutputsKey($"{scenario}/collect")), () =>
         {
             ResetDirectory(runner, Path.Combine(dir, "moments"));
-            var result = ScenarioMoments(config, scenario, architecture, [runner.PathOf(ensembleRelative)], ensembleRelative, networkFilter: null, progress, ct);
-            EnsembleMoments.Write(result, runner.PathOf(momentsStem), new Dictionary<string, object?> { ["architecture"] = architecture.ToString(), ["seed"] = config.Seed });
+            var input = MomentsInput.FromEnsembles([runner.PathOf(ensembleRelative)], ensembleRelative, ct: ct);
+            var settings = MomentsSettingsFor(config, scenario, architecture);
+            EnsembleMoments.Write(EnsembleMoments.Run(input, settings, progress, ct), input, settings, runner.PathOf(momentsStem));
             return FilesUnder(runner, Path.Combine(dir, "moments"));
         });
 
@@ -320,7 +290,7 @@ public static class RunPipeline
         {
             string splitDir = Path.Combine(dir, "split-half");
             var splitParts = SplitHalf.Parts(models.Select(m => m.Name).ToArray());
-            stage($"{scenario}/split-half", StageRunner.Key(SplitHalf.AlgorithmVersion, FitPipeline.AlgorithmVersion, LandscapeJob.AlgorithmVersion, JsonSerializer.Serialize(config.Fit), JsonSerializer.Serialize(config.Landscape),
+            stage($"{scenario}/split-half", StageRunner.Key(SplitHalf.AlgorithmVersion, EnsembleMoments.AlgorithmVersion, FitPipeline.AlgorithmVersion, LandscapeJob.AlgorithmVersion, JsonSerializer.Serialize(config.Fit), JsonSerializer.Serialize(config.Landscape),
                 JsonSerializer.Serialize(statistics), string.Join(",", splitParts), config.Seed.ToString(CultureInfo.InvariantCulture),
                 runner.OutputsKey($"{scenario}/collect"), runner.OutputsKey($"{scenario}/fit")), () =>
             {
@@ -470,20 +440,18 @@ public static class RunPipeline
     /// networks <paramref name="networkFilter"/> accepts when given (the split-half check).
     /// </summary>
     public static MomentsResult ScenarioMoments(RunConfig config, string scenario, Architecture architecture, IReadOnlyList<string> ensembles,
-        string source, Func<int, bool>? networkFilter, IProgress<ProgressReport>? progress, CancellationToken ct)
+        string source, Func<int, bool>? networkFilter, IProgress<ProgressReport>? progress, CancellationToken ct) =>
+        EnsembleMoments.Run(MomentsInput.FromEnsembles(ensembles, source, networkFilter, ct), MomentsSettingsFor(config, scenario, architecture), progress, ct);
+
+    /// <summary>
+    /// The moments settings of a scenario under a run configuration: the fit's triplet count, the statistics' symmetrisation
+    /// (only where hidden nodes can be relabelled) and bootstrap, and the scenario's node of the seed tree.
+    /// </summary>
+    public static EnsembleMomentsSettings MomentsSettingsFor(RunConfig config, string scenario, Architecture architecture)
     {
         var statistics = config.StatisticsOrDefault;
-        var triplets = TripletSampler.Sample(architecture.WeightCount, config.Fit.Triplets, new Random(unchecked((int)DerivedSeed(config.Seed, scenario, SeedStreams.Triplets))));
-        var (_, chunks) = EnsembleMoments.OpenEnsembles(ensembles, ct);
-        if (networkFilter != null) chunks = chunks.Select(c => c.Where(networkFilter)).Where(c => c.Count > 0);
-        var settings = new MomentsSettings
-        {
-            Triplets = triplets,
-            Symmetrize = statistics.Symmetrize && !new NodeOrbits(architecture).IsTrivial,
-            BootstrapReplicates = statistics.BootstrapReplicates,
-            BootstrapSeed = DerivedSeed(config.Seed, scenario, SeedStreams.Bootstrap),
-        };
-        return EnsembleMoments.Compute(chunks, architecture.WeightCount, architecture, settings, source, networkIdsKnown: true, progress, ct);
+        return new EnsembleMomentsSettings(config.Fit.Triplets, statistics.Symmetrize && !new NodeOrbits(architecture).IsTrivial,
+            statistics.BootstrapReplicates, new SeedTree(config.Seed).Child(scenario).Seed);
     }
 
     /// <summary>The scenarios of a run: from the configuration, or from the headers of the ensembles it starts from.</summary>
@@ -497,21 +465,6 @@ public static class RunPipeline
     {
         if (config.FromEnsembles is not { Length: > 0 } files) return [];
         return files.Where(f => { using var r = EnsembleReader.Open(f); return r.Header.Scenario == scenario; }).ToArray();
-    }
-
-    // Accuracies of every stored configuration, and the best one of each network.
-    private static (float[] Kept, float[] Best) Accuracies(string path, CancellationToken ct)
-    {
-        var kept = new List<float>();
-        var best = new Dictionary<int, float>();
-        using var reader = EnsembleReader.Open(path);
-        foreach (var chunk in reader.ReadChunks(ct))
-        {
-            kept.AddRange(chunk.Accuracies);
-            for (int k = 0; k < chunk.Count; k++)
-                best[chunk.NetworkIds[k]] = Math.Max(best.GetValueOrDefault(chunk.NetworkIds[k], 0f), chunk.Accuracies[k]);
-        }
-        return (kept.ToArray(), best.OrderBy(p => p.Key).Select(p => p.Value).ToArray());
     }
 
     /// <summary>The collection settings of a scenario under a run configuration.</summary>

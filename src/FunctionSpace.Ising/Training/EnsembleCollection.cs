@@ -109,6 +109,8 @@ public sealed record CollectionSettings(string Scenario, Architecture Architectu
         if (Samples < 1) throw new InputException($"--samples: {Samples} must be at least 1");
         if (BlockSize < 1) throw new InputException($"--block: {BlockSize} must be at least 1");
         if (!(SymmetricFraction >= 0 && SymmetricFraction < 1)) throw new InputException($"--symmetric-fraction: {SymmetricFraction} is outside [0, 1)");
+        if (Training.FreezeInterior && Architecture.Layers < 3)
+            throw new InputException($"--freeze-interior: the {Scenario} network {Architecture} has no hidden-to-hidden layer");
         int n = Architecture.WeightCount;
         double perBlock = (double)Math.Min(BlockSize, Networks) * Samples / (1 - SymmetricFraction);
         // A chunk holds its configurations' spins in one array and its payload (20 bytes + packed spins each) in one buffer.
@@ -156,14 +158,17 @@ public sealed record CollectionResult(EnsembleHeader Header, int BlocksRun, int 
 /// </summary>
 public static class EnsembleCollection
 {
+    /// <summary>Part of the run's cache key: changed whenever the same inputs and settings would give other outputs.</summary>
+    public const string AlgorithmVersion = "collect-v2";
+
     /// <summary>Seed of network <paramref name="index"/> (initialisation, data order, sampling).</summary>
     public static ulong NetworkSeed(ulong master, int index) => SplitMix64.Mix(master, index, 0);
 
     /// <summary>Seed of the noise generator of block <paramref name="block"/>.</summary>
     public static ulong BlockNoiseSeed(ulong master, int block) => SplitMix64.Mix(master, block, 5);
 
-    /// <summary>Runs (or resumes) a collection; see <see cref="CollectionSettings"/>.</summary>
-    public static CollectionResult Collect(CollectionSettings settings, ReducedDataset data,
+    /// <summary>Runs (or resumes) a collection into <see cref="CollectionSettings.OutputPath"/>; see <see cref="CollectionSettings"/>.</summary>
+    public static CollectionResult Run(CollectionSettings settings, ReducedDataset data,
         IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
         settings.Validate(data);
@@ -238,7 +243,7 @@ public static class EnsembleCollection
             var trained = MeanFieldTrainer.Train(architecture, trainInputs, trainLabels, seeds, BlockNoiseSeed(settings.Seed, block),
                 settings.Training, epochProgress, ct);
             trainClock.Stop();
-            if (trained.Stop == TrainingStop.Diverged) diverged += trained.FinalLosses.Count(l => !float.IsFinite(l));
+            if (trained.Stop.Reason == StopReason.Diverged) diverged += trained.FinalLosses.Count(l => !float.IsFinite(l));
             evaluateClock.Start();
             var chunk = SampleAndSelect(settings, block, seeds, trained, evaluator, canonicalEvaluator, best, ct);
             evaluated += (long)count * settings.Samples;

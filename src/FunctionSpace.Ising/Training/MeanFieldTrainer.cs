@@ -34,22 +34,14 @@ public sealed record MeanFieldOptions(double LearningRate = 0.3, int BatchSize =
     }
 }
 
-/// <summary>Why training stopped.</summary>
-public enum TrainingStop
-{
-    /// <summary>All epochs ran.</summary>
-    Completed,
-    /// <summary>A network's loss became NaN or infinite (its θ are unusable).</summary>
-    Diverged,
-}
-
 /// <summary>Trained mean-field networks.</summary>
 /// <param name="Networks">Number of networks K.</param>
 /// <param name="Theta">K × WeightCount logits θ (P(w = +1) = sigmoid θ), the study's spin order.</param>
 /// <param name="FinalLosses">Each network's mean mini-batch cross-entropy over its last epoch.</param>
 /// <param name="EpochsRun">Epochs completed.</param>
-/// <param name="Stop">Why training stopped.</param>
-public sealed record MeanFieldResult(int Networks, float[] Theta, float[] FinalLosses, int EpochsRun, TrainingStop Stop);
+/// <param name="Stop">Why training stopped: <see cref="StopReason.Completed"/> (every epoch ran) or <see cref="StopReason.Diverged"/>
+/// (a network's loss became NaN or infinite; its θ are unusable).</param>
+public sealed record MeanFieldResult(int Networks, float[] Theta, float[] FinalLosses, int EpochsRun, Stop Stop);
 
 /// <summary>
 /// LR-net mean-field training of K independent binary networks (Shayer, Levi &amp; Fetaya 2018, "Learning
@@ -97,7 +89,7 @@ public static class MeanFieldTrainer
                 SplitMix64.Mix(networkSeeds[net], 0, 2), NoiseSeed(networkSeeds[net], noiseSeed));
 
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads), CancellationToken = ct };
-        var stop = TrainingStop.Completed;
+        var stop = new Stop(StopReason.Completed, $"{options.Epochs} epochs");
         int epoch = 0;
         for (; epoch < options.Epochs; epoch++)
         {
@@ -111,7 +103,7 @@ public static class MeanFieldTrainer
                     return kernel;
                 }, _ => { });
             progress?.Report(new ProgressReport("train", epoch + 1, options.Epochs, "epochs", $"loss {networks.Average(w => w.EpochLoss):F4}"));
-            if (networks.Any(w => !double.IsFinite(w.EpochLoss))) { stop = TrainingStop.Diverged; epoch++; break; }
+            if (networks.Any(w => !double.IsFinite(w.EpochLoss))) { stop = new Stop(StopReason.Diverged, $"non-finite loss in epoch {epoch + 1}"); epoch++; break; }
         }
 
         var flat = new float[(long)k * weights];

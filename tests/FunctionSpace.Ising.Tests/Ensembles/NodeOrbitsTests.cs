@@ -142,7 +142,7 @@ public class NodeOrbitsTests
         var architecture = Architecture.Parse("3-3-3-2");
         int n = architecture.WeightCount, count = 20000;
         var spins = BiasedSpins(count, n, 5);
-        var triplets = TripletSampler.Sample(n, 300, new Random(4));
+        var triplets = TripletSampler.Sample(n, 300, new Randomness.SeedTree(4));
         var rng = new SplitMix64(99);
         var relabelled = new sbyte[spins.Length];
         for (int c = 0; c < count; c++)
@@ -171,7 +171,7 @@ public class NodeOrbitsTests
         var architecture = Architecture.Deep;
         int n = architecture.WeightCount, count = 30;
         var spins = BiasedSpins(count, n, 8);
-        var triplets = TripletSampler.Sample(n, 400, new Random(3));
+        var triplets = TripletSampler.Sample(n, 400, new Randomness.SeedTree(3));
         var whole = new OrbitTriplets(architecture, triplets);
         whole.Add(spins, count);
         var first = new OrbitTriplets(architecture, triplets);

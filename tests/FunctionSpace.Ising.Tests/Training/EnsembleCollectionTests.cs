@@ -26,16 +26,16 @@ public class EnsembleCollectionTests
     public void SameSettingsGiveByteIdenticalFilesAndShardsMergeToTheSingleRun()
     {
         string single = EnsembleTestData.TempFile("single.fsie");
-        var result = EnsembleCollection.Collect(Small(single), Data);
+        var result = EnsembleCollection.Run(Small(single), Data);
         Assert.Equal(3, result.BlocksRun);
         Assert.Equal(20L, result.ConfigurationsKept);
         string again = EnsembleTestData.TempFile("again.fsie");
-        EnsembleCollection.Collect(Small(again), Data);
+        EnsembleCollection.Run(Small(again), Data);
         Assert.Equal(File.ReadAllBytes(single), File.ReadAllBytes(again));
 
         string shard0 = EnsembleTestData.TempFile("s0.fsie"), shard1 = EnsembleTestData.TempFile("s1.fsie");
-        EnsembleCollection.Collect(Small(shard0) with { ShardIndex = 1, ShardCount = 2 }, Data);
-        EnsembleCollection.Collect(Small(shard1) with { ShardIndex = 0, ShardCount = 2 }, Data);
+        EnsembleCollection.Run(Small(shard0) with { ShardIndex = 1, ShardCount = 2 }, Data);
+        EnsembleCollection.Run(Small(shard1) with { ShardIndex = 0, ShardCount = 2 }, Data);
         string merged = EnsembleTestData.TempFile("merged.fsie");
         Assert.Equal(20L, EnsembleTools.Merge([shard0, shard1], merged));
         Assert.Equal(File.ReadAllBytes(single), File.ReadAllBytes(merged));
@@ -49,20 +49,20 @@ public class EnsembleCollectionTests
     public void ResumeAfterAnInterruptedRunLosesAndDuplicatesNothing()
     {
         string reference = EnsembleTestData.TempFile("ref.fsie");
-        EnsembleCollection.Collect(Small(reference), Data);
+        EnsembleCollection.Run(Small(reference), Data);
 
         string interrupted = EnsembleTestData.TempFile("int.fsie");
         using var cancel = new CancellationTokenSource();
         var stopAfterFirstBlock = new Progress(r => { if (r.Detail?.StartsWith("block 1/3, kept") == true) cancel.Cancel(); });
-        Assert.ThrowsAny<OperationCanceledException>(() => EnsembleCollection.Collect(Small(interrupted), Data, stopAfterFirstBlock, cancel.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => EnsembleCollection.Run(Small(interrupted), Data, stopAfterFirstBlock, cancel.Token));
         // A kill -9 in the middle of the next append leaves a torn chunk at the end.
         byte[] full = File.ReadAllBytes(reference);
         long intact = new FileInfo(interrupted).Length;
         using (var stream = new FileStream(interrupted, FileMode.Append)) stream.Write(full, (int)intact, 60);
 
-        var error = Assert.Throws<InputException>(() => EnsembleCollection.Collect(Small(interrupted), Data));
+        var error = Assert.Throws<InputException>(() => EnsembleCollection.Run(Small(interrupted), Data));
         Assert.Equal($"--out: {interrupted} exists; pass --resume to continue it, or remove it", error.Message);
-        var resumed = EnsembleCollection.Collect(Small(interrupted) with { Resume = true }, Data);
+        var resumed = EnsembleCollection.Run(Small(interrupted) with { Resume = true }, Data);
         Assert.Equal(1, resumed.BlocksResumed);
         Assert.Equal(2, resumed.BlocksRun);
         Assert.Equal(full, File.ReadAllBytes(interrupted));
@@ -72,7 +72,7 @@ public class EnsembleCollectionTests
     public void SelectionKeepsBestOrThresholdedAndRecordsNetworks()
     {
         string best = EnsembleTestData.TempFile("best.fsie");
-        EnsembleCollection.Collect(Small(best) with { Selection = SelectionMode.Best }, Data);
+        EnsembleCollection.Run(Small(best) with { Selection = SelectionMode.Best }, Data);
         using var reader = EnsembleReader.Open(best);
         var chunks = reader.ReadChunks().ToList();
         Assert.Equal(new[] { 0, 1, 2, 3, 4 }, chunks.SelectMany(c => c.NetworkIds));
@@ -82,7 +82,7 @@ public class EnsembleCollectionTests
         Assert.Equal(chunks.SelectMany(c => c.Accuracies), BinaryNetwork.Accuracy(reader.Header.Architecture, spins, 5, Data.TestInputs, Data.TestLabels));
 
         string all = EnsembleTestData.TempFile("all.fsie");
-        var result = EnsembleCollection.Collect(Small(all) with { Threshold = 0.4 }, Data);
+        var result = EnsembleCollection.Run(Small(all) with { Threshold = 0.4 }, Data);
         Assert.All(result.KeptAccuracies, a => Assert.True(a >= 0.4f));
         Assert.True(result.ConfigurationsKept < 20, "a threshold of 0.4 after 2 epochs should reject some samples");
         // The kept spins (drawn again from each network's generator after the selection) are the ones evaluated.
@@ -98,7 +98,7 @@ public class EnsembleCollectionTests
     {
         string path = EnsembleTestData.TempFile("canon.fsie");
         var settings = Small(path) with { Canonicalize = true, SymmetricFraction = 0.5 };
-        var result = EnsembleCollection.Collect(settings, Data);
+        var result = EnsembleCollection.Run(settings, Data);
         Assert.Equal(40L, result.ConfigurationsKept); // 20 kept + 20 copies: half the ensemble symmetry-related
         using var reader = EnsembleReader.Open(path);
         var arch = reader.Header.Architecture;

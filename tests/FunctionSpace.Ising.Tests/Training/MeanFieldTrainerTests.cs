@@ -78,7 +78,7 @@ public class MeanFieldTrainerTests
         var (testX, testY) = Clusters(500, 2);
         var seeds = new ulong[] { 11, 12, 13 };
         var result = MeanFieldTrainer.Train(arch, x, y, seeds, 5, new MeanFieldOptions(LearningRate: 0.1, BatchSize: 50, Epochs: 15));
-        Assert.Equal(TrainingStop.Completed, result.Stop);
+        Assert.Equal(StopReason.Completed, result.Stop.Reason);
         Assert.Equal(15, result.EpochsRun);
         Assert.All(result.FinalLosses, l => Assert.True(l < Math.Log(10) * 0.7, $"final loss {l} not clearly below ln 10"));
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace FunctionSpace.Ising.Cli.Commands;
+namespace FunctionSpace.Ising.Benchmarks;
 
 /// <summary>What the benchmarks and the collection summary report about the machine: load and peak memory.</summary>
-internal static class MachineState
+public static class MachineState
 {
     /// <summary>The first <paramref name="fields"/> load averages of /proc/loadavg (1, 5, 15 min), or "unknown".</summary>
     public static string LoadAverage(int fields = 1)
