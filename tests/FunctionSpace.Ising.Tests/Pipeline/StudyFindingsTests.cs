@@ -32,6 +32,10 @@ public class StudyFindingsTests
         Write(dir.Path, "under/landscape/landscape.json", new JsonArray(new JsonObject
         {
             ["reference"] = "lowest",
+            ["label"] = "under, lowest energy reference",
+            ["summary"] = "",
+            ["bp_solves"] = 0,
+            ["bp_sweeps"] = 0,
             ["findings"] = JsonNode.Parse(LandscapeFindings.ToJson(findings)),
         }));
         Write(dir.Path, "under/fit/fit.json", new JsonArray(parts.Select(p => (JsonNode)new JsonObject
