@@ -4,7 +4,7 @@ namespace FunctionSpace.Ising.Cli.Commands;
 
 /// <summary>
 /// <c>fsi bench</c>: the performance measurements quoted in the README. Each subcommand prints its figures
-/// and their ratio to the baseline named in its issue; none of them is a timed test.
+/// and their ratio to its baseline (the study's numpy code where one is named); none of them is a timed test.
 /// </summary>
 internal static class BenchCommand
 {

@@ -27,7 +27,7 @@ internal static class BenchFitCommand
         var learnable = new Option<bool>("--learnable") { Description = "Also time learning on BP moments of a known dense N = 675 model (a problem BP learning can solve)", DefaultValueFactory = _ => defaults.Learnable };
         var damping = new Option<double>("--bp-damping") { Description = "BP damping inside learning (escalated when BP stalls)", DefaultValueFactory = _ => defaults.Damping }.InRange(0, 0.99);
         var budget = FitCommand.SweepBudgetOption();
-        var bpTiming = new Option<bool>("--bp") { Description = "Time BP learning (per step, the full FULL fit) and pseudolikelihood (the issue-4 targets)", DefaultValueFactory = _ => defaults.Bp };
+        var bpTiming = new Option<bool>("--bp") { Description = "Time BP learning (per step, the full FULL fit) and pseudolikelihood (the fitting targets: ≤ 20 ms per step, ≤ 2 min for pseudolikelihood)", DefaultValueFactory = _ => defaults.Bp };
         var targetParts = new Option<string[]>("--target-parts")
         {
             Description = "scenario:PART,… whose default fit (fsi fit's defaults) is timed to MC-verified RMSE ≤ --target (none: skip)",

@@ -7,7 +7,7 @@ using FunctionSpace.Ising.Studies;
 namespace FunctionSpace.Ising.Cli.Commands;
 
 /// <summary>
-/// <c>fsi study width|double-descent|projection|frozen</c>: the training-side studies (issue 8), each with a
+/// <c>fsi study width|double-descent|projection|frozen</c>: the training-side studies, each with a
 /// quick preset (minutes here) and the full protocol; CSV + PNG into --out, a summary on stdout.
 /// </summary>
 internal static class StudyCommand

@@ -50,7 +50,7 @@ public sealed record LandscapeSettings(double XMin = LandscapeSettings.DefaultXM
     /// A damping attempt of a landscape point is given up (and the damping escalated) after this many sweeps without a new
     /// low of the largest change (<see cref="BpOptions.StallSweeps"/>).
     /// </summary>
-    /// <remarks>A point where BP does not converge used to run the 5,000-sweep cap at each of its three dampings. A
+    /// <remarks>Without the window a point where BP does not converge runs the 5,000-sweep cap at each damping. A
     /// converging iteration keeps setting new lows; one that cycles or wanders does not. On the over-para quick run's
     /// FULL and RB models (60 grid points over [−1, 4]) windows of 200, 100 and 50 sweeps fail at the same points
     /// (8 and 14) and the points' sweeps fall from 6,285 and 12,431 (200) to 3,885 and 6,018 (100); on the published
