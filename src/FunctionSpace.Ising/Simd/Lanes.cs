@@ -116,6 +116,14 @@ internal readonly struct Lanes<TV> where TV : struct
     public static unsafe Lanes<TV> Load(float* source) =>
         typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.Load(source)) : Of(Vector256.Load(source));
 
+    /// <summary>Stores the lanes at <paramref name="destination"/> (unaligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void Store(float* destination)
+    {
+        if (typeof(TV) == typeof(Vector512<float>)) W(_v).Store(destination);
+        else N(_v).Store(destination);
+    }
+
     /// <summary>Lane <paramref name="index"/>.</summary>
     public float this[int index] => typeof(TV) == typeof(Vector512<float>) ? W(_v)[index] : N(_v)[index];
 
