@@ -198,9 +198,7 @@ public class SingleGemmTests
         // block's rows from 0 (padding rows of A and G are zeros), then C[k, j] + chain. MathF.FusedMultiplyAdd rounds once,
         // like the vector FMA, so the comparison is exact.
         int width = SingleGemm.PaddedWidth(columns);
-        var a = Uniform(rows * depth, 21);
-        var b = Uniform(depth * width, 22);
-        var bias = Uniform(width, 23);
+        var (a, b, bias) = (Uniform(rows * depth, 21), Uniform(depth * width, 22), Uniform(width, 23));
         foreach (var gemm in SingleGemm.Supported)
         {
             int padded = gemm.PaddedCount(rows), paddedDepth = gemm.PaddedCount(depth);
