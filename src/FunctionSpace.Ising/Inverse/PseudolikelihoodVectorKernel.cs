@@ -138,7 +138,9 @@ internal sealed class PseudolikelihoodVectorKernel
     // Padding columns have s = 0: G = 0 there, and the loss is masked by s². Written once over Lanes<TV> (16 or 8 lanes):
     // every entry of G and of the field block is the same float32 operations at either width (.NET's Exp and Log are
     // lane-wise); the loss is summed in float64 over 8 or 4 double lanes, a different, equally fixed order per width.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    // Not inlined into the segment loop, but compiled through the tiers: with AggressiveOptimization as well, the PL
+    // evaluation of 6,000 × 675 ran 10 % slower (medians of 4 alternating runs at 16 and at 8 lanes).
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static unsafe double LossAndFieldGradient<TV>(ReadOnlySpan<sbyte> spinRows, int width, Span<float> fields, Span<float> fieldBlock, int count)
         where TV : struct
     {
