@@ -8,7 +8,8 @@ namespace FunctionSpace.Ising.Inverse;
 /// (<see cref="PseudolikelihoodKernel"/>): C = bias + A·B and C += Aᵀ·G, with a block of rows of A packed into
 /// panels first (<see cref="PackRows{T}"/>, <see cref="PackColumns{T}"/>) and B, G, C row-major with a width
 /// padded to whole 16-float vectors. Two paths, one per vector width: <see cref="Avx512"/> (512-bit, AVX-512F) and
-/// <see cref="Avx2"/> (256-bit, AVX2 + FMA3); <see cref="Fastest"/> is the one to use on this CPU.
+/// <see cref="Avx2"/> (256-bit, AVX2 + FMA3); <see cref="Fastest"/> is the one to use on this CPU. Both run one
+/// micro-kernel written over <see cref="FunctionSpace.Ising.Simd.Lanes{TV}"/>, compiled once per width.
 /// </summary>
 /// <remarks>
 /// The classic register-blocked design (Goto &amp; van de Geijn, ACM TOMS 34, 12 (2008); the BLIS micro-kernel of
@@ -43,10 +44,10 @@ public abstract partial class SingleGemm
     }
 
     /// <summary>The 512-bit path (AVX-512F): 12 × 32 blocks of C, 12-row panels.</summary>
-    public static SingleGemm Avx512 { get; } = new Avx512Path();
+    public static SingleGemm Avx512 { get; } = new VectorPath<Vector512<float>, TwelveRows>("avx512");
 
     /// <summary>The 256-bit path (AVX2 + FMA3): 6 × 16 blocks of C, 6-row panels.</summary>
-    public static SingleGemm Avx2 { get; } = new Avx2Path();
+    public static SingleGemm Avx2 { get; } = new VectorPath<Vector256<float>, SixRows>("avx2");
 
     /// <summary>The paths this CPU runs in hardware, widest first.</summary>
     public static IReadOnlyList<SingleGemm> Supported { get; } = new[] { Avx512, Avx2 }.Where(path => path.IsSupported).ToArray();

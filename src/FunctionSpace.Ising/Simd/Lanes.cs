@@ -116,6 +116,23 @@ internal readonly struct Lanes<TV> where TV : struct
     public static unsafe Lanes<TV> Load(float* source) =>
         typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.Load(source)) : Of(Vector256.Load(source));
 
+    /// <summary>
+    /// Count signed bytes from <paramref name="source"/>, each converted to float (exactly). Uses AVX-512F at 16 lanes and
+    /// AVX2 at 8 (one vpmovsxbd and one vcvtdq2ps).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Lanes<TV> LoadSignedBytes(sbyte* source) => typeof(TV) == typeof(Vector512<float>)
+        ? Of(Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(source))))
+        : Of(Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(source)));
+
+    /// <summary>Stores the lanes at <paramref name="destination"/> (unaligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void Store(float* destination)
+    {
+        if (typeof(TV) == typeof(Vector512<float>)) W(_v).Store(destination);
+        else N(_v).Store(destination);
+    }
+
     /// <summary>Lane <paramref name="index"/>.</summary>
     public float this[int index] => typeof(TV) == typeof(Vector512<float>) ? W(_v)[index] : N(_v)[index];
 
@@ -173,6 +190,18 @@ internal readonly struct Lanes<TV> where TV : struct
     public static Lanes<TV> MaxNative(Lanes<TV> a, Lanes<TV> b) =>
         typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.MaxNative(W(a._v), W(b._v))) : Of(Vector256.MaxNative(N(a._v), N(b._v)));
 
+    /// <summary>
+    /// e^a by .NET's vector exponential of this width (<see cref="Vector512.Exp(Vector512{float})"/>,
+    /// <see cref="Vector256.Exp(Vector256{float})"/>): one lane-wise algorithm, so the same bits at both widths
+    /// (tested). Not the project's own <c>VectorMathF.Exp</c>, which gives other bits.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes<TV> Exp(Lanes<TV> a) => typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.Exp(W(a._v))) : Of(Vector256.Exp(N(a._v)));
+
+    /// <summary>ln a by .NET's vector logarithm of this width (lane-wise, the same bits at both widths; tested).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes<TV> Log(Lanes<TV> a) => typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.Log(W(a._v))) : Of(Vector256.Log(N(a._v)));
+
     /// <summary>All-ones lanes where a == b (IEEE: never for NaN).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes<TV> EqualsMask(Lanes<TV> a, Lanes<TV> b) =>
@@ -185,6 +214,11 @@ internal readonly struct Lanes<TV> where TV : struct
     /// <summary>All-ones lanes where a &gt; b.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes<TV> GreaterThan(Lanes<TV> a, Lanes<TV> b) => typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.GreaterThan(W(a._v), W(b._v))) : Of(Vector256.GreaterThan(N(a._v), N(b._v)));
+
+    /// <summary>All-ones lanes where a &gt;= b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes<TV> GreaterThanOrEqual(Lanes<TV> a, Lanes<TV> b) =>
+        typeof(TV) == typeof(Vector512<float>) ? Of(Vector512.GreaterThanOrEqual(W(a._v), W(b._v))) : Of(Vector256.GreaterThanOrEqual(N(a._v), N(b._v)));
 
     /// <summary>Bitwise select: the bits of <paramref name="ifTrue"/> where <paramref name="mask"/> is set, else of <paramref name="ifFalse"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -202,6 +236,19 @@ internal readonly struct Lanes<TV> where TV : struct
 
     /// <summary>The same bits as int32 lanes.</summary>
     public IntLanes<TV> AsInt32() => IntLanes<TV>.FromBits(_v);
+
+    /// <summary>The lanes converted to float64 (exactly): the lower half's and the upper half's, each a full vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public (DoubleLanes<TV> Lower, DoubleLanes<TV> Upper) Widen()
+    {
+        if (typeof(TV) == typeof(Vector512<float>))
+        {
+            var (lower, upper) = Vector512.Widen(W(_v));
+            return (DoubleLanes<TV>.FromBits(Unsafe.BitCast<Vector512<double>, TV>(lower)), DoubleLanes<TV>.FromBits(Unsafe.BitCast<Vector512<double>, TV>(upper)));
+        }
+        var (low, high) = Vector256.Widen(N(_v));
+        return (DoubleLanes<TV>.FromBits(Unsafe.BitCast<Vector256<double>, TV>(low)), DoubleLanes<TV>.FromBits(Unsafe.BitCast<Vector256<double>, TV>(high)));
+    }
 
     /// <summary>The sign bit of each lane, lane j at bit j.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -321,4 +368,38 @@ internal readonly struct IntLanes<TV> where TV : struct
 
     /// <summary>The same bits as float lanes.</summary>
     public Lanes<TV> AsSingle() => Lanes<TV>.FromBits(_v);
+}
+
+
+/// <summary>
+/// Float64 lanes of the same register width as <see cref="Lanes{TV}"/> (8 at 512 bits, 4 at 256; the bits are kept in a
+/// <typeparamref name="TV"/>): the float64 accumulators of a float32 kernel, filled by <see cref="Lanes{TV}.Widen"/>.
+/// </summary>
+internal readonly struct DoubleLanes<TV> where TV : struct
+{
+    private readonly TV _v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private DoubleLanes(TV v) => _v = v;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static DoubleLanes<TV> FromBits(TV bits) => new(bits);
+
+    /// <summary>All lanes zero.</summary>
+    public static DoubleLanes<TV> Zero => default;
+
+    /// <summary>Lane <paramref name="index"/>.</summary>
+    public double this[int index] => typeof(TV) == typeof(Vector512<float>) ? Unsafe.BitCast<TV, Vector512<double>>(_v)[index] : Unsafe.BitCast<TV, Vector256<double>>(_v)[index];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static DoubleLanes<TV> operator +(DoubleLanes<TV> a, DoubleLanes<TV> b) => typeof(TV) == typeof(Vector512<float>)
+        ? new(Unsafe.BitCast<Vector512<double>, TV>(Unsafe.BitCast<TV, Vector512<double>>(a._v) + Unsafe.BitCast<TV, Vector512<double>>(b._v)))
+        : new(Unsafe.BitCast<Vector256<double>, TV>(Unsafe.BitCast<TV, Vector256<double>>(a._v) + Unsafe.BitCast<TV, Vector256<double>>(b._v)));
+
+    /// <summary>
+    /// The sum of the lanes by <see cref="Vector512.Sum{T}(Vector512{T})"/> or <see cref="Vector256.Sum{T}(Vector256{T})"/>:
+    /// 8 or 4 lanes, so the two widths sum in different orders (unlike <see cref="Lanes{TV}.Sum"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double Sum() => typeof(TV) == typeof(Vector512<float>) ? Vector512.Sum(Unsafe.BitCast<TV, Vector512<double>>(_v)) : Vector256.Sum(Unsafe.BitCast<TV, Vector256<double>>(_v));
 }

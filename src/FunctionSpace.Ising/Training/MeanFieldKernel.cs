@@ -293,6 +293,31 @@ internal sealed class MeanFieldKernel
     private struct Single : IPair { public static bool Two => false; }
     private struct Pair : IPair { public static bool Two => true; }
 
+    /// <summary>
+    /// One vector's step of the blocked sums for one or two rows: m += x·a0, q += y·b0 and, for a <see cref="Pair"/>,
+    /// n += x·a1, r += y·b1, each one fused multiply-add onto its own chain. The forward pass sums μ·a and (1 − μ²)·a² over
+    /// inputs (x = a, the coefficients μ and 1 − μ² of two output rows), the weight sums ∂L/∂z·a and ∂L/∂v·a² over
+    /// examples (x = a of one input, the coefficients ∂L/∂z and ∂L/∂v of two outputs), the activity gradient ∂L/∂z·μ
+    /// and ∂L/∂v·(1 − μ²) over outputs (x = ∂L/∂z, y = ∂L/∂v, the coefficients of two inputs). fma(a, b, c) rounds
+    /// a·b + c once whichever factor comes first, so the factors' order does not change a bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate<TV, TR>(Lanes<TV> x, Lanes<TV> y, Lanes<TV> a0, Lanes<TV> b0, Lanes<TV> a1, Lanes<TV> b1,
+        ref Lanes<TV> m, ref Lanes<TV> q, ref Lanes<TV> n, ref Lanes<TV> r) where TV : struct where TR : struct, IPair
+    {
+        Lanes<TV>.FmaAccumulate(ref m, x, a0);
+        Lanes<TV>.FmaAccumulate(ref q, y, b0);
+        if (!TR.Two) return;
+        Lanes<TV>.FmaAccumulate(ref n, x, a1);
+        Lanes<TV>.FmaAccumulate(ref r, y, b1);
+    }
+
+    /// <summary><see cref="Accumulate{TV, TR}"/> with y = x² (the sums of a and a²).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AccumulateSquares<TV, TR>(Lanes<TV> x, Lanes<TV> a0, Lanes<TV> b0, Lanes<TV> a1, Lanes<TV> b1,
+        ref Lanes<TV> m, ref Lanes<TV> q, ref Lanes<TV> n, ref Lanes<TV> r) where TV : struct where TR : struct, IPair =>
+        Accumulate<TV, TR>(x, x * x, a0, b0, a1, b1, ref m, ref q, ref n, ref r);
+
     private void Forward<TV>() where TV : struct
     {
         int p = _padded;
@@ -338,45 +363,17 @@ internal sealed class MeanFieldKernel
             Lanes<TV> r0 = default, r1 = default, r2 = default, r3 = default;
             for (int i = 0; i < nIn; i++)
             {
+                nuint at = (nuint)(i * p + v);
                 var mu0 = Lanes<TV>.Create(Unsafe.Add(ref muRef, row0 + i));
                 var vr0 = Lanes<TV>.Create(Unsafe.Add(ref varRef, row0 + i));
-                nuint at = (nuint)(i * p + v);
-                var x0 = Lanes<TV>.Load(ref aRef, at);
-                var x1 = Lanes<TV>.Load(ref aRef, at + (nuint)lanes);
-                var y0 = x0 * x0;
-                var y1 = x1 * x1;
-                m0 = Lanes<TV>.Fma(x0, mu0, m0);
-                m1 = Lanes<TV>.Fma(x1, mu0, m1);
-                q0 = Lanes<TV>.Fma(y0, vr0, q0);
-                q1 = Lanes<TV>.Fma(y1, vr0, q1);
-                var mu1 = default(Lanes<TV>);
-                var vr1 = default(Lanes<TV>);
-                if (TR.Two)
-                {
-                    mu1 = Lanes<TV>.Create(Unsafe.Add(ref muRef, row1 + i));
-                    vr1 = Lanes<TV>.Create(Unsafe.Add(ref varRef, row1 + i));
-                    n0 = Lanes<TV>.Fma(x0, mu1, n0);
-                    n1 = Lanes<TV>.Fma(x1, mu1, n1);
-                    r0 = Lanes<TV>.Fma(y0, vr1, r0);
-                    r1 = Lanes<TV>.Fma(y1, vr1, r1);
-                }
+                var mu1 = TR.Two ? Lanes<TV>.Create(Unsafe.Add(ref muRef, row1 + i)) : default;
+                var vr1 = TR.Two ? Lanes<TV>.Create(Unsafe.Add(ref varRef, row1 + i)) : default;
+                AccumulateSquares<TV, TR>(Lanes<TV>.Load(ref aRef, at), mu0, vr0, mu1, vr1, ref m0, ref q0, ref n0, ref r0);
+                AccumulateSquares<TV, TR>(Lanes<TV>.Load(ref aRef, at + (nuint)lanes), mu0, vr0, mu1, vr1, ref m1, ref q1, ref n1, ref r1);
                 if (wide)
                 {
-                    var x2 = Lanes<TV>.Load(ref aRef, at + (nuint)(2 * lanes));
-                    var x3 = Lanes<TV>.Load(ref aRef, at + (nuint)(3 * lanes));
-                    var y2 = x2 * x2;
-                    var y3 = x3 * x3;
-                    m2 = Lanes<TV>.Fma(x2, mu0, m2);
-                    m3 = Lanes<TV>.Fma(x3, mu0, m3);
-                    q2 = Lanes<TV>.Fma(y2, vr0, q2);
-                    q3 = Lanes<TV>.Fma(y3, vr0, q3);
-                    if (TR.Two)
-                    {
-                        n2 = Lanes<TV>.Fma(x2, mu1, n2);
-                        n3 = Lanes<TV>.Fma(x3, mu1, n3);
-                        r2 = Lanes<TV>.Fma(y2, vr1, r2);
-                        r3 = Lanes<TV>.Fma(y3, vr1, r3);
-                    }
+                    AccumulateSquares<TV, TR>(Lanes<TV>.Load(ref aRef, at + (nuint)(2 * lanes)), mu0, vr0, mu1, vr1, ref m2, ref q2, ref n2, ref r2);
+                    AccumulateSquares<TV, TR>(Lanes<TV>.Load(ref aRef, at + (nuint)(3 * lanes)), mu0, vr0, mu1, vr1, ref m3, ref q3, ref n3, ref r3);
                 }
             }
             nuint at0 = out0 + (nuint)v, at1 = out1 + (nuint)v;
@@ -544,43 +541,15 @@ internal sealed class MeanFieldKernel
                 {
                     var dz0 = Lanes<TV>.Load(ref dzRef, oAt + (nuint)v);
                     var dv0 = Lanes<TV>.Load(ref dvRef, oAt + (nuint)v);
+                    var dz1 = TR.Two ? Lanes<TV>.Load(ref dzRef, oAt1 + (nuint)v) : default;
+                    var dv1 = TR.Two ? Lanes<TV>.Load(ref dvRef, oAt1 + (nuint)v) : default;
                     nuint at = (nuint)(i * p + v);
-                    var x0 = Lanes<TV>.Load(ref aRef, at);
-                    var x1 = Lanes<TV>.Load(ref aRef, at + (nuint)p);
-                    var y0 = x0 * x0;
-                    var y1 = x1 * x1;
-                    m0 = Lanes<TV>.Fma(dz0, x0, m0);
-                    m1 = Lanes<TV>.Fma(dz0, x1, m1);
-                    q0 = Lanes<TV>.Fma(dv0, y0, q0);
-                    q1 = Lanes<TV>.Fma(dv0, y1, q1);
-                    var dz1 = default(Lanes<TV>);
-                    var dv1 = default(Lanes<TV>);
-                    if (TR.Two)
-                    {
-                        dz1 = Lanes<TV>.Load(ref dzRef, oAt1 + (nuint)v);
-                        dv1 = Lanes<TV>.Load(ref dvRef, oAt1 + (nuint)v);
-                        n0 = Lanes<TV>.Fma(dz1, x0, n0);
-                        n1 = Lanes<TV>.Fma(dz1, x1, n1);
-                        r0 = Lanes<TV>.Fma(dv1, y0, r0);
-                        r1 = Lanes<TV>.Fma(dv1, y1, r1);
-                    }
+                    AccumulateSquares<TV, TR>(Lanes<TV>.Load(ref aRef, at), dz0, dv0, dz1, dv1, ref m0, ref q0, ref n0, ref r0);
+                    AccumulateSquares<TV, TR>(Lanes<TV>.Load(ref aRef, at + (nuint)p), dz0, dv0, dz1, dv1, ref m1, ref q1, ref n1, ref r1);
                     if (wide)
                     {
-                        var x2 = Lanes<TV>.Load(ref aRef, at + (nuint)(2 * p));
-                        var x3 = Lanes<TV>.Load(ref aRef, at + (nuint)(3 * p));
-                        var y2 = x2 * x2;
-                        var y3 = x3 * x3;
-                        m2 = Lanes<TV>.Fma(dz0, x2, m2);
-                        m3 = Lanes<TV>.Fma(dz0, x3, m3);
-                        q2 = Lanes<TV>.Fma(dv0, y2, q2);
-                        q3 = Lanes<TV>.Fma(dv0, y3, q3);
-                        if (TR.Two)
-                        {
-                            n2 = Lanes<TV>.Fma(dz1, x2, n2);
-                            n3 = Lanes<TV>.Fma(dz1, x3, n3);
-                            r2 = Lanes<TV>.Fma(dv1, y2, r2);
-                            r3 = Lanes<TV>.Fma(dv1, y3, r3);
-                        }
+                        AccumulateSquares<TV, TR>(Lanes<TV>.Load(ref aRef, at + (nuint)(2 * p)), dz0, dv0, dz1, dv1, ref m2, ref q2, ref n2, ref r2);
+                        AccumulateSquares<TV, TR>(Lanes<TV>.Load(ref aRef, at + (nuint)(3 * p)), dz0, dv0, dz1, dv1, ref m3, ref q3, ref n3, ref r3);
                     }
                 }
                 int w = row0 + i, w1 = row1 + i;
@@ -716,32 +685,13 @@ internal sealed class MeanFieldKernel
                     var vr0 = Lanes<TV>.Create(Unsafe.Add(ref varRef, w));
                     var vr1 = Lanes<TV>.Create(Unsafe.Add(ref varRef, w + 1));
                     nuint at = (nuint)(o * p + v);
-                    var dz0 = Lanes<TV>.Load(ref dzRef, at);
-                    var dz1 = Lanes<TV>.Load(ref dzRef, at + (nuint)lanes);
-                    m0 = Lanes<TV>.Fma(dz0, mu0, m0);
-                    m1 = Lanes<TV>.Fma(dz1, mu0, m1);
-                    n0 = Lanes<TV>.Fma(dz0, mu1, n0);
-                    n1 = Lanes<TV>.Fma(dz1, mu1, n1);
-                    var dv0 = Lanes<TV>.Load(ref dvRef, at);
-                    var dv1 = Lanes<TV>.Load(ref dvRef, at + (nuint)lanes);
-                    q0 = Lanes<TV>.Fma(dv0, vr0, q0);
-                    q1 = Lanes<TV>.Fma(dv1, vr0, q1);
-                    r0 = Lanes<TV>.Fma(dv0, vr1, r0);
-                    r1 = Lanes<TV>.Fma(dv1, vr1, r1);
+                    Accumulate<TV, Pair>(Lanes<TV>.Load(ref dzRef, at), Lanes<TV>.Load(ref dvRef, at), mu0, vr0, mu1, vr1, ref m0, ref q0, ref n0, ref r0);
+                    Accumulate<TV, Pair>(Lanes<TV>.Load(ref dzRef, at + (nuint)lanes), Lanes<TV>.Load(ref dvRef, at + (nuint)lanes), mu0, vr0, mu1, vr1, ref m1, ref q1, ref n1, ref r1);
                     if (wide)
                     {
-                        var dz2 = Lanes<TV>.Load(ref dzRef, at + (nuint)(2 * lanes));
-                        var dz3 = Lanes<TV>.Load(ref dzRef, at + (nuint)(3 * lanes));
-                        m2 = Lanes<TV>.Fma(dz2, mu0, m2);
-                        m3 = Lanes<TV>.Fma(dz3, mu0, m3);
-                        n2 = Lanes<TV>.Fma(dz2, mu1, n2);
-                        n3 = Lanes<TV>.Fma(dz3, mu1, n3);
-                        var dv2 = Lanes<TV>.Load(ref dvRef, at + (nuint)(2 * lanes));
-                        var dv3 = Lanes<TV>.Load(ref dvRef, at + (nuint)(3 * lanes));
-                        q2 = Lanes<TV>.Fma(dv2, vr0, q2);
-                        q3 = Lanes<TV>.Fma(dv3, vr0, q3);
-                        r2 = Lanes<TV>.Fma(dv2, vr1, r2);
-                        r3 = Lanes<TV>.Fma(dv3, vr1, r3);
+                        nuint at2 = at + (nuint)(2 * lanes), at3 = at + (nuint)(3 * lanes);
+                        Accumulate<TV, Pair>(Lanes<TV>.Load(ref dzRef, at2), Lanes<TV>.Load(ref dvRef, at2), mu0, vr0, mu1, vr1, ref m2, ref q2, ref n2, ref r2);
+                        Accumulate<TV, Pair>(Lanes<TV>.Load(ref dzRef, at3), Lanes<TV>.Load(ref dvRef, at3), mu0, vr0, mu1, vr1, ref m3, ref q3, ref n3, ref r3);
                     }
                 }
                 nuint iAt = (nuint)(i * p + v), iAt1 = iAt + (nuint)p;

@@ -189,6 +189,47 @@ public class SingleGemmTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void EachPathComputesEveryEntryAsTheScalarFloat32FmaChainBitForBit(int rows, int depth, int columns)
+    {
+        // The one micro-kernel at each width this CPU runs (16 and 8 lanes on AVX-512, 8 on AVX2) against its definition in
+        // scalar float32: C[r, j] = bias_j, then acc ← fma(A[r, k], B[k, j], acc) for k = 0, 1, …; for Aᵀ·G the chain over the
+        // block's rows from 0 (padding rows of A and G are zeros), then C[k, j] + chain. MathF.FusedMultiplyAdd rounds once,
+        // like the vector FMA, so the comparison is exact.
+        int width = SingleGemm.PaddedWidth(columns);
+        var (a, b, bias) = (Uniform(rows * depth, 21), Uniform(depth * width, 22), Uniform(width, 23));
+        foreach (var gemm in SingleGemm.Supported)
+        {
+            int padded = gemm.PaddedCount(rows), paddedDepth = gemm.PaddedCount(depth);
+            var panels = new float[padded * paddedDepth];
+            gemm.PackRows<float>(a, depth, depth, 0, rows, panels);
+            var c = new float[padded * width];
+            gemm.MultiplyAdd(panels, padded, depth, b, width, bias, c);
+            for (int r = 0; r < rows; r++)
+                for (int j = 0; j < width; j++)
+                {
+                    float chain = bias[j];
+                    for (int k = 0; k < depth; k++) chain = MathF.FusedMultiplyAdd(a[r * depth + k], b[k * width + j], chain);
+                    Assert.True(BitConverter.SingleToInt32Bits(chain) == BitConverter.SingleToInt32Bits(c[r * width + j]), $"{gemm}: C[{r},{j}] = {c[r * width + j]:R}, chain {chain:R}");
+                }
+            var g = Uniform(padded * width, 24);
+            Array.Clear(g, rows * width, (padded - rows) * width);
+            var start = Uniform(paddedDepth * width, 25);
+            var sum = (float[])start.Clone();
+            gemm.PackColumns<float>(a, depth, depth, 0, rows, panels);
+            gemm.TransposeMultiplyAccumulate(panels, padded, depth, g, width, sum);
+            for (int k = 0; k < paddedDepth; k++)
+                for (int j = 0; j < width; j++)
+                {
+                    float chain = 0;
+                    for (int r = 0; r < padded; r++) chain = MathF.FusedMultiplyAdd(r < rows && k < depth ? a[r * depth + k] : 0f, g[r * width + j], chain);
+                    float expected = start[k * width + j] + chain;
+                    Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(sum[k * width + j]), $"{gemm}: (AᵀG)[{k},{j}] = {sum[k * width + j]:R}, chain {expected:R}");
+                }
+        }
+    }
+
     [Fact]
     public void ProductsRejectShapesTheKernelsCannotRunAndKernelsTheCpuDoesNotRun()
     {
