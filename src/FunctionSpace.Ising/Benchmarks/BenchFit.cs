@@ -59,6 +59,8 @@ public sealed record BenchFitSettings(int Steps = 20, int FitIterations = 200, i
         var jobs = new List<(string Scenario, string Part)>();
         foreach (string spec in TargetPartsOrDefault)
         {
+            // "none" times no default fit (the other benches only).
+            if (spec.Trim().Equals("none", StringComparison.OrdinalIgnoreCase)) continue;
             string[] pieces = spec.Split(':', 2);
             if (pieces.Length != 2 || pieces[1].Length == 0) throw new InputException($"--target-parts: '{spec}' is not scenario:PART[,PART…]");
             foreach (string part in pieces[1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) jobs.Add((pieces[0], part));

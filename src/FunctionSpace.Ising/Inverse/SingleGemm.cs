@@ -24,7 +24,7 @@ namespace FunctionSpace.Ising.Inverse;
 /// shapes (100,000 × 675) at 25–73 GFLOPS for X Wᵀ and 75–148 GFLOPS for Gᵀ X, the AVX-512 kernels at 146–300 and 105–184
 /// (packing included; <c>fsi bench fit</c> prints both; the spread is the load of the shared machine). Why an AVX2 path: some
 /// of the project's machines are Zen 3 (AVX2 + FMA3, no AVX-512), where the PL fell back to torch (≈ 170 s instead of the
-/// issue's &lt; 120 s). On the Zen 5 cores with AVX-512 switched off (<c>DOTNET_EnableAVX512=0</c>) the AVX2 kernels ran
+/// 2-minute target). On the Zen 5 cores with AVX-512 switched off (<c>DOTNET_EnableAVX512=0</c>) the AVX2 kernels ran
 /// 20,000 × 675 at 85–89 GFLOPS for X Wᵀ and 69–74 for Gᵀ X per core (CPU time, one thread, packing included), the AVX-512
 /// ones at 151–166 and 94–113 in the same runs: half the vector width, about half the rate. Products accumulate in float32
 /// like torch's; Aᵀ·G sums one call's rows in registers before adding them to C once, so callers choose how long a float32
