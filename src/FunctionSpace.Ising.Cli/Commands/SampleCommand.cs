@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.IO;
 using FunctionSpace.Ising.Models;
@@ -53,48 +52,15 @@ internal static class SampleCommand
         var options = settings.Options;
         output.WriteLine($"model: {source}, N = {model.Size}");
         output.WriteLine($"sampling: {options.Chains} chains × {options.Samples} samples, burn-in {options.BurnInSweeps}, thin {options.ThinSweeps}, " +
-                         $"{RuleName(options.Rule)}, seed {options.Seed}");
-        var progress = new ConsoleProgress(error, settings.Quiet);
-        var run = MonteCarlo.Sample(model, options, null, progress);
-
-        string stem = settings.Out[..^4];
-        int n = model.Size;
-        Npy.Write<sbyte>(settings.Out, run.Samples, run.SampleCount, n);
-        Npy.Write<double>(stem + ".energies.npy", run.Energies, run.SampleCount);
-        Npy.Write<double>(stem + ".m.npy", run.Moments.Magnetisations, n);
-        Npy.Write<double>(stem + ".C.npy", run.Moments.SecondMoments, n, n);
-        var (seM, _) = run.Chains >= 2 ? run.StandardErrors() : (new double[n], Array.Empty<double>());
-        var summary = new
-        {
-            model = source,
-            spins = n,
-            chains = options.Chains,
-            samplesPerChain = options.Samples,
-            burnInSweeps = options.BurnInSweeps,
-            thinSweeps = options.ThinSweeps,
-            rule = RuleName(options.Rule),
-            seed = options.Seed,
-            acceptanceRate = run.AcceptanceRate,
-            meanEnergy = run.MeanEnergy,
-            energyStandardError = run.EnergyStandardError,
-            energyVariance = run.EnergyVariance,
-            energyAutocorrelationTime = run.EnergyAutocorrelationTime,
-            meanAbsMagnetisation = run.Moments.Magnetisations.Average(x => Math.Abs(x)),
-            maxMagnetisationStandardError = run.Chains >= 2 ? seM.Max() : double.NaN,
-            files = new { samples = settings.Out, energies = stem + ".energies.npy", magnetisations = stem + ".m.npy", secondMoments = stem + ".C.npy" },
-        };
-        AtomicFile.WriteAllText(stem + ".json", JsonSerializer.Serialize(summary, new JsonSerializerOptions
-        {
-            WriteIndented = true,
-            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        }) + "\n");
-
+                         $"{SamplingJob.RuleName(options.Rule)}, seed {options.Seed}");
+        var result = SamplingJob.Run(model, source, options, new ConsoleProgress(error, settings.Quiet));
+        string stem = SamplingJob.Write(result, settings.Out);
+        var run = result.Run;
         // InvariantGlobalization is on, so interpolation formats numbers culture-independently.
         output.WriteLine(($"acceptance {run.AcceptanceRate:F3}; energy {run.MeanEnergy:F4} ± {run.EnergyStandardError:F4} (τ_int {run.EnergyAutocorrelationTime:F2} samples), Var E {run.EnergyVariance:F4}"));
-        output.WriteLine(($"moments: mean |m_i| {summary.meanAbsMagnetisation:F4}" +
-            (run.Chains >= 2 ? $", largest SE of m_i {summary.maxMagnetisationStandardError:F4} (spread of chain means)" : "")));
-        output.WriteLine($"wrote {settings.Out} (int8, {run.SampleCount}×{n}), {stem}.energies.npy, {stem}.m.npy, {stem}.C.npy, {stem}.json");
+        output.WriteLine(($"moments: mean |m_i| {result.MeanAbsMagnetisation:F4}" +
+            (run.Chains >= 2 ? $", largest SE of m_i {result.MaxMagnetisationStandardError:F4} (spread of chain means)" : "")));
+        output.WriteLine($"wrote {settings.Out} (int8, {run.SampleCount}×{model.Size}), {stem}.energies.npy, {stem}.m.npy, {stem}.C.npy, {stem}.json");
         return CliApp.ExitOk;
     }
 
@@ -108,6 +74,4 @@ internal static class SampleCommand
             throw new InputException("sample: give --model STEM or both --couplings and --fields");
         return (ModelFile.LoadText(settings.CouplingsPath, settings.FieldsPath), $"{settings.CouplingsPath} + {settings.FieldsPath}");
     }
-
-    private static string RuleName(MetropolisRule rule) => rule == MetropolisRule.HeatBath ? "heat-bath" : "metropolis";
 }
