@@ -158,19 +158,12 @@ internal static class CollectCommand
                          (settings.Canonicalize ? $", canonical by digit {settings.CanonicalDigit}" : "") +
                          (settings.SymmetricFraction > 0 ? $", symmetric fraction {settings.SymmetricFraction.ToString(c)}" : "") + ")");
         if (result.BestPerNetwork.Length > 0)
-            output.WriteLine($"  best sampled accuracy per network: {Stats(result.BestPerNetwork)}");
+            output.WriteLine($"  best sampled accuracy per network: {CollectionReports.Describe(result.BestPerNetwork)}");
         if (result.KeptAccuracies.Length > 0)
-            output.WriteLine($"  kept accuracies: {Stats(result.KeptAccuracies)}");
+            output.WriteLine($"  kept accuracies: {CollectionReports.Describe(result.KeptAccuracies)}");
         if (result.NetworksTrained > 0)
             output.WriteLine($"  throughput: training {result.TrainSeconds / result.NetworksTrained:F3} s/network ({result.NetworksTrained / result.TrainSeconds:F2} networks/s), " +
                              $"sampling+evaluation {result.ConfigurationsEvaluated / result.EvaluateSeconds:F0} configs/s");
         output.WriteLine($"  peak resident memory: {MachineState.PeakResidentMemory()}");
-    }
-
-    internal static string Stats(float[] values)
-    {
-        var sorted = values.Order().ToArray();
-        float Quantile(double q) => sorted[(int)Math.Round(q * (sorted.Length - 1))];
-        return $"n {sorted.Length}, min {sorted[0]:F4}, q25 {Quantile(0.25):F4}, median {Quantile(0.5):F4}, mean {sorted.Average():F4}, q75 {Quantile(0.75):F4}, max {sorted[^1]:F4}";
     }
 }

@@ -32,7 +32,7 @@ internal static class EnsembleCommand
             var shards = ShardCoverage.Parse(h.Parameter("shard"), parse.GetValue(file)!);
             if (!shards.IsComplete) output.WriteLine($"  holds {shards.Describe()} of the collection (missing: {string.Join(", ", shards.Missing)})");
             output.WriteLine($"  chunks: {summary.Chunks} verified, configurations: {summary.Configurations} from {summary.Networks} networks");
-            if (summary.Accuracies.Length > 0) output.WriteLine($"  accuracy: {CollectCommand.Stats(summary.Accuracies)}");
+            if (summary.Accuracies.Length > 0) output.WriteLine($"  accuracy: {Training.CollectionReports.Describe(summary.Accuracies)}");
             if (summary.Statistics is { } statistics)
             {
                 output.WriteLine($"  effective sample size: {statistics.EffectiveSampleSize} independently trained networks");

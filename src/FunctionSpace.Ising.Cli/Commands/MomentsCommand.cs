@@ -73,14 +73,10 @@ internal static class MomentsCommand
     private static void WriteSummary(TextWriter output, MomentsResult result, int n, string stem)
     {
         var moments = result.Moments;
-        var connected = moments.ConnectedCorrelations();
-        double meanAbs = 0;
-        int pairs = 0;
-        for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) { meanAbs += Math.Abs(connected[i * n + j]); pairs++; }
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Format(c, "moments of {0} configurations x {1} spins{2}: mean |m| {3:F4}, mean |C_conn| {4:F4}, {5} triplets -> {6}.*",
             moments.Count, n, result.Symmetric != null ? " (symmetrised over hidden-node relabellings; plain moments in .raw.*)" : "",
-            moments.Magnetisations.Average(Math.Abs), pairs == 0 ? 0 : meanAbs / pairs, moments.TripletCount, stem));
+            moments.Magnetisations.Average(Math.Abs), moments.MeanAbsConnectedCorrelation(), moments.TripletCount, stem));
         output.WriteLine(result.NetworkIdsKnown
             ? string.Format(c, "effective sample size: {0} independently trained networks ({1} configurations)", result.Statistics.Networks, result.Statistics.Configurations)
             : string.Format(c, "effective sample size: unknown (no network ids in the input); {0} configurations counted as independent", result.Statistics.Configurations));

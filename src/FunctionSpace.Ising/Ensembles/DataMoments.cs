@@ -46,6 +46,16 @@ public sealed record DataMoments(double[] Magnetisations, double[] SecondMoments
     /// <summary>The first and second moments as the inference layer's <see cref="Inference.Moments"/>.</summary>
     public Inference.Moments ToMoments() => new(Magnetisations, SecondMoments);
 
+    /// <summary>Mean |C_ij − m_i m_j| over the pairs i &lt; j (0 for a single spin).</summary>
+    public double MeanAbsConnectedCorrelation()
+    {
+        var connected = ConnectedCorrelations();
+        int n = Size;
+        double sum = 0;
+        for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) sum += Math.Abs(connected[i * n + j]);
+        return n < 2 ? 0 : sum / (n * (n - 1) / 2.0);
+    }
+
     /// <summary>Connected correlations ⟨s_i s_j⟩ − m_i m_j (N×N; the diagonal is 1 − m_i²).</summary>
     public double[] ConnectedCorrelations()
     {

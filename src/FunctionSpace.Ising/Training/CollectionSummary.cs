@@ -96,6 +96,17 @@ public sealed record CollectionReport(string Scenario, CollectionSummary Summary
 /// <summary>Summaries of collected ensembles: <c>collect.json</c> and the accuracy histogram.</summary>
 public static class CollectionReports
 {
+    /// <summary>Count, extremes, quartiles (the nearest-rank values) and mean of accuracies, as one line.</summary>
+    public static string Describe(float[] values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Length == 0) return "n 0";
+        var sorted = values.Order().ToArray();
+        float Quantile(double q) => sorted[(int)Math.Round(q * (sorted.Length - 1))];
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"n {sorted.Length}, min {sorted[0]:F4}, q25 {Quantile(0.25):F4}, median {Quantile(0.5):F4}, mean {sorted.Average():F4}, q75 {Quantile(0.75):F4}, max {sorted[^1]:F4}");
+    }
+
     /// <summary>Name of the summary file in a scenario directory.</summary>
     public const string SummaryFile = "collect.json";
 
