@@ -345,7 +345,7 @@ public static class BenchFit
         var exact = BeliefPropagation.Run(model, bp with { Tolerance = 1e-10, EscalateDamping = false }, messages);
         double atFixedPoint = exact.Converged ? data.Rmse(BeliefPropagation.Moments(model, exact)) : double.NaN;
         // Perturb every cavity field by ±1e-6 (seeded) and iterate: a stable fixed point returns, an unstable one is left.
-        var perturbed = BetheInversion.Messages(data, 1e-6, new Random(1));
+        var perturbed = BetheInversion.Messages(data, 1e-6, seed: 1);
         var moved = BeliefPropagation.Run(model, bp with { Tolerance = 1e-10 }, perturbed);
         var cold = BeliefPropagation.Run(model, bp with { Tolerance = 1e-10 });
         string Rmse(BpResult r) => r.Converged ? data.Rmse(BeliefPropagation.Moments(model, r)).ToString("F4") : "n/a (" + r.Describe() + ")";

@@ -115,10 +115,10 @@ public sealed class BpMessages
         return new BpMessages(n, g);
     }
 
-    /// <summary>Random cavity magnetisations uniform in (−scale, scale), from a seeded generator.</summary>
-    public static BpMessages Random(int size, Random random, double scale = 0.5)
+    /// <summary>Random cavity magnetisations uniform in (−scale, scale), from a generator started at <paramref name="seed"/>.</summary>
+    public static BpMessages Random(int size, ulong seed, double scale = 0.5)
     {
-        ArgumentNullException.ThrowIfNull(random);
+        var random = new Randomness.SplitMix64(seed);
         if (!(scale > 0 && scale < 1)) throw new InputException($"bp start: scale {scale} is not inside (0, 1)");
         var g = new double[size * size];
         for (int k = 0; k < g.Length; k++) g[k] = Math.Atanh((2 * random.NextDouble() - 1) * scale);

@@ -77,16 +77,16 @@ public static class BetheInversion
 
     /// <summary>
     /// The BP messages of the fixed point of <see cref="Invert"/> (a warm start that is already converged), optionally
-    /// with every cavity field moved by a uniform draw in ±<paramref name="perturbation"/> from <paramref name="random"/>
-    /// (to test the fixed point's stability).
+    /// with every cavity field moved by a uniform draw in ±<paramref name="perturbation"/> from a generator started at
+    /// <paramref name="seed"/> (to test the fixed point's stability).
     /// </summary>
-    public static BpMessages Messages(Moments moments, double perturbation = 0, Random? random = null)
+    public static BpMessages Messages(Moments moments, double perturbation = 0, ulong seed = 1)
     {
         ArgumentNullException.ThrowIfNull(moments);
         var (_, _, g) = Invert(moments.Magnetisations, moments.SecondMoments);
         if (perturbation != 0)
         {
-            ArgumentNullException.ThrowIfNull(random);
+            var random = new Randomness.SplitMix64(seed);
             for (int k = 0; k < g.Length; k++) g[k] += perturbation * (2 * random.NextDouble() - 1);
         }
         return new BpMessages(moments.Size, g);

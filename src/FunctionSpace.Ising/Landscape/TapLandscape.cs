@@ -91,7 +91,7 @@ public sealed record TapCensus(int Size, int Starts, double[] FreeEnergies, int[
 public static class TapLandscape
 {
     /// <summary>Part of the run's cache key: changed whenever the same inputs and settings would give other outputs.</summary>
-    public const string AlgorithmVersion = "tap-v2";
+    public const string AlgorithmVersion = "tap-v3";
 
     /// <summary>
     /// Runs the census: all starts batched through <see cref="Tap.SolveMany"/>, each stopping on its own; starts that
@@ -109,7 +109,7 @@ public static class TapLandscape
         var starts = new double[(long)settings.Starts * n];
         for (int k = 0; k < settings.Starts; k++)
         {
-            var random = new Random(unchecked((int)SplitMix64.Element(settings.Seed, (ulong)k)));
+            var random = new SplitMix64(SplitMix64.Element(settings.Seed, (ulong)k));
             for (int i = 0; i < n; i++) starts[(long)k * n + i] = settings.InitialScale * (2 * random.NextDouble() - 1);
         }
         // The passes: the schedule, then the first damping again with a window four times longer for the starts no pass

@@ -164,7 +164,7 @@ public class BeliefPropagationTests(ITestOutputHelper output)
     {
         // A strong spin glass with a 3-sweep cap cannot converge: every damping is tried, then the failure is reported.
         var model = PlantedModels.Dense(30, 3.0, seed: 6, hMax: 0.0);
-        var result = BeliefPropagation.Run(model, new BpOptions(MaxIterations: 3), BpMessages.Random(30, new Random(1)));
+        var result = BeliefPropagation.Run(model, new BpOptions(MaxIterations: 3), BpMessages.Random(30, seed: 1));
         Assert.Equal(StopReason.IterationCap, result.StopReason);
         Assert.Equal(0.95, result.DampingUsed);
         Assert.Equal(9, result.Iterations);
@@ -179,7 +179,7 @@ public class BeliefPropagationTests(ITestOutputHelper output)
         // Spin glass at β = 3 from random messages: no damping converges. With the stall rule each attempt ends once the
         // change has set no new low for 50 sweeps, long before the cap, and the failure is reported as a stall.
         var glass = PlantedModels.Dense(30, 3.0, seed: 6, hMax: 0.0);
-        var start = BpMessages.Random(30, new Random(1));
+        var start = BpMessages.Random(30, seed: 1);
         var stalled = BeliefPropagation.Run(glass, new BpOptions(MaxIterations: 5000) { StallSweeps = 50 }, start);
         output.WriteLine(stalled.Describe());
         Assert.Equal(StopReason.Stalled, stalled.StopReason);
