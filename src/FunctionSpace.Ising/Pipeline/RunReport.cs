@@ -1,4 +1,5 @@
 using FunctionSpace.Ising.Inverse;
+using FunctionSpace.Ising.Training;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -50,20 +51,20 @@ public static class RunReport
         {
             md.AppendLine(Inv, $"## Scenario `{scenario}`");
             md.AppendLine();
-            var collect = Read(runner, $"{scenario}/collect.json");
+            var collect = CollectSummary(runner, scenario);
             if (collect != null)
             {
-                string origin = collect["imported_from"] is JsonArray from ? $"imported from {from.Count} ensemble file(s); "
-                    : string.Create(Inv, $"{collect["networks"]} networks × {collect["samples_per_network"]} samples; ");
-                string timing = collect["train_seconds"] != null
-                    ? string.Create(Inv, $" Training {D(collect, "train_seconds"):F0} s, evaluation {D(collect, "evaluate_seconds"):F0} s.") : "";
-                md.AppendLine(Inv, $"**Collection.** {origin}{collect["configurations"]} configurations kept (threshold {collect["threshold"]}); " +
-                                   $"test accuracy mean {D(collect, "accuracy_mean"):F4}, best {D(collect, "accuracy_max"):F4}; best sample per network on average " +
-                                   $"{D(collect, "best_per_network_mean"):F4}.{timing}");
-                if (collect["effective_sample_size"] != null)
-                    md.AppendLine($"Effective sample size: **{collect["effective_sample_size"]} independently trained networks** (selection: " +
-                                       $"{collect["selection"]}); samples of one network differ in about 1 % of their weights, so the networks, not the " +
-                                       "configurations, are the independent draws." + Overlaps(collect));
+                string origin = collect.ImportedFrom is { } from ? $"imported from {from.Length} ensemble file(s); "
+                    : string.Create(Inv, $"{collect.Networks} networks × {collect.SamplesPerNetwork} samples; ");
+                // A collection resumed from a complete file trained nothing in this run: no timing to report.
+                string timing = collect.TrainSeconds is { } train && train > 0
+                    ? string.Create(Inv, $" Training {train:F0} s, evaluation {collect.EvaluateSeconds ?? double.NaN:F0} s.") : "";
+                md.AppendLine(Inv, $"**Collection.** {origin}{collect.Configurations} configurations kept (threshold {collect.Threshold}); " +
+                                   $"test accuracy mean {(double)collect.AccuracyMean:F4}, best {(double)collect.AccuracyMax:F4}; best sample per network on average " +
+                                   $"{(double)collect.BestPerNetworkMean:F4}.{timing}");
+                md.AppendLine($"Effective sample size: **{collect.EffectiveSampleSize} independently trained networks** (selection: " +
+                                   $"{collect.Selection}); samples of one network differ in about 1 % of their weights, so the networks, not the " +
+                                   "configurations, are the independent draws." + Overlaps(collect));
                 md.AppendLine();
                 md.AppendLine(Inv, $"![accuracy distribution]({scenario}/accuracy.png)");
                 md.AppendLine();
@@ -208,7 +209,7 @@ public static class RunReport
     internal static Dictionary<string, PartFitVerdict>? FitVerdicts(IReadOnlyList<FitTableRow>? fit) =>
         fit?.ToDictionary(r => r.Part, r => new PartFitVerdict(r.ReproducesData, r.Verdict));
 
-    private static string KeyRow(string scenario, JsonNode? collect, IReadOnlyList<FitTableRow>? fit, IReadOnlyList<LandscapeReferenceSummary>? landscape, TapStageSummary? tap, JsonNode? split)
+    private static string KeyRow(string scenario, CollectionSummary? collect, IReadOnlyList<FitTableRow>? fit, IReadOnlyList<LandscapeReferenceSummary>? landscape, TapStageSummary? tap, JsonNode? split)
     {
         string halves = split == null ? "—" : split["agree"]?.GetValue<bool>() == true ? "agree" : "disagree";
         string worstFit = fit == null ? "—" : fit.Select(r => r.RmseMc ?? double.NaN).DefaultIfEmpty(double.NaN).Max().ToString("F4", Inv);
@@ -225,7 +226,7 @@ public static class RunReport
             }
             jumps = landscape.SelectMany(e => e.Findings).Sum(f => f.Jumps.Count);
         }
-        return $"| {scenario} | {collect?["effective_sample_size"]?.ToString() ?? collect?["networks"]?.ToString() ?? "—"} | {(collect == null ? "—" : D(collect, "accuracy_mean").ToString("F4", Inv))} | " +
+        return $"| {scenario} | {collect?.EffectiveSampleSize.ToString(Inv) ?? "—"} | {(collect == null ? "—" : ((double)collect.AccuracyMean).ToString("F4", Inv))} | " +
                $"{worstFit} | {gap} | {jumps} | {TapPeaks(tap)} | {halves} |";
     }
 
@@ -235,14 +236,22 @@ public static class RunReport
 
     // Mean overlaps q = w·w'/N per part between two networks and between two samples of one network (the latter only when
     // a network contributes several configurations), as the collection measured them.
-    private static string Overlaps(JsonNode collect)
+    private static string Overlaps(CollectionSummary collect)
     {
-        if (collect["overlaps"] is not JsonArray rows || rows.Count == 0) return "";
-        static string Q(JsonNode? v) => v == null ? "—" : v.GetValue<double>().ToString("F3", Inv);
-        return " Mean overlap q between two networks: " + string.Join(", ", rows.Select(r => $"{r!["part"]} {Q(r["between_networks"])}")) +
-               (rows.Any(r => r?["within_network"] != null)
-                   ? "; between two samples of one network: " + string.Join(", ", rows.Select(r => $"{r!["part"]} {Q(r["within_network"])}"))
+        var rows = collect.Overlaps;
+        if (rows.Length == 0) return "";
+        static string Q(double? v) => v is { } q ? q.ToString("F3", Inv) : "—";
+        return " Mean overlap q between two networks: " + string.Join(", ", rows.Select(r => $"{r.Part} {Q(r.BetweenNetworks)}")) +
+               (rows.Any(r => r.WithinNetwork != null)
+                   ? "; between two samples of one network: " + string.Join(", ", rows.Select(r => $"{r.Part} {Q(r.WithinNetwork)}"))
                    : "; within a network: none to measure (one configuration per network)") + ".";
+    }
+
+    // The collect stage's summary of a scenario, or null when the stage has not written one.
+    private static CollectionSummary? CollectSummary(StageRunner runner, string scenario)
+    {
+        string path = runner.PathOf(Path.Combine(scenario, "collect.json"));
+        return File.Exists(path) ? CollectionSummary.FromJson(File.ReadAllText(path)) : null;
     }
 
     // Largest fraction of a landscape's points where BP may fail for its count of jumps to be trusted.
