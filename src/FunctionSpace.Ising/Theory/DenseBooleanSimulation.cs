@@ -70,6 +70,11 @@ public sealed record DenseBooleanSimulationResult(DenseBooleanSimulationSettings
 /// </summary>
 public static class DenseBooleanSimulation
 {
+    // Seed streams: each network's seed, then within it the layer inputs' draws and each layer's weights.
+    private const int NetworkStream = 1;
+    private const int InputStream = 2;
+    private const int WeightStream = 3;
+
     /// <summary>Runs the simulation (networks in parallel, each from its own seed: the result does not depend on scheduling).</summary>
     public static DenseBooleanSimulationResult Run(DenseBooleanSimulationSettings settings, IProgress<ProgressReport>? progress = null, CancellationToken cancel = default)
     {
@@ -95,8 +100,8 @@ public static class DenseBooleanSimulation
         var setting = settings.Setting;
         int n = settings.Width, patterns = DenseBooleanFunctions.Patterns(setting.Inputs), functions = DenseBooleanFunctions.FunctionCount(setting.Inputs);
         bool binary = settings.Weights == WeightDistribution.Binary, sign = setting.Activation == Activation.Sign;
-        ulong networkSeed = SplitMix64.Mix(settings.Seed, network, 1);
-        var layerRandom = new SplitMix64(SplitMix64.Mix(networkSeed, 0, 2));
+        ulong networkSeed = SplitMix64.Mix(settings.Seed, network, NetworkStream);
+        var layerRandom = new SplitMix64(SplitMix64.Mix(networkSeed, 0, InputStream));
 
         // Layer 0: balanced copies of the elements, the remainder distinct elements at random.
         var elements = DenseBooleanFunctions.InputElements(setting.Inputs, setting.Constants);
@@ -117,7 +122,7 @@ public static class DenseBooleanSimulation
         for (int l = 1; l <= settings.Layers; l++)
         {
             // The recurrent network replays the same weight stream in every layer.
-            var weights = new SplitMix64(SplitMix64.Mix(networkSeed, settings.Recurrent ? 0 : l, 3));
+            var weights = new SplitMix64(SplitMix64.Mix(networkSeed, settings.Recurrent ? 0 : l, WeightStream));
             for (int i = 0; i < n; i++)
             {
                 var row = h.AsSpan(i * patterns, patterns);

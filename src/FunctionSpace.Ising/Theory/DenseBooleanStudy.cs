@@ -59,6 +59,10 @@ public sealed record DenseBooleanStudyResult(DenseBooleanStudySettings Settings,
 /// </summary>
 public static class DenseBooleanStudy
 {
+    // Seed streams of the simulations: one per layered (setting, width) case, one per recurrent case.
+    private const int LayeredStream = 11;
+    private const int RecurrentStream = 12;
+
     /// <summary>Runs everything (pure: no files, progress through <paramref name="progress"/>).</summary>
     public static DenseBooleanStudyResult Run(DenseBooleanStudySettings settings, IProgress<ProgressReport>? progress = null, CancellationToken cancel = default)
     {
@@ -77,10 +81,10 @@ public static class DenseBooleanStudy
                 // Each simulation gets its own seed (independent draws, so differences have independent errors).
                 foreach (int width in settings.Widths)
                     layered.Add(DenseBooleanSimulation.Run(new DenseBooleanSimulationSettings(setting, settings.Weights, width, settings.Layers, settings.Networks, false,
-                        SplitMix64.Mix(settings.Seed, index * 64 + layered.Count, 11)), progress, cancel));
+                        SplitMix64.Mix(settings.Seed, index * 64 + layered.Count, LayeredStream)), progress, cancel));
                 if (settings.Recurrent)
                     recurrent = DenseBooleanSimulation.Run(new DenseBooleanSimulationSettings(setting, settings.Weights, settings.Widths.Max(), settings.Layers, settings.Networks, true,
-                        SplitMix64.Mix(settings.Seed, index, 12)), progress, cancel);
+                        SplitMix64.Mix(settings.Seed, index, RecurrentStream)), progress, cancel);
             }
             cases.Add(new DenseBooleanCase(setting, theory, [.. layered], recurrent));
             index++;

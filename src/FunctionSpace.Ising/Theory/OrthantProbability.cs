@@ -59,6 +59,9 @@ public sealed record OrthantResult(double[] Probabilities, double[] Errors, Orth
 /// </remarks>
 public static class OrthantProbabilities
 {
+    // Seed stream of the Monte-Carlo estimate: one generator per sign pattern.
+    private const int PatternStream = 0x0127;
+
     /// <summary>Correlations within this of ±1 are treated as exact (the coordinates are merged).</summary>
     public const double MergeTolerance = 1e-12;
 
@@ -303,7 +306,7 @@ public static class OrthantProbabilities
         int points = singular ? 8 * settings.PointsPerShift : settings.PointsPerShift;
         var alpha = new double[d - 1];
         for (int k = 0; k < d - 1; k++) alpha[k] = Math.Sqrt(Primes[k]) % 1.0;
-        var rng = new SplitMix64(SplitMix64.Mix(settings.Seed, pattern, 0x0127));
+        var rng = new SplitMix64(SplitMix64.Mix(settings.Seed, pattern, PatternStream));
         var shiftMeans = new double[settings.Shifts];
         var y = new double[d];
         var shift = new double[d - 1];
