@@ -42,6 +42,9 @@ public static class RunPipeline
     /// <summary>The dynamics stage's summary (<see cref="DynamicsStageSummary"/>) in its folder.</summary>
     public const string DynamicsSummaryFile = "dynamics.json";
 
+    /// <summary>The split-half stage's summary (<see cref="SplitHalfSummary"/>) in its folder.</summary>
+    public const string SplitHalfSummaryFile = "split_half.json";
+
     /// <summary>Runs (or resumes) the pipeline for <paramref name="config"/> in <paramref name="runDirectory"/>.</summary>
     public static RunResult Run(RunConfig config, string runDirectory, string? cacheDirectory, TextWriter log,
         IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
@@ -295,7 +298,7 @@ public static class RunPipeline
                 runner.OutputsKey($"{scenario}/collect"), runner.OutputsKey($"{scenario}/fit")), () =>
             {
                 ResetDirectory(runner, splitDir);
-                WriteJson(runner, Path.Combine(splitDir, "split_half.json"),
+                StageJson.Write(runner.PathOf(Path.Combine(splitDir, SplitHalfSummaryFile)),
                     RunSplitHalf(runner, config, scenario, architecture, ensembleRelative, splitDir, splitParts, full, references, progress, ct));
                 return FilesUnder(runner, splitDir);
             });
@@ -362,7 +365,7 @@ public static class RunPipeline
 
     // The split-half check: the networks dealt into two halves, each with its own moments, fits of the compared parts and
     // landscapes around the run's first reference (chosen by the whole sample's FULL model, so both halves use the same one).
-    private static JsonObject RunSplitHalf(StageRunner runner, RunConfig config, string scenario, Architecture architecture, string ensembleRelative,
+    private static SplitHalfSummary RunSplitHalf(StageRunner runner, RunConfig config, string scenario, Architecture architecture, string ensembleRelative,
         string splitDir, string[] parts, PartModel full, ReferenceSource references, IProgress<ProgressReport>? progress, CancellationToken ct)
     {
         string[] ensembles = [runner.PathOf(ensembleRelative)];
@@ -402,36 +405,12 @@ public static class RunPipeline
         var result = SplitHalf.Compare(a.Count, b.Count, label, sweepsA.Select(s => LandscapeFindings.Of(s, choice.ToString())).ToArray(),
             sweepsB.Select(s => LandscapeFindings.Of(s, choice.ToString())).ToArray(), verdicts[0], verdicts[1]);
         SplitHalf.Write(runner.PathOf(splitDir), scenario, result, sweepsA, sweepsB);
-        return new JsonObject
-        {
-            ["networks_a"] = a.Count,
-            ["networks_b"] = b.Count,
-            ["reference"] = label,
-            ["agree"] = result.Agree,
-            ["rankings_agree"] = result.RankingsAgree,
-            ["ranking_resolved"] = result.RankingResolved,
-            ["most_liquid"] = new JsonArray(result.RankingA.MostLiquid, result.RankingB.MostLiquid),
-            ["most_constrained"] = new JsonArray(result.RankingA.MostConstrained, result.RankingB.MostConstrained),
-            ["parts"] = new JsonArray(result.Parts.Select(p => (JsonNode)new JsonObject
-            {
-                ["part"] = p.Part,
-                ["size"] = p.Size,
-                ["max_gap_a"] = Finite(p.A.MaxGapToBound),
-                ["max_gap_b"] = Finite(p.B.MaxGapToBound),
-                ["split_half_error"] = Finite(p.GapError),
-                ["jumps_a"] = p.A.Jumps.Count,
-                ["jumps_b"] = p.B.Jumps.Count,
-                ["hysteresis_a"] = p.A.Hysteresis.Count,
-                ["hysteresis_b"] = p.B.Hysteresis.Count,
-                ["transitions_agree"] = p.TransitionsAgree,
-                ["coverage_a"] = p.A.Coverage,
-                ["coverage_b"] = p.B.Coverage,
-                ["fit_a"] = p.FitA?.Description,
-                ["fit_b"] = p.FitB?.Description,
-                ["fits_reproduce"] = p.FitsReproduce,
-            }).ToArray()),
-            ["sentence"] = result.Sentence(),
-        };
+        return new SplitHalfSummary(a.Count, b.Count, label, result.Agree, result.RankingsAgree, result.RankingResolved,
+            [result.RankingA.MostLiquid, result.RankingB.MostLiquid], [result.RankingA.MostConstrained, result.RankingB.MostConstrained],
+            result.Parts.Select(p => new SplitHalfPartSummary(p.Part, p.Size, Finite(p.A.MaxGapToBound), Finite(p.B.MaxGapToBound), Finite(p.GapError),
+                p.A.Jumps.Count, p.B.Jumps.Count, p.A.Hysteresis.Count, p.B.Hysteresis.Count, p.TransitionsAgree, p.A.Coverage, p.B.Coverage,
+                p.FitA?.Description, p.FitB?.Description, p.FitsReproduce)).ToArray(),
+            result.Sentence());
     }
 
     /// <summary>

@@ -147,10 +147,10 @@ public static class RunReport
                 md.AppendLine();
             }
 
-            var split = Read(runner, $"{scenario}/split-half/split_half.json");
+            var split = SplitHalves(runner, scenario);
             if (split != null)
             {
-                md.AppendLine(Inv, $"**{split["sentence"]!.GetValue<string>()}**");
+                md.AppendLine(Inv, $"**{split.Sentence}**");
                 md.AppendLine();
                 md.AppendLine(Inv, $"![split-half gaps]({scenario}/split-half/split_half_gaps.png)");
                 md.AppendLine();
@@ -209,9 +209,9 @@ public static class RunReport
     internal static Dictionary<string, PartFitVerdict>? FitVerdicts(IReadOnlyList<FitTableRow>? fit) =>
         fit?.ToDictionary(r => r.Part, r => new PartFitVerdict(r.ReproducesData, r.Verdict));
 
-    private static string KeyRow(string scenario, CollectionSummary? collect, IReadOnlyList<FitTableRow>? fit, IReadOnlyList<LandscapeReferenceSummary>? landscape, TapStageSummary? tap, JsonNode? split)
+    private static string KeyRow(string scenario, CollectionSummary? collect, IReadOnlyList<FitTableRow>? fit, IReadOnlyList<LandscapeReferenceSummary>? landscape, TapStageSummary? tap, SplitHalfSummary? split)
     {
-        string halves = split == null ? "—" : split["agree"]?.GetValue<bool>() == true ? "agree" : "disagree";
+        string halves = split == null ? "—" : split.Agree ? "agree" : "disagree";
         string worstFit = fit == null ? "—" : fit.Select(r => r.RmseMc ?? double.NaN).DefaultIfEmpty(double.NaN).Max().ToString("F4", Inv);
         string gap = "—";
         int jumps = 0;
@@ -247,6 +247,10 @@ public static class RunReport
                    : "; within a network: none to measure (one configuration per network)") + ".";
     }
 
+    // The split-half stage's summary of a scenario, or null when the stage has not written one.
+    private static SplitHalfSummary? SplitHalves(StageRunner runner, string scenario) =>
+        StageJson.Read<SplitHalfSummary>(runner.PathOf(Path.Combine(scenario, "split-half", RunPipeline.SplitHalfSummaryFile)));
+
     // The collect stage's summary of a scenario, or null when the stage has not written one.
     private static CollectionSummary? CollectSummary(StageRunner runner, string scenario)
     {
@@ -278,8 +282,7 @@ public static class RunReport
             var verdicts = FitVerdicts(FitTable(runner, scenario));
             if (verdicts != null && verdicts.TryGetValue("FULL", out var v) && !v.ReproducesData) badFits.Add(scenario);
             // The halves judge the whole network's transitions only where the split-half check compared FULL itself.
-            if (Read(runner, $"{scenario}/split-half/split_half.json")?["parts"]?.AsArray().FirstOrDefault(p => p?["part"]?.GetValue<string>() == "FULL") is { } half
-                && (half["fits_reproduce"]?.GetValue<bool>() == false || half["transitions_agree"]?.GetValue<bool>() == false))
+            if (SplitHalves(runner, scenario)?.Parts.FirstOrDefault(p => p.Part == "FULL") is { } half && (!half.FitsReproduce || !half.TransitionsAgree))
                 unstable.Add(scenario);
             return full.Sum(f => f.Jumps.Count);
         }
@@ -318,9 +321,9 @@ public static class RunReport
             var fitRows = FitTable(runner, scenario);
             var fits = FitVerdicts(fitRows) ?? [];
             var floors = (fitRows ?? []).Where(r => r.DataNoiseFloor != null).ToDictionary(r => r.Part, r => r.DataNoiseFloor!.Value);
-            var split = Read(runner, $"{scenario}/split-half/split_half.json");
+            var split = SplitHalves(runner, scenario);
             int references = findings.Select(f => f.Reference).Distinct().Count();
-            var halves = (split?["parts"]?.AsArray() ?? []).Where(p => p != null).ToDictionary(p => p!["part"]!.GetValue<string>(), p => p!);
+            var halves = (split?.Parts ?? []).ToDictionary(p => p.Part);
             static string Verdict(bool holds, IEnumerable<string> reasons)
             {
                 var all = reasons.Distinct().ToArray();
@@ -335,8 +338,8 @@ public static class RunReport
                 foreach (string part in parts)
                 {
                     if (!halves.TryGetValue(part, out var h)) continue;
-                    if (h["fits_reproduce"]?.GetValue<bool>() == false) yield return $"the fit of {part} does not reproduce the data of both halves of the networks";
-                    if (h["transitions_agree"]?.GetValue<bool>() == false) yield return $"first-order jumps in {part} appear in one half of the networks only";
+                    if (!h.FitsReproduce) yield return $"the fit of {part} does not reproduce the data of both halves of the networks";
+                    if (!h.TransitionsAgree) yield return $"first-order jumps in {part} appear in one half of the networks only";
                 }
             }
             IEnumerable<string> FailedBp(IEnumerable<LandscapeFindings> rows) => rows.Where(f => f.FailedPoints > MaximumFailedFraction * f.Points)
@@ -370,7 +373,7 @@ public static class RunReport
             // neighbour's by more than twice their combined split-half error.
             var ranking = LandscapeComparison.Of(findings, fits);
             string gaps = ranking.Gaps.Count == 0 ? "—" : "max gap to the bound " + string.Join(", ", ranking.Gaps.Select(g => string.Create(Inv,
-                $"{g.Part} {g.Gap:F3}{(halves.TryGetValue(g.Part, out var h) && h["split_half_error"] != null ? $" ± {h["split_half_error"]!.GetValue<double>():F3}" : "")}")));
+                $"{g.Part} {g.Gap:F3}{(halves.TryGetValue(g.Part, out var h) && h.SplitHalfError is { } e ? $" ± {e:F3}" : "")}")));
             IEnumerable<string> EndReasons(bool liquidEnd)
             {
                 if (ranking.Withheld != null) { yield return ranking.Withheld; yield break; }
@@ -378,8 +381,7 @@ public static class RunReport
                 // Each half's end of the ranking from its own largest gaps (its fits are judged below, part by part).
                 string? End(string half)
                 {
-                    var gapsOfHalf = halves.Values.Where(h => h[$"max_gap_{half}"] != null)
-                        .Select(h => (Part: h["part"]!.GetValue<string>(), Gap: h[$"max_gap_{half}"]!.GetValue<double>())).ToArray();
+                    var gapsOfHalf = halves.Values.Where(h => h.MaxGap(half) != null).Select(h => (h.Part, Gap: h.MaxGap(half)!.Value)).ToArray();
                     if (gapsOfHalf.Length < 2) return null;
                     return (liquidEnd ? gapsOfHalf.MinBy(g => g.Gap) : gapsOfHalf.MaxBy(g => g.Gap)).Part;
                 }
@@ -388,16 +390,15 @@ public static class RunReport
                     yield return $"the halves of the networks differ on the {(liquidEnd ? "most liquid" : "most constrained")} part ({endA} / {endB})";
                 var (end, next) = liquidEnd ? (ranking.Gaps[0], ranking.Gaps[1]) : (ranking.Gaps[^1], ranking.Gaps[^2]);
                 if (halves.TryGetValue(end.Part, out var he) && halves.TryGetValue(next.Part, out var hn)
-                    && he["split_half_error"] != null && hn["split_half_error"] != null)
+                    && he.SplitHalfError is { } e1 && hn.SplitHalfError is { } e2)
                 {
-                    double e1 = he["split_half_error"]!.GetValue<double>(), e2 = hn["split_half_error"]!.GetValue<double>();
                     double error = Math.Sqrt(e1 * e1 + e2 * e2);
                     if (!(Math.Abs(end.Gap - next.Gap) > 2 * error))
                         yield return string.Create(Inv, $"{end.Part} and {next.Part} differ by {Math.Abs(end.Gap - next.Gap):F3}, less than twice their split-half error ({error:F3})");
                 }
                 foreach (string part in new[] { end.Part, next.Part })
                 {
-                    if (halves.TryGetValue(part, out var hp) && hp["fits_reproduce"]?.GetValue<bool>() == false)
+                    if (halves.TryGetValue(part, out var hp) && !hp.FitsReproduce)
                         yield return $"the fit of {part} does not reproduce the data of both halves of the networks";
                     // A fit stops at its data's noise floor, so a floor above the fit target leaves couplings shrunk toward
                     // zero in both halves alike: the halves can agree on a gap that more networks would move.
