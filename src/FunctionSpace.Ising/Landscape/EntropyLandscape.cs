@@ -423,7 +423,8 @@ public static class EntropyLandscape
                 double h = bypass ? remaining : Math.Min(step, remaining);
                 if (remaining - h < 0.5 * resolution) h = remaining;   // no sliver of a step before the grid point
                 double x = h == remaining ? goal : current.X + _sign * h;
-                var (trial, result) = Solve(x, Predict(_history, x, 2.000001, _prediction), patient: x == goal && current.Converged && (retried || bypass), onPath: true);
+                var (trial, result) = Solve(x, Predict(_history, x, 2.000001, _prediction), patient: x == goal && current.Converged && (retried || bypass), onPath: true,
+                    probe: x != goal);
                 if (!trial.Converged && current.Converged && !bypass && Affordable())
                 {
                     // BP may fail from a start too far from the fixed point (near a spinodal its basin shrinks, and just
@@ -539,10 +540,13 @@ public static class EntropyLandscape
         // its slowest mode is λ ≈ −1 (an oscillation about to grow), which damping ½ maps to (1 + λ)/2 ≈ 0: hundreds of
         // sweeps become tens. Every StickyRun-th step along the branch tries the settings' damping again. The damping only
         // changes the path to a fixed point, not the fixed point (a fixed point of the damped map is one of BP's).
-        private (LandscapePoint Point, BpResult Result) Solve(double x, BpMessages? start, bool patient = false, bool onPath = false)
+        private (LandscapePoint Point, BpResult Result) Solve(double x, BpMessages? start, bool patient = false, bool onPath = false, bool probe = false)
         {
             Solves++;
             var options = patient ? _patient : _options;
+            // A refinement probe off the grid that fails is dropped and retried at half the step: it gets the first
+            // escalation only, not the slow strong dampings a kept point may need.
+            if (probe && options.EscalationOrDefault.Count > 1) options = options with { Escalation = [options.EscalationOrDefault[0]] };
             if (onPath && _stickyDamping > options.Damping) options = options with { Damping = _stickyDamping };
             var solved = SolvePoint(model, reference, x, options, start, _free.Count > 0 ? _free.Pop() : null, ct);
             Sweeps += solved.Result.Iterations;

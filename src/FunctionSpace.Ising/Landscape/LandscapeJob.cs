@@ -77,7 +77,7 @@ public sealed record LandscapeJobResult(string Scenario, IReadOnlyList<Reference
 public static class LandscapeJob
 {
     /// <summary>Part of the run's cache key: changed whenever the same inputs and settings would give other outputs.</summary>
-    public const string AlgorithmVersion = "landscape-v4";
+    public const string AlgorithmVersion = "landscape-v5";
 
     /// <summary>
     /// Sweeps every part around every reference. References are ranked by the FULL model's energy when it is among
