@@ -164,11 +164,18 @@ public static class LandscapeJob
     /// <summary>The entries of a landscape.json written by <see cref="Write"/>, in order.</summary>
     public static IReadOnlyList<LandscapeReferenceSummary> ReadSummaries(string path)
     {
-        var entries = JsonNode.Parse(File.ReadAllText(path))?.AsArray() ?? throw new InputException($"{path}: not a landscape summary (expected a JSON array)");
-        return entries.Select(e => new LandscapeReferenceSummary(
-            e!["reference"]!.GetValue<string>(), e["label"]!.GetValue<string>(), e["summary"]!.GetValue<string>(),
-            e["bp_solves"]!.GetValue<int>(), e["bp_sweeps"]!.GetValue<long>(),
-            e["findings"] is { } findings ? LandscapeFindings.FromJson(findings.ToJsonString()) : [])).ToArray();
+        try
+        {
+            var entries = JsonNode.Parse(File.ReadAllText(path))?.AsArray() ?? throw new InputException($"{path}: not a landscape summary (expected a JSON array)");
+            return entries.Select(e => new LandscapeReferenceSummary(
+                e!["reference"]!.GetValue<string>(), e["label"]!.GetValue<string>(), e["summary"]!.GetValue<string>(),
+                e["bp_solves"]!.GetValue<int>(), e["bp_sweeps"]!.GetValue<long>(),
+                e["findings"] is { } findings ? LandscapeFindings.FromJson(findings.ToJsonString()) : [])).ToArray();
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or NullReferenceException or InvalidOperationException or FormatException)
+        {
+            throw new InputException($"{path}: not a landscape summary written by fsi (a reference entry lacks a field or has the wrong type)", e);
+        }
     }
 
     // One reference's entry of landscape.json: what the run's report and a reader of the run need without the CSVs.

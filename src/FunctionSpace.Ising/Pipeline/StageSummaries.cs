@@ -33,8 +33,18 @@ internal static class StageJson
     public static void Write<T>(string path, T summary) => IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(summary, Options));
 
     /// <summary>The summary at <paramref name="path"/>, or null when the stage has not written one.</summary>
-    public static T? Read<T>(string path) where T : class =>
-        File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options) : null;
+    public static T? Read<T>(string path) where T : class
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Options);
+        }
+        catch (JsonException e)
+        {
+            throw new InputException($"{path}: not a stage summary written by fsi ({e.Message.Split('.')[0]})", e);
+        }
+    }
 }
 
 /// <summary>What the split-half stage records in split_half.json (and the report reads back).</summary>
