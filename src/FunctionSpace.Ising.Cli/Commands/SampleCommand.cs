@@ -47,8 +47,7 @@ internal static class SampleCommand
     private static int Run(Settings settings, TextWriter output, TextWriter error)
     {
         var (model, source) = LoadModel(settings);
-        if (!settings.Out.EndsWith(".npy", StringComparison.Ordinal))
-            throw new InputException($"--out: {settings.Out} must end in .npy");
+        SamplingJob.CheckSamplesPath(settings.Out);
         var options = settings.Options;
         output.WriteLine($"model: {source}, N = {model.Size}");
         output.WriteLine($"sampling: {options.Chains} chains × {options.Samples} samples, burn-in {options.BurnInSweeps}, thin {options.ThinSweeps}, " +

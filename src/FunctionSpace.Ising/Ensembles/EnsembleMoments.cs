@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FunctionSpace.Ising.IO;
 using FunctionSpace.Ising.Networks;
+using static FunctionSpace.Ising.IO.JsonNumbers;
 
 namespace FunctionSpace.Ising.Ensembles;
 
@@ -267,6 +268,4 @@ public static partial class EnsembleMoments
             p["second_moment_error_rms"]!.GetValue<double>())).ToList();
         return new MomentNoise(settings, meta["networks"]?.GetValue<int>() ?? 0, meta["configurations"]?.GetValue<long>() ?? 0, m, c.ToDoubles(), parts);
     }
-
-    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 }

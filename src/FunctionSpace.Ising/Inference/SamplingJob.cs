@@ -33,6 +33,13 @@ public static class SamplingJob
         return new SamplingResult(model, source, options, MonteCarlo.Sample(model, options, null, progress, ct));
     }
 
+    /// <summary>Refuses a samples path that is not an .npy file (before any sampling is spent on it).</summary>
+    public static void CheckSamplesPath(string samplesPath)
+    {
+        if (!samplesPath.EndsWith(".npy", StringComparison.Ordinal))
+            throw new InputException($"--out: {samplesPath} must end in .npy");
+    }
+
     /// <summary>The name of an update rule as the CLI and the summary spell it.</summary>
     public static string RuleName(MetropolisRule rule) => rule == MetropolisRule.HeatBath ? "heat-bath" : "metropolis";
 
@@ -43,8 +50,7 @@ public static class SamplingJob
     public static string Write(SamplingResult result, string samplesPath)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (!samplesPath.EndsWith(".npy", StringComparison.Ordinal))
-            throw new InputException($"--out: {samplesPath} must end in .npy");
+        CheckSamplesPath(samplesPath);
         var run = result.Run;
         var options = result.Options;
         string stem = samplesPath[..^4];

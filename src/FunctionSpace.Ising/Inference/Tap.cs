@@ -93,11 +93,15 @@ public static class Tap
                 change = Math.Max(change, Math.Abs(updated - current[i]));
             }
             (previous, current, next) = (current, next, previous);
-            if (!double.IsFinite(change)) return new TapResult(new Stop(StopReason.Diverged), iteration, change, current, double.NaN);
-            if (change < options.Tolerance) return new TapResult(new Stop(StopReason.Converged), iteration, change, current, FreeEnergy(model, current));
-            if (stall.Stalled(change, iteration)) return new TapResult(new Stop(StopReason.Stalled), iteration, change, current, FreeEnergy(model, current));
+            bool stalled = false;
+            if (!double.IsFinite(change) || change < options.Tolerance || (stalled = stall.Stalled(change, iteration)))
+                return Result(model, TapResult.StopOf(change, options.Tolerance, stalled), iteration, change, current);
         }
-        return new TapResult(new Stop(StopReason.IterationCap), options.MaxIterations, change, current, FreeEnergy(model, current));
+        return Result(model, new Stop(StopReason.IterationCap), options.MaxIterations, change, current);
+
+        // A diverged iteration has no free energy.
+        static TapResult Result(IsingModel model, Stop stop, int iterations, double change, double[] m) =>
+            new(stop, iterations, change, m, stop.Reason == StopReason.Diverged ? double.NaN : FreeEnergy(model, m));
     }
 
     /// <summary>

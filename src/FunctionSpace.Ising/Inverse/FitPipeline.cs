@@ -4,6 +4,7 @@ using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Models;
 using FunctionSpace.Ising.Networks;
 using FunctionSpace.Ising.Reporting;
+using static FunctionSpace.Ising.IO.JsonNumbers;
 
 namespace FunctionSpace.Ising.Inverse;
 
@@ -472,8 +473,6 @@ public static class FitPipeline
             Strengths = (settings.Fit.L2, settings.Fit.L1), TargetRmse = settings.TargetRmse, Sidecar = metadata,
         };
     }
-
-    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
     /// <summary>
     /// The RMSE a perfect model shows against data of <paramref name="count"/> independent configurations:

@@ -1,6 +1,7 @@
 using FunctionSpace.Ising.Inference;
 using FunctionSpace.Ising.Models;
 using FunctionSpace.Ising.Networks;
+using static FunctionSpace.Ising.IO.JsonNumbers;
 
 namespace FunctionSpace.Ising.Inverse;
 
@@ -166,6 +167,4 @@ public sealed record FitTableRow(string Part, int Size, string Method, string Sa
             throw new InputException($"{path}: not a fit table ({IO.MessageText.Excerpt(e.Message.Split('\n')[0], 300)})", e);
         }
     }
-
-    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using FunctionSpace.Ising.Inference;
+using static FunctionSpace.Ising.IO.JsonNumbers;
 
 namespace FunctionSpace.Ising.Landscape;
 
@@ -166,16 +167,19 @@ public static class LandscapeJob
     {
         try
         {
-            var entries = JsonNode.Parse(File.ReadAllText(path))?.AsArray() ?? throw new InputException($"{path}: not a landscape summary (expected a JSON array)");
+            if (JsonNode.Parse(File.ReadAllText(path)) is not JsonArray entries) throw new InputException($"{path}: not a landscape summary (expected a JSON array)");
             return entries.Select(e => new LandscapeReferenceSummary(
-                e!["reference"]!.GetValue<string>(), e["label"]!.GetValue<string>(), e["summary"]!.GetValue<string>(),
-                e["bp_solves"]!.GetValue<int>(), e["bp_sweeps"]!.GetValue<long>(),
-                e["findings"] is { } findings ? LandscapeFindings.FromJson(findings.ToJsonString()) : [])).ToArray();
+                Field(e, "reference").GetValue<string>(), Field(e, "label").GetValue<string>(), Field(e, "summary").GetValue<string>(),
+                Field(e, "bp_solves").GetValue<int>(), Field(e, "bp_sweeps").GetValue<long>(),
+                e!["findings"] is { } findings ? LandscapeFindings.FromJson(findings.ToJsonString()) : [])).ToArray();
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or NullReferenceException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException)
         {
-            throw new InputException($"{path}: not a landscape summary written by fsi (a reference entry lacks a field or has the wrong type)", e);
+            throw new InputException($"{path}: not a landscape summary written by fsi (a field has the wrong type)", e);
         }
+
+        JsonNode Field(JsonNode? entry, string key) =>
+            entry?[key] ?? throw new InputException($"{path}: not a landscape summary written by fsi (an entry lacks '{key}')");
     }
 
     // One reference's entry of landscape.json: what the run's report and a reader of the run need without the CSVs.
@@ -200,6 +204,4 @@ public static class LandscapeJob
             ["points"] = f.Points,
         }).ToArray()),
     };
-
-    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 }

@@ -11,6 +11,7 @@ using FunctionSpace.Ising.Landscape;
 using FunctionSpace.Ising.Models;
 using FunctionSpace.Ising.Networks;
 using FunctionSpace.Ising.Training;
+using static FunctionSpace.Ising.IO.JsonNumbers;
 
 namespace FunctionSpace.Ising.Pipeline;
 
@@ -278,7 +279,7 @@ public static class RunPipeline
             : fitted.Select(r => PartModels.FromModelFile(runner.PathOf(Path.Combine(fitDir, r.Model!)), architecture, r.Part)).ToList();
         var full = models.First(m => m.Name == "FULL");
         // The fit stage's verdicts: a part whose model does not reproduce its data is not ranked against the others.
-        var fitVerdicts = fitted.ToDictionary(r => r.Part, r => new PartFitVerdict(r.ReproducesData, r.Verdict));
+        var fitVerdicts = RunReport.FitVerdicts(fitted)!;
         var references = ReferenceSource.Ensemble(runner.PathOf(ensembleRelative));
         string landscapeDir = Path.Combine(dir, "landscape");
         stage($"{scenario}/landscape", StageRunner.Key(LandscapeJob.AlgorithmVersion, JsonSerializer.Serialize(config.Landscape), runner.OutputsKey($"{scenario}/fit")), () =>
@@ -467,8 +468,6 @@ public static class RunPipeline
 
     /// <summary>A stage's seed: the master seed's child for the scenario, then for the stage's stream (<see cref="SeedStreams"/>).</summary>
     public static ulong DerivedSeed(ulong master, string scenario, int stream) => new SeedTree(master).Child(scenario).Child(stream).Seed;
-
-    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
     private static IReadOnlyList<string> FilesUnder(StageRunner runner, string relativeDirectory)
     {

@@ -449,9 +449,4 @@ public static class RunReport
         string path = runner.PathOf(relative);
         return File.Exists(path) ? JsonNode.Parse(File.ReadAllText(path)) : null;
     }
-
-    private static double D(JsonNode node, string key) => node[key]?.GetValue<double>() ?? double.NaN;
-
-    private static string F(JsonNode? node, string key, string format = "F4") =>
-        node?[key] is { } v ? v.GetValue<double>().ToString(format, Inv) : "—";
 }

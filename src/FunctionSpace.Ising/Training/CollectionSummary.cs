@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FunctionSpace.Ising.Ensembles;
+using static FunctionSpace.Ising.IO.JsonNumbers;
 
 namespace FunctionSpace.Ising.Training;
 
@@ -183,6 +184,4 @@ public static class CollectionReports
         }
         return (kept.ToArray(), best.OrderBy(p => p.Key).Select(p => p.Value).ToArray());
     }
-
-    private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 }
