@@ -35,8 +35,8 @@ public sealed record LandscapeJobSettings(LandscapeSettings Sweep, IReadOnlyList
     public void Validate()
     {
         Sweep.Validate();
-        if (References.Count == 0) throw new InputException("landscape references: none given");
-        if (References.Distinct().Count() != References.Count) throw new InputException($"landscape references: '{string.Join(",", References)}' names a reference twice");
+        if (References.Count == 0) throw new InputException("--reference (landscape.references): none given");
+        if (References.Distinct().Count() != References.Count) throw new InputException($"--reference (landscape.references): '{string.Join(",", References)}' names a reference twice");
         if (IsoEnergyPoints < 0) throw new InputException($"landscape iso-energy points: {IsoEnergyPoints} must be ≥ 0");
         if (HeatCapacityPoints < 0) throw new InputException($"landscape heat-capacity points: {HeatCapacityPoints} must be ≥ 0");
         if (HeatCapacityNodes < 2) throw new InputException($"landscape heat-capacity nodes: {HeatCapacityNodes} must be ≥ 2");
